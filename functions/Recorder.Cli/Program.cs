@@ -1,1 +1,3 @@
-Console.WriteLine("placeholder");
+using Recorder.Cli;
+
+return await CliApp.RunAsync(args, Console.Out, Console.Error);

@@ -1,0 +1,54 @@
+using Azure.Core;
+using Azure.Identity;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Recorder.Core.Data;
+
+/// <summary>
+/// The app's connection pools: one <see cref="NpgsqlDataSource"/> per database role, built once
+/// and shared by every service.
+/// </summary>
+public sealed class RecorderDataSources : IAsyncDisposable
+{
+    // Microsoft Entra scope for Azure Database for PostgreSQL tokens.
+    private static readonly TokenRequestContext EntraTokenRequest = new(["https://ossrdbms-aad.database.windows.net/.default"]);
+
+    public RecorderDataSources(IOptions<DatabaseOptions> options)
+    {
+        var settings = options.Value;
+        var credential = settings.UseEntraAuthentication ? CreateCredential(settings.ManagedIdentityClientId) : null;
+        App = Build(settings.AppConnectionString, "recorder-app", credential);
+        Maintenance = Build(settings.MaintenanceConnectionString, "recorder-maintenance", credential);
+    }
+
+    /// <summary>Role <c>recorder_app</c>: no BYPASSRLS; the HTTP path.</summary>
+    public NpgsqlDataSource App { get; }
+
+    /// <summary>Role <c>recorder_maintenance</c>: BYPASSRLS; timers and ingest.</summary>
+    public NpgsqlDataSource Maintenance { get; }
+
+    public static NpgsqlDataSource Build(string connectionString, string applicationName, TokenCredential? credential = null)
+    {
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        builder.ConnectionStringBuilder.ApplicationName ??= applicationName;
+        if (credential is not null)
+        {
+            // Tokens live about an hour; refresh well before expiry, retry quickly after a failure.
+            builder.UsePeriodicPasswordProvider(
+                async (_, cancellationToken) => (await credential.GetTokenAsync(EntraTokenRequest, cancellationToken)).Token,
+                TimeSpan.FromMinutes(45),
+                TimeSpan.FromSeconds(10));
+        }
+        return builder.Build();
+    }
+
+    private static TokenCredential CreateCredential(string? clientId)
+        => string.IsNullOrEmpty(clientId) ? new DefaultAzureCredential() : new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId));
+
+    public async ValueTask DisposeAsync()
+    {
+        await App.DisposeAsync();
+        await Maintenance.DisposeAsync();
+    }
+}

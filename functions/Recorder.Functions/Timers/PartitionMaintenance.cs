@@ -1,0 +1,12 @@
+using Microsoft.Azure.Functions.Worker;
+using Recorder.Core.Partitions;
+
+namespace Recorder.Functions.Timers;
+
+/// <summary>Creates recording_sessions partitions ahead of time (schedule: setting PartitionMaintenanceSchedule).</summary>
+public sealed class PartitionMaintenance(PartitionMaintenanceService partitions)
+{
+    [Function(nameof(PartitionMaintenance))]
+    public Task Run([TimerTrigger("%PartitionMaintenanceSchedule%")] TimerInfo timer, CancellationToken cancellationToken)
+        => partitions.EnsurePartitionsAsync(cancellationToken);
+}

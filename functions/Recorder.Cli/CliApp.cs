@@ -59,7 +59,7 @@ public static class CliApp
                 _ => await UnknownAsync(args[0], error),
             };
         }
-        catch (Exception exception) when (exception is MigrationException or InvalidOperationException or FileNotFoundException or ArgumentException)
+        catch (Exception exception) when (exception is MigrationException or InvalidOperationException or FileNotFoundException or ArgumentException or Npgsql.NpgsqlException)
         {
             await error.WriteLineAsync($"recorder {args[0]}: {exception.Message}");
             return 1;

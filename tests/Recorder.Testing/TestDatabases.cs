@@ -102,6 +102,6 @@ public static class TestDatabases
     private static string NewName(string purpose)
     {
         var safe = new string(purpose.ToLowerInvariant().Where(c => c is >= 'a' and <= 'z' or >= '0' and <= '9').Take(20).ToArray());
-        return $"t_{safe}_{Guid.NewGuid():N}"[..Math.Min(63, 3 + safe.Length + 1 + 32)];
+        return $"t_{safe}_{Guid.NewGuid():N}"; // at most 55 characters, under PostgreSQL's 63
     }
 }

@@ -15,8 +15,9 @@ public sealed record MigrationResult(IReadOnlyList<string> Applied, int AlreadyA
 /// </summary>
 public sealed class MigrationRunner(NpgsqlDataSource ownerDataSource, ILogger<MigrationRunner> logger)
 {
-    // Arbitrary constant shared by every migrator of this schema ("recorder" in ASCII).
-    private const long LockKey = 0x7265636f72646572;
+    /// <summary>The advisory lock every migrator of this schema takes ("recorder" in ASCII); visible in pg_locks.</summary>
+    public const long LockKey = 0x7265636f72646572;
+    private static readonly TimeSpan LockPollInterval = TimeSpan.FromMilliseconds(250);
 
     public async Task<MigrationResult> MigrateAsync(IReadOnlyList<MigrationScript> scripts, CancellationToken cancellationToken)
     {
@@ -44,13 +45,20 @@ public sealed class MigrationRunner(NpgsqlDataSource ownerDataSource, ILogger<Mi
         }
     }
 
+    // Polls rather than blocking in pg_advisory_lock: a waiter blocked inside a statement is an open
+    // transaction, and CREATE INDEX CONCURRENTLY in the holder's run waits for every open
+    // transaction to end, so the two would deadlock.
     private async Task AcquireLockAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        var acquired = await connection.ExecuteScalarAsync<bool>(new CommandDefinition("SELECT pg_try_advisory_lock(@LockKey)", new { LockKey }, cancellationToken: cancellationToken));
-        if (!acquired)
+        var waiting = false;
+        while (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition("SELECT pg_try_advisory_lock(@LockKey)", new { LockKey }, cancellationToken: cancellationToken)))
         {
-            logger.LogInformation("Another migrator holds the migration lock; waiting for it to finish");
-            await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_lock(@LockKey)", new { LockKey }, commandTimeout: 0, cancellationToken: cancellationToken));
+            if (!waiting)
+            {
+                logger.LogInformation("Another migrator holds the migration lock; waiting for it to finish");
+                waiting = true;
+            }
+            await Task.Delay(LockPollInterval, cancellationToken);
         }
     }
 

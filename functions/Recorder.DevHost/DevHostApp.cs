@@ -1,0 +1,64 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.FileProviders;
+using Recorder.Core;
+using Recorder.Core.Configuration;
+using Recorder.Functions.Http;
+
+namespace Recorder.DevHost;
+
+/// <summary>
+/// Builds the dev host: the Functions app's settings and services, its HTTP functions on Kestrel, its
+/// timers on their schedules, and the demo page. A local stand-in for the Functions host, never production.
+/// </summary>
+public static class DevHostApp
+{
+    public const string DefaultUrl = "http://127.0.0.1:7071";
+
+    /// <param name="args">Command line: <c>--settings &lt;local.settings.json&gt;</c>, <c>--urls</c>, any setting.</param>
+    /// <param name="overrides">Settings that win over every other source (tests).</param>
+    /// <param name="functionTypes">Types to take functions from; the Recorder.Functions assembly when null (tests pass their own).</param>
+    /// <param name="configureServices">Runs after the app's services are registered, to replace some (tests).</param>
+    /// <exception cref="DevHostStartupException">A function or a setting the dev host cannot start with.</exception>
+    public static WebApplication Build(
+        string[] args,
+        IDictionary<string, string?>? overrides = null,
+        IEnumerable<Type>? functionTypes = null,
+        Action<IServiceCollection>? configureServices = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        // As under Core Tools: local.settings.json's Values, overridden by the environment (and the command line).
+        if (LocalSettings.Locate(builder.Configuration["settings"]) is { } settingsFile)
+        {
+            builder.Configuration.AddLocalSettingsFile(settingsFile);
+        }
+        builder.Configuration.AddEnvironmentVariables().AddCommandLine(args).AddInMemoryCollection(overrides ?? new Dictionary<string, string?>());
+        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        var catalog = FunctionCatalog.Create(functionTypes ?? typeof(Health).Assembly.GetTypes(), builder.Configuration, RepositoryLayout.RoutePrefix());
+        var keys = new FunctionKeyCheck(builder.Configuration, catalog);
+
+        builder.Services.AddRecorderCore(builder.Configuration);
+        builder.Services.AddMvcCore(); // the executors and JSON formatter IActionResults need
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(catalog);
+        builder.Services.AddHostedService<TimerFunctionRunner>();
+        configureServices?.Invoke(builder.Services);
+
+        var app = builder.Build();
+        DevHostLog.FunctionsDiscovered(app.Logger, catalog.Functions.Count, catalog.ToTable());
+        if (RepositoryLayout.RecorderPageFolder() is { } page)
+        {
+            // UseFileServer = UseDefaultFiles + UseStaticFiles: "/" serves the page's index.html.
+            app.UseFileServer(new FileServerOptions { FileProvider = new PhysicalFileProvider(page) });
+        }
+        app.MapHttpFunctions(catalog, keys);
+        return app;
+    }
+}

@@ -1,7 +1,3 @@
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.FileProviders;
 using Recorder.Core;
@@ -31,7 +27,7 @@ public static class DevHostApp
     {
         var builder = WebApplication.CreateBuilder(args);
         // As under Core Tools: local.settings.json's Values, overridden by the environment (and the command line).
-        if (LocalSettings.Locate(builder.Configuration["settings"]) is { } settingsFile)
+        if (LocateSettings(builder.Configuration["settings"]) is { } settingsFile)
         {
             builder.Configuration.AddLocalSettingsFile(settingsFile);
         }
@@ -60,5 +56,17 @@ public static class DevHostApp
         }
         app.MapHttpFunctions(catalog, keys);
         return app;
+    }
+
+    private static string? LocateSettings(string? explicitPath)
+    {
+        try
+        {
+            return LocalSettings.Locate(explicitPath);
+        }
+        catch (FileNotFoundException exception)
+        {
+            throw new DevHostStartupException(exception.Message);
+        }
     }
 }

@@ -1,11 +1,9 @@
 using System.Reflection;
 using System.Text;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Extensions.Abstractions;
-using Microsoft.Extensions.Configuration;
 
 namespace Recorder.DevHost;
 
@@ -16,9 +14,9 @@ namespace Recorder.DevHost;
 /// </summary>
 public sealed class FunctionCatalog
 {
-    private FunctionCatalog(IReadOnlyList<FunctionDefinition> functions) => Functions = functions;
+    private FunctionCatalog(IReadOnlyList<FunctionEntry> functions) => Functions = functions;
 
-    public IReadOnlyList<FunctionDefinition> Functions { get; }
+    public IReadOnlyList<FunctionEntry> Functions { get; }
 
     public IEnumerable<HttpFunction> Http => Functions.OfType<HttpFunction>();
 
@@ -28,7 +26,7 @@ public sealed class FunctionCatalog
     /// <exception cref="DevHostStartupException">A function cannot be run; the message names each one and why.</exception>
     public static FunctionCatalog Create(IEnumerable<Type> types, IConfiguration configuration, string routePrefix)
     {
-        var functions = new List<FunctionDefinition>();
+        var functions = new List<FunctionEntry>();
         var problems = new List<string>();
         var methods = types.SelectMany(type => type.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly));
         foreach (var method in methods)
@@ -86,7 +84,7 @@ public sealed class FunctionCatalog
         return table.ToString().TrimEnd();
     }
 
-    private static FunctionDefinition Describe(string name, MethodInfo method, IConfiguration configuration, string routePrefix)
+    private static FunctionEntry Describe(string name, MethodInfo method, IConfiguration configuration, string routePrefix)
     {
         var triggers = method.GetParameters()
             .Select(parameter => (parameter, trigger: parameter.GetCustomAttribute<TriggerBindingAttribute>()))
@@ -135,13 +133,13 @@ public sealed class FunctionCatalog
         var parameters = method.GetParameters().Select(parameter => parameter == trigger
             ? RequireTrigger(parameter, typeof(HttpRequest), ParameterSource.HttpRequest)
             : parameter.ParameterType == typeof(CancellationToken)
-                ? new FunctionParameter(parameter.Name!, parameter.ParameterType, ParameterSource.CancellationToken)
+                ? new ParameterBinding(parameter.Name!, parameter.ParameterType, ParameterSource.CancellationToken)
                 : BindRouteValue(parameter, pattern)).ToList();
         var methods = (attribute.Methods ?? []).Select(m => m.ToUpperInvariant()).Distinct().ToList();
         return new HttpFunction(name, method, parameters, route, methods, attribute.AuthLevel);
     }
 
-    private static FunctionParameter BindRouteValue(ParameterInfo parameter, RoutePattern pattern)
+    private static ParameterBinding BindRouteValue(ParameterInfo parameter, RoutePattern pattern)
     {
         if (!RouteValueConverter.Supports(parameter.ParameterType))
         {
@@ -156,7 +154,7 @@ public sealed class FunctionCatalog
             throw new DevHostStartupException(
                 $"parameter '{parameter.Name}' ({Display(parameter.ParameterType)}) takes an optional route value, so it must be nullable.");
         }
-        return new FunctionParameter(parameter.Name!, parameter.ParameterType, ParameterSource.RouteValue);
+        return new ParameterBinding(parameter.Name!, parameter.ParameterType, ParameterSource.RouteValue);
     }
 
     private static TimerFunction DescribeTimer(string name, MethodInfo method, ParameterInfo trigger, TimerTriggerAttribute attribute, IConfiguration configuration)
@@ -168,16 +166,16 @@ public sealed class FunctionCatalog
         var parameters = method.GetParameters().Select(parameter => parameter == trigger
             ? RequireTrigger(parameter, typeof(TimerInfo), ParameterSource.TimerInfo)
             : parameter.ParameterType == typeof(CancellationToken)
-                ? new FunctionParameter(parameter.Name!, parameter.ParameterType, ParameterSource.CancellationToken)
+                ? new ParameterBinding(parameter.Name!, parameter.ParameterType, ParameterSource.CancellationToken)
                 : throw new DevHostStartupException(
                     $"parameter '{parameter.Name}' ({Display(parameter.ParameterType)}) cannot be bound: the dev host passes timer functions " +
                     "TimerInfo and CancellationToken only; take services through the constructor.")).ToList();
         return new TimerFunction(name, method, parameters, TimerSchedule.Parse(attribute.Schedule, configuration), attribute.RunOnStartup);
     }
 
-    private static FunctionParameter RequireTrigger(ParameterInfo parameter, Type type, ParameterSource source)
+    private static ParameterBinding RequireTrigger(ParameterInfo parameter, Type type, ParameterSource source)
         => parameter.ParameterType == type
-            ? new FunctionParameter(parameter.Name!, type, source)
+            ? new ParameterBinding(parameter.Name!, type, source)
             : throw new DevHostStartupException(
                 $"trigger parameter '{parameter.Name}' is {Display(parameter.ParameterType)}; the dev host passes {type.Name} there.");
 

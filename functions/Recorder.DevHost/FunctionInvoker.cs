@@ -1,5 +1,4 @@
 using System.Reflection;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Recorder.DevHost;
 
@@ -7,7 +6,7 @@ namespace Recorder.DevHost;
 public static class FunctionInvoker
 {
     /// <returns>The function's result, awaited; null for void and <see cref="Task"/>.</returns>
-    public static async Task<object?> InvokeAsync(FunctionDefinition function, IServiceProvider services, object?[] arguments)
+    public static async Task<object?> InvokeAsync(FunctionEntry function, IServiceProvider services, object?[] arguments)
     {
         var method = function.Method;
         var instance = method.IsStatic ? null : ActivatorUtilities.CreateInstance(services, method.DeclaringType!);

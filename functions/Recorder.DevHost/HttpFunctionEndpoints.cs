@@ -1,12 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Abstractions;
-using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Recorder.DevHost;
 
@@ -15,7 +10,8 @@ namespace Recorder.DevHost;
 /// The invocation convention, which functions can rely on:
 /// <list type="bullet">
 /// <item>The function class is created per request in the request's DI scope
-/// (<c>ActivatorUtilities.CreateInstance</c>): constructor injection of services and <c>ILogger&lt;T&gt;</c>.</item>
+/// (<c>ActivatorUtilities.CreateInstance</c>): constructor injection of services and <c>ILogger&lt;T&gt;</c>;
+/// disposed after the call if it is disposable. Static function methods get no instance.</item>
 /// <item>Parameters: the <c>[HttpTrigger]</c> one is an <see cref="HttpRequest"/> (<c>HttpContext.Request</c>);
 /// a <see cref="CancellationToken"/> is <c>HttpContext.RequestAborted</c>; a string, int, long, Guid or bool
 /// (or nullable) is the route value of the same name, parsed with the invariant culture, and an unparsable
@@ -64,7 +60,8 @@ public static class HttpFunctionEndpoints
                     arguments[i] = context.RequestAborted;
                     break;
                 case ParameterSource.RouteValue:
-                    var text = Convert.ToString(context.Request.RouteValues[parameter.Name], CultureInfo.InvariantCulture);
+                    // An optional route value that is absent stays null (Convert.ToString would make it "").
+                    var text = context.Request.RouteValues[parameter.Name] is { } value ? Convert.ToString(value, CultureInfo.InvariantCulture) : null;
                     if (!RouteValueConverter.TryConvert(text, parameter.Type, out arguments[i]))
                     {
                         await Problem(StatusCodes.Status400BadRequest, "Invalid route value",

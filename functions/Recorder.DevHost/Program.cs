@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Builder;
 using Recorder.DevHost;
 
 // Runs the Functions app locally without Core Tools (which cannot be installed here): see DevHostApp.

@@ -1,8 +1,5 @@
 using System.Diagnostics;
 using Microsoft.Azure.Functions.Worker;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace Recorder.DevHost;
 

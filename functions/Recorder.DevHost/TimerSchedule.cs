@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Microsoft.Extensions.Configuration;
 using NCrontab;
 
 namespace Recorder.DevHost;
@@ -27,7 +26,7 @@ public sealed partial class TimerSchedule
     /// <summary>After settings were substituted, e.g. <c>0 15 3 * * *</c>.</summary>
     public string Resolved { get; }
 
-    public DateTime GetNextOccurrence(DateTime afterUtc) => schedule.GetNextOccurrence(afterUtc);
+    public DateTime GetNextOccurrence(DateTime afterUtc) => DateTime.SpecifyKind(schedule.GetNextOccurrence(afterUtc), DateTimeKind.Utc);
 
     public static TimerSchedule Parse(string expression, IConfiguration configuration)
     {

@@ -18,10 +18,10 @@ public enum ParameterSource
     RouteValue,
 }
 
-public sealed record FunctionParameter(string Name, Type Type, ParameterSource Source);
+public sealed record ParameterBinding(string Name, Type Type, ParameterSource Source);
 
 /// <summary>A <c>[Function]</c> method the dev host can run, with each parameter's source decided at start-up.</summary>
-public abstract record FunctionDefinition(string Name, MethodInfo Method, IReadOnlyList<FunctionParameter> Parameters)
+public abstract record FunctionEntry(string Name, MethodInfo Method, IReadOnlyList<ParameterBinding> Parameters)
 {
     public abstract TriggerKind Kind { get; }
 }
@@ -31,10 +31,10 @@ public abstract record FunctionDefinition(string Name, MethodInfo Method, IReadO
 public sealed record HttpFunction(
     string Name,
     MethodInfo Method,
-    IReadOnlyList<FunctionParameter> Parameters,
+    IReadOnlyList<ParameterBinding> Parameters,
     string Route,
     IReadOnlyList<string> HttpMethods,
-    AuthorizationLevel AuthLevel) : FunctionDefinition(Name, Method, Parameters)
+    AuthorizationLevel AuthLevel) : FunctionEntry(Name, Method, Parameters)
 {
     public override TriggerKind Kind => TriggerKind.Http;
 }
@@ -42,9 +42,9 @@ public sealed record HttpFunction(
 public sealed record TimerFunction(
     string Name,
     MethodInfo Method,
-    IReadOnlyList<FunctionParameter> Parameters,
+    IReadOnlyList<ParameterBinding> Parameters,
     TimerSchedule Schedule,
-    bool RunOnStartup) : FunctionDefinition(Name, Method, Parameters)
+    bool RunOnStartup) : FunctionEntry(Name, Method, Parameters)
 {
     public override TriggerKind Kind => TriggerKind.Timer;
 }

@@ -346,24 +346,28 @@ start_azurite() {
 
 # --- stopping ------------------------------------------------------------------------
 
+# SIGTERM, then SIGKILL if the process is still there after <seconds>.
+terminate_and_wait() {
+  local pid="$1" seconds="$2" i
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < seconds * 5; i++)); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.2
+  done
+  log "PID $pid did not stop in $seconds s; killing it"
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
 # Stops only what this invocation started; safe to call more than once.
 stop_services() {
   # A second Ctrl-C while stopping must not leave a server behind.
   trap '' INT TERM
   if [[ -n "$AZURITE_STARTED_PID" ]]; then
-    local pid="$AZURITE_STARTED_PID" i
+    local pid="$AZURITE_STARTED_PID"
     AZURITE_STARTED_PID=""
     if kill -0 "$pid" 2>/dev/null; then
       log "stopping Azurite (PID $pid)"
-      kill -TERM "$pid" 2>/dev/null || true
-      for ((i = 0; i < 50; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.2
-      done
-      if kill -0 "$pid" 2>/dev/null; then
-        log "Azurite did not stop in 10 s; killing it"
-        kill -KILL "$pid" 2>/dev/null || true
-      fi
+      terminate_and_wait "$pid" 10
     fi
     rm -f "$AZURITE_PID_FILE"
   fi
@@ -398,16 +402,7 @@ on_signal() {
   trap - INT TERM
   if [[ -n "$CHILD_PID" ]] && kill -0 "$CHILD_PID" 2>/dev/null; then
     log "received SIG$signal; stopping PID $CHILD_PID"
-    kill -TERM "$CHILD_PID" 2>/dev/null || true
-    local i
-    for ((i = 0; i < 100; i++)); do
-      kill -0 "$CHILD_PID" 2>/dev/null || break
-      sleep 0.2
-    done
-    if kill -0 "$CHILD_PID" 2>/dev/null; then
-      log "PID $CHILD_PID did not stop in 20 s; killing it"
-      kill -KILL "$CHILD_PID" 2>/dev/null || true
-    fi
+    terminate_and_wait "$CHILD_PID" 20
     wait "$CHILD_PID" 2>/dev/null || true
   fi
   exit "$code"

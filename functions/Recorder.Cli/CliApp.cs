@@ -23,7 +23,7 @@ public static class CliApp
                          --connection <cs>   default: setting Database__MigratorConnectionString
                          --migrations <dir>  default: the migrations folder shipped beside this command
           init-storage   Create the blob containers and the CORS rule for the recorder page (local/emulator use).
-                         --cors-origin <origin>  repeatable
+                         --cors-origin <origin>  repeatable; default: setting Cors__AllowedOrigins__N
 
         Common options:
           --settings <path>  a local.settings.json to read (default: the nearest one above the working directory)
@@ -92,7 +92,8 @@ public static class CliApp
             .AddSingleton<StorageInitializer>();
         services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.SectionName);
         await using var provider = services.BuildServiceProvider();
-        await provider.GetRequiredService<StorageInitializer>().InitializeAsync(arguments.Many("cors-origin"), cancellationToken);
+        var origins = arguments.Many("cors-origin") is { Count: > 0 } given ? given : configuration.GetSection("Cors:AllowedOrigins").Get<string[]>() ?? [];
+        await provider.GetRequiredService<StorageInitializer>().InitializeAsync(origins, cancellationToken);
         return 0;
     }
 

@@ -1,11 +1,17 @@
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Recorder.Core.Api;
 using Recorder.Core.Data;
 using Recorder.Core.Health;
 using Recorder.Core.Migrations;
 using Recorder.Core.Partitions;
+using Recorder.Core.Recordings;
+using Recorder.Core.Security;
 using Recorder.Core.Storage;
+using Recorder.Core.Uploads;
+using Recorder.Core.Uploads.Sas;
 
 namespace Recorder.Core;
 
@@ -17,18 +23,31 @@ public static class ServiceCollectionExtensions
         services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.SectionName);
         services.AddOptions<PartitionOptions>().BindConfiguration(PartitionOptions.SectionName);
+        services.AddOptions<RecordingsOptions>().BindConfiguration(RecordingsOptions.SectionName);
+        services.TryAddSingleton(TimeProvider.System);
 
         services.AddSingleton<RecorderDataSources>();
-        services.AddSingleton(_ => RecordingsStorageClient.Create(configuration));
+        services.AddHostedService<AppRoleStartupCheck>();
+        // Storage calls sit on request paths: retry briefly, then let the caller (or a sweeper) deal with it.
+        services.AddSingleton(_ => RecordingsStorageClient.Create(configuration, new BlobClientOptions
+        {
+            Retry = { MaxRetries = 3, Delay = TimeSpan.FromMilliseconds(200), MaxDelay = TimeSpan.FromSeconds(2), NetworkTimeout = TimeSpan.FromSeconds(30) },
+        }));
         services.AddSingleton(_ =>
         {
             var options = new BlobClientOptions { Retry = { MaxRetries = 0, NetworkTimeout = TimeSpan.FromSeconds(5) } };
             return new HealthProbeStorage(RecordingsStorageClient.Create(configuration, options));
         });
+        services.AddRecorderSecurity();
+        services.AddBlobSasIssuer();
 
+        services.AddSingleton<HttpApi>();
         services.AddSingleton<HealthService>();
         services.AddSingleton<MigrationJournal>();
         services.AddSingleton<PartitionMaintenanceService>();
+        services.AddSingleton<StorageQuota>();
+        services.AddSingleton<UploadService>();
+        services.AddSingleton<RecordingsService>();
         return services;
     }
 }

@@ -14,6 +14,9 @@ public static class DevHostApp
 {
     public const string DefaultUrl = "http://127.0.0.1:7071";
 
+    /// <summary>Browser origins allowed to call the API (the same setting Bicep gives the Function App's CORS).</summary>
+    public const string CorsOriginsSetting = "Cors:AllowedOrigins";
+
     /// <param name="args">Command line: <c>--settings &lt;local.settings.json&gt;</c>, <c>--urls</c>, any setting.</param>
     /// <param name="overrides">Settings that win over every other source (tests).</param>
     /// <param name="functionTypes">Types to take functions from; the Recorder.Functions assembly when null (tests pass their own).</param>
@@ -42,6 +45,9 @@ public static class DevHostApp
 
         builder.Services.AddRecorderCore(builder.Configuration);
         builder.Services.AddMvcCore(); // the executors and JSON formatter IActionResults need
+        // What the Functions host's CORS setting does in Azure: browser pages on these origins may call the API with their cookies.
+        var corsOrigins = builder.Configuration.GetSection(CorsOriginsSetting).Get<string[]>() ?? [];
+        builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy => policy.WithOrigins(corsOrigins).AllowAnyHeader().AllowAnyMethod().AllowCredentials()));
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(catalog);
         builder.Services.AddHostedService<TimerFunctionRunner>();
@@ -54,6 +60,7 @@ public static class DevHostApp
             // UseFileServer = UseDefaultFiles + UseStaticFiles: "/" serves the page's index.html.
             app.UseFileServer(new FileServerOptions { FileProvider = new PhysicalFileProvider(page) });
         }
+        app.UseCors();
         app.MapHttpFunctions(catalog, keys);
         return app;
     }

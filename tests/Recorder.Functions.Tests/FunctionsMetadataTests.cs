@@ -21,9 +21,16 @@ public sealed partial class FunctionsMetadataTests
 
         Assert.Equal(
             [
+                "CreateUpload: httpTrigger Anonymous POST recordings/uploads",
+                "DeleteRecording: httpTrigger Anonymous DELETE recordings/{id}",
+                "GetRecording: httpTrigger Anonymous GET recordings/{id}",
+                "GetStorageUsage: httpTrigger Anonymous GET me/storage",
                 "Health: httpTrigger Anonymous GET health",
+                "ListRecordings: httpTrigger Anonymous GET recordings",
                 "PartitionMaintenance: timerTrigger %PartitionMaintenanceSchedule%",
+                "RenewUploadUrl: httpTrigger Anonymous POST recordings/{id}/upload-url",
                 "SchemaStatus: httpTrigger Function GET ops/schema",
+                "UpdateRecording: httpTrigger Anonymous PATCH recordings/{id}",
             ],
             declared);
     }

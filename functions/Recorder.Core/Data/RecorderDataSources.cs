@@ -2,6 +2,7 @@ using Azure.Core;
 using Azure.Identity;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Recorder.Core.Security;
 
 namespace Recorder.Core.Data;
 
@@ -18,7 +19,7 @@ public sealed class RecorderDataSources : IAsyncDisposable
     {
         var settings = options.Value;
         var credential = settings.UseEntraAuthentication ? CreateCredential(settings.ManagedIdentityClientId) : null;
-        App = Build(settings.AppConnectionString, "recorder-app", credential);
+        App = Build(settings.AppConnectionString, "recorder-app", credential, AppRoleGuard.VerifyAsync);
         Maintenance = Build(settings.MaintenanceConnectionString, "recorder-maintenance", credential);
     }
 
@@ -28,10 +29,15 @@ public sealed class RecorderDataSources : IAsyncDisposable
     /// <summary>Role <c>recorder_maintenance</c>: BYPASSRLS; timers and ingest.</summary>
     public NpgsqlDataSource Maintenance { get; }
 
-    public static NpgsqlDataSource Build(string connectionString, string applicationName, TokenCredential? credential = null)
+    /// <param name="verifyConnection">Runs on every new physical connection before the pool hands it out.</param>
+    public static NpgsqlDataSource Build(string connectionString, string applicationName, TokenCredential? credential = null, Func<NpgsqlConnection, Task>? verifyConnection = null)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         builder.ConnectionStringBuilder.ApplicationName ??= applicationName;
+        if (verifyConnection is not null)
+        {
+            builder.UsePhysicalConnectionInitializer(connection => verifyConnection(connection).GetAwaiter().GetResult(), verifyConnection);
+        }
         if (credential is not null)
         {
             // Tokens live about an hour; refresh well before expiry, retry quickly after a failure.

@@ -1,0 +1,80 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
+
+namespace Recorder.Core.Api;
+
+/// <summary>
+/// Reads a JSON request body into a request type, answering every malformed input as a 4xx
+/// failure: wrong content type (415), too large (413), not JSON, wrong types or unknown
+/// properties (400, naming the property).
+/// </summary>
+public static class JsonRequest
+{
+    /// <summary>Bodies of this API are small; this is well above any legitimate one (metadata is bounded separately).</summary>
+    public const int MaxBodyBytes = 64 * 1024;
+
+    public static readonly JsonSerializerOptions SerializerOptions = new(JsonSerializerDefaults.Web)
+    {
+        // A misspelt property is a client bug worth a 400, not a silently ignored field.
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        NumberHandling = JsonNumberHandling.Strict,
+        AllowTrailingCommas = false,
+        ReadCommentHandling = JsonCommentHandling.Disallow,
+    };
+
+    public static async Task<ServiceResult<T>> ReadAsync<T>(HttpRequest request, CancellationToken cancellationToken)
+        where T : class
+    {
+        if (!IsJson(request.ContentType))
+        {
+            return new Failure(FailureKind.UnsupportedMediaType, "The body must be JSON (Content-Type: application/json).");
+        }
+        if (request.ContentLength > MaxBodyBytes)
+        {
+            return TooLarge();
+        }
+
+        var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > MaxBodyBytes)
+            {
+                return TooLarge();
+            }
+            buffer.Write(chunk, 0, read);
+        }
+        if (buffer.Length == 0)
+        {
+            return new Failure(FailureKind.Validation, "The request body is empty; a JSON object is expected.");
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<T>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), SerializerOptions) is { } value
+                ? value
+                : new Failure(FailureKind.Validation, "The request body must be a JSON object, not null.");
+        }
+        catch (JsonException exception)
+        {
+            var field = FieldOf(exception.Path);
+            return field is null
+                ? new Failure(FailureKind.Validation, "The request body is not valid JSON.")
+                : Failure.Invalid(field, exception.Message.Contains("could not be mapped", StringComparison.Ordinal) ? "is not a known property." : "has the wrong type or format.");
+        }
+    }
+
+    private static Failure TooLarge() => new(FailureKind.PayloadTooLarge, $"The request body is larger than {MaxBodyBytes} bytes.");
+
+    private static bool IsJson(string? contentType)
+        => MediaTypeHeaderValue.TryParse(contentType, out var mediaType)
+           && (mediaType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+               || mediaType.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase));
+
+    // "$.metadata.device" → "metadata.device"; "$" → null.
+    private static string? FieldOf(string? path)
+        => path is null || path == "$" ? null : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
+}

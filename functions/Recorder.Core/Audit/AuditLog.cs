@@ -1,0 +1,55 @@
+using System.Data;
+using System.Text.Json;
+using Dapper;
+using Recorder.Core.Api;
+
+namespace Recorder.Core.Audit;
+
+public static class AuditActions
+{
+    public const string RecordingCreate = "recording.create";
+    public const string RecordingRenewUploadUrl = "recording.renew_upload_url";
+    public const string RecordingList = "recording.list";
+    public const string RecordingRead = "recording.read";
+    public const string RecordingUpdate = "recording.update";
+    public const string RecordingDelete = "recording.delete";
+}
+
+public static class AuditOutcomes
+{
+    public const string Success = "success";
+    public const string NotFound = "not_found";
+    public const string Rejected = "rejected";
+}
+
+/// <summary>One audit entry about a user's action on their own data.</summary>
+public sealed record AuditEntry(string UserId, string Action, string Outcome, long? RecordingId = null, object? Details = null);
+
+/// <summary>
+/// Writes audit entries inside the caller's transaction, so an entry exists exactly when the
+/// change it describes was committed.
+/// </summary>
+public static class AuditLog
+{
+    private const string InsertUserEntrySql = """
+        INSERT INTO audit_log (actor_type, actor_id, user_id, action, recording_id, outcome, request_id, client_ip, user_agent, details)
+        VALUES ('user', @UserId, @UserId, @Action, @RecordingId, @Outcome, @RequestId, @ClientIp::inet, @UserAgent, @Details::jsonb)
+        """;
+
+    public static Task WriteAsync(IDbConnection connection, IDbTransaction transaction, AuditEntry entry, RequestInfo request, CancellationToken cancellationToken)
+        => connection.ExecuteAsync(new CommandDefinition(
+            InsertUserEntrySql,
+            new
+            {
+                entry.UserId,
+                entry.Action,
+                entry.RecordingId,
+                entry.Outcome,
+                request.RequestId,
+                ClientIp = request.ClientIp?.ToString(),
+                request.UserAgent,
+                Details = JsonSerializer.Serialize(entry.Details ?? new { }, JsonRequest.SerializerOptions),
+            },
+            transaction,
+            cancellationToken: cancellationToken));
+}

@@ -1,0 +1,230 @@
+using System.Text.Json;
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Dapper;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Recorder.Core.Api;
+using Recorder.Core.Audit;
+using Recorder.Core.Data;
+using Recorder.Core.Security;
+using Recorder.Core.Storage;
+using Recorder.Core.Uploads.Sas;
+
+namespace Recorder.Core.Recordings;
+
+public sealed record RecordingPage(IReadOnlyList<RecordingView> Items, string? NextCursor);
+
+public sealed record TypeUsage(long Count, long Bytes);
+
+public sealed record StorageUsage(long UsedBytes, long LimitBytes, double PercentUsed, long RecordingCount, IReadOnlyDictionary<string, TypeUsage> ByType);
+
+/// <summary>
+/// The caller's recordings: list, read, change, delete, storage used. Every call runs in one
+/// transaction bound to the caller (row-level security) and writes its audit entry in it.
+/// A recording that is not the caller's is "not found", never "forbidden".
+/// </summary>
+public sealed class RecordingsService(
+    RecorderDataSources dataSources,
+    BlobServiceClient blobs,
+    IBlobSasIssuer sas,
+    StorageQuota quota,
+    IOptions<StorageOptions> storageOptions,
+    IOptions<SasOptions> sasOptions,
+    TimeProvider time,
+    ILogger<RecordingsService> logger)
+{
+    private const string ListSql = $"""
+        SELECT {RecordingRow.Columns}
+        FROM recordings
+        WHERE user_id = @UserId
+          AND status <> 'deleting'
+          AND (@Type::varchar IS NULL OR recording_type = @Type)
+          AND (@ProjectId::integer IS NULL OR project_id = @ProjectId)
+          AND (@Status::varchar IS NULL OR status = @Status)
+          AND (@TitlePattern::text IS NULL OR title ILIKE @TitlePattern ESCAPE '\')
+          AND (@AfterCreatedAt::timestamptz IS NULL OR (created_at, id) < (@AfterCreatedAt, @AfterId))
+        ORDER BY created_at DESC, id DESC
+        LIMIT @Take
+        """;
+
+    private const string GetSql = $"SELECT {RecordingRow.Columns} FROM recordings WHERE id = @Id AND status <> 'deleting'";
+
+    private const string UpdateSql = $"""
+        UPDATE recordings SET
+          title = CASE WHEN @SetTitle THEN @Title ELSE title END,
+          description = CASE WHEN @SetDescription THEN @Description ELSE description END,
+          project_id = CASE WHEN @SetProjectId THEN @ProjectId ELSE project_id END,
+          quality = CASE WHEN @SetQuality THEN @Quality ELSE quality END
+        WHERE id = @Id AND status <> 'deleting'
+        RETURNING {RecordingRow.Columns}
+        """;
+
+    private const string ProjectOwnedSql = "SELECT EXISTS (SELECT 1 FROM projects WHERE id = @ProjectId AND user_id = @UserId)";
+
+    private const string MarkDeletingSql = """
+        UPDATE recordings SET status = 'deleting'
+        WHERE id = @Id AND status <> 'deleting'
+        RETURNING blob_name AS BlobName, thumbnail_blob_name AS ThumbnailBlobName
+        """;
+
+    private const string DeleteMarkedSql = "DELETE FROM recordings WHERE id = @Id AND status = 'deleting'";
+
+    private const string UsageByTypeSql = """
+        SELECT recording_type AS Type, count(*) AS Count, coalesce(sum(file_size), 0)::bigint AS Bytes
+        FROM recordings
+        WHERE user_id = @UserId AND status IN ('uploading', 'processing', 'completed')
+        GROUP BY recording_type
+        """;
+
+    public async Task<ServiceResult<RecordingPage>> ListAsync(Caller caller, RecordingListQuery query, RequestInfo request, CancellationToken cancellationToken)
+    {
+        var rows = await dataSources.App.RunAsync(caller.UserId, async (connection, transaction) =>
+        {
+            var found = (await connection.QueryAsync<RecordingRow>(new CommandDefinition(ListSql, new
+            {
+                caller.UserId,
+                query.Type,
+                query.ProjectId,
+                query.Status,
+                TitlePattern = query.TitleContains is { } text ? $"%{EscapeLike(text)}%" : null,
+                AfterCreatedAt = query.After?.CreatedAt,
+                AfterId = query.After?.Id,
+                Take = query.Limit + 1,
+            }, transaction, cancellationToken: cancellationToken))).AsList();
+            await AuditLog.WriteAsync(connection, transaction, new AuditEntry(caller.UserId, AuditActions.RecordingList, AuditOutcomes.Success, Details: new { count = Math.Min(found.Count, query.Limit) }), request, cancellationToken);
+            return found;
+        }, cancellationToken);
+
+        var page = rows.Take(query.Limit).ToList();
+        var expiresAt = ReadUrlExpiry();
+        var items = new List<RecordingView>(page.Count);
+        foreach (var row in page)
+        {
+            items.Add(RecordingView.From(row, mediaUrl: null, await ThumbnailUrlAsync(row, expiresAt, cancellationToken), row.ThumbnailBlobName is null ? null : expiresAt));
+        }
+        var next = rows.Count > query.Limit ? new RecordingCursor(page[^1].CreatedAt, page[^1].Id).Encode() : null;
+        return new RecordingPage(items, next);
+    }
+
+    public async Task<ServiceResult<RecordingView>> GetAsync(Caller caller, long id, RequestInfo request, CancellationToken cancellationToken)
+    {
+        var row = await dataSources.App.RunAsync(caller.UserId, async (connection, transaction) =>
+        {
+            var found = await connection.QuerySingleOrDefaultAsync<RecordingRow>(new CommandDefinition(GetSql, new { Id = id }, transaction, cancellationToken: cancellationToken));
+            await AuditLog.WriteAsync(connection, transaction, new AuditEntry(caller.UserId, AuditActions.RecordingRead, found is null ? AuditOutcomes.NotFound : AuditOutcomes.Success, id), request, cancellationToken);
+            return found;
+        }, cancellationToken);
+        if (row is null)
+        {
+            return NotFound(id);
+        }
+        return await ViewWithUrlsAsync(row, cancellationToken);
+    }
+
+    public async Task<ServiceResult<RecordingView>> UpdateAsync(Caller caller, long id, RecordingPatch patch, RequestInfo request, CancellationToken cancellationToken)
+    {
+        var result = await dataSources.App.RunAsync<ServiceResult<RecordingRow>>(caller.UserId, async (connection, transaction) =>
+        {
+            if (patch.ProjectId is { } projectId
+                && !await connection.ExecuteScalarAsync<bool>(new CommandDefinition(ProjectOwnedSql, new { ProjectId = projectId, caller.UserId }, transaction, cancellationToken: cancellationToken)))
+            {
+                await AuditLog.WriteAsync(connection, transaction, new AuditEntry(caller.UserId, AuditActions.RecordingUpdate, AuditOutcomes.Rejected, id, new { reason = "project not the caller's" }), request, cancellationToken);
+                return Failure.Invalid("projectId", "is not one of your projects.");
+            }
+            var updated = await connection.QuerySingleOrDefaultAsync<RecordingRow>(new CommandDefinition(UpdateSql, new
+            {
+                Id = id,
+                patch.SetTitle,
+                patch.Title,
+                patch.SetDescription,
+                patch.Description,
+                patch.SetProjectId,
+                patch.ProjectId,
+                patch.SetQuality,
+                patch.Quality,
+            }, transaction, cancellationToken: cancellationToken));
+            await AuditLog.WriteAsync(connection, transaction, new AuditEntry(caller.UserId, AuditActions.RecordingUpdate, updated is null ? AuditOutcomes.NotFound : AuditOutcomes.Success, id, new { fields = patch.ChangedFields }), request, cancellationToken);
+            return updated is null ? NotFound(id) : updated;
+        }, cancellationToken);
+        if (result.Failure is { } failure)
+        {
+            return failure;
+        }
+        return await ViewWithUrlsAsync(result.Value!, cancellationToken);
+    }
+
+    /// <summary>
+    /// Marks the recording <c>deleting</c> (from then on it is gone for the caller), removes its blobs,
+    /// then the row. If storage fails, the row stays marked and the lifecycle sweeper finishes the job,
+    /// so a blob is never left without a row that knows about it.
+    /// </summary>
+    public async Task<ServiceResult<bool>> DeleteAsync(Caller caller, long id, RequestInfo request, CancellationToken cancellationToken)
+    {
+        var blobsToDelete = await dataSources.App.RunAsync(caller.UserId, async (connection, transaction) =>
+        {
+            var marked = await connection.QuerySingleOrDefaultAsync<(string BlobName, string? ThumbnailBlobName)?>(new CommandDefinition(MarkDeletingSql, new { Id = id }, transaction, cancellationToken: cancellationToken));
+            await AuditLog.WriteAsync(connection, transaction, new AuditEntry(caller.UserId, AuditActions.RecordingDelete, marked is null ? AuditOutcomes.NotFound : AuditOutcomes.Success, id), request, cancellationToken);
+            return marked;
+        }, cancellationToken);
+        if (blobsToDelete is not { } blobNames)
+        {
+            return NotFound(id);
+        }
+
+        var storage = storageOptions.Value;
+        try
+        {
+            await blobs.GetBlobContainerClient(storage.UploadsContainer).GetBlobClient(blobNames.BlobName).DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
+            if (blobNames.ThumbnailBlobName is { } thumbnail)
+            {
+                await blobs.GetBlobContainerClient(storage.ThumbnailsContainer).GetBlobClient(thumbnail).DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
+            }
+        }
+        catch (Exception exception) when (exception is RequestFailedException or AggregateException)
+        {
+            // AggregateException: the SDK's retries all failed to reach storage.
+            logger.LogWarning(exception, "Blobs of recording {RecordingId} could not be deleted now; it stays marked 'deleting' for the sweeper", id);
+            return true;
+        }
+
+        await dataSources.App.RunAsync(caller.UserId, (connection, transaction) =>
+            connection.ExecuteAsync(new CommandDefinition(DeleteMarkedSql, new { Id = id }, transaction, cancellationToken: cancellationToken)), cancellationToken);
+        logger.LogInformation("Recording {RecordingId} of user {UserId} deleted", id, caller.UserId);
+        return true;
+    }
+
+    public async Task<StorageUsage> GetStorageAsync(Caller caller, CancellationToken cancellationToken)
+        => await dataSources.App.RunAsync(caller.UserId, async (connection, transaction) =>
+        {
+            var (used, limit) = await quota.UsageAsync(connection, transaction, caller.UserId, cancellationToken);
+            var byType = (await connection.QueryAsync<(string Type, long Count, long Bytes)>(new CommandDefinition(UsageByTypeSql, new { caller.UserId }, transaction, cancellationToken: cancellationToken)))
+                .ToDictionary(row => row.Type, row => new TypeUsage(row.Count, row.Bytes));
+            var percent = limit == 0 ? (used == 0 ? 0 : 100) : Math.Round(100.0 * used / limit, 1);
+            return new StorageUsage(used, limit, percent, byType.Values.Sum(t => t.Count), byType);
+        }, cancellationToken);
+
+    private async Task<RecordingView> ViewWithUrlsAsync(RecordingRow row, CancellationToken cancellationToken)
+    {
+        var expiresAt = ReadUrlExpiry();
+        // The media is readable once ingest has accepted it; before that the blob may be partial or absent.
+        var mediaUrl = row.Status == "completed"
+            ? await sas.CreateReadUriAsync(storageOptions.Value.UploadsContainer, row.BlobName, expiresAt, cancellationToken)
+            : null;
+        var thumbnailUrl = await ThumbnailUrlAsync(row, expiresAt, cancellationToken);
+        return RecordingView.From(row, mediaUrl, thumbnailUrl, mediaUrl is null && thumbnailUrl is null ? null : expiresAt);
+    }
+
+    private async Task<Uri?> ThumbnailUrlAsync(RecordingRow row, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+        => row.ThumbnailBlobName is { } thumbnail
+            ? await sas.CreateReadUriAsync(storageOptions.Value.ThumbnailsContainer, thumbnail, expiresAt, cancellationToken)
+            : null;
+
+    private DateTimeOffset ReadUrlExpiry() => time.GetUtcNow() + sasOptions.Value.ReadUrlLifetime;
+
+    private static Failure NotFound(long id) => Failure.NotFound($"Recording {id} does not exist.");
+
+    private static string EscapeLike(string text) => text.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("%", @"\%", StringComparison.Ordinal).Replace("_", @"\_", StringComparison.Ordinal);
+}

@@ -1,0 +1,45 @@
+using Dapper;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Recorder.Core.Api;
+
+namespace Recorder.Core.Recordings;
+
+/// <summary>
+/// Bytes a user's live recordings hold (uploading, processing, completed: a pending upload reserves
+/// its declared size) against their limit: a row in user_storage_limits, else the configured default.
+/// </summary>
+public sealed class StorageQuota(IOptions<RecordingsOptions> options)
+{
+    // Serializes quota checks of one user (two uploads at once must not both fit in the last gap);
+    // the first key namespaces the lock among the app's advisory locks.
+    private const string LockUserSql = "SELECT pg_advisory_xact_lock(hashtext('recorder.quota'), hashtext(@UserId))";
+
+    private const string UsageSql = """
+        SELECT coalesce(sum(file_size), 0)::bigint AS UsedBytes,
+               (SELECT limit_bytes FROM user_storage_limits WHERE user_id = @UserId) AS LimitBytes
+        FROM recordings
+        WHERE user_id = @UserId AND status IN ('uploading', 'processing', 'completed')
+        """;
+
+    public async Task<(long UsedBytes, long LimitBytes)> UsageAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string userId, CancellationToken cancellationToken)
+    {
+        var usage = await connection.QuerySingleAsync<(long UsedBytes, long? LimitBytes)>(new CommandDefinition(UsageSql, new { UserId = userId }, transaction, cancellationToken: cancellationToken));
+        return (usage.UsedBytes, usage.LimitBytes ?? options.Value.DefaultStorageLimitBytes);
+    }
+
+    /// <summary>Null when <paramref name="additionalBytes"/> still fit; else the 413 failure with the numbers.</summary>
+    public async Task<Failure?> CheckAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string userId, long additionalBytes, CancellationToken cancellationToken)
+    {
+        await connection.ExecuteAsync(new CommandDefinition(LockUserSql, new { UserId = userId }, transaction, cancellationToken: cancellationToken));
+        var (used, limit) = await UsageAsync(connection, transaction, userId, cancellationToken);
+        if (used + additionalBytes <= limit)
+        {
+            return null;
+        }
+        return new Failure(
+            FailureKind.PayloadTooLarge,
+            $"This recording ({additionalBytes} bytes) does not fit in your storage: {used} of {limit} bytes are in use.",
+            Extensions: new Dictionary<string, object?> { ["usedBytes"] = used, ["limitBytes"] = limit, ["requestedBytes"] = additionalBytes });
+    }
+}

@@ -1,0 +1,236 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Azure.Storage.Blobs;
+using Dapper;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Recorder.Core.Api;
+using Recorder.Core.Audit;
+using Recorder.Core.Data;
+using Recorder.Core.Recordings;
+using Recorder.Core.Security;
+using Recorder.Core.Storage;
+using Recorder.Core.Uploads.Sas;
+
+namespace Recorder.Core.Uploads;
+
+/// <summary>
+/// Issues upload URLs: validates the request, checks the caller's quota, records the recording in
+/// status <c>uploading</c> under a server-chosen blob name, and signs a URL for that one blob.
+/// </summary>
+public sealed partial class UploadService(
+    RecorderDataSources dataSources,
+    BlobServiceClient blobs,
+    IBlobSasIssuer sas,
+    StorageQuota quota,
+    IOptions<RecordingsOptions> recordingsOptions,
+    IOptions<StorageOptions> storageOptions,
+    IOptions<SasOptions> sasOptions,
+    TimeProvider time,
+    ILogger<UploadService> logger)
+{
+    private const string NextIdSql = "SELECT nextval(pg_get_serial_sequence('recordings', 'id'))";
+
+    private const string ProjectOwnedSql = "SELECT EXISTS (SELECT 1 FROM projects WHERE id = @ProjectId AND user_id = @UserId)";
+
+    // Under row-level security only the caller's sessions are visible.
+    private const string SessionSql = "SELECT status AS Status, recording_id AS RecordingId FROM recording_sessions WHERE id = @SessionId";
+
+    private const string LinkSessionSql = "UPDATE recording_sessions SET recording_id = @RecordingId WHERE id = @SessionId";
+
+    private const string InsertSql = """
+        INSERT INTO recordings (id, user_id, project_id, title, description, recording_type, file_size, mime_type, blob_name, quality, metadata)
+        VALUES (@Id, @UserId, @ProjectId, @Title, @Description, @RecordingType, @FileSize, @MimeType, @BlobName, @Quality, @Metadata::jsonb)
+        """;
+
+    private const string UploadingRecordingSql = "SELECT status AS Status, blob_name AS BlobName, mime_type AS MimeType FROM recordings WHERE id = @Id AND status <> 'deleting'";
+
+    public async Task<ServiceResult<UploadTicket>> CreateAsync(Caller caller, CreateUploadRequest request, RequestInfo requestInfo, CancellationToken cancellationToken)
+    {
+        var validated = Validate(request);
+        if (validated.Failure is { } invalid)
+        {
+            return invalid;
+        }
+        var upload = validated.Value!;
+
+        return await dataSources.App.RunAsync<ServiceResult<UploadTicket>>(caller.UserId, async (connection, transaction) =>
+        {
+            var failure = await CheckReferencesAsync(connection, transaction, caller.UserId, upload, cancellationToken)
+                ?? await quota.CheckAsync(connection, transaction, caller.UserId, upload.FileSize, cancellationToken);
+            if (failure is not null)
+            {
+                await AuditLog.WriteAsync(connection, transaction, new AuditEntry(caller.UserId, AuditActions.RecordingCreate, AuditOutcomes.Rejected, Details: new { reason = failure.Detail }), requestInfo, cancellationToken);
+                return failure;
+            }
+
+            var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(NextIdSql, transaction: transaction, cancellationToken: cancellationToken));
+            var blobName = BlobNameFor(caller.UserId, id, upload.Extension);
+            await connection.ExecuteAsync(new CommandDefinition(InsertSql, new
+            {
+                Id = id,
+                caller.UserId,
+                upload.ProjectId,
+                upload.Title,
+                upload.Description,
+                upload.RecordingType,
+                upload.FileSize,
+                upload.MimeType,
+                BlobName = blobName,
+                upload.Quality,
+                upload.Metadata,
+            }, transaction, cancellationToken: cancellationToken));
+            if (upload.SessionId is { } sessionId)
+            {
+                await connection.ExecuteAsync(new CommandDefinition(LinkSessionSql, new { RecordingId = id, SessionId = sessionId }, transaction, cancellationToken: cancellationToken));
+            }
+            await AuditLog.WriteAsync(connection, transaction, new AuditEntry(caller.UserId, AuditActions.RecordingCreate, AuditOutcomes.Success, id, new { upload.RecordingType, upload.FileSize, upload.MimeType }), requestInfo, cancellationToken);
+
+            // Signed before commit: if signing fails, no recording is left waiting for a URL nobody got.
+            var ticket = await TicketAsync(id, blobName, upload.MimeType, cancellationToken);
+            logger.LogInformation("Recording {RecordingId} awaits upload of {FileSize} bytes for user {UserId}", id, upload.FileSize, caller.UserId);
+            return ticket;
+        }, cancellationToken);
+    }
+
+    /// <summary>A fresh URL for the same blob while the recording still awaits its upload (long or resumed block uploads).</summary>
+    public async Task<ServiceResult<UploadTicket>> RenewAsync(Caller caller, long recordingId, RequestInfo requestInfo, CancellationToken cancellationToken)
+        => await dataSources.App.RunAsync<ServiceResult<UploadTicket>>(caller.UserId, async (connection, transaction) =>
+        {
+            var recording = await connection.QuerySingleOrDefaultAsync<(string Status, string BlobName, string MimeType)?>(new CommandDefinition(
+                UploadingRecordingSql, new { Id = recordingId }, transaction, cancellationToken: cancellationToken));
+            Failure? failure = recording switch
+            {
+                null => Failure.NotFound($"Recording {recordingId} does not exist."),
+                { Status: not "uploading" } => new Failure(FailureKind.Conflict, $"Recording {recordingId} is '{recording.Value.Status}': its upload is over, so no new upload URL is issued."),
+                // Upload URLs can write over a committed blob: once the upload is committed (and its
+                // BlobCreated event on the way), no new one is issued. Uncommitted blocks do not count.
+                _ when await blobs.GetBlobContainerClient(storageOptions.Value.UploadsContainer).GetBlobClient(recording.Value.BlobName).ExistsAsync(cancellationToken)
+                    => new Failure(FailureKind.Conflict, $"The upload of recording {recordingId} is already committed; it is being processed."),
+                _ => null,
+            };
+            var outcome = failure is null ? AuditOutcomes.Success : failure.Kind == FailureKind.NotFound ? AuditOutcomes.NotFound : AuditOutcomes.Rejected;
+            await AuditLog.WriteAsync(connection, transaction, new AuditEntry(caller.UserId, AuditActions.RecordingRenewUploadUrl, outcome, recordingId), requestInfo, cancellationToken);
+            if (failure is not null)
+            {
+                return failure;
+            }
+            return await TicketAsync(recordingId, recording!.Value.BlobName, recording.Value.MimeType, cancellationToken);
+        }, cancellationToken);
+
+    private async Task<UploadTicket> TicketAsync(long recordingId, string blobName, string mimeType, CancellationToken cancellationToken)
+    {
+        var expiresAt = time.GetUtcNow() + sasOptions.Value.UploadUrlLifetime;
+        var url = await sas.CreateUploadUriAsync(storageOptions.Value.UploadsContainer, blobName, expiresAt, cancellationToken);
+        var options = recordingsOptions.Value;
+        return new UploadTicket(
+            recordingId,
+            url,
+            blobName,
+            expiresAt,
+            "PUT",
+            new Dictionary<string, string> { ["x-ms-blob-type"] = "BlockBlob", ["Content-Type"] = mimeType },
+            options.UploadBlockSizeBytes,
+            options.MaxSingleUploadBytes);
+    }
+
+    private async Task<Failure?> CheckReferencesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string userId, ValidUpload upload, CancellationToken cancellationToken)
+    {
+        if (upload.ProjectId is { } projectId
+            && !await connection.ExecuteScalarAsync<bool>(new CommandDefinition(ProjectOwnedSql, new { ProjectId = projectId, UserId = userId }, transaction, cancellationToken: cancellationToken)))
+        {
+            return Failure.Invalid("projectId", "is not one of your projects.");
+        }
+        if (upload.SessionId is { } sessionId)
+        {
+            var session = await connection.QuerySingleOrDefaultAsync<(string Status, long? RecordingId)?>(new CommandDefinition(SessionSql, new { SessionId = sessionId }, transaction, cancellationToken: cancellationToken));
+            if (session is null)
+            {
+                return Failure.Invalid("sessionId", "is not one of your recording sessions.");
+            }
+            if (session.Value.RecordingId is not null)
+            {
+                return new Failure(FailureKind.Conflict, $"Recording session {sessionId} already has recording {session.Value.RecordingId}.");
+            }
+        }
+        return null;
+    }
+
+    private sealed record ValidUpload(string Title, string? Description, string RecordingType, string MimeType, string Extension, long FileSize, int? ProjectId, long? SessionId, string Quality, string Metadata);
+
+    private ServiceResult<ValidUpload> Validate(CreateUploadRequest request)
+    {
+        var options = recordingsOptions.Value;
+        var errors = new ValidationErrors();
+        var title = errors.RequiredText("title", request.Title, 200);
+        var description = errors.OptionalText("description", request.Description, 5000);
+        var recordingType = errors.OneOf("recordingType", request.RecordingType, RecordingTypes.All, required: true);
+        var quality = errors.OneOf("quality", request.Quality, RecordingTypes.Qualities, required: false) ?? "high";
+
+        string? extension = null;
+        var mimeType = errors.RequiredText("mimeType", request.MimeType, 100);
+        if (mimeType is not null && recordingType is not null && (extension = RecordingTypes.ExtensionFor(recordingType, mimeType)) is null)
+        {
+            errors.Add("mimeType", $"must be one of {string.Join(", ", RecordingTypes.AllowedMimeTypes(recordingType))} for a {recordingType} recording (codec parameters allowed).");
+        }
+
+        switch (request.FileSize)
+        {
+            case null:
+                errors.Add("fileSize", "is required (bytes).");
+                break;
+            case <= 0:
+                errors.Add("fileSize", "must be a positive number of bytes.");
+                break;
+            case var size when size > options.MaxFileSizeBytes:
+                errors.Add("fileSize", $"must be at most {options.MaxFileSizeBytes} bytes.");
+                break;
+        }
+        if (request.ProjectId is <= 0)
+        {
+            errors.Add("projectId", "must be a positive id.");
+        }
+        if (request.SessionId is <= 0)
+        {
+            errors.Add("sessionId", "must be a positive id.");
+        }
+
+        var metadata = "{}";
+        if (request.Metadata is { } element)
+        {
+            if (element.ValueKind != JsonValueKind.Object)
+            {
+                errors.Add("metadata", "must be a JSON object.");
+            }
+            else if (Encoding.UTF8.GetByteCount(metadata = element.GetRawText()) > options.MaxMetadataBytes)
+            {
+                errors.Add("metadata", $"must be at most {options.MaxMetadataBytes} bytes of JSON.");
+            }
+        }
+
+        if (errors.Any)
+        {
+            return errors.ToFailure();
+        }
+        return new ValidUpload(title!, string.IsNullOrWhiteSpace(description) ? null : description.Trim(), recordingType!, mimeType!, extension!, request.FileSize!.Value, request.ProjectId, request.SessionId, quality, metadata);
+    }
+
+    /// <summary>
+    /// <c>{user}/{recordingId}/{random}{ext}</c>: nothing of the client's title in the path, and a random
+    /// part so a name cannot be guessed from the id. A user id with characters unfit for a path segment
+    /// is replaced by a digest of it.
+    /// </summary>
+    internal static string BlobNameFor(string userId, long recordingId, string extension)
+    {
+        var userSegment = SafeSegment().IsMatch(userId)
+            ? userId
+            : "u-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(userId)))[..32];
+        return $"{userSegment}/{recordingId}/{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))}{extension}";
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
+    private static partial Regex SafeSegment();
+}

@@ -1,0 +1,30 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Recorder.Core.Api;
+using Recorder.Core.Recordings;
+using Recorder.Core.Security;
+
+namespace Recorder.Functions.Http.Recordings;
+
+/// <summary>Renames, re-describes, moves to another project or changes the quality label of a recording.</summary>
+public sealed class UpdateRecording(HttpApi api, RecordingsService recordings)
+{
+    [Function(nameof(UpdateRecording))]
+    public Task<IActionResult> Run(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "recordings/{id}")] HttpRequest req,
+        string id,
+        CancellationToken cancellationToken)
+        => api.RunAsync(req, RecordingScopes.Write, async (caller, request) =>
+        {
+            var recordingId = HttpApi.ParseId(id);
+            var body = await JsonRequest.ReadAsync<Dictionary<string, JsonElement>>(req, cancellationToken);
+            ServiceResult<RecordingPatch> patch = body.Failure is null ? RecordingPatch.Parse(body.Value!) : body.Failure;
+            if ((recordingId.Failure ?? patch.Failure) is { } invalid)
+            {
+                return Problems.From(invalid);
+            }
+            return HttpApi.Respond(await recordings.UpdateAsync(caller, recordingId.Value, patch.Value!, request, cancellationToken), view => new OkObjectResult(view));
+        }, cancellationToken);
+}

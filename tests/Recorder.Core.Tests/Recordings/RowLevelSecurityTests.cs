@@ -1,0 +1,113 @@
+using Dapper;
+using Npgsql;
+using Recorder.Core.Data;
+using Recorder.Core.Security;
+using Recorder.Testing;
+using Xunit;
+
+namespace Recorder.Core.Tests.Recordings;
+
+/// <summary>The database itself keeps each user to their own rows, whatever the code above it does.</summary>
+public sealed class RowLevelSecurityTests(MigratedDatabase database) : IClassFixture<MigratedDatabase>, IAsyncLifetime
+{
+    private readonly string alice = "alice-" + Guid.NewGuid().ToString("N")[..8];
+    private readonly string bob = "bob-" + Guid.NewGuid().ToString("N")[..8];
+
+    public async Task InitializeAsync()
+    {
+        await using var owner = new NpgsqlConnection(database.OwnerConnectionString);
+        foreach (var user in new[] { alice, bob })
+        {
+            await owner.ExecuteAsync(
+                """
+                INSERT INTO users (id, email, password, first_name, last_name) VALUES (@user, @user || '@example.test', 'x', 'T', 'U');
+                INSERT INTO recordings (user_id, title, recording_type, file_size, mime_type, blob_name) VALUES (@user, 'r', 'camera', 10, 'video/webm', @user || '/1/a.webm');
+                INSERT INTO recording_sessions (user_id, recording_type) VALUES (@user, 'camera');
+                INSERT INTO audit_log (actor_type, actor_id, user_id, action, outcome) VALUES ('user', @user, @user, 'recording.read', 'success');
+                """, new { user });
+        }
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    [Theory]
+    [InlineData("recordings")]
+    [InlineData("recording_sessions")]
+    [InlineData("audit_log")]
+    public async Task With_no_user_set_the_app_role_sees_no_rows(string table)
+    {
+        await using var app = new NpgsqlConnection(database.AppConnectionString);
+
+        Assert.Equal(0, await app.ExecuteScalarAsync<int>($"SELECT count(*) FROM {table}"));
+    }
+
+    [Fact]
+    public async Task Interleaved_users_on_one_pooled_connection_each_see_only_their_own()
+    {
+        // One connection in the pool: every transaction below reuses the same physical connection.
+        var builder = new NpgsqlConnectionStringBuilder(database.AppConnectionString) { MaxPoolSize = 1 };
+        await using var dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
+
+        foreach (var user in new[] { alice, bob, alice, bob })
+        {
+            var owners = await dataSource.RunAsync(user, (connection, transaction) =>
+                connection.QueryAsync<string>("SELECT DISTINCT user_id FROM recordings", transaction: transaction), CancellationToken.None);
+            Assert.Equal([user], owners);
+            // Between transactions the setting is gone: a request that forgot to set it sees nothing.
+            await using var bare = await dataSource.OpenConnectionAsync();
+            Assert.Equal(0, await bare.ExecuteScalarAsync<int>("SELECT count(*) FROM recordings"));
+        }
+    }
+
+    [Fact]
+    public async Task A_user_cannot_write_a_row_for_someone_else()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(database.AppConnectionString);
+
+        var error = await Assert.ThrowsAsync<PostgresException>(() => dataSource.RunAsync(alice, (connection, transaction) =>
+            connection.ExecuteAsync("INSERT INTO recordings (user_id, title, recording_type, file_size, mime_type, blob_name) VALUES (@bob, 'x', 'camera', 1, 'video/webm', @name)",
+                new { bob, name = Guid.NewGuid().ToString() }, transaction), CancellationToken.None));
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, error.SqlState); // new row violates row-level security policy
+        var moved = await dataSource.RunAsync(alice, (connection, transaction) =>
+            connection.ExecuteAsync("UPDATE recordings SET title = 'taken' WHERE user_id = @bob", new { bob }, transaction), CancellationToken.None);
+        Assert.Equal(0, moved);
+    }
+
+    [Fact]
+    public async Task The_app_role_appends_its_own_audit_entries_but_never_changes_or_removes_one()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(database.AppConnectionString);
+
+        var visible = await dataSource.RunAsync(alice, (connection, transaction) =>
+            connection.ExecuteScalarAsync<int>("SELECT count(*) FROM audit_log", transaction: transaction), CancellationToken.None);
+        Assert.Equal(1, visible);
+        foreach (var statement in new[] { "UPDATE audit_log SET outcome = 'failed'", "DELETE FROM audit_log" })
+        {
+            var error = await Assert.ThrowsAsync<PostgresException>(() => dataSource.RunAsync(alice, (connection, transaction) =>
+                connection.ExecuteAsync(statement, transaction: transaction), CancellationToken.None));
+            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, error.SqlState);
+        }
+        var forged = await Assert.ThrowsAsync<PostgresException>(() => dataSource.RunAsync(alice, (connection, transaction) =>
+            connection.ExecuteAsync("INSERT INTO audit_log (actor_type, actor_id, user_id, action, outcome) VALUES ('user', @bob, @bob, 'recording.read', 'success')", new { bob }, transaction), CancellationToken.None));
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, forged.SqlState);
+    }
+
+    [Fact]
+    public async Task The_app_refuses_a_role_that_row_level_security_does_not_bind()
+    {
+        var options = Microsoft.Extensions.Options.Options.Create(new DatabaseOptions
+        {
+            AppConnectionString = database.OwnerConnectionString,
+            MaintenanceConnectionString = database.MaintenanceConnectionString,
+        });
+        await using var dataSources = new RecorderDataSources(options);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(async () => await dataSources.App.OpenConnectionAsync());
+
+        Assert.Contains("connects as role 'recorder_owner', which is a superuser", error.Message);
+        Assert.Contains("recorder_app", error.Message);
+        await using var appDataSources = database.CreateDataSources();
+        await using var fine = await appDataSources.App.OpenConnectionAsync();
+        await AppRoleGuard.VerifyAsync(fine);
+    }
+}

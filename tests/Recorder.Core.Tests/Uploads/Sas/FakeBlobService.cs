@@ -1,0 +1,52 @@
+using System.Globalization;
+using System.Net;
+using System.Xml.Linq;
+using Azure.Core;
+
+namespace Recorder.Core.Tests.Uploads.Sas;
+
+/// <summary>
+/// Stands in for an Azure storage account behind an identity-based client, which Azurite over plain HTTP
+/// cannot be (bearer tokens need HTTPS, and Azurite issues no user delegation keys): answers Get User
+/// Delegation Key.
+/// </summary>
+internal sealed class FakeBlobService : HttpMessageHandler
+{
+    public const string ObjectId = "33333333-3333-3333-3333-333333333333";
+    public const string TenantId = "44444444-4444-4444-4444-444444444444";
+
+    public static readonly Uri Endpoint = new("https://recorderunit.blob.core.windows.net");
+
+    public List<(DateTimeOffset StartsOn, DateTimeOffset ExpiresOn)> KeyRequests { get; } = [];
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        if (request.Method == HttpMethod.Post && request.RequestUri!.Query.Contains("comp=userdelegationkey", StringComparison.Ordinal))
+        {
+            var keyInfo = XDocument.Parse(await request.Content!.ReadAsStringAsync(cancellationToken)).Root!;
+            var startsOn = DateTimeOffset.Parse(keyInfo.Element("Start")!.Value, CultureInfo.InvariantCulture);
+            var expiresOn = DateTimeOffset.Parse(keyInfo.Element("Expiry")!.Value, CultureInfo.InvariantCulture);
+            KeyRequests.Add((startsOn, expiresOn));
+            var key = new XElement("UserDelegationKey",
+                new XElement("SignedOid", ObjectId),
+                new XElement("SignedTid", TenantId),
+                new XElement("SignedStart", keyInfo.Element("Start")!.Value),
+                new XElement("SignedExpiry", keyInfo.Element("Expiry")!.Value),
+                new XElement("SignedService", "b"),
+                new XElement("SignedVersion", "2025-11-05"),
+                new XElement("Value", Convert.ToBase64String(new byte[32])));
+            return new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(key.ToString(), System.Text.Encoding.UTF8, "application/xml") };
+        }
+        return new HttpResponseMessage(HttpStatusCode.NotImplemented);
+    }
+
+    /// <summary>What a managed identity would give, without asking anyone.</summary>
+    public sealed class Credential : TokenCredential
+    {
+        public override AccessToken GetToken(TokenRequestContext requestContext, CancellationToken cancellationToken)
+            => new("test-token", DateTimeOffset.MaxValue);
+
+        public override ValueTask<AccessToken> GetTokenAsync(TokenRequestContext requestContext, CancellationToken cancellationToken)
+            => ValueTask.FromResult(GetToken(requestContext, cancellationToken));
+    }
+}

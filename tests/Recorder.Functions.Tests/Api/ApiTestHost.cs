@@ -1,0 +1,95 @@
+using System.Net.Http.Headers;
+using Dapper;
+using Npgsql;
+using Recorder.Core.Security;
+using Recorder.Core.Storage;
+using Recorder.Functions.Tests.DevHost;
+using Recorder.Testing;
+using Xunit;
+
+namespace Recorder.Functions.Tests.Api;
+
+/// <summary>
+/// The dev host with the real functions over a migrated database of its own and Azurite containers of
+/// its own, signing users in the way the main app does: a sessions row and a signed connect.sid cookie.
+/// </summary>
+public sealed class ApiTestHost : IAsyncLifetime
+{
+    public const string SessionSecret = "test-session-secret";
+    public const string JwtSecret = "test-jwt-secret-that-is-long-enough-for-hs256";
+    public const string JwtIssuer = "https://app.example.test";
+    public const string JwtAudience = "recorder-functions";
+
+    private readonly MigratedDatabase database = new();
+    private RunningDevHost host = null!;
+
+    public StorageOptions Storage { get; private set; } = new();
+
+    public MigratedDatabase Database => database;
+
+    public async Task InitializeAsync()
+    {
+        await database.InitializeAsync();
+        Storage = await TestStorage.CreateContainersAsync();
+        host = await RunningDevHost.StartAsync(functionTypes: null, Settings(database.AppConnectionString, TestEnvironment.StorageConnectionString));
+    }
+
+    /// <summary>Settings of an API host over this database and these containers; tests may start variants.</summary>
+    public Dictionary<string, string?> Settings(string appConnectionString, string storageConnectionString) => new()
+    {
+        ["Database:AppConnectionString"] = appConnectionString,
+        ["Database:MaintenanceConnectionString"] = database.MaintenanceConnectionString,
+        ["RecordingsStorage"] = storageConnectionString,
+        ["Storage:UploadsContainer"] = Storage.UploadsContainer,
+        ["Storage:ThumbnailsContainer"] = Storage.ThumbnailsContainer,
+        ["Storage:ProcessedContainer"] = Storage.ProcessedContainer,
+        ["Auth:SessionSecrets:0"] = SessionSecret,
+        ["Auth:Jwt:HmacSecret"] = JwtSecret,
+        ["Auth:Jwt:Issuer"] = JwtIssuer,
+        ["Auth:Jwt:Audience"] = JwtAudience,
+    };
+
+    public async Task DisposeAsync()
+    {
+        await host.DisposeAsync();
+        await database.DisposeAsync();
+    }
+
+    /// <summary>A new user with a live session; the client sends its cookie on every request.</summary>
+    public async Task<TestUser> SignInNewUserAsync(string? userId = null)
+    {
+        userId ??= "user-" + Guid.NewGuid().ToString("N")[..12];
+        var sid = Guid.NewGuid().ToString("N");
+        await using var connection = new NpgsqlConnection(database.OwnerConnectionString);
+        await connection.ExecuteAsync(
+            """
+            INSERT INTO users (id, email, password, first_name, last_name) VALUES (@userId, @email, 'x', 'Test', 'User');
+            INSERT INTO sessions (sid, sess, expire) VALUES (@sid, jsonb_build_object('passport', jsonb_build_object('user', jsonb_build_object('claims', jsonb_build_object('sub', @userId)))), (now() AT TIME ZONE 'UTC') + interval '1 day');
+            """,
+            new { userId, email = userId + "@example.test", sid });
+        var client = AnonymousClient();
+        client.DefaultRequestHeaders.Add("Cookie", "connect.sid=" + Uri.EscapeDataString("s:" + SessionCookieSigner.Sign(sid, SessionSecret)));
+        return new TestUser(userId, client);
+    }
+
+    public HttpClient AnonymousClient() => new() { BaseAddress = host.Client.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+
+    public HttpClient BearerClient(string token)
+    {
+        var client = AnonymousClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    public Uri BaseAddress => host.Client.BaseAddress!;
+
+    public async Task<NpgsqlConnection> OpenOwnerAsync()
+    {
+        var connection = new NpgsqlConnection(database.OwnerConnectionString);
+        await connection.OpenAsync();
+        return connection;
+    }
+}
+
+/// <summary>A signed-in user and a client that sends their session cookie.</summary>
+public sealed record TestUser(string Id, HttpClient Client);

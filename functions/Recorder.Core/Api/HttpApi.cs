@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Logging;
@@ -29,11 +30,18 @@ public sealed class HttpApi(RequestAuthenticator authenticator, ILogger<HttpApi>
         }
     }
 
-    /// <summary>A route id: a positive 64-bit integer, else a 400 naming the route value.</summary>
-    public static ServiceResult<long> ParseId(string? value, string name = "id")
-        => long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id) && id > 0
-            ? id
-            : Failure.Invalid(name, "must be a positive whole number.");
+    /// <summary><see cref="RunAsync"/> for a route naming a recording: an id that is not a positive integer is a 400.</summary>
+    public Task<IActionResult> RunForRecordingAsync(
+        HttpRequest request,
+        string id,
+        string requiredScope,
+        Func<Caller, long, RequestInfo, Task<IActionResult>> endpoint,
+        CancellationToken cancellationToken)
+        => RunAsync(request, requiredScope, (caller, info) =>
+            long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var recordingId) && recordingId > 0
+                ? endpoint(caller, recordingId, info)
+                : Task.FromResult(Problems.From(Failure.Invalid("id", "must be a positive whole number."))),
+            cancellationToken);
 
     /// <summary>The success response, or the failure's problem response.</summary>
     public static IActionResult Respond<T>(ServiceResult<T> result, Func<T, IActionResult> success)

@@ -15,13 +15,6 @@ public sealed class DeleteRecording(HttpApi api, RecordingsService recordings)
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "recordings/{id}")] HttpRequest req,
         string id,
         CancellationToken cancellationToken)
-        => api.RunAsync(req, RecordingScopes.Delete, async (caller, request) =>
-        {
-            var recordingId = HttpApi.ParseId(id);
-            if (recordingId.Failure is { } invalid)
-            {
-                return Problems.From(invalid);
-            }
-            return HttpApi.Respond(await recordings.DeleteAsync(caller, recordingId.Value, request, cancellationToken), _ => new NoContentResult());
-        }, cancellationToken);
+        => api.RunForRecordingAsync(req, id, RecordingScopes.Delete, async (caller, recordingId, request) =>
+            HttpApi.Respond(await recordings.DeleteAsync(caller, recordingId, request, cancellationToken), _ => new NoContentResult()), cancellationToken);
 }

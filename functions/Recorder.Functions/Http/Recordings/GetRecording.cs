@@ -15,13 +15,6 @@ public sealed class GetRecording(HttpApi api, RecordingsService recordings)
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "recordings/{id}")] HttpRequest req,
         string id,
         CancellationToken cancellationToken)
-        => api.RunAsync(req, RecordingScopes.Read, async (caller, request) =>
-        {
-            var recordingId = HttpApi.ParseId(id);
-            if (recordingId.Failure is { } invalid)
-            {
-                return Problems.From(invalid);
-            }
-            return HttpApi.Respond(await recordings.GetAsync(caller, recordingId.Value, request, cancellationToken), view => new OkObjectResult(view));
-        }, cancellationToken);
+        => api.RunForRecordingAsync(req, id, RecordingScopes.Read, async (caller, recordingId, request) =>
+            HttpApi.Respond(await recordings.GetAsync(caller, recordingId, request, cancellationToken), view => new OkObjectResult(view)), cancellationToken);
 }

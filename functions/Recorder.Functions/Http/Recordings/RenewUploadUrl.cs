@@ -15,13 +15,6 @@ public sealed class RenewUploadUrl(HttpApi api, UploadService uploads)
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "recordings/{id}/upload-url")] HttpRequest req,
         string id,
         CancellationToken cancellationToken)
-        => api.RunAsync(req, RecordingScopes.Write, async (caller, request) =>
-        {
-            var recordingId = HttpApi.ParseId(id);
-            if (recordingId.Failure is { } invalid)
-            {
-                return Problems.From(invalid);
-            }
-            return HttpApi.Respond(await uploads.RenewAsync(caller, recordingId.Value, request, cancellationToken), ticket => new OkObjectResult(ticket));
-        }, cancellationToken);
+        => api.RunForRecordingAsync(req, id, RecordingScopes.Write, async (caller, recordingId, request) =>
+            HttpApi.Respond(await uploads.RenewAsync(caller, recordingId, request, cancellationToken), ticket => new OkObjectResult(ticket)), cancellationToken);
 }

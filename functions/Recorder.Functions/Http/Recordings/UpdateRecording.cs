@@ -16,15 +16,12 @@ public sealed class UpdateRecording(HttpApi api, RecordingsService recordings)
         [HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "recordings/{id}")] HttpRequest req,
         string id,
         CancellationToken cancellationToken)
-        => api.RunAsync(req, RecordingScopes.Write, async (caller, request) =>
+        => api.RunForRecordingAsync(req, id, RecordingScopes.Write, async (caller, recordingId, request) =>
         {
-            var recordingId = HttpApi.ParseId(id);
             var body = await JsonRequest.ReadAsync<Dictionary<string, JsonElement>>(req, cancellationToken);
-            ServiceResult<RecordingPatch> patch = body.Failure is null ? RecordingPatch.Parse(body.Value!) : body.Failure;
-            if ((recordingId.Failure ?? patch.Failure) is { } invalid)
-            {
-                return Problems.From(invalid);
-            }
-            return HttpApi.Respond(await recordings.UpdateAsync(caller, recordingId.Value, patch.Value!, request, cancellationToken), view => new OkObjectResult(view));
+            var patch = body.Failure is null ? RecordingPatch.Parse(body.Value!) : body.Failure;
+            return patch.Failure is { } invalid
+                ? Problems.From(invalid)
+                : HttpApi.Respond(await recordings.UpdateAsync(caller, recordingId, patch.Value!, request, cancellationToken), view => new OkObjectResult(view));
         }, cancellationToken);
 }

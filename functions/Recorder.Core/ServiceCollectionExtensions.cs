@@ -5,6 +5,9 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Recorder.Core.Api;
 using Recorder.Core.Data;
 using Recorder.Core.Health;
+using Recorder.Core.Ingest;
+using Recorder.Core.Media;
+using Recorder.Core.Media.Remux;
 using Recorder.Core.Migrations;
 using Recorder.Core.Partitions;
 using Recorder.Core.Recordings;
@@ -24,6 +27,7 @@ public static class ServiceCollectionExtensions
         services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.SectionName);
         services.AddOptions<PartitionOptions>().BindConfiguration(PartitionOptions.SectionName);
         services.AddOptions<RecordingsOptions>().BindConfiguration(RecordingsOptions.SectionName);
+        services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.SectionName);
         services.TryAddSingleton(TimeProvider.System);
 
         services.AddSingleton<RecorderDataSources>();
@@ -40,6 +44,8 @@ public static class ServiceCollectionExtensions
         });
         services.AddRecorderSecurity();
         services.AddBlobSasIssuer();
+        services.AddMedia();
+        services.AddSingleton<SeekableRemuxer>();
 
         services.AddSingleton<HttpApi>();
         services.AddSingleton<HealthService>();
@@ -48,6 +54,9 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<StorageQuota>();
         services.AddSingleton<UploadService>();
         services.AddSingleton<RecordingsService>();
+        services.AddSingleton<IngestQueue>();
+        services.AddSingleton<IngestService>();
+        services.AddSingleton<EventGridWebhook>();
         return services;
     }
 }

@@ -8,7 +8,8 @@ namespace Recorder.DevHost;
 
 /// <summary>
 /// Builds the dev host: the Functions app's settings and services, its HTTP functions on Kestrel, its
-/// timers on their schedules, and the demo page. A local stand-in for the Functions host, never production.
+/// timers on their schedules, its queue functions on their queues, the Event Grid bridge and the demo page.
+/// A local stand-in for the Functions host, never production.
 /// </summary>
 public static class DevHostApp
 {
@@ -40,8 +41,11 @@ public static class DevHostApp
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
-        var catalog = FunctionCatalog.Create(functionTypes ?? typeof(Health).Assembly.GetTypes(), builder.Configuration, RepositoryLayout.RoutePrefix());
+        var hostJson = RepositoryLayout.HostJson(builder.Configuration);
+        var catalog = FunctionCatalog.Create(functionTypes ?? typeof(Health).Assembly.GetTypes(), builder.Configuration, hostJson.RoutePrefix);
         var keys = new FunctionKeyCheck(builder.Configuration, catalog);
+        var queueOptions = hostJson.Queues();
+        var bridgeSettings = EventGridBridgeSettings.Read(builder.Configuration);
 
         builder.Services.AddRecorderCore(builder.Configuration);
         builder.Services.AddMvcCore(); // the executors and JSON formatter IActionResults need
@@ -51,6 +55,12 @@ public static class DevHostApp
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(catalog);
         builder.Services.AddHostedService<TimerFunctionRunner>();
+        builder.Services.AddSingleton(queueOptions);
+        builder.Services.AddHostedService<QueueFunctionRunner>();
+        builder.Services.AddSingleton(bridgeSettings);
+        // Event Grid waits 30 s for a webhook's answer.
+        builder.Services.AddHttpClient(EventGridBridge.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(30));
+        builder.Services.AddHostedService<EventGridBridge>();
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();

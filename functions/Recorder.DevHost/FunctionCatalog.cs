@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Azure.Functions.Worker;
@@ -9,11 +10,14 @@ namespace Recorder.DevHost;
 
 /// <summary>
 /// The <c>[Function]</c> methods found on the given types, checked against what the dev host can run
-/// (<see cref="HttpFunctionEndpoints"/> states the convention). Every problem is collected and reported at
-/// once, so a start-up failure lists all functions to fix.
+/// (<see cref="HttpFunctionEndpoints"/>, <see cref="TimerFunctionRunner"/> and <see cref="QueueFunctionRunner"/> state
+/// the conventions). Every problem is collected and reported at once, so a start-up failure lists all functions to fix.
 /// </summary>
-public sealed class FunctionCatalog
+public sealed partial class FunctionCatalog
 {
+    /// <summary>The queue trigger's connection when the attribute names none, as in the host.</summary>
+    public const string DefaultQueueConnection = "AzureWebJobsStorage";
+
     private FunctionCatalog(IReadOnlyList<FunctionEntry> functions) => Functions = functions;
 
     public IReadOnlyList<FunctionEntry> Functions { get; }
@@ -21,6 +25,8 @@ public sealed class FunctionCatalog
     public IEnumerable<HttpFunction> Http => Functions.OfType<HttpFunction>();
 
     public IEnumerable<TimerFunction> Timers => Functions.OfType<TimerFunction>();
+
+    public IEnumerable<QueueFunction> Queues => Functions.OfType<QueueFunction>();
 
     /// <param name="routePrefix">host.json's <c>extensions.http.routePrefix</c>; empty for none.</param>
     /// <exception cref="DevHostStartupException">A function cannot be run; the message names each one and why.</exception>
@@ -59,7 +65,7 @@ public sealed class FunctionCatalog
     /// <summary>One line per function, for the start-up log.</summary>
     public string ToTable()
     {
-        string[] header = ["Function", "Trigger", "Methods", "Auth", "Route / schedule"];
+        string[] header = ["Function", "Trigger", "Methods", "Auth", "Route / schedule / queue"];
         var rows = Functions.Select(function => function switch
         {
             HttpFunction http => new[]
@@ -71,6 +77,11 @@ public sealed class FunctionCatalog
                 timer.Name, "timer", "", "",
                 (timer.Schedule.Expression == timer.Schedule.Resolved ? timer.Schedule.Resolved : $"{timer.Schedule.Expression} = {timer.Schedule.Resolved}")
                     + (timer.RunOnStartup ? " (run on startup)" : ""),
+            },
+            QueueFunction queue => new[]
+            {
+                queue.Name, "queue", "", "",
+                (queue.QueueNameExpression == queue.QueueName ? queue.QueueName : $"{queue.QueueNameExpression} = {queue.QueueName}") + $" ({queue.Connection})",
             },
             _ => throw new InvalidOperationException($"Unknown function kind {function.Kind}."),
         }).Prepend(header).ToList();
@@ -99,8 +110,9 @@ public sealed class FunctionCatalog
         {
             HttpTriggerAttribute http => DescribeHttp(name, method, triggerParameter, http, routePrefix),
             TimerTriggerAttribute timer => DescribeTimer(name, method, triggerParameter, timer, configuration),
+            QueueTriggerAttribute queue => DescribeQueue(name, method, triggerParameter, queue, configuration),
             _ => throw new DevHostStartupException(
-                $"{triggerAttribute!.GetType().Name} is not run by the dev host (HttpTrigger and TimerTrigger only)."),
+                $"{triggerAttribute!.GetType().Name} is not run by the dev host (HttpTrigger, TimerTrigger and QueueTrigger only)."),
         };
     }
 
@@ -173,6 +185,53 @@ public sealed class FunctionCatalog
         return new TimerFunction(name, method, parameters, TimerSchedule.Parse(attribute.Schedule, configuration), attribute.RunOnStartup);
     }
 
+    private static QueueFunction DescribeQueue(string name, MethodInfo method, ParameterInfo trigger, QueueTriggerAttribute attribute, IConfiguration configuration)
+    {
+        if (method.ReturnType != typeof(Task) && method.ReturnType != typeof(void))
+        {
+            throw new DevHostStartupException(
+                $"returns {Display(method.ReturnType)}; the dev host runs queue functions returning void or Task (no output bindings).");
+        }
+        // The host lower-cases the resolved name before checking it (queue names are lower case).
+        var queueName = SettingPlaceholders.Resolve(attribute.QueueName, configuration, "queue name").Trim().ToLowerInvariant();
+        if (!QueueNameRule().IsMatch(queueName))
+        {
+            throw new DevHostStartupException(
+                $"queue name '{queueName}' is not valid: 3 to 63 letters, digits and single hyphens, starting and ending with a letter or digit.");
+        }
+        var connection = string.IsNullOrEmpty(attribute.Connection) ? DefaultQueueConnection : attribute.Connection;
+        var connectionKey = connection.Replace("__", ConfigurationPath.KeyDelimiter, StringComparison.Ordinal);
+        if (string.IsNullOrWhiteSpace(configuration[connectionKey]) && string.IsNullOrWhiteSpace(configuration[$"{connectionKey}:queueServiceUri"]))
+        {
+            throw new DevHostStartupException(
+                $"connection '{connection}' is not set: set '{connection}' to a storage connection string, or '{connection}__queueServiceUri' " +
+                $"(with '{connection}__credential' = managedidentity and '{connection}__clientId').");
+        }
+
+        var parameters = method.GetParameters().Select(parameter => parameter == trigger
+            ? BindQueueMessage(parameter)
+            : parameter.ParameterType == typeof(CancellationToken)
+                ? new ParameterBinding(parameter.Name!, parameter.ParameterType, ParameterSource.CancellationToken)
+                : throw new DevHostStartupException(
+                    $"parameter '{parameter.Name}' ({Display(parameter.ParameterType)}) cannot be bound: the dev host passes queue functions " +
+                    "the message and CancellationToken only; take services through the constructor.")).ToList();
+        return new QueueFunction(name, method, parameters, attribute.QueueName, queueName, connection);
+    }
+
+    /// <summary>The message as text or bytes, or a type of the app's own deserialized from its JSON (not a framework type like int or List).</summary>
+    private static ParameterBinding BindQueueMessage(ParameterInfo parameter)
+    {
+        var type = parameter.ParameterType;
+        var isBody = type == typeof(string) || type == typeof(BinaryData) || type == typeof(byte[]);
+        var isJson = !type.IsAbstract && !type.IsInterface && !type.ContainsGenericParameters && !type.IsByRef
+            && Nullable.GetUnderlyingType(type) is null && type.Assembly != typeof(object).Assembly;
+        return isBody || isJson
+            ? new ParameterBinding(parameter.Name!, type, ParameterSource.QueueMessage)
+            : throw new DevHostStartupException(
+                $"trigger parameter '{parameter.Name}' is {Display(type)}; the dev host passes the queue message as string, BinaryData, byte[] " +
+                "or a class or record deserialized from its JSON.");
+    }
+
     private static ParameterBinding RequireTrigger(ParameterInfo parameter, Type type, ParameterSource source)
         => parameter.ParameterType == type
             ? new ParameterBinding(parameter.Name!, type, source)
@@ -184,4 +243,7 @@ public sealed class FunctionCatalog
         => Nullable.GetUnderlyingType(type) is { } underlying ? Display(underlying) + "?"
             : type.IsGenericType ? $"{type.Name[..type.Name.IndexOf('`', StringComparison.Ordinal)]}<{string.Join(", ", type.GetGenericArguments().Select(Display))}>"
             : type.Name;
+
+    [GeneratedRegex("^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")]
+    private static partial Regex QueueNameRule();
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using NCrontab;
 
 namespace Recorder.DevHost;
@@ -9,7 +8,7 @@ namespace Recorder.DevHost;
 /// accepted too, and <c>%Setting%</c> placeholders taken from configuration. Occurrences are in UTC, the
 /// Functions default.
 /// </summary>
-public sealed partial class TimerSchedule
+public sealed class TimerSchedule
 {
     private readonly CrontabSchedule schedule;
 
@@ -30,15 +29,7 @@ public sealed partial class TimerSchedule
 
     public static TimerSchedule Parse(string expression, IConfiguration configuration)
     {
-        var resolved = Placeholder().Replace(expression, match =>
-        {
-            // App settings are environment-style names (Timers__Retention); configuration keys use ':'.
-            var setting = match.Groups[1].Value;
-            var value = configuration[setting.Replace("__", ConfigurationPath.KeyDelimiter, StringComparison.Ordinal)];
-            return string.IsNullOrWhiteSpace(value)
-                ? throw new DevHostStartupException($"schedule '{expression}' names setting '{setting}', which is not set.")
-                : value;
-        }).Trim();
+        var resolved = SettingPlaceholders.Resolve(expression, configuration, "schedule").Trim();
 
         if (TimeSpan.TryParse(resolved, CultureInfo.InvariantCulture, out _))
         {
@@ -61,7 +52,4 @@ public sealed partial class TimerSchedule
             throw new DevHostStartupException($"schedule '{resolved}' is not valid NCRONTAB: {exception.Message}");
         }
     }
-
-    [GeneratedRegex("%([^%]+)%")]
-    private static partial Regex Placeholder();
 }

@@ -16,6 +16,9 @@ public static class TestEnvironment
 
     public static string MigrationsDirectory => Path.Combine(RepositoryRoot, "migrations");
 
+    /// <summary>A committed media sample of tests/fixtures/media (see its README for how each was made).</summary>
+    public static string MediaFixture(string name) => Path.Combine(RepositoryRoot, "tests", "fixtures", "media", name);
+
     /// <summary>The build configuration these tests were compiled in (Debug/Release), to find sibling outputs.</summary>
     public static string Configuration { get; } =
         typeof(TestEnvironment).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";

@@ -10,7 +10,7 @@ public sealed class RecordingRow
         id AS Id, user_id AS UserId, project_id AS ProjectId, title AS Title, description AS Description,
         recording_type AS RecordingType, duration AS Duration, file_size AS FileSize, mime_type AS MimeType,
         blob_name AS BlobName, thumbnail_blob_name AS ThumbnailBlobName, quality AS Quality, status AS Status,
-        failure_reason AS FailureReason, metadata::text AS Metadata, created_at AS CreatedAt, updated_at AS UpdatedAt,
+        failure_code AS FailureCode, failure_reason AS FailureReason, media_blob_name AS MediaBlobName, metadata::text AS Metadata, created_at AS CreatedAt, updated_at AS UpdatedAt,
         completed_at AS CompletedAt
         """;
 
@@ -27,7 +27,11 @@ public sealed class RecordingRow
     public string? ThumbnailBlobName { get; init; }
     public string Quality { get; init; } = "";
     public string Status { get; init; } = "";
+    public string? FailureCode { get; init; }
     public string? FailureReason { get; init; }
+
+    /// <summary>The seekable copy in the processed container, when ingest made one; else the upload is the media.</summary>
+    public string? MediaBlobName { get; init; }
     public string Metadata { get; init; } = "{}";
     public DateTime CreatedAt { get; init; }
     public DateTime UpdatedAt { get; init; }
@@ -43,6 +47,7 @@ public sealed record RecordingView(
     string? Description,
     string RecordingType,
     string Status,
+    string? FailureCode,
     string? FailureReason,
     decimal? Duration,
     long FileSize,
@@ -58,7 +63,7 @@ public sealed record RecordingView(
     DateTimeOffset? UrlsExpireAt)
 {
     public static RecordingView From(RecordingRow row, Uri? mediaUrl, Uri? thumbnailUrl, DateTimeOffset? urlsExpireAt) => new(
-        row.Id, row.Title, row.Description, row.RecordingType, row.Status, row.FailureReason, row.Duration, row.FileSize,
+        row.Id, row.Title, row.Description, row.RecordingType, row.Status, row.FailureCode, row.FailureReason, row.Duration, row.FileSize,
         row.MimeType, row.Quality, row.ProjectId, row.MetadataJson(), row.CreatedAt, row.UpdatedAt, row.CompletedAt,
         mediaUrl, thumbnailUrl, urlsExpireAt);
 }

@@ -67,7 +67,7 @@ public sealed class RecordingsService(
     private const string MarkDeletingSql = """
         UPDATE recordings SET status = 'deleting'
         WHERE id = @Id AND status <> 'deleting'
-        RETURNING blob_name AS BlobName, thumbnail_blob_name AS ThumbnailBlobName
+        RETURNING blob_name AS BlobName, thumbnail_blob_name AS ThumbnailBlobName, media_blob_name AS MediaBlobName
         """;
 
     private const string DeleteMarkedSql = "DELETE FROM recordings WHERE id = @Id AND status = 'deleting'";
@@ -165,7 +165,7 @@ public sealed class RecordingsService(
     {
         var blobsToDelete = await dataSources.App.RunAsync(caller.UserId, async (connection, transaction) =>
         {
-            var marked = await connection.QuerySingleOrDefaultAsync<(string BlobName, string? ThumbnailBlobName)?>(new CommandDefinition(MarkDeletingSql, new { Id = id }, transaction, cancellationToken: cancellationToken));
+            var marked = await connection.QuerySingleOrDefaultAsync<(string BlobName, string? ThumbnailBlobName, string? MediaBlobName)?>(new CommandDefinition(MarkDeletingSql, new { Id = id }, transaction, cancellationToken: cancellationToken));
             await AuditLog.WriteAsync(connection, transaction, new AuditEntry(caller.UserId, AuditActions.RecordingDelete, marked is null ? AuditOutcomes.NotFound : AuditOutcomes.Success, id), request, cancellationToken);
             return marked;
         }, cancellationToken);
@@ -178,6 +178,10 @@ public sealed class RecordingsService(
         try
         {
             await blobs.GetBlobContainerClient(storage.UploadsContainer).GetBlobClient(blobNames.BlobName).DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
+            if (blobNames.MediaBlobName is { } copy)
+            {
+                await blobs.GetBlobContainerClient(storage.ProcessedContainer).GetBlobClient(copy).DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
+            }
             if (blobNames.ThumbnailBlobName is { } thumbnail)
             {
                 await blobs.GetBlobContainerClient(storage.ThumbnailsContainer).GetBlobClient(thumbnail).DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
@@ -210,9 +214,10 @@ public sealed class RecordingsService(
     {
         var expiresAt = ReadUrlExpiry();
         // The media is readable once ingest has accepted it; before that the blob may be partial or absent.
-        var mediaUrl = row.Status == "completed"
-            ? await sas.CreateReadUriAsync(storageOptions.Value.UploadsContainer, row.BlobName, expiresAt, cancellationToken)
-            : null;
+        var storage = storageOptions.Value;
+        var mediaUrl = row.Status != "completed" ? null
+            : row.MediaBlobName is { } copy ? await sas.CreateReadUriAsync(storage.ProcessedContainer, copy, expiresAt, cancellationToken)
+            : await sas.CreateReadUriAsync(storage.UploadsContainer, row.BlobName, expiresAt, cancellationToken);
         var thumbnailUrl = await ThumbnailUrlAsync(row, expiresAt, cancellationToken);
         return RecordingView.From(row, mediaUrl, thumbnailUrl, mediaUrl is null && thumbnailUrl is null ? null : expiresAt);
     }

@@ -1,36 +1,42 @@
 using Azure.Core;
 using Azure.Identity;
 using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
 
 namespace Recorder.Core.Storage;
 
 /// <summary>
-/// Builds the <see cref="BlobServiceClient"/> for a Functions-style connection setting, so the same
-/// keys work here, in the Functions host's own bindings and in Bicep's app settings.
+/// Builds storage clients for a Functions-style connection setting, so the same keys work here, in the
+/// Functions host's own queue bindings and in Bicep's app settings: a connection string under the name,
+/// or identity-based <c>{name}__blobServiceUri</c> / <c>{name}__queueServiceUri</c> with
+/// <c>{name}__credential</c> = managedidentity and <c>{name}__clientId</c>.
 /// </summary>
 public static class RecordingsStorageClient
 {
     public static BlobServiceClient Create(IConfiguration configuration, BlobClientOptions? options = null, string connectionName = StorageOptions.ConnectionName)
-    {
-        var connectionString = configuration[connectionName];
-        if (!string.IsNullOrWhiteSpace(connectionString))
-        {
-            return new BlobServiceClient(connectionString, options);
-        }
+        => configuration[connectionName] is { Length: > 0 } connectionString
+            ? new BlobServiceClient(connectionString, options)
+            : new BlobServiceClient(ServiceUri(configuration, connectionName, "blobServiceUri"), Credential(configuration.GetSection(connectionName)), options);
 
+    public static QueueServiceClient CreateQueueService(IConfiguration configuration, QueueClientOptions? options = null, string connectionName = StorageOptions.ConnectionName)
+        => configuration[connectionName] is { Length: > 0 } connectionString
+            ? new QueueServiceClient(connectionString, options)
+            : new QueueServiceClient(ServiceUri(configuration, connectionName, "queueServiceUri"), Credential(configuration.GetSection(connectionName)), options);
+
+    private static Uri ServiceUri(IConfiguration configuration, string connectionName, string key)
+    {
         var section = configuration.GetSection(connectionName);
-        var serviceUri = section["blobServiceUri"] ?? section["serviceUri"];
-        if (string.IsNullOrWhiteSpace(serviceUri))
-        {
-            throw new InvalidOperationException(
+        // A blob-only connection may say just serviceUri, as the Functions blob binding allows.
+        var serviceUri = section[key] ?? (key == "blobServiceUri" ? section["serviceUri"] : null);
+        return string.IsNullOrWhiteSpace(serviceUri)
+            ? throw new InvalidOperationException(
                 $"Storage connection '{connectionName}' is not configured: set '{connectionName}' to a connection string, " +
-                $"or '{connectionName}__blobServiceUri' (with '{connectionName}__credential' = managedidentity and '{connectionName}__clientId').");
-        }
-        return new BlobServiceClient(new Uri(serviceUri), CreateCredential(section), options);
+                $"or '{connectionName}__{key}' (with '{connectionName}__credential' = managedidentity and '{connectionName}__clientId').")
+            : new Uri(serviceUri);
     }
 
-    private static TokenCredential CreateCredential(IConfigurationSection section)
+    private static TokenCredential Credential(IConfigurationSection section)
     {
         var clientId = section["clientId"];
         var wantsManagedIdentity = string.Equals(section["credential"], "managedidentity", StringComparison.OrdinalIgnoreCase);

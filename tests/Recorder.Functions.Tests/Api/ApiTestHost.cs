@@ -21,17 +21,23 @@ public sealed class ApiTestHost : IAsyncLifetime
     public const string JwtAudience = "recorder-functions";
 
     private readonly MigratedDatabase database = new();
-    private RunningDevHost host = null!;
+    private RunningDevHost? host;
 
     public StorageOptions Storage { get; private set; } = new();
 
     public MigratedDatabase Database => database;
 
-    public async Task InitializeAsync()
+    public Task InitializeAsync() => InitializeAsync(startHost: true);
+
+    /// <param name="startHost">False when a wrapping fixture starts its own host over this database and storage.</param>
+    public async Task InitializeAsync(bool startHost)
     {
         await database.InitializeAsync();
         Storage = await TestStorage.CreateContainersAsync();
-        host = await RunningDevHost.StartAsync(functionTypes: null, Settings(database.AppConnectionString, TestEnvironment.StorageConnectionString));
+        if (startHost)
+        {
+            host = await RunningDevHost.StartAsync(functionTypes: null, Settings(database.AppConnectionString, TestEnvironment.StorageConnectionString));
+        }
     }
 
     /// <summary>Settings of an API host over this database and these containers; tests may start variants.</summary>
@@ -47,11 +53,17 @@ public sealed class ApiTestHost : IAsyncLifetime
         ["Auth:Jwt:HmacSecret"] = JwtSecret,
         ["Auth:Jwt:Issuer"] = JwtIssuer,
         ["Auth:Jwt:Audience"] = JwtAudience,
+        // API tests drive the recordings' states themselves: no ingest behind their backs.
+        ["DevHost:EventBridge"] = "false",
+        ["IngestQueueName"] = "api-" + Guid.NewGuid().ToString("N")[..12],
     };
 
     public async Task DisposeAsync()
     {
-        await host.DisposeAsync();
+        if (host is not null)
+        {
+            await host.DisposeAsync();
+        }
         await database.DisposeAsync();
     }
 
@@ -72,7 +84,10 @@ public sealed class ApiTestHost : IAsyncLifetime
         return new TestUser(userId, client);
     }
 
-    public HttpClient AnonymousClient() => new() { BaseAddress = host.Client.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+    /// <summary>Where signed-in clients send their requests: this fixture's host, or the wrapping fixture's.</summary>
+    public Uri? BaseAddressOverride { get; set; }
+
+    public HttpClient AnonymousClient() => new() { BaseAddress = BaseAddressOverride ?? host!.Client.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
 
     public HttpClient BearerClient(string token)
     {
@@ -80,8 +95,6 @@ public sealed class ApiTestHost : IAsyncLifetime
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return client;
     }
-
-    public Uri BaseAddress => host.Client.BaseAddress!;
 
     public async Task<NpgsqlConnection> OpenOwnerAsync()
     {

@@ -42,7 +42,7 @@ internal sealed class RunningDevHost : IAsyncDisposable
         // Azurite's published well-known development account, on a port nothing listens on.
         ["RecordingsStorage"] = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
             "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
-            "BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;",
+            "BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;QueueEndpoint=http://127.0.0.1:9/devstoreaccount1;",
         ["PartitionMaintenanceSchedule"] = "0 0 0 1 1 *",
         ["Auth:SessionSecrets:0"] = "baseline-session-secret",
         // Expected failures would fill the test output with stack traces; tests read CapturedLogs instead.

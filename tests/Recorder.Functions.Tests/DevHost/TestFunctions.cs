@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using Recorder.DevHost;
 
 // Test-only functions, handed to the dev host's catalog by type: never part of the real app.
 namespace Recorder.Functions.Tests.DevHost;
@@ -157,5 +158,159 @@ public sealed class StartupTimer(TimerProbe probe)
     {
         probe.Record(timer);
         return Task.CompletedTask;
+    }
+}
+
+/// <summary>What the test queue functions received; one per dev host, registered as a singleton.</summary>
+public sealed class QueueProbe
+{
+    /// <summary>The connection setting the test queue functions name; tests point it at Azurite.</summary>
+    public const string Connection = "TestQueues";
+
+    private readonly ConcurrentQueue<object?> received = new();
+
+    /// <summary>Holds <see cref="BlockingQueueFunction"/> until the test releases it.</summary>
+    public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public IReadOnlyList<object?> Received => [.. received];
+
+    public void Record(object? message) => received.Enqueue(message);
+}
+
+public sealed record TestQueueMessage(string Name, int Count);
+
+public sealed class TextQueueFunction(QueueProbe probe)
+{
+    [Function("TextQueue")]
+    public Task Run([QueueTrigger("%TextQueueName%", Connection = QueueProbe.Connection)] string message, CancellationToken cancellationToken)
+    {
+        probe.Record(message);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>A queue name that mixes a setting and literal text.</summary>
+public sealed class JsonQueueFunction(QueueProbe probe)
+{
+    [Function("JsonQueue")]
+    public void Run([QueueTrigger("%QueuePrefix%-json", Connection = QueueProbe.Connection)] TestQueueMessage message) => probe.Record(message);
+}
+
+public sealed class BinaryQueueFunction(QueueProbe probe)
+{
+    [Function("BinaryQueue")]
+    public void Run([QueueTrigger("%BinaryQueueName%", Connection = QueueProbe.Connection)] BinaryData message) => probe.Record(message.ToArray());
+}
+
+public sealed class FailingQueueFunction(QueueProbe probe)
+{
+    [Function("FailingQueue")]
+    public async Task Run([QueueTrigger("%FailingQueueName%", Connection = QueueProbe.Connection)] string message, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        probe.Record(message);
+        throw new InvalidOperationException("queue failure");
+    }
+}
+
+public sealed class BlockingQueueFunction(QueueProbe probe)
+{
+    [Function("BlockingQueue")]
+    public async Task Run([QueueTrigger("%BlockingQueueName%", Connection = QueueProbe.Connection)] byte[] message, CancellationToken cancellationToken)
+    {
+        probe.Record(message);
+        await probe.Release.Task.WaitAsync(cancellationToken);
+    }
+}
+
+/// <summary>No Connection: the host's default, AzureWebJobsStorage.</summary>
+public sealed class DefaultConnectionQueueFunction
+{
+    [Function("DefaultConnectionQueue")]
+    public void Run([QueueTrigger("fixed-queue")] string message)
+    {
+    }
+}
+
+// One queue function per type below: each is a start-up error the catalog must report.
+
+public sealed class QueueWithExtraParameterFunction
+{
+    [Function("QueueWithName")]
+    public void Run([QueueTrigger("fixed-queue")] string message, string name)
+    {
+    }
+}
+
+public sealed class QueueOfIntFunction
+{
+    [Function("QueueOfInt")]
+    public void Run([QueueTrigger("fixed-queue")] int message)
+    {
+    }
+}
+
+public sealed class QueueWithOutputFunction
+{
+    [Function("QueueWithOutput")]
+    public Task<string> Run([QueueTrigger("fixed-queue")] string message) => Task.FromResult(message);
+}
+
+public sealed class InvalidQueueNameFunction
+{
+    [Function("InvalidQueueName")]
+    public void Run([QueueTrigger("bad_queue")] string message)
+    {
+    }
+}
+
+public sealed class UnsetConnectionQueueFunction
+{
+    [Function("UnsetConnectionQueue")]
+    public void Run([QueueTrigger("fixed-queue", Connection = "NoSuchStorage")] string message)
+    {
+    }
+}
+
+public sealed class MissingQueueSettingFunction
+{
+    [Function("UnsetQueueName")]
+    public void Run([QueueTrigger("%NoSuchQueueSetting%-in")] string message)
+    {
+    }
+}
+
+/// <summary>What the test webhook was posted; one per dev host, registered as a singleton.</summary>
+public sealed class WebhookProbe
+{
+    private readonly ConcurrentQueue<WebhookDelivery> deliveries = new();
+    private int failuresLeft;
+
+    public IReadOnlyList<WebhookDelivery> Deliveries => [.. deliveries];
+
+    /// <summary>Answer the next <paramref name="count"/> deliveries with 500.</summary>
+    public void FailNext(int count) => Volatile.Write(ref failuresLeft, count);
+
+    /// <returns>The status to answer.</returns>
+    public int Record(string body, string? key)
+    {
+        var status = Interlocked.Decrement(ref failuresLeft) >= 0 ? StatusCodes.Status500InternalServerError : StatusCodes.Status200OK;
+        deliveries.Enqueue(new WebhookDelivery(body, key, status));
+        return status;
+    }
+}
+
+public sealed record WebhookDelivery(string Body, string? Key, int Status);
+
+/// <summary>The function the Event Grid bridge posts to by default, Function level like the app's.</summary>
+public sealed class BlobCreatedWebhookFunction(WebhookProbe probe)
+{
+    [Function("BlobCreatedWebhook")]
+    public async Task<IActionResult> Run(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "events/blob-created")] HttpRequest req, CancellationToken cancellationToken)
+    {
+        using var reader = new StreamReader(req.Body);
+        var body = await reader.ReadToEndAsync(cancellationToken);
+        return new StatusCodeResult(probe.Record(body, req.Headers[FunctionKeyCheck.KeyHeader].FirstOrDefault()));
     }
 }

@@ -1,0 +1,13 @@
+namespace Recorder.Core.Ingest;
+
+/// <summary>Why ingest refused a recording: a code for programs (failure_code) and a sentence for the page (failure_reason).</summary>
+public sealed record IngestFailure(string Code, string Reason, bool RemoveBlob = false, string? Detail = null)
+{
+    public const string EmptyFile = "empty_file";
+    public const string FileTooLarge = "file_too_large";
+    public const string QuotaExceeded = "quota_exceeded";
+    public const string UnsupportedMedia = "unsupported_media";
+    public const string CorruptMedia = "corrupt_media";
+    public const string BlobMissing = "blob_missing";
+    public const string ProcessingFailed = "processing_failed";
+}

@@ -1,0 +1,43 @@
+namespace Recorder.Core.Ingest;
+
+public enum QuarantineMode
+{
+    /// <summary>Move unknown blobs to the dead-letter container under <c>quarantine/</c> (keeps evidence).</summary>
+    Move,
+
+    /// <summary>Delete unknown blobs.</summary>
+    Delete,
+}
+
+/// <summary>Blob-created ingest (section "Ingest").</summary>
+public sealed class IngestOptions
+{
+    public const string SectionName = "Ingest";
+
+    /// <summary>
+    /// The storage account's resource id as Event Grid puts it in <c>topic</c>
+    /// (<c>/subscriptions/…/resourceGroups/…/providers/Microsoft.Storage/storageAccounts/{name}</c>);
+    /// events of any other topic are ignored.
+    /// </summary>
+    public string StorageAccountTopic { get; set; } = "";
+
+    /// <summary>Queue the webhook hands work to (the queue-triggered functions name it as %IngestQueueName%).</summary>
+    public string QueueName { get; set; } = "recording-ingest";
+
+    /// <summary>Storage operations that commit a whole blob; other BlobCreated events are partial writes.</summary>
+    public List<string> AcceptedApis { get; set; } = ["PutBlob", "PutBlockList", "CopyBlob", "FlushWithClose"];
+
+    public QuarantineMode Quarantine { get; set; } = QuarantineMode.Move;
+
+    /// <summary>How long a worker holds a recording before another may take it over.</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>File an ai_generation_tasks 'transcription' row for each completed recording with audio.</summary>
+    public bool CreateTranscriptionTasks { get; set; }
+
+    /// <summary>Remux WebM without Duration/Cues (Chrome's) into a seekable copy after ingest.</summary>
+    public bool SeekableCopy { get; set; } = true;
+
+    /// <summary>Longest a remux may run (it copies the whole file once).</summary>
+    public TimeSpan SeekableCopyTimeout { get; set; } = TimeSpan.FromMinutes(15);
+}

@@ -1,0 +1,39 @@
+namespace Recorder.Core.Media.Ffmpeg;
+
+/// <summary>
+/// A recording as ffprobe/ffmpeg read it: an http(s) URL (a read SAS; ffmpeg fetches byte ranges,
+/// nothing is downloaded to disk) or a local file. <see cref="Options"/> confine the tools to that
+/// one input: only the protocols it needs, so a crafted playlist cannot make them open local files
+/// or other hosts, and only the containers recordings come in.
+/// </summary>
+/// <param name="Url">What to pass after <c>-i</c>.</param>
+/// <param name="Display">The input without its query, safe to log.</param>
+/// <param name="Options">Input options, placed before <c>-i</c>.</param>
+public sealed record FfmpegInput(string Url, string Display, IReadOnlyList<string> Options)
+{
+    // Demuxers of MediaRecorder's WebM/MP4/Ogg and of uploaded WAV, MP3 and AAC files.
+    private const string Formats = "matroska,mov,ogg,wav,mp3,aac";
+
+    public static FfmpegInput From(string input)
+    {
+        if (Uri.TryCreate(input, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp))
+        {
+            return new FfmpegInput(input, UrlRedaction.StripQuery(uri),
+            [
+                "-protocol_whitelist", "https,http,tls,tcp",
+                "-format_whitelist", Formats,
+                // A dropped connection resumes with a new range request instead of failing the run.
+                "-reconnect", "1",
+                "-reconnect_on_network_error", "1",
+                "-reconnect_delay_max", "2",
+                "-rw_timeout", "15000000", // µs: a stalled read fails here, well inside the run's timeout
+            ]);
+        }
+        if (Path.IsPathFullyQualified(input))
+        {
+            // "file:" keeps a path containing ':' from being read as another protocol.
+            return new FfmpegInput("file:" + input, input, ["-protocol_whitelist", "file", "-format_whitelist", Formats]);
+        }
+        throw new ArgumentException("A media input is an http(s) URL or an absolute file path.", nameof(input));
+    }
+}

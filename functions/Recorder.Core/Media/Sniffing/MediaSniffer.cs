@@ -1,0 +1,80 @@
+namespace Recorder.Core.Media.Sniffing;
+
+/// <summary>
+/// Tells the container from a file's first bytes, so an upload whose bytes are not what its declared
+/// type says (a PNG named .webm) is caught before ffprobe sees it.
+/// </summary>
+public static class MediaSniffer
+{
+    /// <summary>How many leading bytes <see cref="Detect"/> needs; fewer are fine for a shorter file.</summary>
+    public const int HeadBytes = 64;
+
+    public static MediaContainer Detect(ReadOnlySpan<byte> head)
+    {
+        if (head.StartsWith((ReadOnlySpan<byte>)[0x1A, 0x45, 0xDF, 0xA3]))
+        {
+            return MediaContainer.Matroska;
+        }
+        if (head.Length >= 8 && head[4..8].SequenceEqual("ftyp"u8))
+        {
+            return MediaContainer.Mp4;
+        }
+        if (head.StartsWith("OggS"u8))
+        {
+            return MediaContainer.Ogg;
+        }
+        if ((head.StartsWith("RIFF"u8) || head.StartsWith("RF64"u8)) && head.Length >= 12 && head[8..12].SequenceEqual("WAVE"u8))
+        {
+            return MediaContainer.Wav;
+        }
+        if (head.StartsWith((ReadOnlySpan<byte>)[0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]))
+        {
+            return MediaContainer.Png;
+        }
+        if (head.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF]))
+        {
+            return MediaContainer.Jpeg;
+        }
+        if (head.StartsWith("ID3"u8) || IsMpegAudioFrame(head))
+        {
+            return MediaContainer.Mp3;
+        }
+        return IsAdtsFrame(head) ? MediaContainer.Aac : MediaContainer.Unknown;
+    }
+
+    /// <summary>
+    /// Whether the detected container is the one the declared MIME type names (codec parameters after
+    /// ';' ignored). Unknown matches nothing.
+    /// </summary>
+    public static bool Matches(MediaContainer container, string declaredMimeType)
+    {
+        var essence = declaredMimeType.Split(';', 2)[0].Trim().ToLowerInvariant();
+        return essence switch
+        {
+            "video/webm" or "audio/webm" or "video/x-matroska" => container == MediaContainer.Matroska,
+            "video/mp4" or "audio/mp4" => container == MediaContainer.Mp4,
+            "audio/ogg" => container == MediaContainer.Ogg,
+            "audio/wav" => container == MediaContainer.Wav,
+            "audio/mpeg" => container == MediaContainer.Mp3,
+            "audio/aac" => container == MediaContainer.Aac,
+            _ => false,
+        };
+    }
+
+    // 11 sync bits, then no reserved version (01), layer (00), bitrate (1111) or sample rate (11).
+    private static bool IsMpegAudioFrame(ReadOnlySpan<byte> head)
+        => head.Length >= 3
+            && head[0] == 0xFF
+            && (head[1] & 0xE0) == 0xE0
+            && (head[1] & 0x18) != 0x08
+            && (head[1] & 0x06) != 0x00
+            && (head[2] & 0xF0) != 0xF0
+            && (head[2] & 0x0C) != 0x0C;
+
+    // 12 sync bits, then layer 00; sampling frequency index 13–15 is reserved.
+    private static bool IsAdtsFrame(ReadOnlySpan<byte> head)
+        => head.Length >= 3
+            && head[0] == 0xFF
+            && (head[1] & 0xF6) == 0xF0
+            && (head[2] & 0x3C) >> 2 < 13;
+}

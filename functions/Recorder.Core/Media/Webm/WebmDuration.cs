@@ -1,0 +1,17 @@
+namespace Recorder.Core.Media.Webm;
+
+/// <summary>
+/// How long a WebM recording lasts, how that was found, and how many bytes it took.
+/// <see cref="Method"/> is <see cref="Header"/>, <see cref="Tail"/> or <see cref="Scan"/>.
+/// </summary>
+public sealed record WebmDuration(TimeSpan Duration, string Method, long BytesRead)
+{
+    /// <summary>The Segment Info's Duration, written by a muxer that knew the length.</summary>
+    public const string Header = "header";
+
+    /// <summary>The end of the last Cluster's blocks, found near the end of the file.</summary>
+    public const string Tail = "tail";
+
+    /// <summary>Every Cluster read from the first one: the fallback when the tail shows no Cluster start.</summary>
+    public const string Scan = "scan";
+}

@@ -1,0 +1,55 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+
+namespace Recorder.Core.Tests.Media.Webm;
+
+/// <summary>Debian's ffmpeg and ffprobe, run as processes: they make test files and give the ground truth.</summary>
+internal static class MediaTools
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    public static Task<string> FfmpegAsync(params string[] arguments) => RunAsync("ffmpeg", ["-hide_banner", "-v", "error", "-y", .. arguments]);
+
+    /// <summary>What ffprobe says the duration is without decoding: "N/A" for a WebM with no Duration.</summary>
+    public static async Task<string> FormatDurationAsync(string path)
+        => (await RunAsync("ffprobe", ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", path])).Trim();
+
+    /// <summary>The ground truth: max(pts + duration) over every packet of every stream, the whole file read.</summary>
+    public static async Task<TimeSpan> PacketEndAsync(string path)
+    {
+        var json = await RunAsync("ffprobe", ["-v", "error", "-show_entries", "packet=pts_time,duration_time", "-of", "json", path]);
+        using var document = JsonDocument.Parse(json);
+        var end = document.RootElement.GetProperty("packets").EnumerateArray()
+            .Where(packet => packet.TryGetProperty("pts_time", out _))
+            .Max(packet => Seconds(packet, "pts_time") + (packet.TryGetProperty("duration_time", out _) ? Seconds(packet, "duration_time") : 0));
+        return TimeSpan.FromSeconds(end);
+    }
+
+    private static double Seconds(JsonElement packet, string name) => double.Parse(packet.GetProperty(name).GetString()!, CultureInfo.InvariantCulture);
+
+    private static async Task<string> RunAsync(string tool, string[] arguments)
+    {
+        var start = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{tool} did not start.");
+        using var timeout = new CancellationTokenSource(Timeout);
+        var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
+        var errors = process.StandardError.ReadToEndAsync(timeout.Token);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{tool} {string.Join(' ', arguments)} ran longer than {Timeout}.");
+        }
+        return process.ExitCode == 0
+            ? await output
+            : throw new InvalidOperationException($"{tool} {string.Join(' ', arguments)} exited with {process.ExitCode}: {await errors}");
+    }
+}

@@ -1,0 +1,155 @@
+using Azure.Storage.Blobs;
+using Dapper;
+using Recorder.Functions.Tests.Api;
+using Recorder.Testing;
+using Xunit;
+
+namespace Recorder.Functions.Tests.Ingest;
+
+/// <summary>
+/// Real recordings through the whole path: upload URL, PUT to Azurite, the bridge's BlobCreated, the
+/// webhook, the queue worker with ffprobe/ffmpeg, and the API's view of the result.
+/// </summary>
+public sealed class IngestEndToEndTests(IngestTestHost ingest) : IClassFixture<IngestTestHost>
+{
+    [Theory]
+    [InlineData("chrome-camera.webm", "camera", "video/webm;codecs=vp8,opus", true)]
+    [InlineData("moov-at-end.mp4", "screen", "video/mp4", true)]
+    [InlineData("faststart.mp4", "screen-camera", "video/mp4", true)]
+    [InlineData("fragmented.mp4", "camera", "video/mp4", true)]
+    [InlineData("chrome-audio.webm", "audio", "audio/webm;codecs=opus", false)]
+    [InlineData("audio.ogg", "audio", "audio/ogg", false)]
+    [InlineData("audio.wav", "audio", "audio/wav", false)]
+    public async Task A_recording_completes_with_its_true_duration_and_a_thumbnail(string fixture, string recordingType, string mimeType, bool isVideo)
+    {
+        var user = await ingest.Api.SignInNewUserAsync();
+        var content = await File.ReadAllBytesAsync(TestEnvironment.MediaFixture(fixture));
+
+        var id = await ingest.UploadAsync(user, content, recordingType, mimeType);
+        var recording = await ingest.WaitForOutcomeAsync(user, id);
+
+        Assert.Equal("completed", recording.GetProperty("status").GetString());
+        Assert.InRange((double)recording.GetProperty("duration").GetDecimal(), ExpectedDuration(fixture) - 0.1, ExpectedDuration(fixture) + 0.1);
+        Assert.Equal(content.Length, recording.GetProperty("fileSize").GetInt64());
+        var media = recording.GetProperty("metadata").GetProperty("media");
+        Assert.Equal(isVideo, media.GetProperty("hasVideo").GetBoolean());
+        using var http = new HttpClient();
+        using var thumbnail = await http.GetAsync(recording.GetProperty("thumbnailUrl").GetString());
+        thumbnail.EnsureSuccessStatusCode();
+        Assert.Equal(isVideo ? "image/jpeg" : "image/png", thumbnail.Content.Headers.ContentType?.MediaType);
+        if (isVideo)
+        {
+            Assert.True(media.GetProperty("width").GetInt32() > 0);
+        }
+        await using var connection = await ingest.OpenOwnerAsync();
+        Assert.Equal(1, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM audit_log WHERE recording_id = @id AND action = 'recording.ingest' AND outcome = 'success'", new { id }));
+        Assert.Equal(1, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM ai_generation_tasks WHERE task_type = 'transcription' AND metadata ->> 'recordingId' = @id::text", new { id }));
+    }
+
+    [Fact]
+    public async Task A_chrome_webm_gets_a_seekable_copy_that_replaces_the_upload()
+    {
+        var user = await ingest.Api.SignInNewUserAsync();
+        var id = await ingest.UploadAsync(user, await File.ReadAllBytesAsync(TestEnvironment.MediaFixture("chrome-camera.webm")), "camera", "video/webm");
+        Assert.Equal("completed", (await ingest.WaitForOutcomeAsync(user, id)).GetProperty("status").GetString());
+
+        string? copy = null;
+        await Eventually(async () =>
+        {
+            await using var connection = await ingest.OpenOwnerAsync();
+            copy = await connection.ExecuteScalarAsync<string?>("SELECT media_blob_name FROM recordings WHERE id = @id", new { id });
+            return copy is not null;
+        });
+
+        Assert.EndsWith($"/{id}/seekable.webm", copy);
+        var recording = await (await user.Client.GetAsync($"api/recordings/{id}")).AssertOkAsync();
+        var mediaUrl = recording.GetProperty("mediaUrl").GetString()!;
+        Assert.Contains($"/{ingest.Api.Storage.ProcessedContainer}/", mediaUrl);
+        var probe = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("ffprobe", ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", mediaUrl]) { RedirectStandardOutput = true })!;
+        var duration = double.Parse((await probe.StandardOutput.ReadToEndAsync()).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        await probe.WaitForExitAsync();
+        Assert.InRange(duration, ExpectedDuration("chrome-camera.webm") - 0.1, ExpectedDuration("chrome-camera.webm") + 0.1);
+        await using var check = await ingest.OpenOwnerAsync();
+        var upload = await check.ExecuteScalarAsync<string>("SELECT blob_name FROM recordings WHERE id = @id", new { id });
+        Assert.False(await ingest.Container(ingest.Api.Storage.UploadsContainer).GetBlobClient(upload).ExistsAsync());
+    }
+
+    [Theory]
+    [InlineData("truncated.webm", "camera", "video/webm", "corrupt_media")]
+    [InlineData("png-named.webm", "camera", "video/webm", "unsupported_media")]
+    [InlineData("chrome-audio.webm", "camera", "video/mp4", "unsupported_media")]
+    public async Task Bad_files_fail_with_their_code(string fixture, string recordingType, string mimeType, string code)
+    {
+        var user = await ingest.Api.SignInNewUserAsync();
+
+        var id = await ingest.UploadAsync(user, await File.ReadAllBytesAsync(TestEnvironment.MediaFixture(fixture)), recordingType, mimeType);
+        var recording = await ingest.WaitForOutcomeAsync(user, id);
+
+        Assert.Equal("failed", recording.GetProperty("status").GetString());
+        Assert.Equal(code, recording.GetProperty("failureCode").GetString());
+        Assert.False(string.IsNullOrEmpty(recording.GetProperty("failureReason").GetString()));
+    }
+
+    [Fact]
+    public async Task A_zero_byte_upload_fails_as_empty_and_its_blob_is_removed()
+    {
+        var user = await ingest.Api.SignInNewUserAsync();
+
+        var id = await ingest.UploadAsync(user, [], "camera", "video/webm");
+        var recording = await ingest.WaitForOutcomeAsync(user, id);
+
+        Assert.Equal("empty_file", recording.GetProperty("failureCode").GetString());
+        await using var connection = await ingest.OpenOwnerAsync();
+        var blobName = await connection.ExecuteScalarAsync<string>("SELECT blob_name FROM recordings WHERE id = @id", new { id });
+        Assert.False(await ingest.Container(ingest.Api.Storage.UploadsContainer).GetBlobClient(blobName).ExistsAsync());
+    }
+
+    [Fact]
+    public async Task A_file_bigger_than_declared_that_overruns_the_quota_fails_and_is_removed()
+    {
+        var user = await ingest.Api.SignInNewUserAsync();
+        await using (var connection = await ingest.OpenOwnerAsync())
+        {
+            await connection.ExecuteAsync("INSERT INTO user_storage_limits (user_id, limit_bytes) VALUES (@Id, 100000)", new { user.Id });
+        }
+        var content = await File.ReadAllBytesAsync(TestEnvironment.MediaFixture("chrome-camera.webm"));
+        Assert.True(content.Length > 100000, "the fixture must be larger than the test's limit");
+
+        // Declares 1 byte, uploads the whole file: the real size is checked at ingest.
+        using var response = await user.Client.PostAsync("api/recordings/uploads", Api.Api.Json(new { title = "sneaky", recordingType = "camera", mimeType = "video/webm", fileSize = 1 }));
+        var ticket = await response.AssertOkAsync(System.Net.HttpStatusCode.Created);
+        await new Azure.Storage.Blobs.Specialized.BlockBlobClient(new Uri(ticket.GetProperty("uploadUrl").GetString()!)).UploadAsync(new MemoryStream(content));
+        var id = ticket.GetProperty("recordingId").GetInt64();
+
+        var recording = await ingest.WaitForOutcomeAsync(user, id);
+
+        Assert.Equal("quota_exceeded", recording.GetProperty("failureCode").GetString());
+        Assert.False(await ingest.Container(ingest.Api.Storage.UploadsContainer).GetBlobClient(ticket.GetProperty("blobName").GetString()).ExistsAsync());
+    }
+
+    [Fact]
+    public async Task A_blob_no_recording_awaits_is_quarantined_and_audited()
+    {
+        var blobName = $"nobody/{Guid.NewGuid():N}.webm";
+        await ingest.Container(ingest.Api.Storage.UploadsContainer).UploadBlobAsync(blobName, BinaryData.FromString("stray"));
+
+        var quarantined = ingest.Container(ingest.Api.Storage.DeadLetterContainer).GetBlobClient($"quarantine/{blobName}");
+        await Eventually(async () => await quarantined.ExistsAsync() && !await ingest.Container(ingest.Api.Storage.UploadsContainer).GetBlobClient(blobName).ExistsAsync());
+        await Eventually(async () => await ingest.CountAsync("SELECT count(*) FROM audit_log WHERE action = 'blob.quarantine' AND details ->> 'blobName' = @blobName", new { blobName }) == 1);
+    }
+
+    private static double ExpectedDuration(string fixture)
+        => double.Parse(File.ReadAllLines(TestEnvironment.MediaFixture("durations.txt"))
+            .Select(line => line.Split(' ', 2))
+            .Single(parts => parts[0] == fixture)[1], System.Globalization.CultureInfo.InvariantCulture);
+
+    private static async Task Eventually(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not met within 30 s");
+            await Task.Delay(100);
+        }
+    }
+}

@@ -1,0 +1,114 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Azure.Storage.Blobs;
+using Dapper;
+using Npgsql;
+using Recorder.Functions.Tests.Api;
+using Recorder.Functions.Tests.DevHost;
+using Recorder.Testing;
+using Xunit;
+
+namespace Recorder.Functions.Tests.Ingest;
+
+/// <summary>
+/// The dev host with the whole ingest path live: API, event bridge watching its own uploads container
+/// in Azurite, queue-triggered workers on its own queue, real ffmpeg, a database of its own.
+/// </summary>
+public class IngestTestHost : IAsyncLifetime
+{
+    public const string Topic = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/test/providers/Microsoft.Storage/storageAccounts/devstoreaccount1";
+
+    private readonly ApiTestHost api = new();
+    private RunningDevHost host = null!;
+
+    public string QueueName { get; } = "ingest-" + Guid.NewGuid().ToString("N")[..12];
+
+    public ApiTestHost Api => api;
+
+    /// <summary>Whether the dev host's bridge posts BlobCreated events itself (tests of the webhook post their own).</summary>
+    protected virtual bool EventBridge => true;
+
+    public Uri BaseAddress => host.Client.BaseAddress!;
+
+    public async Task InitializeAsync()
+    {
+        await api.InitializeAsync(startHost: false);
+        host = await RunningDevHost.StartAsync(functionTypes: null, Settings());
+        api.BaseAddressOverride = host.Client.BaseAddress;
+    }
+
+    /// <summary>The settings of this host; a test may start a variant (e.g. with PostgreSQL unreachable).</summary>
+    public Dictionary<string, string?> Settings(string? maintenanceConnectionString = null)
+    {
+        var settings = api.Settings(api.Database.AppConnectionString, TestEnvironment.StorageConnectionString);
+        settings["Database:MaintenanceConnectionString"] = maintenanceConnectionString ?? api.Database.MaintenanceConnectionString;
+        settings["Storage:DeadLetterContainer"] = api.Storage.DeadLetterContainer;
+        settings["IngestQueueName"] = QueueName;
+        settings["Ingest:StorageAccountTopic"] = Topic;
+        settings["Ingest:CreateTranscriptionTasks"] = "true";
+        settings["DevHost:EventBridge"] = EventBridge ? "true" : "false";
+        settings["DevHost:EventBridgeIntervalMs"] = "200";
+        return settings;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await host.DisposeAsync();
+        await api.DisposeAsync();
+    }
+
+    public HttpClient WebhookClient()
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        client.DefaultRequestHeaders.Add("x-functions-key", RunningDevHost.FunctionKey);
+        return client;
+    }
+
+    /// <summary>Asks for an upload URL as <paramref name="user"/> and uploads <paramref name="content"/> to it in one PUT.</summary>
+    public async Task<long> UploadAsync(TestUser user, byte[] content, string recordingType, string mimeType)
+    {
+        using var response = await user.Client.PostAsync("api/recordings/uploads", Recorder.Functions.Tests.Api.Api.Json(new
+        {
+            title = "Ingest test",
+            recordingType,
+            mimeType,
+            fileSize = Math.Max(content.Length, 1),
+        }));
+        var ticket = await response.AssertOkAsync(System.Net.HttpStatusCode.Created);
+        var blob = new Azure.Storage.Blobs.Specialized.BlockBlobClient(new Uri(ticket.GetProperty("uploadUrl").GetString()!));
+        await blob.UploadAsync(new MemoryStream(content), new Azure.Storage.Blobs.Models.BlobUploadOptions { HttpHeaders = new() { ContentType = mimeType } });
+        return ticket.GetProperty("recordingId").GetInt64();
+    }
+
+    /// <summary>Polls the API until the recording leaves 'uploading'/'processing'; fails after the timeout.</summary>
+    public async Task<JsonElement> WaitForOutcomeAsync(TestUser user, long id, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            var recording = await (await user.Client.GetAsync($"api/recordings/{id}")).Content.ReadFromJsonAsync<JsonElement>();
+            if (recording.GetProperty("status").GetString() is "completed" or "failed")
+            {
+                return recording;
+            }
+            Assert.True(DateTime.UtcNow < deadline, $"recording {id} still '{recording.GetProperty("status").GetString()}' after the timeout");
+            await Task.Delay(100);
+        }
+    }
+
+    public BlobContainerClient Container(string name) => TestStorage.CreateClient().GetBlobContainerClient(name);
+
+    public async Task<NpgsqlConnection> OpenOwnerAsync() => await api.OpenOwnerAsync();
+
+    public async Task<int> CountAsync(string sql, object parameters)
+    {
+        await using var connection = await OpenOwnerAsync();
+        return await connection.ExecuteScalarAsync<int>(sql, parameters);
+    }
+}
+
+/// <summary>The ingest host without the event bridge: tests deliver (and re-deliver, and reorder) events themselves.</summary>
+public sealed class WebhookTestHost : IngestTestHost
+{
+    protected override bool EventBridge => false;
+}

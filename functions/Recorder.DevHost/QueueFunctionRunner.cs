@@ -13,7 +13,7 @@ namespace Recorder.DevHost;
 /// <item>The queue is created if missing. An empty queue is polled with back-off from 100 ms up to
 /// <c>maxPollingInterval</c>; messages are received up to <c>batchSize</c> at a time, and at most <c>batchSize</c>
 /// run at once, each in a fresh DI scope with the host's stopping token.</item>
-/// <item>Bodies are Base64 (host.json <c>messageEncoding</c>); the parameter gets the text, the bytes, or the
+/// <item>Bodies are Base64 unless host.json's <c>messageEncoding</c> is none; the parameter gets the text, the bytes, or the
 /// JSON deserialized with web defaults (camelCase, case-insensitive). A body that does not deserialize is a
 /// failed run; one that is not Base64 goes to the poison queue without a run, as in the host.</item>
 /// <item>Success deletes the message. A failure leaves it to reappear after <see cref="QueueHostOptions.RetryDelay"/>;

@@ -21,11 +21,14 @@ public sealed partial class FunctionsMetadataTests
 
         Assert.Equal(
             [
+                "BlobCreatedWebhook: httpTrigger Function POST,OPTIONS events/blob-created",
                 "CreateUpload: httpTrigger Anonymous POST recordings/uploads",
                 "DeleteRecording: httpTrigger Anonymous DELETE recordings/{id}",
                 "GetRecording: httpTrigger Anonymous GET recordings/{id}",
                 "GetStorageUsage: httpTrigger Anonymous GET me/storage",
                 "Health: httpTrigger Anonymous GET health",
+                "IngestPoison: queueTrigger %IngestQueueName%-poison RecordingsStorage",
+                "IngestRecording: queueTrigger %IngestQueueName% RecordingsStorage",
                 "ListRecordings: httpTrigger Anonymous GET recordings",
                 "PartitionMaintenance: timerTrigger %PartitionMaintenanceSchedule%",
                 "RenewUploadUrl: httpTrigger Anonymous POST recordings/{id}/upload-url",
@@ -71,6 +74,7 @@ public sealed partial class FunctionsMetadataTests
         {
             "httpTrigger" => $"{trigger.GetProperty("authLevel").GetString()} {string.Join(',', trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()!.ToUpperInvariant()))} {trigger.GetProperty("route").GetString()}",
             "timerTrigger" => trigger.GetProperty("schedule").GetString(),
+            "queueTrigger" => $"{trigger.GetProperty("queueName").GetString()} {trigger.GetProperty("connection").GetString()}",
             _ => trigger.GetRawText(),
         };
         return $"{function.GetProperty("name").GetString()}: {type} {details}";

@@ -96,11 +96,14 @@ public sealed class EventGridWebhook(IngestService ingest, IOptions<IngestOption
         }
         else
         {
-            return new BlobCreatedEvent(delivered.Id, delivered.Topic!, location.Value.Container, location.Value.BlobName, data.Api, data.ETag, data.Sequencer, data.ContentLength ?? 0, data.ContentType);
+            return new BlobCreatedEvent(delivered.Id, delivered.Topic!, location.Value.Container, location.Value.BlobName, data.Api, QuotedETag(data.ETag), data.Sequencer, data.ContentLength ?? 0, data.ContentType);
         }
         logger.LogDebug("Ignored event {EventId} of type {EventType}: {Reason}", delivered.Id, delivered.Type, reason);
         return null;
     }
+
+    // Event Grid sends 0x8D…; storage's headers (and If-Match) use "0x8D…". One form, so comparisons hold.
+    private static string QuotedETag(string eTag) => $"\"{eTag.Trim('"')}\"";
 
     // The Event Grid schema is always an array of objects with "eventType"; CloudEvents carry "specversion".
     private static bool IsCloudEvents(BinaryData body)

@@ -219,6 +219,11 @@ public sealed class IngestService(
         {
             // Chrome's MediaRecorder WebM has no Duration: take it from the last cluster in the tail.
             var webm = await WebmDurationReader.ReadAsync(reader, cancellationToken);
+            if (webm is { Truncated: true })
+            {
+                return new IngestFailure(IngestFailure.CorruptMedia, "The recording was cut off before its end (an incomplete upload).",
+                    Detail: $"WebM ends inside an element after {webm.Duration.TotalSeconds:0.000} s of media");
+            }
             duration = webm?.Duration;
             durationSource = webm?.Method ?? "unknown";
         }

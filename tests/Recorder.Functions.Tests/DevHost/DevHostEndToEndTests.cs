@@ -26,7 +26,6 @@ public sealed class DevHostEndToEndTests(MigratedDatabase database) : IClassFixt
             ["Database:MaintenanceConnectionString"] = database.MaintenanceConnectionString,
             ["RecordingsStorage"] = TestEnvironment.StorageConnectionString,
             ["Storage:UploadsContainer"] = storage.UploadsContainer,
-            ["IngestQueueName"] = UniqueQueueName(),
         });
     }
 
@@ -91,7 +90,6 @@ public sealed class DevHostEndToEndTests(MigratedDatabase database) : IClassFixt
         {
             ["RecordingsStorage"] = TestEnvironment.StorageConnectionString,
             ["Storage:UploadsContainer"] = (await TestStorage.CreateContainersAsync()).UploadsContainer,
-            ["IngestQueueName"] = UniqueQueueName(),
         });
 
         using var response = await stopped.Client.GetAsync("api/health");
@@ -102,7 +100,4 @@ public sealed class DevHostEndToEndTests(MigratedDatabase database) : IClassFixt
         Assert.Equal("unreachable", dependencies.GetProperty("database").GetProperty("reason").GetString());
         Assert.Equal("healthy", dependencies.GetProperty("storage").GetProperty("status").GetString());
     }
-
-    // The app's queue functions listen on %IngestQueueName%: a queue of this test's own.
-    private static string UniqueQueueName() => "t" + Guid.NewGuid().ToString("N")[..12] + "-ingest";
 }

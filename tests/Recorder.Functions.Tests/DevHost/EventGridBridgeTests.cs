@@ -35,6 +35,7 @@ public sealed class EventGridBridgeTests : IAsyncLifetime
         settings["RecordingsStorage"] = TestEnvironment.StorageConnectionString;
         settings["Storage:UploadsContainer"] = container.Name;
         settings.TryAdd(EventGridBridgeSettings.IntervalSetting, "100");
+        settings.TryAdd(EventGridBridgeSettings.EnabledSetting, "true"); // the baseline turns it off for every other test
         return RunningDevHost.StartAsync([webhook ?? typeof(BlobCreatedWebhookFunction)], settings, services => services.AddSingleton(probe));
     }
 

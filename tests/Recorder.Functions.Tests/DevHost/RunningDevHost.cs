@@ -45,6 +45,9 @@ internal sealed class RunningDevHost : IAsyncDisposable
             "BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;QueueEndpoint=http://127.0.0.1:9/devstoreaccount1;",
         ["PartitionMaintenanceSchedule"] = "0 0 0 1 1 *",
         ["Auth:SessionSecrets:0"] = "baseline-session-secret",
+        // The app's queue functions listen on %IngestQueueName%: each host a queue of its own.
+        ["IngestQueueName"] = "t" + Guid.NewGuid().ToString("N")[..12] + "-ingest",
+        ["DevHost:EventBridge"] = "false",
         // Expected failures would fill the test output with stack traces; tests read CapturedLogs instead.
         ["Logging:Console:LogLevel:Default"] = "None",
     };

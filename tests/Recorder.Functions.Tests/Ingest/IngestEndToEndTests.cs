@@ -20,6 +20,7 @@ public sealed class IngestEndToEndTests(IngestTestHost ingest) : IClassFixture<I
     [InlineData("chrome-audio.webm", "audio", "audio/webm;codecs=opus", false)]
     [InlineData("audio.ogg", "audio", "audio/ogg", false)]
     [InlineData("audio.wav", "audio", "audio/wav", false)]
+    [InlineData("audio.mp3", "audio", "audio/mpeg", false)]
     public async Task A_recording_completes_with_its_true_duration_and_a_thumbnail(string fixture, string recordingType, string mimeType, bool isVideo)
     {
         var user = await ingest.Api.SignInNewUserAsync();

@@ -28,6 +28,11 @@ public class IngestTestHost : IAsyncLifetime
     /// <summary>Whether the dev host's bridge posts BlobCreated events itself (tests of the webhook post their own).</summary>
     protected virtual bool EventBridge => true;
 
+    /// <summary>Settings a variant of this host changes.</summary>
+    protected virtual void Configure(Dictionary<string, string?> settings)
+    {
+    }
+
     public Uri BaseAddress => host.Client.BaseAddress!;
 
     public async Task InitializeAsync()
@@ -48,6 +53,7 @@ public class IngestTestHost : IAsyncLifetime
         settings["Ingest:CreateTranscriptionTasks"] = "true";
         settings["DevHost:EventBridge"] = EventBridge ? "true" : "false";
         settings["DevHost:EventBridgeIntervalMs"] = "200";
+        Configure(settings);
         return settings;
     }
 
@@ -111,4 +117,15 @@ public class IngestTestHost : IAsyncLifetime
 public sealed class WebhookTestHost : IngestTestHost
 {
     protected override bool EventBridge => false;
+}
+
+/// <summary>An ingest host whose workers always fail (ffprobe is missing) and give up fast: the poison path.</summary>
+public sealed class PoisonTestHost : IngestTestHost
+{
+    protected override void Configure(Dictionary<string, string?> settings)
+    {
+        settings["Media:FfprobePath"] = "/nonexistent/ffprobe";
+        settings["AzureFunctionsJobHost:extensions:queues:maxDequeueCount"] = "2";
+        settings["AzureFunctionsJobHost:extensions:queues:visibilityTimeout"] = "00:00:00.200";
+    }
 }

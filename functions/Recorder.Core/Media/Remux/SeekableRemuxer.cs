@@ -13,10 +13,11 @@ public sealed class SeekableRemuxer(FfmpegRunner runner, IOptions<MediaOptions> 
     public async Task RemuxAsync(string input, string outputPath, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var media = options.Value;
+        var source = FfmpegInput.From(input);
         var command = new FfmpegCommand(
             media.FfmpegPath,
             MediaOptions.FfmpegPathSetting,
-            ["-v", "error", "-nostdin", "-y", "-i", input, "-map", "0", "-c", "copy", "-f", "webm", outputPath],
+            ["-v", "error", "-nostdin", "-y", .. source.Options, "-i", source.Url, "-map", "0", "-c", "copy", "-f", "webm", outputPath],
             timeout,
             MaxOutputBytes: 64 * 1024);
         var result = await runner.RunAsync(command, cancellationToken);

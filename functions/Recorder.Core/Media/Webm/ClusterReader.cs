@@ -1,7 +1,10 @@
 namespace Recorder.Core.Media.Webm;
 
-/// <summary>A cluster's blocks, and where the element after it starts (null when the file ends inside it).</summary>
-internal sealed record WebmCluster(IReadOnlyList<WebmBlock> Blocks, long? NextOffset);
+/// <summary>
+/// A cluster's blocks, and where the element after it starts (null when the file ends inside it).
+/// <paramref name="CutShort"/>: the file ends inside an element, or before a sized Cluster's end.
+/// </summary>
+internal sealed record WebmCluster(IReadOnlyList<WebmBlock> Blocks, long? NextOffset, bool CutShort);
 
 /// <summary>
 /// Reads one Cluster from its ID on, strictly: Timecode first, then only the elements a Cluster
@@ -33,7 +36,8 @@ internal static class ClusterReader
             var status = Ebml.ReadHeader(bytes.Span, out var child);
             if (status == EbmlStatus.Truncated)
             {
-                return Ended(blocks, timecode, next: null);
+                // Nothing left is a clean end only for an unknown-size Cluster (Chrome's); part of a header never is.
+                return Ended(blocks, timecode, next: null, cutShort: bytes.Length > 0 || !cluster.IsUnknownSize);
             }
             if (status == EbmlStatus.Invalid)
             {
@@ -41,7 +45,7 @@ internal static class ClusterReader
             }
             if (cluster.IsUnknownSize && MatroskaIds.IsTopLevel(child.Id))
             {
-                return Ended(blocks, timecode, next: at);
+                return Ended(blocks, timecode, next: at, cutShort: false);
             }
             if (child.IsUnknownSize)
             {
@@ -77,7 +81,7 @@ internal static class ClusterReader
                     }
                     if (!whole || parsed.Block is not { } simple)
                     {
-                        return Ended(blocks, timecode, next: null);
+                        return Ended(blocks, timecode, next: null, cutShort: !whole);
                     }
                     blocks.Add(simple);
                     break;
@@ -88,7 +92,7 @@ internal static class ClusterReader
                     }
                     if (!whole)
                     {
-                        return Ended(blocks, timecode, next: null);
+                        return Ended(blocks, timecode, next: null, cutShort: true);
                     }
                     var group = await ReadGroupAsync(cache, at + child.Length, childEnd, groupTimecode, head, cancellationToken);
                     if (group is not { } grouped)
@@ -101,7 +105,7 @@ internal static class ClusterReader
                     or MatroskaIds.SilentTracks or MatroskaIds.EncryptedBlock:
                     if (!whole)
                     {
-                        return Ended(blocks, timecode, next: null);
+                        return Ended(blocks, timecode, next: null, cutShort: true);
                     }
                     break;
                 default:
@@ -109,11 +113,11 @@ internal static class ClusterReader
             }
             at = childEnd;
         }
-        return Ended(blocks, timecode, next: end);
+        return Ended(blocks, timecode, next: end, cutShort: false);
     }
 
-    private static WebmCluster? Ended(List<WebmBlock> blocks, long? timecode, long? next)
-        => timecode is null ? null : new WebmCluster(blocks, next);
+    private static WebmCluster? Ended(List<WebmBlock> blocks, long? timecode, long? next, bool cutShort)
+        => timecode is null ? null : new WebmCluster(blocks, next, cutShort);
 
     /// <summary>A BlockGroup held whole in the file: its Block, timed by its BlockDuration if it has one.</summary>
     private static async Task<WebmBlock?> ReadGroupAsync(RangeCache cache, long start, long end, long timecode, WebmHead head, CancellationToken cancellationToken)

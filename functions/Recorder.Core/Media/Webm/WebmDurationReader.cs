@@ -31,18 +31,18 @@ public static class WebmDurationReader
         }
 
         var method = WebmDuration.Tail;
-        var (endNs, tail) = await FromTailAsync(cache, head, cancellationToken);
+        var (endNs, cutShort, tail) = await FromTailAsync(cache, head, cancellationToken);
         if (endNs is null)
         {
             method = WebmDuration.Scan;
             var scanCache = new RangeCache(new KnownTailReader(source, tail), CacheSize, MinimumFetch);
-            endNs = await ScanAsync(scanCache, head, cancellationToken);
+            (endNs, cutShort) = await ScanAsync(scanCache, head, cancellationToken);
         }
-        return endNs is { } ns ? new WebmDuration(TimeSpan.FromTicks(Math.Max(0, ns) / 100), method, source.BytesRead - before) : null;
+        return endNs is { } ns ? new WebmDuration(TimeSpan.FromTicks(Math.Max(0, ns) / 100), method, source.BytesRead - before, cutShort) : null;
     }
 
-    /// <summary>The end of the last Cluster's blocks, or null and the tail searched in vain.</summary>
-    private static async Task<(long? EndNs, ReadOnlyMemory<byte> Tail)> FromTailAsync(RangeCache cache, WebmHead head, CancellationToken cancellationToken)
+    /// <summary>The end of the last Cluster's blocks and whether the file is cut inside it, or null and the tail searched in vain.</summary>
+    private static async Task<(long? EndNs, bool CutShort, ReadOnlyMemory<byte> Tail)> FromTailAsync(RangeCache cache, WebmHead head, CancellationToken cancellationToken)
     {
         // Hits at or after searchedFrom were disproved in an earlier, shorter tail.
         var searchedFrom = cache.Length;
@@ -60,20 +60,21 @@ public static class WebmDurationReader
                 {
                     var ends = new TrackEnds();
                     ends.Add(cluster.Blocks);
-                    return (ends.EndNs, tail);
+                    return (ends.EndNs, cluster.CutShort, tail);
                 }
             }
             searchedFrom = start;
             if (start == head.FirstClusterOffset || size == MaxTail)
             {
-                return (null, tail);
+                return (null, false, tail);
             }
         }
     }
 
-    private static async Task<long?> ScanAsync(RangeCache cache, WebmHead head, CancellationToken cancellationToken)
+    private static async Task<(long? EndNs, bool CutShort)> ScanAsync(RangeCache cache, WebmHead head, CancellationToken cancellationToken)
     {
         var ends = new TrackEnds();
+        var cutShort = false;
         var position = head.FirstClusterOffset;
         while (position < cache.Length)
         {
@@ -91,6 +92,7 @@ public static class WebmDurationReader
                     break;
                 }
                 ends.Add(cluster.Blocks);
+                cutShort = cluster.CutShort;
                 if (cluster.NextOffset is not { } next)
                 {
                     break;
@@ -106,6 +108,6 @@ public static class WebmDurationReader
                 position += element.Length + element.Size;
             }
         }
-        return ends.EndNs;
+        return (ends.EndNs, cutShort);
     }
 }

@@ -4,11 +4,12 @@ using Recorder.Core.Media;
 using Recorder.Core.Media.Webm;
 using Recorder.Testing;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace Recorder.Core.Tests.Media.Webm;
 
 /// <summary>Range reads against Azurite: what a probe of an uploaded recording really transfers.</summary>
-public sealed class BlobRangeReaderTests(GeneratedWebmFiles generated) : IClassFixture<GeneratedWebmFiles>
+public sealed class BlobRangeReaderTests(GeneratedWebmFiles generated, ITestOutputHelper output) : IClassFixture<GeneratedWebmFiles>
 {
     [Fact]
     public async Task Reads_ranges_short_only_at_the_end_and_counts_what_was_transferred()
@@ -36,6 +37,7 @@ public sealed class BlobRangeReaderTests(GeneratedWebmFiles generated) : IClassF
         var result = await WebmDurationReader.ReadAsync(reader, CancellationToken.None);
 
         Assert.NotNull(result);
+        output.WriteLine($"{name}: {result.Duration.TotalSeconds:0.000} s by {result.Method}, {result.BytesRead} of {reader.Length} bytes");
         Assert.Equal(WebmDuration.Tail, result.Method);
         Assert.InRange(result.Duration, MediaFixtures.PacketEnd(name) - TimeSpan.FromSeconds(0.1), MediaFixtures.PacketEnd(name) + TimeSpan.FromSeconds(0.1));
         Assert.Equal(reader.BytesRead, result.BytesRead);
@@ -51,6 +53,7 @@ public sealed class BlobRangeReaderTests(GeneratedWebmFiles generated) : IClassF
         var result = await WebmDurationReader.ReadAsync(reader, CancellationToken.None);
 
         Assert.NotNull(result);
+        output.WriteLine($"long-chrome-like: {result.Duration.TotalSeconds:0.000} s by {result.Method}, truth {file.PacketEnd.TotalSeconds:0.000} s, {result.BytesRead} of {reader.Length} bytes");
         Assert.Equal(WebmDuration.Tail, result.Method);
         Assert.InRange(result.Duration, file.PacketEnd - TimeSpan.FromSeconds(0.1), file.PacketEnd + TimeSpan.FromSeconds(0.1));
         Assert.Equal(reader.BytesRead, result.BytesRead);

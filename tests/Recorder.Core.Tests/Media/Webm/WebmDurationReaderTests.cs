@@ -66,12 +66,23 @@ public sealed class WebmDurationReaderTests(GeneratedWebmFiles generated, ITestO
     }
 
     [Fact]
-    public async Task A_recording_cut_inside_a_cluster_ends_at_its_last_whole_block()
+    public async Task A_recording_cut_inside_a_cluster_ends_at_its_last_whole_block_and_says_it_was_cut()
     {
         var result = await ReadAsync("truncated.webm", MemoryRangeReader.Of(MediaFixtures.PathOf("truncated.webm")), MediaFixtures.PacketEnd("truncated.webm"));
 
         Assert.Equal(WebmDuration.Tail, result.Method);
         AssertClose(MediaFixtures.PacketEnd("truncated.webm"), result.Duration);
+        Assert.True(result.Truncated);
+    }
+
+    [Theory]
+    [InlineData("chrome-camera.webm")]
+    [InlineData("chrome-audio.webm")]
+    public async Task A_whole_chrome_recording_is_not_taken_for_a_cut_one(string name)
+    {
+        var result = await ReadAsync(name, MemoryRangeReader.Of(MediaFixtures.PathOf(name)), MediaFixtures.PacketEnd(name));
+
+        Assert.False(result.Truncated);
     }
 
     [Theory]

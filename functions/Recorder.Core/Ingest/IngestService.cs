@@ -148,16 +148,15 @@ public sealed class IngestService(
 
         try
         {
-            var outcome = await InspectAsync(claimed, eTag, cancellationToken);
-            switch (outcome)
+            switch (await InspectAsync(claimed, eTag, cancellationToken))
             {
-                case IngestFailure failure:
+                case Inspection.Refused { Failure: var failure }:
                     await FailAsync(claimed, leaseId, failure, cancellationToken);
                     break;
-                case InspectedMedia media:
+                case Inspection.Accepted { Media: var media }:
                     await CompleteAsync(claimed, leaseId, eTag, media, cancellationToken);
                     break;
-                default:
+                case Inspection.Superseded:
                     await ReleaseAsync(id, leaseId, cancellationToken);
                     break;
             }
@@ -170,8 +169,7 @@ public sealed class IngestService(
         }
     }
 
-    /// <summary>Returns an <see cref="IngestFailure"/>, the <see cref="InspectedMedia"/>, or null when the blob changed under us.</summary>
-    private async Task<object?> InspectAsync(ClaimedRecording recording, string eTag, CancellationToken cancellationToken)
+    private async Task<Inspection> InspectAsync(ClaimedRecording recording, string eTag, CancellationToken cancellationToken)
     {
         var blob = blobs.GetBlobContainerClient(storageOptions.Value.UploadsContainer).GetBlobClient(recording.BlobName);
         BlobProperties properties;
@@ -182,18 +180,18 @@ public sealed class IngestService(
         catch (RequestFailedException exception) when (exception.Status == 404)
         {
             logger.LogWarning("Blob of recording {RecordingId} is gone", recording.Id);
-            return new IngestFailure(IngestFailure.BlobMissing, "The uploaded file is no longer there.");
+            return Refuse(new IngestFailure(IngestFailure.BlobMissing, "The uploaded file is no longer there."));
         }
         catch (RequestFailedException exception) when (exception.Status == 412)
         {
             logger.LogInformation("Blob of recording {RecordingId} changed since its event; the newer event will ingest it", recording.Id);
-            return null;
+            return new Inspection.Superseded();
         }
 
         var size = properties.ContentLength;
         if (await CheckSizeAsync(recording, size, cancellationToken) is { } sizeFailure)
         {
-            return sizeFailure;
+            return Refuse(sizeFailure);
         }
 
         var reader = new BlobRangeReader(blob, size, properties.ETag);
@@ -202,7 +200,7 @@ public sealed class IngestService(
         var container = MediaSniffer.Detect(head);
         if (!MediaSniffer.Matches(container, recording.MimeType))
         {
-            return new IngestFailure(IngestFailure.UnsupportedMedia, $"The file is not {recording.MimeType.Split(';')[0]} (it looks like {container}).", RemoveBlob: true);
+            return Refuse(new IngestFailure(IngestFailure.UnsupportedMedia, $"The file is not {recording.MimeType.Split(';')[0]} (it looks like {container}).", RemoveBlob: true));
         }
 
         var readUrl = await sas.CreateReadUriAsync(blob.BlobContainerName, blob.Name, time.GetUtcNow() + TimeSpan.FromMinutes(15), cancellationToken);
@@ -210,7 +208,7 @@ public sealed class IngestService(
         if (probed is not ProbeResult.Probed { Info: var info })
         {
             var reason = ((ProbeResult.Corrupt)probed).Reason;
-            return new IngestFailure(IngestFailure.CorruptMedia, "The file is damaged or incomplete and cannot be played.", Detail: reason);
+            return Refuse(new IngestFailure(IngestFailure.CorruptMedia, "The file is damaged or incomplete and cannot be played.", Detail: reason));
         }
 
         var duration = info.Duration;
@@ -221,8 +219,8 @@ public sealed class IngestService(
             var webm = await WebmDurationReader.ReadAsync(reader, cancellationToken);
             if (webm is { Truncated: true })
             {
-                return new IngestFailure(IngestFailure.CorruptMedia, "The recording was cut off before its end (an incomplete upload).",
-                    Detail: $"WebM ends inside an element after {webm.Duration.TotalSeconds:0.000} s of media");
+                return Refuse(new IngestFailure(IngestFailure.CorruptMedia, "The recording was cut off before its end (an incomplete upload).",
+                    Detail: $"WebM ends inside an element after {webm.Duration.TotalSeconds:0.000} s of media"));
             }
             duration = webm?.Duration;
             durationSource = webm?.Method ?? "unknown";
@@ -240,7 +238,7 @@ public sealed class IngestService(
         }
         logger.LogInformation("Recording {RecordingId} probed: {Container}, {Duration} ({DurationSource}), {BytesRead} bytes read for duration",
             recording.Id, info.Container, duration, durationSource, reader.BytesRead);
-        return new InspectedMedia(size, info, duration, durationSource, thumbnail);
+        return new Inspection.Accepted(new InspectedMedia(size, info, duration, durationSource, thumbnail));
     }
 
     private async Task<IngestFailure?> CheckSizeAsync(ClaimedRecording recording, long size, CancellationToken cancellationToken)
@@ -463,6 +461,18 @@ public sealed class IngestService(
     private static string RecordingFolder(string blobName) => blobName[..blobName.LastIndexOf('/')];
 
     private sealed record ClaimedRecording(long Id, string UserId, string BlobName, string MimeType, string RecordingType);
+
+    private static Inspection Refuse(IngestFailure failure) => new Inspection.Refused(failure);
+
+    /// <summary>What the worker found: media to record, a reason to refuse it, or a newer blob version to leave to its own event.</summary>
+    private abstract record Inspection
+    {
+        public sealed record Accepted(InspectedMedia Media) : Inspection;
+
+        public sealed record Refused(IngestFailure Failure) : Inspection;
+
+        public sealed record Superseded : Inspection;
+    }
 
     private sealed record InspectedMedia(long Size, MediaInfo Info, TimeSpan? Duration, string DurationSource, Thumbnail? Thumbnail);
 }

@@ -1,0 +1,934 @@
+// Recorder Functions on Azure: everything `azd up` (or `az deployment sub create`) provisions.
+// Local modules in Azure Verified Modules style (registry modules cannot be restored offline here).
+// No secret is written in this file or in main.parameters.json: identities and Entra tokens replace
+// keys and passwords, and the two app secrets arrive as secure parameters from the azd environment.
+// What is deployed after provisioning (migrations, Event Grid subscription) is in infra/hooks/ and
+// docs/deploy.md.
+
+targetScope = 'subscription'
+
+// ---------------------------------------------------------------------------------------------
+// Environment
+// ---------------------------------------------------------------------------------------------
+
+@description('Name of the azd environment: part of every resource name and the azd-env-name tag.')
+@minLength(1)
+@maxLength(64)
+param environmentName string
+
+@description('Azure region of every resource.')
+@minLength(1)
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
+param location string
+
+@description('Name of the resource group to create; empty: rg-<environmentName>.')
+param resourceGroupName string = ''
+
+@description('Object id of the deploying user or service principal (azd: AZURE_PRINCIPAL_ID). Gets Key Vault Secrets Officer so it can set and rotate the app secrets; empty grants nothing.')
+param principalId string = ''
+
+@description('Kind of the deploying principal.')
+@allowed([
+  'User'
+  'Group'
+  'ServicePrincipal'
+])
+param principalType string = 'User'
+
+@description('E-mail address that receives every alert.')
+@minLength(3)
+param alertEmailAddress string
+
+@description('Days Log Analytics keeps logs and telemetry.')
+@minValue(30)
+@maxValue(730)
+param logRetentionInDays int = 90
+
+// ---------------------------------------------------------------------------------------------
+// Storage
+// ---------------------------------------------------------------------------------------------
+
+@description('Replication of the recordings account: Standard_GZRS or Standard_RAGZRS for production (zone and region redundant), Standard_LRS for a throw-away environment.')
+@allowed([
+  'Standard_LRS'
+  'Standard_ZRS'
+  'Standard_GRS'
+  'Standard_RAGRS'
+  'Standard_GZRS'
+  'Standard_RAGZRS'
+])
+param recordingsStorageSkuName string = 'Standard_GZRS'
+
+@description('Replication of the Functions host account (AzureWebJobsStorage: timers, keys, queue leases; no user data).')
+@allowed([
+  'Standard_LRS'
+  'Standard_ZRS'
+])
+param hostStorageSkuName string = 'Standard_ZRS'
+
+@description('Comma-separated browser origins of the recorder page, e.g. https://app.example.com. Allowed to upload to storage (CORS) and to call the API with credentials.')
+param corsAllowedOrigins string = ''
+
+@description('Days after its last modification a recording, processed copy or thumbnail moves to the cool tier.')
+@minValue(1)
+param coolTierAfterDays int = 30
+
+@description('Days an export (a user\'s data download) is kept before the lifecycle policy deletes it.')
+@minValue(1)
+param exportsExpireAfterDays int = 7
+
+@description('Days dead-lettered events and quarantined blobs are kept.')
+@minValue(1)
+param deadLetterExpireAfterDays int = 90
+
+@description('Days a previous blob version is kept after it stops being current.')
+@minValue(1)
+param previousVersionsRetentionDays int = 30
+
+@description('Days a deleted blob stays recoverable (blob soft delete).')
+@minValue(1)
+@maxValue(365)
+param blobSoftDeleteRetentionDays int = 14
+
+@description('Days a deleted container stays recoverable (container soft delete).')
+@minValue(1)
+@maxValue(365)
+param containerSoftDeleteRetentionDays int = 14
+
+@description('Days the blob change feed (a log of every blob change, for restores and audits) is kept.')
+@minValue(1)
+param changeFeedRetentionDays int = 90
+
+@description('Encrypt the recordings account with a customer-managed RSA key kept in Key Vault (auto-rotated yearly) instead of a Microsoft-managed key.')
+param enableCustomerManagedKey bool = false
+
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL
+// ---------------------------------------------------------------------------------------------
+
+@description('Name of the PostgreSQL server; empty: psql-<token>. Set it to a server restored from backup to make that one the app\'s server (docs/operations.md, restore).')
+param postgresServerName string = ''
+
+@description('PostgreSQL major version (16 or later: see modules/postgres.bicep).')
+@allowed([
+  '16'
+  '17'
+])
+param postgresVersion string = '16'
+
+@description('PostgreSQL compute size.')
+param postgresSkuName string = 'Standard_D2ds_v5'
+
+@description('PostgreSQL compute tier (zone-redundant HA needs GeneralPurpose or MemoryOptimized).')
+@allowed([
+  'Burstable'
+  'GeneralPurpose'
+  'MemoryOptimized'
+])
+param postgresSkuTier string = 'GeneralPurpose'
+
+@description('PostgreSQL storage in GiB (auto-grows).')
+@minValue(32)
+param postgresStorageSizeGB int = 128
+
+@description('Zone-redundant high availability for PostgreSQL (a standby in another zone; recommended for production).')
+param postgresZoneRedundantHighAvailability bool = false
+
+@description('Name of the database.')
+param postgresDatabaseName string = 'recorder'
+
+@description('Object id of the PostgreSQL Microsoft Entra administrator, who runs migrations (default: the deploying principal). A group lets several operators and CI share ownership.')
+param postgresAdminObjectId string = principalId
+
+@description('Name of the PostgreSQL Entra administrator: user principal name, group display name or application name (azd: AZURE_PRINCIPAL_NAME, set by the preprovision hook).')
+@minLength(1)
+param postgresAdminPrincipalName string
+
+@description('Kind of the PostgreSQL Entra administrator.')
+@allowed([
+  'User'
+  'Group'
+  'ServicePrincipal'
+])
+param postgresAdminPrincipalType string = principalType
+
+@description('TLS mode of the app\'s database connections; VerifyFull also checks the server certificate, so an Entra token is never sent to an impostor.')
+@allowed([
+  'Require'
+  'VerifyCA'
+  'VerifyFull'
+])
+param postgresSslMode string = 'VerifyFull'
+
+@description('Private access: resource id of a subnet delegated to Microsoft.DBforPostgreSQL/flexibleServers. Empty: public access through the firewall.')
+param postgresDelegatedSubnetId string = ''
+
+@description('Private access: resource id of the privatelink.postgres.database.azure.com private DNS zone.')
+param postgresPrivateDnsZoneId string = ''
+
+@description('Public access: allow connections from Azure services (the Container Apps Consumption profile has no fixed outbound address). Password login is disabled either way.')
+param postgresAllowAzureServices bool = true
+
+@description('Public access: extra firewall rules, e.g. [{ name: \'office\', startIpAddress: \'203.0.113.0\', endIpAddress: \'203.0.113.255\' }].')
+param postgresFirewallRules object[] = []
+
+// ---------------------------------------------------------------------------------------------
+// Functions app
+// ---------------------------------------------------------------------------------------------
+
+@description('Container image of the Functions app; azd sets it after `azd deploy` (SERVICE_FUNCTIONS_IMAGE_NAME). Empty: a placeholder until the first deploy.')
+param functionsImageName string = ''
+
+@description('vCPUs per replica.')
+param functionsCpu string = '1.0'
+
+@description('Memory per replica (twice the vCPUs, in GiB).')
+param functionsMemory string = '2Gi'
+
+@description('Replicas always running.')
+@minValue(0)
+param functionsMinReplicas int = 1
+
+@description('Most replicas scale-out may start.')
+@minValue(1)
+@maxValue(1000)
+param functionsMaxReplicas int = 10
+
+@description('Resource id of a subnet for the Container Apps environment (required when PostgreSQL uses private access). Empty: no virtual network.')
+param containerAppsSubnetId string = ''
+
+@description('Main app\'s express-session secret (connect.sid signatures). Written to Key Vault when given; leave empty to keep what Key Vault has (rotate there: docs/operations.md).')
+@secure()
+param authSessionSecret string = ''
+
+@description('HS256 secret of the main app\'s bearer tokens (32 bytes or more). Written to Key Vault when given; empty keeps what Key Vault has.')
+@secure()
+param authJwtHmacSecret string = ''
+
+@description('Read the HS256 bearer-token secret from Key Vault. Turn off when the main app signs RS256 tokens and authJwtRsaPublicKeys is set.')
+param enableJwtHmacSecret bool = true
+
+@description('PEM public keys (RS256) of the main app\'s bearer tokens; public, so plain settings.')
+param authJwtRsaPublicKeys string[] = []
+
+@description('Required issuer (iss) of bearer tokens.')
+param authJwtIssuer string
+
+@description('Required audience (aud) of bearer tokens.')
+param authJwtAudience string = 'recorder-functions'
+
+@description('IANA time zone of the main app\'s PostgreSQL sessions (how sessions.expire is read).')
+param authSessionTimeZone string = 'UTC'
+
+@description('Name of the ingest queue (its poison queue is <name>-poison).')
+param ingestQueueName string = 'recording-ingest'
+
+@description('NCRONTAB schedule (6 fields, UTC) of the partition upkeep timer.')
+param partitionMaintenanceSchedule string = '0 15 3 * * *'
+
+@description('NCRONTAB schedule (6 fields, UTC) of the stale recording-session sweeper.')
+param staleSessionSweepSchedule string = '0 */5 * * * *'
+
+@description('Lifetime of an upload URL (hh:mm:ss).')
+param sasUploadUrlLifetime string = '00:30:00'
+
+@description('Lifetime of a read URL for media and thumbnails (hh:mm:ss).')
+param sasReadUrlLifetime string = '00:15:00'
+
+@description('Largest upload accepted, in bytes.')
+@minValue(1)
+param recordingsMaxFileSizeBytes int = 5368709120
+
+@description('Storage limit of users without a user_storage_limits row, in bytes.')
+@minValue(1)
+param recordingsDefaultStorageLimitBytes int = 10737418240
+
+@description('Further app settings, name to value (plain values only; secrets belong in Key Vault).')
+param additionalAppSettings object = {}
+
+// ---------------------------------------------------------------------------------------------
+// Names
+// ---------------------------------------------------------------------------------------------
+
+var abbrs = loadJsonContent('abbreviations.json')
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = {
+  'azd-env-name': environmentName
+}
+var serviceName = 'functions'
+
+// Container names are settings of the app (Storage__*); these are their values.
+var uploadsContainer = 'recordings-uploads'
+var processedContainer = 'recordings-processed'
+var thumbnailsContainer = 'recordings-thumbnails'
+var exportsContainer = 'recordings-exports'
+var deadLetterContainer = 'recordings-deadletter'
+
+var corsOrigins = filter(map(split(corsAllowedOrigins, ','), origin => trim(origin)), origin => !empty(origin))
+
+// Key Vault secret names, and the Container Apps secrets that reference them.
+var sessionSecretNames = [
+  'auth-session-secret-0'
+  'auth-session-secret-1'
+]
+var jwtHmacSecretName = 'auth-jwt-hmac-secret'
+
+resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
+  name: empty(resourceGroupName) ? '${abbrs.resourcesResourceGroups}${environmentName}' : resourceGroupName
+  location: location
+  tags: tags
+}
+
+// ---------------------------------------------------------------------------------------------
+// Identity and monitoring
+// ---------------------------------------------------------------------------------------------
+
+module appIdentity 'modules/identity.bicep' = {
+  name: 'app-identity'
+  scope: rg
+  params: {
+    name: '${abbrs.managedIdentityUserAssignedIdentities}recorder-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module encryptionIdentity 'modules/identity.bicep' = if (enableCustomerManagedKey) {
+  name: 'encryption-identity'
+  scope: rg
+  params: {
+    name: '${abbrs.managedIdentityUserAssignedIdentities}storage-cmk-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
+    applicationInsightsName: '${abbrs.insightsComponents}${resourceToken}'
+    actionGroupName: '${abbrs.insightsActionGroups}${resourceToken}'
+    actionGroupShortName: 'recorder'
+    alertEmailAddress: alertEmailAddress
+    retentionInDays: logRetentionInDays
+    location: location
+    tags: tags
+    applicationInsightsRoleAssignments: [
+      {
+        principalId: appIdentity.outputs.principalId
+        roleName: 'Monitoring Metrics Publisher'
+        principalType: 'ServicePrincipal'
+      }
+    ]
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Key Vault
+// ---------------------------------------------------------------------------------------------
+
+module keyVault 'modules/key-vault.bicep' = {
+  name: 'key-vault'
+  scope: rg
+  params: {
+    name: '${abbrs.keyVaultVaults}${resourceToken}'
+    location: location
+    tags: tags
+    // Both session-secret slots start equal; rotation fills slot 1 first (docs/operations.md).
+    secretValues: {
+      'auth-session-secret-0': authSessionSecret
+      'auth-session-secret-1': authSessionSecret
+      'auth-jwt-hmac-secret': enableJwtHmacSecret ? authJwtHmacSecret : ''
+    }
+    encryptionKeyName: enableCustomerManagedKey ? 'recordings-storage-cmk' : ''
+    encryptionKeyUserPrincipalId: enableCustomerManagedKey ? encryptionIdentity!.outputs.principalId : ''
+    roleAssignments: concat(
+      [
+        {
+          principalId: appIdentity.outputs.principalId
+          roleName: 'Key Vault Secrets User'
+          principalType: 'ServicePrincipal'
+        }
+      ],
+      empty(principalId)
+        ? []
+        : [
+            {
+              principalId: principalId
+              roleName: 'Key Vault Secrets Officer'
+              principalType: principalType
+            }
+          ]
+    )
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Storage
+// ---------------------------------------------------------------------------------------------
+
+module recordingsStorage 'modules/storage-account.bicep' = {
+  name: 'recordings-storage'
+  scope: rg
+  params: {
+    name: '${abbrs.storageStorageAccounts}${resourceToken}'
+    location: location
+    tags: tags
+    skuName: recordingsStorageSkuName
+    containerNames: [
+      uploadsContainer
+      processedContainer
+      thumbnailsContainer
+      exportsContainer
+      deadLetterContainer
+    ]
+    queueNames: [
+      ingestQueueName
+      '${ingestQueueName}-poison'
+    ]
+    corsAllowedOrigins: corsOrigins
+    blobSoftDeleteRetentionDays: blobSoftDeleteRetentionDays
+    containerSoftDeleteRetentionDays: containerSoftDeleteRetentionDays
+    enableVersioning: true
+    changeFeedRetentionDays: changeFeedRetentionDays
+    lifecycleRules: [
+      {
+        name: 'cool-recordings'
+        enabled: true
+        type: 'Lifecycle'
+        definition: {
+          filters: {
+            blobTypes: [
+              'blockBlob'
+            ]
+            prefixMatch: [
+              '${uploadsContainer}/'
+              '${processedContainer}/'
+              '${thumbnailsContainer}/'
+            ]
+          }
+          actions: {
+            baseBlob: {
+              tierToCool: {
+                daysAfterModificationGreaterThan: coolTierAfterDays
+              }
+            }
+            version: {
+              delete: {
+                daysAfterCreationGreaterThan: previousVersionsRetentionDays
+              }
+            }
+          }
+        }
+      }
+      {
+        name: 'expire-exports'
+        enabled: true
+        type: 'Lifecycle'
+        definition: {
+          filters: {
+            blobTypes: [
+              'blockBlob'
+            ]
+            prefixMatch: [
+              '${exportsContainer}/'
+            ]
+          }
+          actions: {
+            baseBlob: {
+              delete: {
+                daysAfterModificationGreaterThan: exportsExpireAfterDays
+              }
+            }
+            version: {
+              delete: {
+                daysAfterCreationGreaterThan: 1
+              }
+            }
+          }
+        }
+      }
+      {
+        name: 'expire-dead-letters'
+        enabled: true
+        type: 'Lifecycle'
+        definition: {
+          filters: {
+            blobTypes: [
+              'blockBlob'
+              'appendBlob'
+            ]
+            prefixMatch: [
+              '${deadLetterContainer}/'
+            ]
+          }
+          actions: {
+            baseBlob: {
+              delete: {
+                daysAfterModificationGreaterThan: deadLetterExpireAfterDays
+              }
+            }
+          }
+        }
+      }
+    ]
+    customerManagedKey: enableCustomerManagedKey
+      ? {
+          keyVaultUri: keyVault.outputs.uri
+          keyName: keyVault.outputs.encryptionKeyName
+          userAssignedIdentityId: encryptionIdentity!.outputs.id
+        }
+      : null
+    // Upload URLs are user delegation SAS tokens (Blob Delegator) with Write permission, signed for
+    // the app's identity, which must itself be able to write, read and delete blobs.
+    roleAssignments: [
+      {
+        principalId: appIdentity.outputs.principalId
+        roleName: 'Storage Blob Data Contributor'
+        principalType: 'ServicePrincipal'
+      }
+      {
+        principalId: appIdentity.outputs.principalId
+        roleName: 'Storage Blob Delegator'
+        principalType: 'ServicePrincipal'
+      }
+      {
+        principalId: appIdentity.outputs.principalId
+        roleName: 'Storage Queue Data Contributor'
+        principalType: 'ServicePrincipal'
+      }
+    ]
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
+  }
+}
+
+module hostStorage 'modules/storage-account.bicep' = {
+  name: 'host-storage'
+  scope: rg
+  params: {
+    name: '${abbrs.storageStorageAccounts}fn${resourceToken}'
+    location: location
+    tags: tags
+    skuName: hostStorageSkuName
+    containerNames: []
+    blobSoftDeleteRetentionDays: 7
+    containerSoftDeleteRetentionDays: 7
+    enableVersioning: false
+    // The Functions host keeps timer schedules, singleton locks and (AzureWebJobsSecretStorageType
+    // = blob) the function keys here.
+    roleAssignments: [
+      {
+        principalId: appIdentity.outputs.principalId
+        roleName: 'Storage Blob Data Owner'
+        principalType: 'ServicePrincipal'
+      }
+      {
+        principalId: appIdentity.outputs.principalId
+        roleName: 'Storage Queue Data Contributor'
+        principalType: 'ServicePrincipal'
+      }
+      {
+        principalId: appIdentity.outputs.principalId
+        roleName: 'Storage Table Data Contributor'
+        principalType: 'ServicePrincipal'
+      }
+    ]
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
+  }
+}
+
+module eventGrid 'modules/eventgrid-system-topic.bicep' = {
+  name: 'eventgrid-system-topic'
+  scope: rg
+  params: {
+    name: '${abbrs.eventGridDomainsTopics}recordings-${resourceToken}'
+    location: location
+    tags: tags
+    storageAccountName: recordingsStorage.outputs.name
+    deadLetterContainerName: deadLetterContainer
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL
+// ---------------------------------------------------------------------------------------------
+
+module postgres 'modules/postgres.bicep' = {
+  name: 'postgres'
+  scope: rg
+  params: {
+    name: empty(postgresServerName) ? '${abbrs.dBforPostgreSQLServers}${resourceToken}' : postgresServerName
+    location: location
+    tags: tags
+    version: postgresVersion
+    skuName: postgresSkuName
+    skuTier: postgresSkuTier
+    storageSizeGB: postgresStorageSizeGB
+    zoneRedundantHighAvailability: postgresZoneRedundantHighAvailability
+    databaseName: postgresDatabaseName
+    administratorObjectId: postgresAdminObjectId
+    administratorPrincipalName: postgresAdminPrincipalName
+    administratorPrincipalType: postgresAdminPrincipalType
+    delegatedSubnetResourceId: postgresDelegatedSubnetId
+    privateDnsZoneResourceId: postgresPrivateDnsZoneId
+    allowAzureServices: postgresAllowAzureServices
+    firewallRules: [
+      for rule in postgresFirewallRules: {
+        name: rule.name
+        startIpAddress: rule.startIpAddress
+        endIpAddress: rule.endIpAddress
+      }
+    ]
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Functions app settings
+// ---------------------------------------------------------------------------------------------
+
+// The app logs in to PostgreSQL as its identity's Entra principal (a role named after the identity,
+// created by the migration step) and switches to the database role per pool with the startup
+// option `-c role=…`; the token replaces a password (Database__UseEntraAuthentication).
+var databaseConnectionBase = 'Host=${postgres.outputs.fqdn};Port=5432;Database=${postgresDatabaseName};Username=${appIdentity.outputs.name};Ssl Mode=${postgresSslMode}'
+
+var identitySettings = [
+  {
+    name: 'AZURE_CLIENT_ID'
+    value: appIdentity.outputs.clientId
+  }
+]
+
+var hostSettings = [
+  {
+    name: 'FUNCTIONS_WORKER_RUNTIME'
+    value: 'dotnet-isolated'
+  }
+  {
+    name: 'AzureWebJobsStorage__blobServiceUri'
+    value: hostStorage.outputs.blobEndpoint
+  }
+  {
+    name: 'AzureWebJobsStorage__queueServiceUri'
+    value: hostStorage.outputs.queueEndpoint
+  }
+  {
+    name: 'AzureWebJobsStorage__tableServiceUri'
+    value: hostStorage.outputs.tableEndpoint
+  }
+  {
+    name: 'AzureWebJobsStorage__credential'
+    value: 'managedidentity'
+  }
+  {
+    name: 'AzureWebJobsStorage__clientId'
+    value: appIdentity.outputs.clientId
+  }
+  {
+    // Function keys survive restarts and new revisions (the default, files, loses them on
+    // Container Apps), and a re-provision does not touch them.
+    name: 'AzureWebJobsSecretStorageType'
+    value: 'blob'
+  }
+  {
+    name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
+    value: monitoring.outputs.applicationInsightsConnectionString
+  }
+  {
+    name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'
+    value: 'Authorization=AAD;ClientId=${appIdentity.outputs.clientId}'
+  }
+]
+
+var storageSettings = [
+  {
+    name: 'RecordingsStorage__blobServiceUri'
+    value: recordingsStorage.outputs.blobEndpoint
+  }
+  {
+    name: 'RecordingsStorage__queueServiceUri'
+    value: recordingsStorage.outputs.queueEndpoint
+  }
+  {
+    name: 'RecordingsStorage__credential'
+    value: 'managedidentity'
+  }
+  {
+    name: 'RecordingsStorage__clientId'
+    value: appIdentity.outputs.clientId
+  }
+  {
+    name: 'Storage__UploadsContainer'
+    value: uploadsContainer
+  }
+  {
+    name: 'Storage__ProcessedContainer'
+    value: processedContainer
+  }
+  {
+    name: 'Storage__ThumbnailsContainer'
+    value: thumbnailsContainer
+  }
+  {
+    name: 'Storage__ExportsContainer'
+    value: exportsContainer
+  }
+  {
+    name: 'Storage__DeadLetterContainer'
+    value: deadLetterContainer
+  }
+  {
+    name: 'IngestQueueName'
+    value: ingestQueueName
+  }
+  {
+    name: 'Ingest__StorageAccountTopic'
+    value: recordingsStorage.outputs.id
+  }
+]
+
+var databaseSettings = [
+  {
+    name: 'Database__AppConnectionString'
+    value: '${databaseConnectionBase};Options=-c role=recorder_app'
+  }
+  {
+    name: 'Database__MaintenanceConnectionString'
+    value: '${databaseConnectionBase};Options=-c role=recorder_maintenance'
+  }
+  {
+    name: 'Database__UseEntraAuthentication'
+    value: 'true'
+  }
+  {
+    name: 'Database__ManagedIdentityClientId'
+    value: appIdentity.outputs.clientId
+  }
+]
+
+var sessionSecretSettings = [
+  for (secretName, i) in sessionSecretNames: {
+    name: 'Auth__SessionSecrets__${i}'
+    secretRef: secretName
+  }
+]
+
+var jwtRsaKeySettings = [
+  for (key, i) in authJwtRsaPublicKeys: {
+    name: 'Auth__Jwt__RsaPublicKeys__${i}'
+    value: key
+  }
+]
+
+var authSettings = concat(
+  sessionSecretSettings,
+  enableJwtHmacSecret
+    ? [
+        {
+          name: 'Auth__Jwt__HmacSecret'
+          secretRef: jwtHmacSecretName
+        }
+      ]
+    : [],
+  jwtRsaKeySettings,
+  [
+    {
+      name: 'Auth__Jwt__Issuer'
+      value: authJwtIssuer
+    }
+    {
+      name: 'Auth__Jwt__Audience'
+      value: authJwtAudience
+    }
+    {
+      name: 'Auth__SessionTimeZone'
+      value: authSessionTimeZone
+    }
+  ]
+)
+
+var corsSettings = [
+  for (origin, i) in corsOrigins: {
+    name: 'Cors__AllowedOrigins__${i}'
+    value: origin
+  }
+]
+
+var behaviourSettings = concat(
+  [
+    {
+      name: 'PartitionMaintenanceSchedule'
+      value: partitionMaintenanceSchedule
+    }
+    {
+      name: 'StaleSessionSweepSchedule'
+      value: staleSessionSweepSchedule
+    }
+    {
+      name: 'Sas__UploadUrlLifetime'
+      value: sasUploadUrlLifetime
+    }
+    {
+      name: 'Sas__ReadUrlLifetime'
+      value: sasReadUrlLifetime
+    }
+    {
+      name: 'Recordings__MaxFileSizeBytes'
+      value: string(recordingsMaxFileSizeBytes)
+    }
+    {
+      name: 'Recordings__DefaultStorageLimitBytes'
+      value: string(recordingsDefaultStorageLimitBytes)
+    }
+  ],
+  map(items(additionalAppSettings), setting => {
+    name: setting.key
+    value: string(setting.value)
+  })
+)
+
+var keyVaultSecretReferences = map(
+  concat(sessionSecretNames, enableJwtHmacSecret ? [jwtHmacSecretName] : []),
+  secretName => {
+    name: secretName
+    keyVaultUrl: '${keyVault.outputs.uri}secrets/${secretName}'
+  }
+)
+
+// ---------------------------------------------------------------------------------------------
+// Compute
+// ---------------------------------------------------------------------------------------------
+
+module functionsApp 'modules/container-apps.bicep' = {
+  name: 'functions-app'
+  scope: rg
+  params: {
+    environmentName: '${abbrs.appManagedEnvironments}${resourceToken}'
+    registryName: '${abbrs.containerRegistryRegistries}${resourceToken}'
+    appName: '${abbrs.appContainerApps}recorder-${resourceToken}'
+    serviceName: serviceName
+    location: location
+    tags: tags
+    identityId: appIdentity.outputs.id
+    identityPrincipalId: appIdentity.outputs.principalId
+    image: functionsImageName
+    cpu: functionsCpu
+    memory: functionsMemory
+    minReplicas: functionsMinReplicas
+    maxReplicas: functionsMaxReplicas
+    corsAllowedOrigins: corsOrigins
+    environmentVariables: concat(
+      identitySettings,
+      hostSettings,
+      storageSettings,
+      databaseSettings,
+      authSettings,
+      corsSettings,
+      behaviourSettings
+    )
+    keyVaultSecrets: keyVaultSecretReferences
+    infrastructureSubnetId: containerAppsSubnetId
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
+  }
+}
+
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    namePrefix: '${abbrs.insightsMetricAlerts}recorder-${resourceToken}'
+    location: location
+    tags: tags
+    actionGroupId: monitoring.outputs.actionGroupId
+    applicationInsightsId: monitoring.outputs.applicationInsightsId
+    eventGridSystemTopicId: eventGrid.outputs.id
+    postgresServerId: postgres.outputs.id
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outputs (azd writes them into the environment; the hooks read them)
+// ---------------------------------------------------------------------------------------------
+
+@description('Azure region of the deployment.')
+output AZURE_LOCATION string = location
+
+@description('Microsoft Entra tenant of the deployment.')
+output AZURE_TENANT_ID string = tenant().tenantId
+
+@description('Name of the resource group.')
+output AZURE_RESOURCE_GROUP string = rg.name
+
+@description('Login server of the container registry azd pushes the image to.')
+output AZURE_CONTAINER_REGISTRY_ENDPOINT string = functionsApp.outputs.registryLoginServer
+
+@description('Name of the Container Apps environment.')
+output AZURE_CONTAINER_APPS_ENVIRONMENT_NAME string = functionsApp.outputs.environmentName
+
+@description('Name of the Functions container app.')
+output SERVICE_FUNCTIONS_NAME string = functionsApp.outputs.appName
+
+@description('Public base URL of the Functions app.')
+output SERVICE_FUNCTIONS_URI string = 'https://${functionsApp.outputs.appFqdn}'
+
+@description('Name of the app\'s managed identity; also its PostgreSQL login (role) name.')
+output APP_IDENTITY_NAME string = appIdentity.outputs.name
+
+@description('Object id of the app\'s managed identity (the PostgreSQL principal mapping uses it).')
+output APP_IDENTITY_PRINCIPAL_ID string = appIdentity.outputs.principalId
+
+@description('Client id of the app\'s managed identity.')
+output APP_IDENTITY_CLIENT_ID string = appIdentity.outputs.clientId
+
+@description('Name of the recordings storage account.')
+output RECORDINGS_STORAGE_ACCOUNT_NAME string = recordingsStorage.outputs.name
+
+@description('Resource id of the recordings storage account (the topic of its Event Grid events).')
+output RECORDINGS_STORAGE_ACCOUNT_ID string = recordingsStorage.outputs.id
+
+@description('Container browsers upload to; the Event Grid subscription watches it.')
+output RECORDINGS_UPLOADS_CONTAINER string = uploadsContainer
+
+@description('Container receiving dead-lettered events.')
+output RECORDINGS_DEADLETTER_CONTAINER string = deadLetterContainer
+
+@description('Name of the Event Grid system topic the postdeploy hook subscribes to.')
+output EVENTGRID_SYSTEM_TOPIC_NAME string = eventGrid.outputs.name
+
+@description('Name of the PostgreSQL server.')
+output POSTGRES_SERVER_NAME string = postgres.outputs.name
+
+@description('Host name of the PostgreSQL server.')
+output POSTGRES_HOST string = postgres.outputs.fqdn
+
+@description('Name of the database.')
+output POSTGRES_DATABASE_NAME string = postgres.outputs.databaseName
+
+@description('PostgreSQL Entra administrator the migration step logs in as.')
+output POSTGRES_ADMIN_PRINCIPAL_NAME string = postgresAdminPrincipalName
+
+@description('Whether PostgreSQL is reachable through its public firewall (the postprovision hook opens it for itself) or only privately.')
+output POSTGRES_PUBLIC_ACCESS bool = postgres.outputs.publicAccess
+
+@description('Name of the Key Vault holding the app secrets.')
+output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
+
+@description('URI of the Key Vault.')
+output AZURE_KEY_VAULT_ENDPOINT string = keyVault.outputs.uri
+
+@description('Name of the Application Insights component.')
+output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
+
+@description('Name of the Log Analytics workspace.')
+output LOG_ANALYTICS_WORKSPACE_NAME string = monitoring.outputs.logAnalyticsWorkspaceName
+
+@description('Names of the alert rules.')
+output ALERT_RULE_NAMES string[] = alerts.outputs.alertRuleNames

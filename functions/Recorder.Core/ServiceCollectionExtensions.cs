@@ -4,14 +4,17 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Recorder.Core.Api;
 using Recorder.Core.Data;
+using Recorder.Core.Edits;
 using Recorder.Core.Health;
 using Recorder.Core.Ingest;
+using Recorder.Core.Links;
 using Recorder.Core.Media;
 using Recorder.Core.Media.Remux;
 using Recorder.Core.Migrations;
 using Recorder.Core.Partitions;
 using Recorder.Core.Recordings;
 using Recorder.Core.Security;
+using Recorder.Core.Sessions;
 using Recorder.Core.Storage;
 using Recorder.Core.Uploads;
 using Recorder.Core.Uploads.Sas;
@@ -45,6 +48,9 @@ public static class ServiceCollectionExtensions
         services.AddRecorderSecurity();
         services.AddBlobSasIssuer();
         services.AddMedia();
+        services.AddRecordingSessions();
+        services.AddRecordingLinks();
+        services.AddRecordingEdits();
         services.AddSingleton<SeekableRemuxer>();
 
         services.AddSingleton<HttpApi>();

@@ -1,3 +1,7 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
 namespace Recorder.Core.Api;
 
 /// <summary>Collects per-field messages so a client sees every problem of a request at once.</summary>
@@ -54,6 +58,81 @@ public sealed class ValidationErrors
             return null;
         }
         return value;
+    }
+
+    /// <summary>
+    /// An optional JSON object as text ("{}" when absent), at most <paramref name="maxBytes"/>, holding nothing
+    /// PostgreSQL's jsonb refuses (NUL, unpaired surrogates, numbers beyond numeric's range), so storing it
+    /// can never fail with a 500.
+    /// </summary>
+    public string JsonObject(string field, JsonElement? value, int maxBytes)
+    {
+        if (value is not { ValueKind: not JsonValueKind.Null } element)
+        {
+            return "{}";
+        }
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            Add(field, "must be a JSON object.");
+            return "{}";
+        }
+        var text = element.GetRawText();
+        if (Encoding.UTF8.GetByteCount(text) > maxBytes)
+        {
+            Add(field, $"must be at most {maxBytes} bytes of JSON.");
+        }
+        else if (FirstUnstorable(element) is { } problem)
+        {
+            Add(field, problem);
+        }
+        return text;
+    }
+
+    private static string? FirstUnstorable(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    if ((UnstorableText(() => property.Name) ?? FirstUnstorable(property.Value)) is { } problem)
+                    {
+                        return problem;
+                    }
+                }
+                return null;
+            case JsonValueKind.Array:
+                return element.EnumerateArray().Select(FirstUnstorable).FirstOrDefault(problem => problem is not null);
+            case JsonValueKind.String:
+                return UnstorableText(() => element.GetString()!);
+            case JsonValueKind.Number:
+                return double.TryParse(element.GetRawText(), NumberStyles.Float, CultureInfo.InvariantCulture, out var number)
+                    && double.IsFinite(number) && ExponentWithinRange(element.GetRawText())
+                    ? null
+                    : "holds a number out of range (numbers must fit a double).";
+            default:
+                return null;
+        }
+    }
+
+    private static string? UnstorableText(Func<string> read)
+    {
+        try
+        {
+            return read().Contains('\0') ? "must not contain NUL characters (\\u0000)." : null;
+        }
+        catch (InvalidOperationException)
+        {
+            // System.Text.Json refuses to decode an unpaired surrogate escape such as "\ud800".
+            return "holds an unpaired UTF-16 surrogate.";
+        }
+    }
+
+    // 1e-20000 reads as the double 0 but overflows PostgreSQL's numeric.
+    private static bool ExponentWithinRange(string number)
+    {
+        var e = number.IndexOfAny(['e', 'E']);
+        return e < 0 || (int.TryParse(number.AsSpan(e + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var exponent) && exponent is >= -400 and <= 400);
     }
 
     public Failure ToFailure() => new(

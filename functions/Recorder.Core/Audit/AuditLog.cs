@@ -13,6 +13,21 @@ public static class AuditActions
     public const string RecordingRead = "recording.read";
     public const string RecordingUpdate = "recording.update";
     public const string RecordingDelete = "recording.delete";
+    public const string RecordingEdit = "recording.edit";
+    public const string RecordingEditUndo = "recording.edit_undo";
+    public const string RecordingEditRedo = "recording.edit_redo";
+    public const string RecordingEditHistory = "recording.edit_history";
+    public const string SessionCreate = "recording_session.create";
+    public const string SessionRead = "recording_session.read";
+    public const string SessionList = "recording_session.list";
+    public const string SessionStats = "recording_session.stats";
+    public const string SessionHeartbeat = "recording_session.heartbeat";
+    public const string SessionComplete = "recording_session.complete";
+    public const string SessionInterrupt = "recording_session.interrupt";
+    public const string ContentCreate = "content.create";
+    public const string SocialPostCreate = "social_post.create";
+    public const string AiTaskCreate = "ai_task.create";
+    public const string AiTaskList = "ai_task.list";
 }
 
 public static class AuditOutcomes

@@ -60,7 +60,8 @@ public sealed record RecordingView(
     DateTime? CompletedAt,
     Uri? MediaUrl,
     Uri? ThumbnailUrl,
-    DateTimeOffset? UrlsExpireAt)
+    DateTimeOffset? UrlsExpireAt,
+    Edits.EditState? Edits = null)
 {
     public static RecordingView From(RecordingRow row, Uri? mediaUrl, Uri? thumbnailUrl, DateTimeOffset? urlsExpireAt) => new(
         row.Id, row.Title, row.Description, row.RecordingType, row.Status, row.FailureCode, row.FailureReason, row.Duration, row.FileSize,

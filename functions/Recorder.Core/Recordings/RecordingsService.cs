@@ -111,17 +111,18 @@ public sealed class RecordingsService(
 
     public async Task<ServiceResult<RecordingView>> GetAsync(Caller caller, long id, RequestInfo request, CancellationToken cancellationToken)
     {
-        var row = await dataSources.App.RunAsync(caller.UserId, async (connection, transaction) =>
+        var (row, edits) = await dataSources.App.RunAsync<(RecordingRow?, Edits.EditState?)>(caller.UserId, async (connection, transaction) =>
         {
             var found = await connection.QuerySingleOrDefaultAsync<RecordingRow>(new CommandDefinition(GetSql, new { Id = id }, transaction, cancellationToken: cancellationToken));
             await AuditLog.WriteAsync(connection, transaction, new AuditEntry(caller.UserId, AuditActions.RecordingRead, found is null ? AuditOutcomes.NotFound : AuditOutcomes.Success, id), request, cancellationToken);
-            return found;
+            // The effective edits, computed from the applied history in the same transaction as the read.
+            return (found, found is null ? null : await Edits.EditStore.ReadStateAsync(connection, transaction, id, cancellationToken));
         }, cancellationToken);
         if (row is null)
         {
             return NotFound(id);
         }
-        return await ViewWithUrlsAsync(row, cancellationToken);
+        return (await ViewWithUrlsAsync(row, cancellationToken)) with { Edits = edits };
     }
 
     public async Task<ServiceResult<RecordingView>> UpdateAsync(Caller caller, long id, RecordingPatch patch, RequestInfo request, CancellationToken cancellationToken)
@@ -166,7 +167,9 @@ public sealed class RecordingsService(
         var blobsToDelete = await dataSources.App.RunAsync(caller.UserId, async (connection, transaction) =>
         {
             var marked = await connection.QuerySingleOrDefaultAsync<(string BlobName, string? ThumbnailBlobName, string? MediaBlobName)?>(new CommandDefinition(MarkDeletingSql, new { Id = id }, transaction, cancellationToken: cancellationToken));
-            await AuditLog.WriteAsync(connection, transaction, new AuditEntry(caller.UserId, AuditActions.RecordingDelete, marked is null ? AuditOutcomes.NotFound : AuditOutcomes.Success, id), request, cancellationToken);
+            // Content and posts made from it stay valid, without its references (docs/api/links.md), from the moment it is gone.
+            var released = marked is null ? null : await Links.RecordingReferences.ReleaseAsync(connection, transaction, caller.UserId, id, cancellationToken);
+            await AuditLog.WriteAsync(connection, transaction, new AuditEntry(caller.UserId, AuditActions.RecordingDelete, marked is null ? AuditOutcomes.NotFound : AuditOutcomes.Success, id, released), request, cancellationToken);
             return marked;
         }, cancellationToken);
         if (blobsToDelete is not { } blobNames)

@@ -36,8 +36,9 @@ public sealed partial class UploadService(
 
     private const string ProjectOwnedSql = "SELECT EXISTS (SELECT 1 FROM projects WHERE id = @ProjectId AND user_id = @UserId)";
 
-    // Under row-level security only the caller's sessions are visible.
-    private const string SessionSql = "SELECT status AS Status, recording_id AS RecordingId FROM recording_sessions WHERE id = @SessionId";
+    // Under row-level security only the caller's sessions are visible. Locked until commit, so a concurrent
+    // complete cannot link another recording between this check and the link below.
+    private const string SessionSql = "SELECT status AS Status, recording_id AS RecordingId FROM recording_sessions WHERE id = @SessionId FOR NO KEY UPDATE";
 
     private const string LinkSessionSql = "UPDATE recording_sessions SET recording_id = @RecordingId WHERE id = @SessionId";
 
@@ -198,18 +199,7 @@ public sealed partial class UploadService(
             errors.Add("sessionId", "must be a positive id.");
         }
 
-        var metadata = "{}";
-        if (request.Metadata is { } element)
-        {
-            if (element.ValueKind != JsonValueKind.Object)
-            {
-                errors.Add("metadata", "must be a JSON object.");
-            }
-            else if (Encoding.UTF8.GetByteCount(metadata = element.GetRawText()) > options.MaxMetadataBytes)
-            {
-                errors.Add("metadata", $"must be at most {options.MaxMetadataBytes} bytes of JSON.");
-            }
-        }
+        var metadata = errors.JsonObject("metadata", request.Metadata, options.MaxMetadataBytes);
 
         if (errors.Any)
         {

@@ -91,6 +91,21 @@ public sealed class UploadsApiTests(ApiTestHost api) : IClassFixture<ApiTestHost
         await AssertNoRecordingsAsync(user.Id);
     }
 
+    [Theory]
+    [InlineData("{\"note\": \"a\\u0000b\"}")]
+    [InlineData("{\"note\": \"\\ud800\"}")]
+    [InlineData("{\"level\": 1e-20000}")]
+    public async Task Metadata_postgres_cannot_store_is_a_400_not_a_500(string metadata)
+    {
+        var user = await api.SignInNewUserAsync();
+        var body = "{\"title\": \"x\", \"recordingType\": \"camera\", \"mimeType\": \"video/webm\", \"fileSize\": 10, \"metadata\": " + metadata + "}";
+
+        using var response = await user.Client.PostAsync("api/recordings/uploads", Api.Json(body));
+
+        Assert.True((await response.AssertProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("metadata", out _));
+        await AssertNoRecordingsAsync(user.Id);
+    }
+
     [Fact]
     public async Task A_body_that_is_not_json_is_415_and_an_oversized_one_413()
     {

@@ -44,6 +44,7 @@ internal sealed class RunningDevHost : IAsyncDisposable
             "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
             "BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;QueueEndpoint=http://127.0.0.1:9/devstoreaccount1;",
         ["PartitionMaintenanceSchedule"] = "0 0 0 1 1 *",
+        ["StaleSessionSweepSchedule"] = "0 0 0 1 1 *",
         ["Auth:SessionSecrets:0"] = "baseline-session-secret",
         // The app's queue functions listen on %IngestQueueName%: each host a queue of its own.
         ["IngestQueueName"] = "t" + Guid.NewGuid().ToString("N")[..12] + "-ingest",

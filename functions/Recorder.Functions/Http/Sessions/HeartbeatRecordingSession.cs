@@ -1,0 +1,20 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Recorder.Core.Api;
+using Recorder.Core.Security;
+using Recorder.Core.Sessions;
+
+namespace Recorder.Functions.Http.Sessions;
+
+/// <summary>Keeps an active session alive; without heartbeats the stale-session sweep interrupts it.</summary>
+public sealed class HeartbeatRecordingSession(HttpApi api, RecordingSessionsService sessions)
+{
+    [Function(nameof(HeartbeatRecordingSession))]
+    public Task<IActionResult> Run(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "recording-sessions/{id}/heartbeat")] HttpRequest req,
+        string id,
+        CancellationToken cancellationToken)
+        => api.RunForRecordingAsync(req, id, RecordingScopes.Write, async (caller, sessionId, request) =>
+            HttpApi.Respond(await sessions.HeartbeatAsync(caller, sessionId, request, cancellationToken), _ => new NoContentResult()), cancellationToken);
+}

@@ -1,0 +1,27 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Recorder.Core.Api;
+using Recorder.Core.Security;
+using Recorder.Core.Sessions;
+
+namespace Recorder.Functions.Http.Sessions;
+
+/// <summary>Ends an active session as 'interrupted', with the error the page ran into.</summary>
+public sealed class InterruptRecordingSession(HttpApi api, RecordingSessionsService sessions)
+{
+    [Function(nameof(InterruptRecordingSession))]
+    public Task<IActionResult> Run(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "recording-sessions/{id}/interrupt")] HttpRequest req,
+        string id,
+        CancellationToken cancellationToken)
+        => api.RunForRecordingAsync(req, id, RecordingScopes.Write, async (caller, sessionId, request) =>
+        {
+            var body = await JsonRequest.ReadAsync<InterruptSessionRequest>(req, cancellationToken);
+            if (body.Failure is { } invalid)
+            {
+                return Problems.From(invalid);
+            }
+            return HttpApi.Respond(await sessions.InterruptAsync(caller, sessionId, body.Value!, request, cancellationToken), session => new OkObjectResult(session));
+        }, cancellationToken);
+}

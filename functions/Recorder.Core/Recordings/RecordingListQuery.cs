@@ -1,6 +1,4 @@
-using System.Buffers.Text;
 using System.Globalization;
-using System.Text;
 using Microsoft.AspNetCore.Http;
 using Recorder.Core.Api;
 
@@ -64,29 +62,10 @@ public sealed record RecordingListQuery(int Limit, RecordingCursor? After, strin
     }
 }
 
-/// <summary>
-/// Keyset position in the newest-first list: the last item's (created_at, id). Opaque to clients:
-/// base64url of "ticks.id".
-/// </summary>
+/// <summary>Keyset position in the newest-first list: the last item's (created_at, id).</summary>
 public sealed record RecordingCursor(DateTime CreatedAt, long Id)
 {
-    public string Encode() => Base64Url.EncodeToString(Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{CreatedAt.Ticks}.{Id}")));
+    public string Encode() => KeysetCursor.Encode(CreatedAt, Id);
 
-    public static RecordingCursor? Decode(string text)
-    {
-        try
-        {
-            var parts = Encoding.ASCII.GetString(Base64Url.DecodeFromChars(text)).Split('.');
-            return parts.Length == 2
-                && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
-                && ticks is >= 0 and <= 3155378975999999999 // DateTime.MaxValue.Ticks
-                && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var id)
-                ? new RecordingCursor(new DateTime(ticks, DateTimeKind.Utc), id)
-                : null;
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
-    }
+    public static RecordingCursor? Decode(string text) => KeysetCursor.Decode(text) is { } position ? new RecordingCursor(position.At, position.Id) : null;
 }

@@ -1,6 +1,4 @@
-using System.Buffers.Text;
 using System.Globalization;
-using System.Text;
 using Microsoft.AspNetCore.Http;
 using Recorder.Core.Api;
 using Recorder.Core.Recordings;
@@ -43,31 +41,12 @@ public sealed record SessionListQuery(int Limit, SessionCursor? After, string? S
     }
 }
 
-/// <summary>
-/// Keyset position in the newest-first list: the last item's (started_at, id). Opaque to clients:
-/// base64url of "ticks.id" (ticks keep PostgreSQL's microseconds exactly).
-/// </summary>
+/// <summary>Keyset position in the newest-first list: the last item's (started_at, id).</summary>
 public sealed record SessionCursor(DateTime StartedAt, long Id)
 {
-    public string Encode() => Base64Url.EncodeToString(Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{StartedAt.Ticks}.{Id}")));
+    public string Encode() => KeysetCursor.Encode(StartedAt, Id);
 
-    public static SessionCursor? Decode(string text)
-    {
-        try
-        {
-            var parts = Encoding.ASCII.GetString(Base64Url.DecodeFromChars(text)).Split('.');
-            return parts.Length == 2
-                && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
-                && ticks is >= 0 and <= 3155378975999999999 // DateTime.MaxValue.Ticks
-                && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var id)
-                ? new SessionCursor(new DateTime(ticks, DateTimeKind.Utc), id)
-                : null;
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
-    }
+    public static SessionCursor? Decode(string text) => KeysetCursor.Decode(text) is { } position ? new SessionCursor(position.At, position.Id) : null;
 }
 
 /// <summary>The window of <c>GET /api/recording-sessions/stats</c>: [From, To) on started_at.</summary>

@@ -72,6 +72,7 @@ public static class DevHostApp
         }
         app.UseCors();
         app.MapHttpFunctions(catalog, keys);
+        app.MapDemoSignIn(); // dev host only: a demo user's session for the demo page
         return app;
     }
 

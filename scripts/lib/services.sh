@@ -108,6 +108,8 @@ ensure_packages() {
   local missing=()
   [[ -n "$(find_pg_bin)" ]] || missing+=(postgresql)
   command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
+  # Debian's Chromium: the end-to-end tests drive it headless (tests/Recorder.E2E.Tests).
+  command -v chromium >/dev/null 2>&1 || [[ -x /usr/bin/chromium ]] || missing+=(chromium)
 
   if ((${#missing[@]})); then
     if ! is_root; then

@@ -1,0 +1,655 @@
+/**
+ * recorder-client.js: the browser side of Recorder Functions, as one plain ES module (no build step,
+ * no dependencies). The demo page (index.html + app.js) uses it; an app can import it as it is.
+ * docs/recorder-page.md documents the API; in short:
+ *
+ *   pickMimeType(type)              best MediaRecorder type the browser supports for a recording type
+ *   openCapture(type, options)      camera / audio / screen / screen-camera stream, with release()
+ *   Recording                       MediaRecorder wrapper: timer ticks, optional time limit, device loss
+ *   RecorderClient                  the HTTP API: uploads (single PUT or resumable blocks), recordings,
+ *                                   storage, recording sessions, edits; waitUntilProcessed()
+ *   SessionKeeper                   a recording session's heartbeats and its end (also when the tab closes)
+ *   LocalRecordings                 IndexedDB keeping recordings that are not uploaded yet
+ *   exportLocalRecordings(entries)  a ZIP of manifest.json + files for `recorder import-client-recordings`
+ */
+
+export const RECORDING_TYPES = Object.freeze(['camera', 'audio', 'screen', 'screen-camera']);
+
+const VIDEO_TYPES = ['video/webm;codecs=vp9,opus', 'video/webm;codecs=vp8,opus', 'video/webm', 'video/mp4;codecs=avc1,mp4a.40.2', 'video/mp4'];
+const AUDIO_TYPES = ['audio/webm;codecs=opus', 'audio/ogg;codecs=opus', 'audio/webm', 'audio/mp4'];
+
+/** The first MIME type MediaRecorder supports here, WebM first (ingest measures and remuxes Chrome's WebM). */
+export function pickMimeType(recordingType) {
+  const candidates = recordingType === 'audio' ? AUDIO_TYPES : VIDEO_TYPES;
+  const type = candidates.find((candidate) => globalThis.MediaRecorder?.isTypeSupported(candidate));
+  if (!type) throw new Error(`This browser cannot record ${recordingType} with MediaRecorder.`);
+  return type;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Capture
+
+/**
+ * Opens the devices for a recording type. Resolves to { recordingType, stream, sources, release() }:
+ * `stream` is what to preview and record, `sources` the devices' own tracks (watch them for device
+ * loss), release() stops them all. Rejects with the browser's DOMException (NotAllowedError when
+ * permission is denied, NotFoundError …). screen-camera draws the camera into a corner of the screen
+ * on a canvas, so one video track is recorded; several audio sources are mixed into one track.
+ */
+export async function openCapture(recordingType, { width = 1280, height = 720, frameRate = 30 } = {}) {
+  const devices = navigator.mediaDevices;
+  const video = { width: { ideal: width }, height: { ideal: height }, frameRate: { ideal: frameRate } };
+  const audio = { echoCancellation: true, noiseSuppression: true };
+  const opened = [];
+  const cleanups = [];
+  const release = () => {
+    cleanups.forEach((cleanup) => cleanup());
+    opened.forEach((stream) => stream.getTracks().forEach((track) => track.stop()));
+  };
+  const open = async (promise) => { const stream = await promise; opened.push(stream); return stream; };
+  const capture = (tracks) => ({ recordingType, stream: new MediaStream(tracks), sources: opened.flatMap((s) => s.getTracks()), release });
+  try {
+    switch (recordingType) {
+      case 'camera': {
+        const camera = await open(devices.getUserMedia({ video, audio }));
+        return capture(camera.getTracks());
+      }
+      case 'audio': {
+        const mic = await open(devices.getUserMedia({ audio }));
+        return capture(mic.getTracks());
+      }
+      case 'screen': {
+        const screen = await open(devices.getDisplayMedia({ video: { frameRate }, audio: true }));
+        const mic = await open(devices.getUserMedia({ audio }));
+        return capture([...screen.getVideoTracks(), ...mixAudio([screen, mic], cleanups)]);
+      }
+      case 'screen-camera': {
+        const screen = await open(devices.getDisplayMedia({ video: { frameRate }, audio: true }));
+        const camera = await open(devices.getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 360 } }, audio }));
+        return capture([await composite(screen, camera, frameRate, cleanups), ...mixAudio([screen, camera], cleanups)]);
+      }
+      default:
+        throw new TypeError(`Unknown recording type ${recordingType}.`);
+    }
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
+
+// One audio track from several streams (screen audio + microphone): MediaRecorder records one.
+function mixAudio(streams, cleanups) {
+  const withAudio = streams.filter((stream) => stream.getAudioTracks().length > 0);
+  if (withAudio.length <= 1) return withAudio.flatMap((stream) => stream.getAudioTracks());
+  const context = new AudioContext();
+  const destination = context.createMediaStreamDestination();
+  withAudio.forEach((stream) => context.createMediaStreamSource(stream).connect(destination));
+  cleanups.push(() => context.close());
+  return destination.stream.getAudioTracks();
+}
+
+// The screen with the camera in the lower right corner, drawn on a canvas at the frame rate.
+async function composite(screen, camera, frameRate, cleanups) {
+  // The canvas takes the screen's size, known once its first frame is in (track settings may lack it).
+  const [screenVideo, cameraVideo] = await Promise.all([playing(screen), playing(camera)]);
+  const canvas = document.createElement('canvas');
+  canvas.width = screenVideo.videoWidth;
+  canvas.height = screenVideo.videoHeight;
+  const context = canvas.getContext('2d');
+  // A timer, not requestAnimationFrame, which stops in a hidden tab while the recording goes on.
+  const timer = setInterval(() => {
+    context.drawImage(screenVideo, 0, 0, canvas.width, canvas.height);
+    const w = Math.round(canvas.width / 4);
+    const h = Math.round(w * (cameraVideo.videoHeight || 9) / (cameraVideo.videoWidth || 16));
+    const margin = Math.round(canvas.width / 40);
+    context.drawImage(cameraVideo, canvas.width - w - margin, canvas.height - h - margin, w, h);
+  }, 1000 / frameRate);
+  const [track] = canvas.captureStream(frameRate).getVideoTracks();
+  cleanups.push(() => { clearInterval(timer); track.stop(); });
+  return track;
+}
+
+// A muted, playing video element of the stream, once its size is known.
+async function playing(stream) {
+  const video = document.createElement('video');
+  video.muted = true;
+  video.srcObject = stream;
+  await video.play();
+  return video;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recording
+
+/**
+ * MediaRecorder over a stream. Events: 'tick' (detail.seconds), 'devicelost' (one of `watch`, the
+ * device tracks, ended before stop: the recording stops and keeps what it has), 'error'. stop()
+ * resolves to { blob, mimeType, durationSeconds }. It does not release the devices (capture.release()).
+ */
+export class Recording extends EventTarget {
+  #recorder; #chunks = []; #startedAt = 0; #elapsedBefore = 0; #running = false; #ticker = 0; #limitTimer = 0; #stopped; #result = null;
+
+  constructor(stream, { mimeType, maxSeconds = 0, timesliceMs = 1000, watch = stream.getTracks(), videoBitsPerSecond, audioBitsPerSecond } = {}) {
+    super();
+    this.stream = stream;
+    this.maxSeconds = maxSeconds;
+    this.#recorder = new MediaRecorder(stream, { mimeType, videoBitsPerSecond, audioBitsPerSecond });
+    this.mimeType = this.#recorder.mimeType || mimeType;
+    this.timesliceMs = timesliceMs;
+    this.#recorder.addEventListener('dataavailable', (event) => { if (event.data.size > 0) this.#chunks.push(event.data); });
+    this.#recorder.addEventListener('error', (event) => this.dispatchEvent(new CustomEvent('error', { detail: event.error })));
+    // MediaRecorder also stops by itself (every track ended): that ends the recording the same way.
+    this.#stopped = new Promise((resolve) => this.#recorder.addEventListener('stop', () => { this.#fold(); resolve(); this.stop(); }, { once: true }));
+    watch.forEach((track) => track.addEventListener('ended', () => {
+      if (this.state !== 'inactive' && !this.#result) {
+        this.dispatchEvent(new CustomEvent('devicelost', { detail: { kind: track.kind, label: track.label } }));
+        this.stop();
+      }
+    }));
+  }
+
+  get state() { return this.#recorder.state; }
+
+  /** Seconds recorded so far (pauses excluded). */
+  get elapsedSeconds() {
+    return (this.#elapsedBefore + (this.#running ? performance.now() - this.#startedAt : 0)) / 1000;
+  }
+
+  start() {
+    this.#recorder.start(this.timesliceMs);
+    this.#startedAt = performance.now();
+    this.#running = true;
+    this.#ticker = setInterval(() => this.dispatchEvent(new CustomEvent('tick', { detail: { seconds: this.elapsedSeconds } })), 250);
+    if (this.maxSeconds > 0) this.#limitTimer = setTimeout(() => this.stop(), this.maxSeconds * 1000);
+  }
+
+  pause() {
+    if (this.state !== 'recording') return;
+    this.#recorder.pause();
+    this.#fold();
+  }
+
+  resume() {
+    if (this.state !== 'paused') return;
+    this.#recorder.resume();
+    this.#startedAt = performance.now();
+    this.#running = true;
+  }
+
+  /** Stops and resolves to the recorded file; every call returns the same promise, 'stop' fires once. */
+  stop() {
+    this.#result ??= this.#finish();
+    return this.#result;
+  }
+
+  async #finish() {
+    this.#fold();
+    if (this.state !== 'inactive') this.#recorder.stop();
+    clearInterval(this.#ticker);
+    clearTimeout(this.#limitTimer);
+    await this.#stopped;
+    const blob = new Blob(this.#chunks, { type: this.mimeType });
+    const result = { blob, mimeType: this.mimeType, durationSeconds: Math.round(this.#elapsedBefore) / 1000 };
+    this.dispatchEvent(new CustomEvent('stop', { detail: result }));
+    return result;
+  }
+
+  // Adds the running stretch to the total when recording pauses or ends.
+  #fold() {
+    if (!this.#running) return;
+    this.#elapsedBefore += performance.now() - this.#startedAt;
+    this.#running = false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP API
+
+/** A non-2xx answer of the API or of storage (status, and the problem+json body when there is one). */
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super(problem?.detail || problem?.title || `HTTP ${status}`);
+    this.name = 'ApiError';
+    this.status = status;
+    this.problem = problem;
+  }
+}
+
+/** An upload that stopped (network gone, retries spent); `state` resumes it with upload(…, { state }). */
+export class UploadPausedError extends Error {
+  constructor(message, state, cause) {
+    super(message, { cause });
+    this.name = 'UploadPausedError';
+    this.state = state;
+  }
+}
+
+const RETRYABLE = new Set([408, 429, 500, 502, 503, 504]);
+const TERMINAL = new Set(['completed', 'failed']);
+
+const sleep = (ms, signal) => new Promise((resolve, reject) => {
+  const timer = setTimeout(resolve, ms);
+  signal?.addEventListener('abort', () => { clearTimeout(timer); reject(signal.reason); }, { once: true });
+});
+
+const online = (signal) => (navigator.onLine ? Promise.resolve() : new Promise((resolve, reject) => {
+  addEventListener('online', resolve, { once: true });
+  signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+}));
+
+/**
+ * The Recorder Functions API. `baseUrl` is where /api lives ('' = same origin); `headers()` adds
+ * headers to every call (e.g. a bearer token); `credentials` decides whether cookies go along
+ * ('include' for a cross-origin API with the app's session cookie).
+ */
+export class RecorderClient {
+  constructor({ baseUrl = '', headers = () => ({}), credentials = 'same-origin', retry = {} } = {}) {
+    this.baseUrl = baseUrl.replace(/\/$/, '');
+    this.headers = headers;
+    this.credentials = credentials;
+    this.retry = { attempts: 5, baseDelayMs: 500, maxDelayMs: 8000, timeoutMs: 120000, ...retry };
+  }
+
+  /** Any API call: `path` is under /api; resolves to the JSON body (null when empty); rejects with ApiError. */
+  async request(method, path, body, { keepalive = false, signal } = {}) {
+    const response = await fetch(`${this.baseUrl}/api/${path}`, {
+      method,
+      credentials: this.credentials,
+      keepalive,
+      signal,
+      headers: { Accept: 'application/json', ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...this.headers() },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+    const text = await response.text();
+    if (!response.ok) {
+      // A problem+json body when the API answered; a proxy's or host's page otherwise.
+      let problem = null;
+      try { problem = JSON.parse(text); } catch { /* not JSON */ }
+      throw new ApiError(response.status, problem);
+    }
+    return text ? JSON.parse(text) : null;
+  }
+
+  // Recordings
+  createUpload(request) { return this.request('POST', 'recordings/uploads', request); }
+  renewUploadUrl(id) { return this.request('POST', `recordings/${id}/upload-url`, {}); }
+  getRecording(id) { return this.request('GET', `recordings/${id}`); }
+  listRecordings({ limit, cursor, type, status, q, projectId } = {}) {
+    const query = new URLSearchParams(Object.entries({ limit, cursor, type, status, q, projectId }).filter(([, v]) => v != null && v !== ''));
+    return this.request('GET', `recordings${query.size ? `?${query}` : ''}`);
+  }
+  updateRecording(id, patch) { return this.request('PATCH', `recordings/${id}`, patch); }
+  deleteRecording(id) { return this.request('DELETE', `recordings/${id}`); }
+  getStorage() { return this.request('GET', 'me/storage'); }
+
+  // Recording sessions (docs/api/sessions.md)
+  startSession({ recordingType, settings, deviceInfo }) { return this.request('POST', 'recording-sessions', { recordingType, settings, deviceInfo }); }
+  heartbeat(sessionId) { return this.request('POST', `recording-sessions/${sessionId}/heartbeat`); }
+  completeSession(sessionId, { duration, recordingId } = {}) { return this.request('POST', `recording-sessions/${sessionId}/complete`, { duration, recordingId }); }
+  /** `keepalive` lets the call outlive the page (pagehide); sendBeacon cannot send the JSON the API requires. */
+  interruptSession(sessionId, { errorMessage, errorCode }, { keepalive = false } = {}) {
+    return this.request('POST', `recording-sessions/${sessionId}/interrupt`, { errorMessage, errorCode }, { keepalive });
+  }
+
+  // Edits (docs/api/edits.md). `version` is the edit version the change is based on (the last
+  // state's `version`); a stale one is refused with 409 (problem.code 'stale_version').
+  listEdits(id, { limit, cursor } = {}) {
+    const query = new URLSearchParams(Object.entries({ limit, cursor }).filter(([, v]) => v != null));
+    return this.request('GET', `recordings/${id}/edits${query.size ? `?${query}` : ''}`);
+  }
+  applyEdit(id, { editType, parameters }, { version }) { return this.request('POST', `recordings/${id}/edits`, { editType, parameters, baseVersion: version }); }
+  undoEdit(id, { version }) { return this.request('POST', `recordings/${id}/edits/undo`, { baseVersion: version }); }
+  redoEdit(id, { version }) { return this.request('POST', `recordings/${id}/edits/redo`, { baseVersion: version }); }
+
+  /**
+   * Polls a recording until ingest has finished with it ('completed' or 'failed'); onStatus(recording)
+   * on every answer. Rejects after timeoutMs.
+   */
+  async waitUntilProcessed(id, { onStatus, intervalMs = 1000, timeoutMs = 300000, signal } = {}) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const recording = await this.getRecording(id);
+      onStatus?.(recording);
+      if (TERMINAL.has(recording.status)) return recording;
+      if (Date.now() > deadline) throw new Error(`Recording ${id} is still ${recording.status}.`);
+      await sleep(intervalMs, signal);
+    }
+  }
+
+  /**
+   * Uploads a recording's file. Asks for an upload URL (unless `state` resumes an earlier upload), then
+   * sends it in one PUT when it is at most maxSingleUploadSize, else as Put Block / Put Block List.
+   * Each request is retried with exponential backoff; while the browser is offline it waits for the
+   * network instead of spending tries; an expired URL (a 403 from storage, or expiresAt passed)
+   * is renewed and the upload goes on. When retries run out it throws UploadPausedError with the state
+   * (staged block ids included) to resume from later. onProgress({ loaded, total }); onState(state)
+   * after every change worth remembering (persist it to resume after a reload); onWaiting(true|false)
+   * around a wait for the network. Resolves to recordingId.
+   */
+  async upload(blob, request, { state, onProgress, onState, onWaiting, signal } = {}) {
+    let current = state ? { ...state, staged: [...state.staged] } : null;
+    if (!current) {
+      const ticket = await this.createUpload({ ...request, fileSize: blob.size });
+      current = {
+        recordingId: ticket.recordingId,
+        ticket,
+        mode: blob.size <= ticket.maxSingleUploadSize ? 'single' : 'blocks',
+        blockSize: ticket.blockSize,
+        staged: [],
+        committed: false,
+      };
+      onState?.(current);
+    }
+    const upload = new BlobUpload(this, blob, current, { onProgress, onState, onWaiting, signal });
+    await upload.run();
+    return current.recordingId;
+  }
+}
+
+// One upload's requests to storage. `state` is the caller's (it is resumable from any point).
+class BlobUpload {
+  constructor(client, blob, state, { onProgress, onState, onWaiting, signal }) {
+    Object.assign(this, { client, blob, state, onProgress, onState, onWaiting, signal });
+    this.retry = client.retry;
+  }
+
+  async run() {
+    const { state, blob } = this;
+    if (state.committed) return;
+    if (state.mode === 'single') {
+      await this.send('', blob, (ticket) => ticket.headers, (loaded) => this.progress(loaded), { commits: true });
+    } else {
+      const count = Math.ceil(blob.size / state.blockSize);
+      const loadedBefore = () => state.staged.reduce((sum, index) => sum + this.blockLength(index), 0);
+      for (let index = 0; index < count; index += 1) {
+        if (state.staged.includes(index)) continue;
+        const base = loadedBefore();
+        const chunk = blob.slice(index * state.blockSize, index * state.blockSize + this.blockLength(index));
+        await this.send(`&comp=block&blockid=${encodeURIComponent(blockId(index))}`, chunk, () => ({}), (loaded) => this.progress(base + loaded));
+        state.staged.push(index);
+        this.onState?.(state);
+        this.progress(loadedBefore());
+      }
+      const list = Array.from({ length: count }, (_, index) => `<Latest>${blockId(index)}</Latest>`).join('');
+      const body = new Blob([`<?xml version="1.0" encoding="utf-8"?><BlockList>${list}</BlockList>`], { type: 'application/xml' });
+      await this.send('&comp=blocklist', body, (ticket) => ({ 'x-ms-blob-content-type': ticket.headers['Content-Type'] }), () => {}, { commits: true });
+    }
+    state.committed = true;
+    this.onState?.(state);
+    this.progress(blob.size);
+  }
+
+  blockLength(index) { return Math.min(this.state.blockSize, this.blob.size - index * this.state.blockSize); }
+
+  progress(loaded) { this.onProgress?.({ loaded: Math.min(loaded, this.blob.size), total: this.blob.size }); }
+
+  // One PUT, retried: backoff for transient failures, a wait while offline, a new URL when it expired.
+  // `commits`: this request commits the blob, so a renewal refused with 409 (the blob is committed)
+  // means an earlier try went through, here or before a reload, and its answer was lost: it is done.
+  async send(query, body, headersFor, onBytes, { commits = false } = {}) {
+    let failures = 0;
+    let renewedAfterRefusal = false;
+    const renew = async () => {
+      try {
+        this.state.ticket = await this.client.renewUploadUrl(this.state.recordingId);
+        this.onState?.(this.state);
+        return true;
+      } catch (error) {
+        if (commits && error instanceof ApiError && error.status === 409) return false;
+        throw error;
+      }
+    };
+    for (;;) {
+      this.signal?.throwIfAborted();
+      if (Date.parse(this.state.ticket.expiresAt) - Date.now() < 5000 && !await renew()) return;
+      let outcome;
+      try {
+        outcome = await put(this.state.ticket.uploadUrl + query, body, headersFor(this.state.ticket), onBytes, this.retry.timeoutMs, this.signal);
+      } catch (error) {
+        if (this.signal?.aborted) throw error;
+        outcome = { networkError: error };
+      }
+      if (outcome.status >= 200 && outcome.status < 300) return;
+      // An expired SAS is refused with 403: AuthenticationFailed in Azure, AuthorizationFailure in
+      // Azurite. A fresh URL is tried once; refused again, it is not the URL's age.
+      if (outcome.status === 403 && !renewedAfterRefusal) {
+        renewedAfterRefusal = true;
+        if (!await renew()) return;
+        continue;
+      }
+      if (outcome.networkError && !navigator.onLine) {
+        // Offline is not a failure of this request: wait for the network, keep the tries.
+        this.onWaiting?.(true);
+        await online(this.signal);
+        this.onWaiting?.(false);
+        continue;
+      }
+      if (!outcome.networkError && !RETRYABLE.has(outcome.status)) {
+        const code = outcome.errorCode ? ` ${outcome.errorCode}` : '';
+        throw new ApiError(outcome.status, { detail: `Storage refused the upload (HTTP ${outcome.status}${code}).` });
+      }
+      failures += 1;
+      if (failures >= this.retry.attempts) {
+        throw new UploadPausedError('The upload stopped after repeated network errors; it resumes from where it was.', this.state, outcome.networkError);
+      }
+      const delay = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (failures - 1)) * (0.75 + Math.random() / 2);
+      await sleep(delay, this.signal);
+    }
+  }
+}
+
+// Block ids must have one length within a blob; base64 of a zero-padded index.
+const blockId = (index) => btoa(`block-${String(index).padStart(6, '0')}`);
+
+// XMLHttpRequest rather than fetch: it reports upload progress.
+function put(url, body, headers, onBytes, timeoutMs, signal) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('PUT', url);
+    Object.entries(headers).forEach(([name, value]) => xhr.setRequestHeader(name, value));
+    xhr.timeout = timeoutMs;
+    xhr.upload.onprogress = (event) => onBytes(event.loaded);
+    // getAllResponseHeaders lists only the headers CORS exposes (getResponseHeader would log the others).
+    const errorCode = () => /^x-ms-error-code:\s*(.+)$/im.exec(xhr.getAllResponseHeaders())?.[1]?.trim() ?? /<Code>([^<]+)<\/Code>/.exec(xhr.responseText)?.[1];
+    xhr.onload = () => resolve({ status: xhr.status, errorCode: xhr.status >= 400 ? errorCode() : undefined });
+    xhr.onerror = () => reject(new TypeError('Network error'));
+    xhr.ontimeout = () => reject(new TypeError('Timed out'));
+    signal?.addEventListener('abort', () => xhr.abort(), { once: true });
+    xhr.onabort = () => reject(signal?.reason ?? new DOMException('Aborted', 'AbortError'));
+    xhr.send(body);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recording sessions
+
+/**
+ * A recording session from start to end: start() opens it, heartbeats keep it alive while recording,
+ * complete()/interrupt() end it once. If the page goes away first (tab closed, navigation) it is
+ * interrupted with a keepalive request. Errors reaching the API are reported to onError and never stop
+ * a recording.
+ */
+export class SessionKeeper {
+  #timer = 0; #onPageHide;
+
+  constructor(client, { heartbeatMs = 30000, onError = () => {} } = {}) {
+    Object.assign(this, { client, heartbeatMs, onError });
+    this.id = null;
+    this.ended = false;
+  }
+
+  async start({ recordingType, settings, deviceInfo }) {
+    try {
+      const session = await this.client.startSession({ recordingType, settings, deviceInfo });
+      this.id = session.id;
+    } catch (error) {
+      this.onError(error);
+      return null;
+    }
+    this.#timer = setInterval(() => this.client.heartbeat(this.id).catch(this.onError), this.heartbeatMs);
+    this.#onPageHide = () => this.interrupt({ errorCode: 'tab_closed', errorMessage: 'The page was closed while recording.' }, { keepalive: true });
+    addEventListener('pagehide', this.#onPageHide);
+    return this.id;
+  }
+
+  async complete({ duration, recordingId } = {}) {
+    if (!this.#end()) return;
+    await this.client.completeSession(this.id, { duration, recordingId }).catch(this.onError);
+  }
+
+  async interrupt({ errorCode, errorMessage }, { keepalive = false } = {}) {
+    if (!this.#end()) return;
+    await this.client.interruptSession(this.id, { errorCode, errorMessage }, { keepalive }).catch(this.onError);
+  }
+
+  #end() {
+    if (this.ended || this.id == null) return false;
+    this.ended = true;
+    clearInterval(this.#timer);
+    removeEventListener('pagehide', this.#onPageHide);
+    return true;
+  }
+}
+
+/** An errorCode/errorMessage pair for a getUserMedia/getDisplayMedia failure. */
+export function captureFailure(error) {
+  const code = { NotAllowedError: 'permission_denied', NotFoundError: 'device_not_found', NotReadableError: 'device_busy', OverconstrainedError: 'device_unsuitable', AbortError: 'capture_aborted' }[error?.name];
+  return { errorCode: code ?? 'capture_failed', errorMessage: String(error?.message || error).slice(0, 1000) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recordings kept in the browser
+
+/**
+ * IndexedDB store of recordings not uploaded yet (offline, failed, interrupted uploads). An entry:
+ * { localId, title, recordingType, mimeType, createdAt, durationSeconds, blob, sizeBytes,
+ *   sessionId?, upload? (the upload state to resume), lastError? }.
+ */
+export class LocalRecordings {
+  constructor(name = 'recorder-client') { this.name = name; this.db = null; }
+
+  #open() {
+    this.db ??= new Promise((resolve, reject) => {
+      const request = indexedDB.open(this.name, 1);
+      request.onupgradeneeded = () => request.result.createObjectStore('recordings', { keyPath: 'localId' });
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    return this.db;
+  }
+
+  async #run(mode, action) {
+    const db = await this.#open();
+    return new Promise((resolve, reject) => {
+      const transaction = db.transaction('recordings', mode);
+      const request = action(transaction.objectStore('recordings'));
+      transaction.oncomplete = () => resolve(request.result);
+      transaction.onerror = () => reject(transaction.error);
+      transaction.onabort = () => reject(transaction.error);
+    });
+  }
+
+  /** Adds or replaces an entry; a new entry gets a localId and createdAt. */
+  async put(entry) {
+    const stored = { localId: crypto.randomUUID(), createdAt: new Date().toISOString(), sizeBytes: entry.blob?.size, ...entry };
+    await this.#run('readwrite', (store) => store.put(stored));
+    return stored;
+  }
+
+  /** Changes some fields of an entry. */
+  async update(localId, changes) {
+    const entry = await this.get(localId);
+    return entry ? this.put({ ...entry, ...changes }) : null;
+  }
+
+  get(localId) { return this.#run('readonly', (store) => store.get(localId)); }
+  async list() { return (await this.#run('readonly', (store) => store.getAll())).sort((a, b) => a.createdAt.localeCompare(b.createdAt)); }
+  delete(localId) { return this.#run('readwrite', (store) => store.delete(localId)); }
+}
+
+const EXTENSIONS = { 'video/webm': 'webm', 'video/mp4': 'mp4', 'video/x-matroska': 'mkv', 'audio/webm': 'webm', 'audio/ogg': 'ogg', 'audio/mp4': 'm4a', 'audio/mpeg': 'mp3', 'audio/wav': 'wav', 'audio/aac': 'aac' };
+
+/**
+ * A ZIP (stored, no compression: recordings are compressed already) of `manifest.json` and
+ * `files/<localId>.<ext>`, the format `recorder import-client-recordings` reads (docs/recorder-page.md).
+ * Resolves to { blob, manifest }. Without ZIP64, so the whole export stays under 4 GiB.
+ */
+export async function exportLocalRecordings(entries, { exportedAt = new Date().toISOString() } = {}) {
+  const recordings = [];
+  const files = [];
+  for (const entry of entries) {
+    const bytes = new Uint8Array(await entry.blob.arrayBuffer());
+    const fileName = `files/${entry.localId}.${EXTENSIONS[entry.mimeType.split(';')[0].trim()] ?? 'bin'}`;
+    recordings.push({
+      localId: entry.localId,
+      title: entry.title,
+      recordingType: entry.recordingType,
+      mimeType: entry.mimeType,
+      createdAt: entry.createdAt,
+      durationSeconds: entry.durationSeconds ?? null,
+      fileName,
+      sizeBytes: bytes.length,
+      sha256: hex(await crypto.subtle.digest('SHA-256', bytes)),
+    });
+    files.push({ name: fileName, bytes });
+  }
+  const manifest = { version: 1, exportedAt, recordings };
+  const json = new TextEncoder().encode(JSON.stringify(manifest, null, 2));
+  return { manifest, blob: zip([{ name: 'manifest.json', bytes: json }, ...files]) };
+}
+
+const hex = (buffer) => Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, '0')).join('');
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k += 1) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+function crc32(bytes) {
+  let crc = 0xffffffff;
+  for (let i = 0; i < bytes.length; i += 1) crc = CRC_TABLE[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+// PKZIP 2.0 "stored" entries: local headers, data, central directory, end record.
+function zip(files, when = new Date()) {
+  const dosTime = (when.getHours() << 11) | (when.getMinutes() << 5) | (when.getSeconds() >> 1);
+  const dosDate = ((when.getFullYear() - 1980) << 9) | ((when.getMonth() + 1) << 5) | when.getDate();
+  const parts = [];
+  const central = [];
+  let offset = 0;
+  for (const { name, bytes } of files) {
+    const nameBytes = new TextEncoder().encode(name);
+    const crc = crc32(bytes);
+    const header = (signature, extra) => {
+      const view = new DataView(new ArrayBuffer(extra ? 46 : 30));
+      view.setUint32(0, signature, true);
+      let at = 4;
+      if (extra) { view.setUint16(at, 20, true); at += 2; } // made by: 2.0
+      view.setUint16(at, 20, true); // version needed
+      view.setUint16(at + 2, 0x0800, true); // UTF-8 names
+      view.setUint16(at + 4, 0, true); // stored
+      view.setUint16(at + 6, dosTime, true);
+      view.setUint16(at + 8, dosDate, true);
+      view.setUint32(at + 10, crc, true);
+      view.setUint32(at + 14, bytes.length, true);
+      view.setUint32(at + 18, bytes.length, true);
+      view.setUint16(at + 22, nameBytes.length, true);
+      if (extra) view.setUint32(42, offset, true);
+      return new Uint8Array(view.buffer);
+    };
+    const local = header(0x04034b50, false);
+    parts.push(local, nameBytes, bytes);
+    central.push(header(0x02014b50, true), nameBytes);
+    offset += local.length + nameBytes.length + bytes.length;
+  }
+  const centralSize = central.reduce((sum, part) => sum + part.length, 0);
+  const end = new DataView(new ArrayBuffer(22));
+  end.setUint32(0, 0x06054b50, true);
+  end.setUint16(8, files.length, true);
+  end.setUint16(10, files.length, true);
+  end.setUint32(12, centralSize, true);
+  end.setUint32(16, offset, true);
+  return new Blob([...parts, ...central, new Uint8Array(end.buffer)], { type: 'application/zip' });
+}

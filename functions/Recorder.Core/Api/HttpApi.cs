@@ -30,8 +30,8 @@ public sealed class HttpApi(RequestAuthenticator authenticator, ILogger<HttpApi>
         }
     }
 
-    /// <summary><see cref="RunAsync"/> for a route naming a recording: an id that is not a positive integer is a 400.</summary>
-    public Task<IActionResult> RunForRecordingAsync(
+    /// <summary><see cref="RunAsync"/> for a route naming a row by id (a recording, a session): an id that is not a positive integer is a 400.</summary>
+    public Task<IActionResult> RunWithRouteIdAsync(
         HttpRequest request,
         string id,
         string requiredScope,
@@ -42,6 +42,16 @@ public sealed class HttpApi(RequestAuthenticator authenticator, ILogger<HttpApi>
                 ? endpoint(caller, recordingId, info)
                 : Task.FromResult(Problems.From(Failure.Invalid("id", "must be a positive whole number."))),
             cancellationToken);
+
+    /// <summary>
+    /// A request's parsed input served: the input's problem response when it is invalid, else the
+    /// service's result as <see cref="Respond{T}"/> turns it into a response.
+    /// </summary>
+    public static async Task<IActionResult> RespondAsync<TInput, TResult>(
+        ServiceResult<TInput> input,
+        Func<TInput, Task<ServiceResult<TResult>>> serve,
+        Func<TResult, IActionResult> success)
+        => input.Failure is { } invalid ? Problems.From(invalid) : Respond(await serve(input.Value!), success);
 
     /// <summary>The success response, or the failure's problem response.</summary>
     public static IActionResult Respond<T>(ServiceResult<T> result, Func<T, IActionResult> success)

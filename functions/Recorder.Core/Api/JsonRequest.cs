@@ -67,6 +67,14 @@ public static class JsonRequest
         }
     }
 
+    /// <summary>The body read as <typeparamref name="T"/>, then checked by <paramref name="validate"/>.</summary>
+    public static async Task<ServiceResult<TValid>> ReadAsync<T, TValid>(HttpRequest request, Func<T, ServiceResult<TValid>> validate, CancellationToken cancellationToken)
+        where T : class
+    {
+        var body = await ReadAsync<T>(request, cancellationToken);
+        return body.Failure is { } failure ? failure : validate(body.Value!);
+    }
+
     private static Failure TooLarge() => new(FailureKind.PayloadTooLarge, $"The request body is larger than {MaxBodyBytes} bytes.");
 
     private static bool IsJson(string? contentType)

@@ -15,15 +15,9 @@ public sealed class CreateRecordingEdit(HttpApi api, EditsService edits)
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "recordings/{id}/edits")] HttpRequest req,
         string id,
         CancellationToken cancellationToken)
-        => api.RunForRecordingAsync(req, id, RecordingScopes.Write, async (caller, recordingId, request) =>
-        {
-            var command = await EditRequests.ReadEditAsync(req, cancellationToken);
-            if (command.Failure is { } invalid)
-            {
-                return Problems.From(invalid);
-            }
-            return HttpApi.Respond(
-                await edits.ApplyAsync(caller, recordingId, command.Value!, request, cancellationToken),
-                result => new VersionedResult(new ObjectResult(result) { StatusCode = StatusCodes.Status201Created }, result.Version));
-        }, cancellationToken);
+        => api.RunWithRouteIdAsync(req, id, RecordingScopes.Write, async (caller, recordingId, request) =>
+            await HttpApi.RespondAsync(
+                await EditRequests.ReadEditAsync(req, cancellationToken),
+                command => edits.ApplyAsync(caller, recordingId, command, request, cancellationToken),
+                result => new VersionedResult(new ObjectResult(result) { StatusCode = StatusCodes.Status201Created }, result.Version)), cancellationToken);
 }

@@ -17,7 +17,7 @@ public sealed class ListRecordingEdits(HttpApi api, EditsService edits, IOptions
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "recordings/{id}/edits")] HttpRequest req,
         string id,
         CancellationToken cancellationToken)
-        => api.RunForRecordingAsync(req, id, RecordingScopes.Read, async (caller, recordingId, request) =>
+        => api.RunWithRouteIdAsync(req, id, RecordingScopes.Read, async (caller, recordingId, request) =>
         {
             var query = EditListQuery.Parse(req.Query, options.Value);
             if (query.Failure is { } invalid)

@@ -15,15 +15,9 @@ public sealed class UndoRecordingEdit(HttpApi api, EditsService edits)
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "recordings/{id}/edits/undo")] HttpRequest req,
         string id,
         CancellationToken cancellationToken)
-        => api.RunForRecordingAsync(req, id, RecordingScopes.Write, async (caller, recordingId, request) =>
-        {
-            var baseVersion = await EditRequests.ReadBaseVersionAsync(req, cancellationToken);
-            if (baseVersion.Failure is { } invalid)
-            {
-                return Problems.From(invalid);
-            }
-            return HttpApi.Respond(
-                await edits.UndoAsync(caller, recordingId, baseVersion.Value, request, cancellationToken),
-                result => new VersionedResult(new OkObjectResult(result), result.Version));
-        }, cancellationToken);
+        => api.RunWithRouteIdAsync(req, id, RecordingScopes.Write, async (caller, recordingId, request) =>
+            await HttpApi.RespondAsync(
+                await EditRequests.ReadBaseVersionAsync(req, cancellationToken),
+                baseVersion => edits.UndoAsync(caller, recordingId, baseVersion, request, cancellationToken),
+                result => new VersionedResult(new OkObjectResult(result), result.Version)), cancellationToken);
 }

@@ -15,12 +15,9 @@ public sealed class CreateRecordingAiTask(HttpApi api, RecordingLinksService lin
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "recordings/{id}/ai-tasks")] HttpRequest req,
         string id,
         CancellationToken cancellationToken)
-        => api.RunForRecordingAsync(req, id, RecordingScopes.Write, async (caller, recordingId, request) =>
-        {
-            var body = await JsonRequest.ReadAsync<CreateAiTaskRequest>(req, cancellationToken);
-            var taskType = body.Failure is null ? body.Value!.Validate() : body.Failure;
-            return taskType.Failure is { } invalid
-                ? Problems.From(invalid)
-                : HttpApi.Respond(await links.CreateAiTaskAsync(caller, recordingId, taskType.Value!, request, cancellationToken), LinkResults.Of);
-        }, cancellationToken);
+        => api.RunWithRouteIdAsync(req, id, RecordingScopes.Write, async (caller, recordingId, request) =>
+            await HttpApi.RespondAsync(
+                await JsonRequest.ReadAsync(req, (CreateAiTaskRequest body) => body.Validate(), cancellationToken),
+                taskType => links.CreateAiTaskAsync(caller, recordingId, taskType, request, cancellationToken),
+                LinkResults.Of), cancellationToken);
 }

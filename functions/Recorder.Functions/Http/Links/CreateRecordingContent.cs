@@ -15,12 +15,9 @@ public sealed class CreateRecordingContent(HttpApi api, RecordingLinksService li
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "recordings/{id}/content")] HttpRequest req,
         string id,
         CancellationToken cancellationToken)
-        => api.RunForRecordingAsync(req, id, RecordingScopes.Write, async (caller, recordingId, request) =>
-        {
-            var body = await JsonRequest.ReadAsync<CreateContentRequest>(req, cancellationToken);
-            var content = body.Failure is null ? body.Value!.Validate() : body.Failure;
-            return content.Failure is { } invalid
-                ? Problems.From(invalid)
-                : HttpApi.Respond(await links.CreateContentAsync(caller, recordingId, content.Value!, request, cancellationToken), LinkResults.Of);
-        }, cancellationToken);
+        => api.RunWithRouteIdAsync(req, id, RecordingScopes.Write, async (caller, recordingId, request) =>
+            await HttpApi.RespondAsync(
+                await JsonRequest.ReadAsync(req, (CreateContentRequest body) => body.Validate(), cancellationToken),
+                content => links.CreateContentAsync(caller, recordingId, content, request, cancellationToken),
+                LinkResults.Of), cancellationToken);
 }

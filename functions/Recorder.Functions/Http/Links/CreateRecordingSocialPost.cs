@@ -15,12 +15,9 @@ public sealed class CreateRecordingSocialPost(HttpApi api, RecordingLinksService
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "recordings/{id}/social-posts")] HttpRequest req,
         string id,
         CancellationToken cancellationToken)
-        => api.RunForRecordingAsync(req, id, RecordingScopes.Write, async (caller, recordingId, request) =>
-        {
-            var body = await JsonRequest.ReadAsync<CreateSocialPostRequest>(req, cancellationToken);
-            var post = body.Failure is null ? body.Value!.Validate() : body.Failure;
-            return post.Failure is { } invalid
-                ? Problems.From(invalid)
-                : HttpApi.Respond(await links.CreateSocialPostAsync(caller, recordingId, post.Value!, request, cancellationToken), LinkResults.Of);
-        }, cancellationToken);
+        => api.RunWithRouteIdAsync(req, id, RecordingScopes.Write, async (caller, recordingId, request) =>
+            await HttpApi.RespondAsync(
+                await JsonRequest.ReadAsync(req, (CreateSocialPostRequest body) => body.Validate(), cancellationToken),
+                post => links.CreateSocialPostAsync(caller, recordingId, post, request, cancellationToken),
+                LinkResults.Of), cancellationToken);
 }

@@ -17,7 +17,7 @@ public sealed class ListRecordingAiTasks(HttpApi api, RecordingLinksService link
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "recordings/{id}/ai-tasks")] HttpRequest req,
         string id,
         CancellationToken cancellationToken)
-        => api.RunForRecordingAsync(req, id, RecordingScopes.Read, async (caller, recordingId, request) =>
+        => api.RunWithRouteIdAsync(req, id, RecordingScopes.Read, async (caller, recordingId, request) =>
         {
             var query = AiTaskListQuery.Parse(req.Query, options.Value);
             return query.Failure is { } invalid

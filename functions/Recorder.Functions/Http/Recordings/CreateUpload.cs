@@ -15,14 +15,8 @@ public sealed class CreateUpload(HttpApi api, UploadService uploads)
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "recordings/uploads")] HttpRequest req,
         CancellationToken cancellationToken)
         => api.RunAsync(req, RecordingScopes.Write, async (caller, request) =>
-        {
-            var body = await JsonRequest.ReadAsync<CreateUploadRequest>(req, cancellationToken);
-            if (body.Failure is { } invalid)
-            {
-                return Problems.From(invalid);
-            }
-            return HttpApi.Respond(
-                await uploads.CreateAsync(caller, body.Value!, request, cancellationToken),
-                ticket => new CreatedResult($"/api/recordings/{ticket.RecordingId}", ticket));
-        }, cancellationToken);
+            await HttpApi.RespondAsync(
+                await JsonRequest.ReadAsync<CreateUploadRequest>(req, cancellationToken),
+                body => uploads.CreateAsync(caller, body, request, cancellationToken),
+                ticket => new CreatedResult($"/api/recordings/{ticket.RecordingId}", ticket)), cancellationToken);
 }

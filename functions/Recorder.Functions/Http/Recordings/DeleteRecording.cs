@@ -15,6 +15,6 @@ public sealed class DeleteRecording(HttpApi api, RecordingsService recordings)
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "recordings/{id}")] HttpRequest req,
         string id,
         CancellationToken cancellationToken)
-        => api.RunForRecordingAsync(req, id, RecordingScopes.Delete, async (caller, recordingId, request) =>
+        => api.RunWithRouteIdAsync(req, id, RecordingScopes.Delete, async (caller, recordingId, request) =>
             HttpApi.Respond(await recordings.DeleteAsync(caller, recordingId, request, cancellationToken), _ => new NoContentResult()), cancellationToken);
 }

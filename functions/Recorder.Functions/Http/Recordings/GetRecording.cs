@@ -15,6 +15,6 @@ public sealed class GetRecording(HttpApi api, RecordingsService recordings)
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "recordings/{id}")] HttpRequest req,
         string id,
         CancellationToken cancellationToken)
-        => api.RunForRecordingAsync(req, id, RecordingScopes.Read, async (caller, recordingId, request) =>
+        => api.RunWithRouteIdAsync(req, id, RecordingScopes.Read, async (caller, recordingId, request) =>
             HttpApi.Respond(await recordings.GetAsync(caller, recordingId, request, cancellationToken), view => new OkObjectResult(view)), cancellationToken);
 }

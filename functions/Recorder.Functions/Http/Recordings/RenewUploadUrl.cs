@@ -15,6 +15,6 @@ public sealed class RenewUploadUrl(HttpApi api, UploadService uploads)
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "recordings/{id}/upload-url")] HttpRequest req,
         string id,
         CancellationToken cancellationToken)
-        => api.RunForRecordingAsync(req, id, RecordingScopes.Write, async (caller, recordingId, request) =>
+        => api.RunWithRouteIdAsync(req, id, RecordingScopes.Write, async (caller, recordingId, request) =>
             HttpApi.Respond(await uploads.RenewAsync(caller, recordingId, request, cancellationToken), ticket => new OkObjectResult(ticket)), cancellationToken);
 }

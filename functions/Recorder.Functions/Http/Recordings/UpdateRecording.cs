@@ -16,12 +16,9 @@ public sealed class UpdateRecording(HttpApi api, RecordingsService recordings)
         [HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "recordings/{id}")] HttpRequest req,
         string id,
         CancellationToken cancellationToken)
-        => api.RunForRecordingAsync(req, id, RecordingScopes.Write, async (caller, recordingId, request) =>
-        {
-            var body = await JsonRequest.ReadAsync<Dictionary<string, JsonElement>>(req, cancellationToken);
-            var patch = body.Failure is null ? RecordingPatch.Parse(body.Value!) : body.Failure;
-            return patch.Failure is { } invalid
-                ? Problems.From(invalid)
-                : HttpApi.Respond(await recordings.UpdateAsync(caller, recordingId, patch.Value!, request, cancellationToken), view => new OkObjectResult(view));
-        }, cancellationToken);
+        => api.RunWithRouteIdAsync(req, id, RecordingScopes.Write, async (caller, recordingId, request) =>
+            await HttpApi.RespondAsync(
+                await JsonRequest.ReadAsync(req, (Dictionary<string, JsonElement> body) => RecordingPatch.Parse(body), cancellationToken),
+                patch => recordings.UpdateAsync(caller, recordingId, patch, request, cancellationToken),
+                view => new OkObjectResult(view)), cancellationToken);
 }

@@ -15,13 +15,9 @@ public sealed class CompleteRecordingSession(HttpApi api, RecordingSessionsServi
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "recording-sessions/{id}/complete")] HttpRequest req,
         string id,
         CancellationToken cancellationToken)
-        => api.RunForRecordingAsync(req, id, RecordingScopes.Write, async (caller, sessionId, request) =>
-        {
-            var body = await JsonRequest.ReadAsync<CompleteSessionRequest>(req, cancellationToken);
-            if (body.Failure is { } invalid)
-            {
-                return Problems.From(invalid);
-            }
-            return HttpApi.Respond(await sessions.CompleteAsync(caller, sessionId, body.Value!, request, cancellationToken), session => new OkObjectResult(session));
-        }, cancellationToken);
+        => api.RunWithRouteIdAsync(req, id, RecordingScopes.Write, async (caller, sessionId, request) =>
+            await HttpApi.RespondAsync(
+                await JsonRequest.ReadAsync<CompleteSessionRequest>(req, cancellationToken),
+                body => sessions.CompleteAsync(caller, sessionId, body, request, cancellationToken),
+                session => new OkObjectResult(session)), cancellationToken);
 }

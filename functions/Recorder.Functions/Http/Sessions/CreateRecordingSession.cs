@@ -15,14 +15,8 @@ public sealed class CreateRecordingSession(HttpApi api, RecordingSessionsService
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "recording-sessions")] HttpRequest req,
         CancellationToken cancellationToken)
         => api.RunAsync(req, RecordingScopes.Write, async (caller, request) =>
-        {
-            var body = await JsonRequest.ReadAsync<CreateSessionRequest>(req, cancellationToken);
-            if (body.Failure is { } invalid)
-            {
-                return Problems.From(invalid);
-            }
-            return HttpApi.Respond(
-                await sessions.CreateAsync(caller, body.Value!, request, cancellationToken),
-                session => new CreatedResult($"/api/recording-sessions/{session.Id}", session));
-        }, cancellationToken);
+            await HttpApi.RespondAsync(
+                await JsonRequest.ReadAsync<CreateSessionRequest>(req, cancellationToken),
+                body => sessions.CreateAsync(caller, body, request, cancellationToken),
+                session => new CreatedResult($"/api/recording-sessions/{session.Id}", session)), cancellationToken);
 }

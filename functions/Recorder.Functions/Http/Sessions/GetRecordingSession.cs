@@ -18,6 +18,6 @@ public sealed class GetRecordingSession(HttpApi api, RecordingSessionsService se
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "recording-sessions/{id:long}")] HttpRequest req,
         string id,
         CancellationToken cancellationToken)
-        => api.RunForRecordingAsync(req, id, RecordingScopes.Read, async (caller, sessionId, request) =>
+        => api.RunWithRouteIdAsync(req, id, RecordingScopes.Read, async (caller, sessionId, request) =>
             HttpApi.Respond(await sessions.GetAsync(caller, sessionId, request, cancellationToken), session => new OkObjectResult(session)), cancellationToken);
 }

@@ -15,6 +15,6 @@ public sealed class HeartbeatRecordingSession(HttpApi api, RecordingSessionsServ
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "recording-sessions/{id}/heartbeat")] HttpRequest req,
         string id,
         CancellationToken cancellationToken)
-        => api.RunForRecordingAsync(req, id, RecordingScopes.Write, async (caller, sessionId, request) =>
+        => api.RunWithRouteIdAsync(req, id, RecordingScopes.Write, async (caller, sessionId, request) =>
             HttpApi.Respond(await sessions.HeartbeatAsync(caller, sessionId, request, cancellationToken), _ => new NoContentResult()), cancellationToken);
 }

@@ -15,13 +15,9 @@ public sealed class InterruptRecordingSession(HttpApi api, RecordingSessionsServ
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "recording-sessions/{id}/interrupt")] HttpRequest req,
         string id,
         CancellationToken cancellationToken)
-        => api.RunForRecordingAsync(req, id, RecordingScopes.Write, async (caller, sessionId, request) =>
-        {
-            var body = await JsonRequest.ReadAsync<InterruptSessionRequest>(req, cancellationToken);
-            if (body.Failure is { } invalid)
-            {
-                return Problems.From(invalid);
-            }
-            return HttpApi.Respond(await sessions.InterruptAsync(caller, sessionId, body.Value!, request, cancellationToken), session => new OkObjectResult(session));
-        }, cancellationToken);
+        => api.RunWithRouteIdAsync(req, id, RecordingScopes.Write, async (caller, sessionId, request) =>
+            await HttpApi.RespondAsync(
+                await JsonRequest.ReadAsync<InterruptSessionRequest>(req, cancellationToken),
+                body => sessions.InterruptAsync(caller, sessionId, body, request, cancellationToken),
+                session => new OkObjectResult(session)), cancellationToken);
 }

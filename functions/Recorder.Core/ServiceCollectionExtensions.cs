@@ -7,6 +7,7 @@ using Recorder.Core.Data;
 using Recorder.Core.Edits;
 using Recorder.Core.Health;
 using Recorder.Core.Ingest;
+using Recorder.Core.Lifecycle;
 using Recorder.Core.Links;
 using Recorder.Core.Media;
 using Recorder.Core.Media.Remux;
@@ -51,6 +52,7 @@ public static class ServiceCollectionExtensions
         services.AddRecordingSessions();
         services.AddRecordingLinks();
         services.AddRecordingEdits();
+        services.AddRecordingLifecycle();
         services.AddSingleton<SeekableRemuxer>();
 
         services.AddSingleton<HttpApi>();

@@ -233,6 +233,9 @@ param partitionMaintenanceSchedule string = '0 15 3 * * *'
 @description('NCRONTAB schedule (6 fields, UTC) of the stale recording-session sweeper.')
 param staleSessionSweepSchedule string = '0 */5 * * * *'
 
+@description('NCRONTAB schedule (6 fields, UTC) of the recording lifecycle sweep (retention, abandoned uploads, unfinished deletions).')
+param lifecycleSweepSchedule string = '0 30 * * * *'
+
 @description('Lifetime of an upload URL (hh:mm:ss).')
 param sasUploadUrlLifetime string = '00:30:00'
 
@@ -771,6 +774,10 @@ var behaviourSettings = concat(
     {
       name: 'StaleSessionSweepSchedule'
       value: staleSessionSweepSchedule
+    }
+    {
+      name: 'LifecycleSweepSchedule'
+      value: lifecycleSweepSchedule
     }
     {
       name: 'Sas__UploadUrlLifetime'

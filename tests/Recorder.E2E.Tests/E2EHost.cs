@@ -106,6 +106,7 @@ public sealed class E2EHost : IAsyncLifetime
         ["DevHost:EventBridgeIntervalMs"] = "200",
         ["PartitionMaintenanceSchedule"] = "0 0 0 1 1 *",
         ["StaleSessionSweepSchedule"] = "0 0 0 1 1 *",
+        ["LifecycleSweepSchedule"] = "0 0 0 1 1 *",
         ["Logging:LogLevel:Default"] = "Warning",
     };
 

@@ -39,6 +39,7 @@ public sealed partial class FunctionsMetadataTests
                 "IngestPoison: queueTrigger %IngestQueueName%-poison RecordingsStorage",
                 "IngestRecording: queueTrigger %IngestQueueName% RecordingsStorage",
                 "InterruptRecordingSession: httpTrigger Anonymous POST recording-sessions/{id}/interrupt",
+                "LifecycleSweep: timerTrigger %LifecycleSweepSchedule%",
                 "ListProjectRecordings: httpTrigger Anonymous GET projects/{projectId}/recordings",
                 "ListRecordingAiTasks: httpTrigger Anonymous GET recordings/{id}/ai-tasks",
                 "ListRecordingEdits: httpTrigger Anonymous GET recordings/{id}/edits",

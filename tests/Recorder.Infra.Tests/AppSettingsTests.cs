@@ -47,6 +47,7 @@ public sealed partial class AppSettingsTests(BicepFixture bicep)
         "Ingest__StorageAccountTopic",
         "PartitionMaintenanceSchedule",
         "StaleSessionSweepSchedule",
+        "LifecycleSweepSchedule",
         "Sas__UploadUrlLifetime",
         "Recordings__MaxFileSizeBytes",
     ]);

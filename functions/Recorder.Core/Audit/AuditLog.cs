@@ -13,6 +13,9 @@ public static class AuditActions
     public const string RecordingRead = "recording.read";
     public const string RecordingUpdate = "recording.update";
     public const string RecordingDelete = "recording.delete";
+    public const string RecordingRetention = "recording.retention";
+    public const string RecordingPurge = "recording.purge";
+    public const string RecordingAbandon = "recording.abandon";
     public const string RecordingEdit = "recording.edit";
     public const string RecordingEditUndo = "recording.edit_undo";
     public const string RecordingEditRedo = "recording.edit_redo";

@@ -45,6 +45,7 @@ internal sealed class RunningDevHost : IAsyncDisposable
             "BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;QueueEndpoint=http://127.0.0.1:9/devstoreaccount1;",
         ["PartitionMaintenanceSchedule"] = "0 0 0 1 1 *",
         ["StaleSessionSweepSchedule"] = "0 0 0 1 1 *",
+        ["LifecycleSweepSchedule"] = "0 0 0 1 1 *",
         ["Auth:SessionSecrets:0"] = "baseline-session-secret",
         // The app's queue functions listen on %IngestQueueName%: each host a queue of its own.
         ["IngestQueueName"] = "t" + Guid.NewGuid().ToString("N")[..12] + "-ingest",

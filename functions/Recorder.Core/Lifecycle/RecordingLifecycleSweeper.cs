@@ -1,0 +1,285 @@
+using System.Globalization;
+using System.Text.Json;
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Dapper;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Recorder.Core.Audit;
+using Recorder.Core.Data;
+using Recorder.Core.Links;
+using Recorder.Core.Storage;
+
+namespace Recorder.Core.Lifecycle;
+
+/// <summary>What one lifecycle run did; <see cref="Skipped"/> when another instance was running.</summary>
+public sealed record LifecycleSweepResult(bool Skipped, int MarkedForRetention, int AbandonedUploads, int Purged, int PurgeFailures)
+{
+    public static readonly LifecycleSweepResult SkippedRun = new(true, 0, 0, 0, 0);
+}
+
+/// <summary>
+/// The end of a recording's life, run as recorder_maintenance (across users), audited as the system:
+/// <list type="number">
+/// <item>retention marks completed recordings past <see cref="LifecycleOptions.RetentionDays"/> 'deleting',
+/// releasing the app's references in the same transaction, as the HTTP delete does;</item>
+/// <item>uploads never finished within <see cref="LifecycleOptions.AbandonedUploadAfter"/> fail and lose their blob;</item>
+/// <item>recordings marked 'deleting' (by retention, or by an HTTP delete whose storage call failed)
+/// lose their blobs, then their row.</item>
+/// </list>
+/// Every step works in bounded batches, each committed on its own, so a run stopped anywhere leaves
+/// rows the next run finishes (deleting a blob that is already gone succeeds).
+/// </summary>
+public sealed class RecordingLifecycleSweeper(
+    RecorderDataSources dataSources,
+    BlobServiceClient blobs,
+    IOptions<StorageOptions> storageOptions,
+    IOptions<LifecycleOptions> options,
+    ILogger<RecordingLifecycleSweeper> logger)
+{
+    public const string ActorId = "lifecycle";
+    public const string AbandonedFailureCode = "upload_abandoned";
+
+    /// <summary>The session advisory lock one run holds ("rec.life" in ASCII); visible in pg_locks.</summary>
+    public const long LockKey = 0x7265632E6C696665;
+
+    private static readonly JsonSerializerOptions DetailsJson = new(JsonSerializerDefaults.Web);
+
+    private const string TryLockSql = "SELECT pg_try_advisory_lock(@LockKey)";
+    private const string UnlockSql = "SELECT pg_advisory_unlock(@LockKey)";
+
+    // idx_recordings_retention (created_at, id) WHERE status = 'completed' serves the scan, oldest first.
+    // SKIP LOCKED passes over a recording that its owner is changing or deleting right now.
+    private const string SelectExpiredSql = """
+        SELECT id AS Id, user_id AS UserId FROM recordings
+        WHERE status = 'completed' AND created_at < now() - make_interval(days => @RetentionDays)
+        ORDER BY created_at, id
+        LIMIT @BatchSize
+        FOR UPDATE SKIP LOCKED
+        """;
+
+    private const string MarkExpiredSql = "UPDATE recordings SET status = 'deleting' WHERE id = ANY(@Ids)";
+
+    private const string AuditSql = """
+        INSERT INTO audit_log (actor_type, actor_id, user_id, action, recording_id, outcome, details)
+        VALUES ('system', @ActorId, @UserId, @Action, @RecordingId, 'success', @Details::jsonb)
+        """;
+
+    // SKIP LOCKED passes over an upload that ingest is taking right now; the lock re-checks the status.
+    private const string FailAbandonedSql = """
+        WITH abandoned AS (
+          SELECT id FROM recordings
+          WHERE status = 'uploading' AND created_at < now() - @AbandonedUploadAfter
+          ORDER BY id
+          LIMIT @BatchSize
+          FOR UPDATE SKIP LOCKED
+        ), failed AS (
+          UPDATE recordings AS r
+          SET status = 'failed', failure_code = @FailureCode, failure_reason = @FailureReason
+          FROM abandoned
+          WHERE r.id = abandoned.id
+          RETURNING r.id, r.user_id, r.blob_name
+        ), audited AS (
+          INSERT INTO audit_log (actor_type, actor_id, user_id, action, recording_id, outcome, details)
+          SELECT 'system', @ActorId, user_id, @Action, id, 'success', jsonb_build_object('failureCode', @FailureCode::text)
+          FROM failed
+        )
+        SELECT id AS Id, blob_name AS BlobName FROM failed
+        """;
+
+    // By key, after the previous batch: a recording whose blobs could not be deleted is not retried in the same run.
+    private const string SelectDeletingSql = """
+        SELECT id AS Id, blob_name AS BlobName, media_blob_name AS MediaBlobName, thumbnail_blob_name AS ThumbnailBlobName
+        FROM recordings
+        WHERE status = 'deleting' AND id > @AfterId
+        ORDER BY id
+        LIMIT @BatchSize
+        FOR UPDATE SKIP LOCKED
+        """;
+
+    private const string PurgeSql = """
+        WITH purged AS (
+          DELETE FROM recordings WHERE id = ANY(@Ids) AND status = 'deleting'
+          RETURNING id, user_id, blob_name
+        ), audited AS (
+          INSERT INTO audit_log (actor_type, actor_id, user_id, action, recording_id, outcome, details)
+          SELECT 'system', @ActorId, user_id, @Action, id, 'success', jsonb_build_object('blobName', blob_name)
+          FROM purged
+        )
+        SELECT count(*)::int FROM purged
+        """;
+
+    /// <summary>
+    /// One run: retention, abandoned uploads, then the deletions. Skipped when another instance holds the
+    /// lock; the lock lives on a connection of its own, so it is released when the run ends or dies.
+    /// </summary>
+    public async Task<LifecycleSweepResult> RunAsync(CancellationToken cancellationToken)
+    {
+        await using var lockConnection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
+        if (!await lockConnection.ExecuteScalarAsync<bool>(new CommandDefinition(TryLockSql, new { LockKey }, cancellationToken: cancellationToken)))
+        {
+            logger.LogInformation("Lifecycle sweep skipped: another instance is running it");
+            return LifecycleSweepResult.SkippedRun;
+        }
+        try
+        {
+            await using var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
+            var marked = await MarkExpiredAsync(connection, cancellationToken);
+            var abandoned = await FailAbandonedUploadsAsync(connection, cancellationToken);
+            var (purged, failures) = await FinishDeletionsAsync(connection, cancellationToken);
+            if (marked + abandoned + purged + failures > 0)
+            {
+                logger.LogInformation(
+                    "Lifecycle sweep: {Marked} recordings past retention, {Abandoned} abandoned uploads failed, {Purged} deletions finished, {Failures} left for the next run",
+                    marked, abandoned, purged, failures);
+            }
+            return new LifecycleSweepResult(false, marked, abandoned, purged, failures);
+        }
+        finally
+        {
+            // The pool keeps the connection: release explicitly rather than rely on its reset.
+            await lockConnection.ExecuteAsync(new CommandDefinition(UnlockSql, new { LockKey }, cancellationToken: CancellationToken.None));
+        }
+    }
+
+    private async Task<int> MarkExpiredAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var total = 0;
+        for (var batch = 1; ; batch++)
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            var expired = (await connection.QueryAsync<(long Id, string UserId)>(new CommandDefinition(
+                SelectExpiredSql, new { settings.RetentionDays, settings.BatchSize }, transaction, cancellationToken: cancellationToken))).AsList();
+            if (expired.Count > 0)
+            {
+                await connection.ExecuteAsync(new CommandDefinition(MarkExpiredSql, new { Ids = expired.Select(row => row.Id).ToArray() }, transaction, cancellationToken: cancellationToken));
+                foreach (var (id, userId) in expired)
+                {
+                    // As the HTTP delete: from the moment it is gone, content and posts made from it lose its references.
+                    var released = await RecordingReferences.ReleaseAsync(connection, transaction, userId, id, cancellationToken);
+                    await AuditAsync(connection, transaction, userId, AuditActions.RecordingRetention, id, new { settings.RetentionDays, released.ContentIds, released.SocialPostIds, released.AiTaskIds }, cancellationToken);
+                }
+            }
+            await transaction.CommitAsync(cancellationToken);
+            total += expired.Count;
+            if (expired.Count < settings.BatchSize || StopAfter(batch, "retention"))
+            {
+                return total;
+            }
+        }
+    }
+
+    private async Task<int> FailAbandonedUploadsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var parameters = new
+        {
+            settings.AbandonedUploadAfter,
+            settings.BatchSize,
+            FailureCode = AbandonedFailureCode,
+            FailureReason = string.Create(CultureInfo.InvariantCulture,
+                $"The upload was not finished within {settings.AbandonedUploadAfter.TotalHours:0.#} hours of its start."),
+            ActorId,
+            Action = AuditActions.RecordingAbandon,
+        };
+        var total = 0;
+        for (var batch = 1; ; batch++)
+        {
+            // The row fails (committed) before its blob goes: ingest never accepts a blob that is being removed.
+            var failed = (await connection.QueryAsync<(long Id, string BlobName)>(new CommandDefinition(FailAbandonedSql, parameters, cancellationToken: cancellationToken))).AsList();
+            foreach (var (id, blobName) in failed)
+            {
+                try
+                {
+                    await DeleteBlobAsync(storageOptions.Value.UploadsContainer, blobName, cancellationToken);
+                }
+                catch (Exception exception) when (exception is RequestFailedException or AggregateException)
+                {
+                    // The failed row still names the blob; nothing is lost track of.
+                    logger.LogWarning(exception, "Partial upload of abandoned recording {RecordingId} could not be deleted", id);
+                }
+            }
+            total += failed.Count;
+            if (failed.Count < settings.BatchSize || StopAfter(batch, "abandoned uploads"))
+            {
+                return total;
+            }
+        }
+    }
+
+    private async Task<(int Purged, int Failures)> FinishDeletionsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var storage = storageOptions.Value;
+        var (purged, failures) = (0, 0);
+        var afterId = 0L;
+        for (var batch = 1; ; batch++)
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            var deleting = (await connection.QueryAsync<DeletingRow>(new CommandDefinition(
+                SelectDeletingSql, new { AfterId = afterId, settings.BatchSize }, transaction, cancellationToken: cancellationToken))).AsList();
+            var blobsGone = new List<long>(deleting.Count);
+            foreach (var row in deleting)
+            {
+                try
+                {
+                    await DeleteBlobAsync(storage.UploadsContainer, row.BlobName, cancellationToken);
+                    if (row.MediaBlobName is { } copy)
+                    {
+                        await DeleteBlobAsync(storage.ProcessedContainer, copy, cancellationToken);
+                    }
+                    if (row.ThumbnailBlobName is { } thumbnail)
+                    {
+                        await DeleteBlobAsync(storage.ThumbnailsContainer, thumbnail, cancellationToken);
+                    }
+                    blobsGone.Add(row.Id);
+                }
+                catch (Exception exception) when (exception is RequestFailedException or AggregateException)
+                {
+                    // AggregateException: the SDK's retries all failed to reach storage. The row stays 'deleting'.
+                    logger.LogWarning(exception, "Blobs of recording {RecordingId} could not be deleted now; the next lifecycle run retries", row.Id);
+                    failures++;
+                }
+            }
+            if (blobsGone.Count > 0)
+            {
+                purged += await connection.ExecuteScalarAsync<int>(new CommandDefinition(
+                    PurgeSql, new { Ids = blobsGone.ToArray(), ActorId, Action = AuditActions.RecordingPurge }, transaction, cancellationToken: cancellationToken));
+            }
+            await transaction.CommitAsync(cancellationToken);
+            if (deleting.Count < settings.BatchSize || StopAfter(batch, "deletions"))
+            {
+                return (purged, failures);
+            }
+            afterId = deleting[^1].Id;
+        }
+    }
+
+    private Task DeleteBlobAsync(string container, string blobName, CancellationToken cancellationToken)
+        => blobs.GetBlobContainerClient(container).GetBlobClient(blobName).DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
+
+    private static Task AuditAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string userId, string action, long recordingId, object details, CancellationToken cancellationToken)
+        => connection.ExecuteAsync(new CommandDefinition(AuditSql, new
+        {
+            ActorId,
+            UserId = userId,
+            Action = action,
+            RecordingId = recordingId,
+            Details = JsonSerializer.Serialize(details, DetailsJson),
+        }, transaction, cancellationToken: cancellationToken));
+
+    private bool StopAfter(int batch, string step)
+    {
+        if (batch < options.Value.MaxBatches)
+        {
+            return false;
+        }
+        logger.LogWarning("Lifecycle sweep stopped {Step} after {Batches} full batches; the rest waits for the next run", step, batch);
+        return true;
+    }
+
+    private sealed record DeletingRow(long Id, string BlobName, string? MediaBlobName, string? ThumbnailBlobName);
+}

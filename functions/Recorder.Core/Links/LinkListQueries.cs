@@ -1,6 +1,4 @@
-using System.Buffers.Text;
 using System.Globalization;
-using System.Text;
 using Microsoft.AspNetCore.Http;
 using Recorder.Core.Api;
 using Recorder.Core.Recordings;
@@ -34,41 +32,23 @@ public sealed record AiTaskListQuery(int Limit, int? BeforeId)
     public static ServiceResult<AiTaskListQuery> Parse(IQueryCollection query, RecordingsOptions options)
     {
         var errors = new ValidationErrors();
-        foreach (var unknown in query.Keys.Where(key => key is not ("limit" or "cursor")))
-        {
-            errors.Add(unknown, "is not a known parameter (limit, cursor).");
-        }
-        foreach (var repeated in query.Where(pair => pair.Value.Count > 1))
-        {
-            errors.Add(repeated.Key, "must be given once.");
-        }
-
-        var limit = options.ListDefaultLimit;
-        if (query.TryGetValue("limit", out var limitText)
-            && (!int.TryParse(limitText[0], NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit < 1 || limit > options.ListMaxLimit))
-        {
-            errors.Add("limit", $"must be a whole number from 1 to {options.ListMaxLimit}.");
-        }
+        QueryParameters.RejectUnknown(query, ["limit", "cursor"], errors);
+        var limit = QueryParameters.Limit(query, errors, options.ListDefaultLimit, options.ListMaxLimit);
         int? beforeId = null;
-        if (query.TryGetValue("cursor", out var cursorText) && (beforeId = DecodeCursor(cursorText[0] ?? "")) is null)
+        if (QueryParameters.Single(query, "cursor", errors) is { } cursorText)
         {
-            errors.Add("cursor", "is not a cursor this API returned.");
+            if (KeysetCursor.DecodeNumber(cursorText) is { } decoded && decoded <= int.MaxValue)
+            {
+                beforeId = (int)decoded;
+            }
+            else
+            {
+                errors.Add("cursor", "is not a cursor this API returned.");
+            }
         }
         return errors.Any ? errors.ToFailure() : new AiTaskListQuery(limit, beforeId);
     }
 
     /// <summary>Opaque to clients: base64url of the last item's id.</summary>
-    public static string EncodeCursor(int lastId) => Base64Url.EncodeToString(Encoding.ASCII.GetBytes(lastId.ToString(CultureInfo.InvariantCulture)));
-
-    private static int? DecodeCursor(string text)
-    {
-        try
-        {
-            return int.TryParse(Encoding.ASCII.GetString(Base64Url.DecodeFromChars(text)), NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0 ? id : null;
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
-    }
+    public static string EncodeCursor(int lastId) => KeysetCursor.EncodeNumber(lastId);
 }

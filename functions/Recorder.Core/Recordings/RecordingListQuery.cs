@@ -12,25 +12,17 @@ public sealed record RecordingListQuery(int Limit, RecordingCursor? After, strin
     public static ServiceResult<RecordingListQuery> Parse(IQueryCollection query, RecordingsOptions options)
     {
         var errors = new ValidationErrors();
-        foreach (var unknown in query.Keys.Where(key => !KnownParameters.Contains(key)))
-        {
-            errors.Add(unknown, $"is not a known parameter ({string.Join(", ", KnownParameters)}).");
-        }
-
-        var limit = options.ListDefaultLimit;
-        if (Single(query, "limit", errors) is { } limitText && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit < 1 || limit > options.ListMaxLimit))
-        {
-            errors.Add("limit", $"must be a whole number from 1 to {options.ListMaxLimit}.");
-        }
+        QueryParameters.RejectUnknown(query, KnownParameters, errors);
+        var limit = QueryParameters.Limit(query, errors, options.ListDefaultLimit, options.ListMaxLimit);
         RecordingCursor? after = null;
-        if (Single(query, "cursor", errors) is { } cursorText && (after = RecordingCursor.Decode(cursorText)) is null)
+        if (QueryParameters.Single(query, "cursor", errors) is { } cursorText && (after = RecordingCursor.Decode(cursorText)) is null)
         {
             errors.Add("cursor", "is not a cursor this API returned.");
         }
-        var type = errors.OneOf("type", Single(query, "type", errors), RecordingTypes.All, required: false);
-        var status = errors.OneOf("status", Single(query, "status", errors), RecordingTypes.Statuses, required: false);
+        var type = errors.OneOf("type", QueryParameters.Single(query, "type", errors), RecordingTypes.All, required: false);
+        var status = errors.OneOf("status", QueryParameters.Single(query, "status", errors), RecordingTypes.Statuses, required: false);
         int? projectId = null;
-        if (Single(query, "projectId", errors) is { } projectText)
+        if (QueryParameters.Single(query, "projectId", errors) is { } projectText)
         {
             if (int.TryParse(projectText, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) && parsed > 0)
             {
@@ -41,24 +33,11 @@ public sealed record RecordingListQuery(int Limit, RecordingCursor? After, strin
                 errors.Add("projectId", "must be a positive id.");
             }
         }
-        var titleContains = errors.OptionalText("q", Single(query, "q", errors)?.Trim(), 200);
+        var titleContains = errors.OptionalText("q", QueryParameters.Single(query, "q", errors)?.Trim(), 200);
 
         return errors.Any
             ? errors.ToFailure()
             : new RecordingListQuery(limit, after, type, projectId, status, string.IsNullOrEmpty(titleContains) ? null : titleContains);
-    }
-
-    private static string? Single(IQueryCollection query, string name, ValidationErrors errors)
-    {
-        if (!query.TryGetValue(name, out var values))
-        {
-            return null;
-        }
-        if (values.Count > 1)
-        {
-            errors.Add(name, "must be given once.");
-        }
-        return values[0];
     }
 }
 

@@ -15,21 +15,16 @@ public sealed record SessionListQuery(int Limit, SessionCursor? After, string? S
     public static ServiceResult<SessionListQuery> Parse(IQueryCollection query, SessionOptions options)
     {
         var errors = new ValidationErrors();
-        SessionQueryString.RejectUnknown(query, KnownParameters, errors);
+        QueryParameters.RejectUnknown(query, KnownParameters, errors);
 
-        var limit = options.ListDefaultLimit;
-        if (SessionQueryString.Single(query, "limit", errors) is { } limitText
-            && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit < 1 || limit > options.ListMaxLimit))
-        {
-            errors.Add("limit", $"must be a whole number from 1 to {options.ListMaxLimit}.");
-        }
+        var limit = QueryParameters.Limit(query, errors, options.ListDefaultLimit, options.ListMaxLimit);
         SessionCursor? after = null;
-        if (SessionQueryString.Single(query, "cursor", errors) is { } cursorText && (after = SessionCursor.Decode(cursorText)) is null)
+        if (QueryParameters.Single(query, "cursor", errors) is { } cursorText && (after = SessionCursor.Decode(cursorText)) is null)
         {
             errors.Add("cursor", "is not a cursor this API returned.");
         }
-        var status = errors.OneOf("status", SessionQueryString.Single(query, "status", errors), SessionStatuses.All, required: false);
-        var type = errors.OneOf("type", SessionQueryString.Single(query, "type", errors), RecordingTypes.All, required: false);
+        var status = errors.OneOf("status", QueryParameters.Single(query, "status", errors), SessionStatuses.All, required: false);
+        var type = errors.OneOf("type", QueryParameters.Single(query, "type", errors), RecordingTypes.All, required: false);
         var from = SessionQueryString.Timestamp(query, "from", errors);
         var to = SessionQueryString.Timestamp(query, "to", errors);
         if (from >= to)
@@ -58,7 +53,7 @@ public sealed record SessionStatsQuery(DateTimeOffset From, DateTimeOffset To)
     public static ServiceResult<SessionStatsQuery> Parse(IQueryCollection query, SessionOptions options, DateTimeOffset now)
     {
         var errors = new ValidationErrors();
-        SessionQueryString.RejectUnknown(query, KnownParameters, errors);
+        QueryParameters.RejectUnknown(query, KnownParameters, errors);
         var from = SessionQueryString.Timestamp(query, "from", errors);
         var to = SessionQueryString.Timestamp(query, "to", errors);
         if (errors.Any)
@@ -80,36 +75,15 @@ public sealed record SessionStatsQuery(DateTimeOffset From, DateTimeOffset To)
     }
 }
 
-/// <summary>Query-string reading shared by the session lists: one value per name, ISO 8601 timestamps.</summary>
+/// <summary>ISO 8601 timestamps in the session lists' query strings.</summary>
 internal static class SessionQueryString
 {
     // A date, or a date and time with an optional offset (none means UTC).
     private static readonly string[] IsoFormats = ["yyyy-MM-dd", "yyyy-MM-dd'T'HH:mmK", "yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK"];
 
-    public static void RejectUnknown(IQueryCollection query, IReadOnlyCollection<string> known, ValidationErrors errors)
-    {
-        foreach (var unknown in query.Keys.Where(key => !known.Contains(key)))
-        {
-            errors.Add(unknown, $"is not a known parameter ({string.Join(", ", known)}).");
-        }
-    }
-
-    public static string? Single(IQueryCollection query, string name, ValidationErrors errors)
-    {
-        if (!query.TryGetValue(name, out var values))
-        {
-            return null;
-        }
-        if (values.Count > 1)
-        {
-            errors.Add(name, "must be given once.");
-        }
-        return values[0];
-    }
-
     public static DateTimeOffset? Timestamp(IQueryCollection query, string name, ValidationErrors errors)
     {
-        if (Single(query, name, errors) is not { } text)
+        if (QueryParameters.Single(query, name, errors) is not { } text)
         {
             return null;
         }

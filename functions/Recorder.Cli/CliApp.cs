@@ -1,11 +1,8 @@
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Recorder.Cli.Commands;
 using Recorder.Core.Configuration;
-using Recorder.Core.Data;
 using Recorder.Core.Migrations;
-using Recorder.Core.Storage;
 
 namespace Recorder.Cli;
 
@@ -15,16 +12,18 @@ namespace Recorder.Cli;
 /// </summary>
 public static class CliApp
 {
-    private const string Usage = """
+    /// <summary>Every subcommand, in the order the usage text lists them; one class each under Commands/.</summary>
+    private static readonly ICliCommand[] Commands =
+    [
+        new MigrateCommand(),
+        new InitStorageCommand(),
+    ];
+
+    private static string Usage => $"""
         Usage: recorder <command> [options]
 
         Commands:
-          migrate        Apply migrations/ to the database as the owner role.
-                         --connection <cs>   default: setting Database__MigratorConnectionString
-                         --migrations <dir>  default: the migrations folder shipped beside this command
-          init-storage   Create the blob containers and the CORS rule for the recorder page (local/emulator use).
-                         --cors-origin <origin>  repeatable; default: setting Cors__AllowedOrigins__N
-
+        {string.Join("", Commands.Select(command => Indent(command.Usage)))}
         Common options:
           --settings <path>  a local.settings.json to read (default: the nearest one above the working directory)
         """;
@@ -36,14 +35,10 @@ public static class CliApp
             await output.WriteLineAsync(Usage);
             return args.Length == 0 ? 2 : 0;
         }
-        CliArguments arguments;
-        try
+        var command = Commands.FirstOrDefault(candidate => candidate.Name == args[0]);
+        if (command is null)
         {
-            arguments = CliArguments.Parse(args.Skip(1));
-        }
-        catch (ArgumentException exception)
-        {
-            await error.WriteLineAsync($"{exception.Message}\n\n{Usage}");
+            await error.WriteLineAsync($"Unknown command '{args[0]}'.\n\n{Usage}");
             return 2;
         }
 
@@ -51,57 +46,29 @@ public static class CliApp
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancellation.Cancel(); };
         try
         {
+            var arguments = CliArguments.Parse(args.Skip(1));
             var configuration = BuildConfiguration(arguments.Single("settings"));
-            return args[0] switch
-            {
-                "migrate" => await MigrateAsync(configuration, arguments, output, cancellation.Token),
-                "init-storage" => await InitStorageAsync(configuration, arguments, cancellation.Token),
-                _ => await UnknownAsync(args[0], error),
-            };
+            return await command.RunAsync(new CliContext(configuration, arguments, output, error), cancellation.Token);
         }
-        catch (Exception exception) when (exception is MigrationException or InvalidOperationException or FileNotFoundException or ArgumentException or Npgsql.NpgsqlException)
+        catch (Exception exception) when (exception is CliUsageException or ArgumentException)
         {
-            await error.WriteLineAsync($"recorder {args[0]}: {exception.Message}");
+            await error.WriteLineAsync($"recorder {command.Name}: {exception.Message}\n\n{Usage}");
+            return 2;
+        }
+        catch (Exception exception) when (exception is MigrationException or InvalidOperationException or FileNotFoundException or OptionsValidationException or Npgsql.NpgsqlException or Azure.RequestFailedException)
+        {
+            await error.WriteLineAsync($"recorder {command.Name}: {exception.Message}");
             return 1;
         }
-    }
-
-    private static async Task<int> MigrateAsync(IConfiguration configuration, CliArguments arguments, TextWriter output, CancellationToken cancellationToken)
-    {
-        var connectionString = arguments.Single("connection") ?? configuration["Database:MigratorConnectionString"];
-        if (string.IsNullOrWhiteSpace(connectionString))
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
-            throw new InvalidOperationException("No database to migrate: pass --connection or set Database__MigratorConnectionString.");
+            await error.WriteLineAsync($"recorder {command.Name}: cancelled; running it again carries on where it stopped.");
+            return 130;
         }
-        var directory = arguments.Single("migrations") ?? Path.Combine(AppContext.BaseDirectory, "migrations");
-        var scripts = MigrationScript.LoadDirectory(directory);
-
-        await using var dataSource = RecorderDataSources.Build(connectionString, "recorder-migrate");
-        using var loggers = CreateLoggerFactory();
-        var result = await new MigrationRunner(dataSource, loggers.CreateLogger<MigrationRunner>()).MigrateAsync(scripts, cancellationToken);
-        await output.WriteLineAsync($"Applied {result.Applied.Count} migration(s); {result.AlreadyApplied} already applied.");
-        return 0;
     }
 
-    private static async Task<int> InitStorageAsync(IConfiguration configuration, CliArguments arguments, CancellationToken cancellationToken)
-    {
-        var services = new ServiceCollection()
-            .AddLogging(logging => logging.AddSimpleConsole(o => o.SingleLine = true))
-            .AddSingleton(configuration)
-            .AddSingleton(_ => RecordingsStorageClient.Create(configuration))
-            .AddSingleton<StorageInitializer>();
-        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.SectionName);
-        await using var provider = services.BuildServiceProvider();
-        var origins = arguments.Many("cors-origin") is { Count: > 0 } given ? given : configuration.GetSection("Cors:AllowedOrigins").Get<string[]>() ?? [];
-        await provider.GetRequiredService<StorageInitializer>().InitializeAsync(origins, cancellationToken);
-        return 0;
-    }
-
-    private static async Task<int> UnknownAsync(string command, TextWriter error)
-    {
-        await error.WriteLineAsync($"Unknown command '{command}'.\n\n{Usage}");
-        return 2;
-    }
+    private static string Indent(string block)
+        => string.Concat(block.Split('\n').Select(line => "  " + line.TrimEnd('\r') + "\n"));
 
     private static IConfiguration BuildConfiguration(string? settingsPath)
     {
@@ -113,7 +80,4 @@ public static class CliApp
         }
         return builder.AddEnvironmentVariables().Build();
     }
-
-    private static ILoggerFactory CreateLoggerFactory()
-        => LoggerFactory.Create(logging => logging.AddSimpleConsole(o => o.SingleLine = true));
 }

@@ -6,6 +6,7 @@ using Recorder.Core.Api;
 using Recorder.Core.Data;
 using Recorder.Core.Edits;
 using Recorder.Core.Health;
+using Recorder.Core.Imports;
 using Recorder.Core.Ingest;
 using Recorder.Core.Lifecycle;
 using Recorder.Core.Links;
@@ -53,6 +54,7 @@ public static class ServiceCollectionExtensions
         services.AddRecordingLinks();
         services.AddRecordingEdits();
         services.AddRecordingLifecycle();
+        services.AddClientRecordingImport();
         services.AddSingleton<SeekableRemuxer>();
 
         services.AddSingleton<HttpApi>();

@@ -43,13 +43,23 @@ public sealed partial class UploadService(
     private const string LinkSessionSql = "UPDATE recording_sessions SET recording_id = @RecordingId WHERE id = @SessionId";
 
     private const string InsertSql = """
-        INSERT INTO recordings (id, user_id, project_id, title, description, recording_type, file_size, mime_type, blob_name, quality, metadata)
-        VALUES (@Id, @UserId, @ProjectId, @Title, @Description, @RecordingType, @FileSize, @MimeType, @BlobName, @Quality, @Metadata::jsonb)
+        INSERT INTO recordings (id, user_id, project_id, title, description, recording_type, file_size, mime_type, blob_name, quality, metadata, client_id)
+        VALUES (@Id, @UserId, @ProjectId, @Title, @Description, @RecordingType, @FileSize, @MimeType, @BlobName, @Quality, @Metadata::jsonb, @ClientId)
         """;
+
+    // At most one live recording per user and client id (migration 016).
+    private const string ClientIdIndex = "idx_recordings_user_client_id";
 
     private const string UploadingRecordingSql = "SELECT status AS Status, blob_name AS BlobName, mime_type AS MimeType FROM recordings WHERE id = @Id AND status <> 'deleting'";
 
-    public async Task<ServiceResult<UploadTicket>> CreateAsync(Caller caller, CreateUploadRequest request, RequestInfo requestInfo, CancellationToken cancellationToken)
+    public Task<ServiceResult<UploadTicket>> CreateAsync(Caller caller, CreateUploadRequest request, RequestInfo requestInfo, CancellationToken cancellationToken)
+        => CreateAsync(caller, request, clientId: null, requestInfo, cancellationToken);
+
+    /// <param name="clientId">
+    /// The client's own id of the recording (the page's localId, given by <c>recorder import-client-recordings</c>),
+    /// kept on the row; null for the page's uploads. A second recording with the same id is a 409.
+    /// </param>
+    public async Task<ServiceResult<UploadTicket>> CreateAsync(Caller caller, CreateUploadRequest request, string? clientId, RequestInfo requestInfo, CancellationToken cancellationToken)
     {
         var validated = Validate(request);
         if (validated.Failure is { } invalid)
@@ -58,7 +68,18 @@ public sealed partial class UploadService(
         }
         var upload = validated.Value!;
 
-        return await dataSources.App.RunAsync<ServiceResult<UploadTicket>>(caller.UserId, async (connection, transaction) =>
+        try
+        {
+            return await CreateValidatedAsync(caller, upload, clientId, requestInfo, cancellationToken);
+        }
+        catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UniqueViolation && exception.ConstraintName == ClientIdIndex)
+        {
+            return new Failure(FailureKind.Conflict, $"You already have a recording with client id '{clientId}'.");
+        }
+    }
+
+    private async Task<ServiceResult<UploadTicket>> CreateValidatedAsync(Caller caller, ValidUpload upload, string? clientId, RequestInfo requestInfo, CancellationToken cancellationToken)
+        => await dataSources.App.RunAsync<ServiceResult<UploadTicket>>(caller.UserId, async (connection, transaction) =>
         {
             var failure = await CheckReferencesAsync(connection, transaction, caller.UserId, upload, cancellationToken)
                 ?? await quota.CheckAsync(connection, transaction, caller.UserId, upload.FileSize, cancellationToken);
@@ -83,6 +104,7 @@ public sealed partial class UploadService(
                 BlobName = blobName,
                 upload.Quality,
                 upload.Metadata,
+                ClientId = clientId,
             }, transaction, cancellationToken: cancellationToken));
             if (upload.SessionId is { } sessionId)
             {
@@ -95,7 +117,6 @@ public sealed partial class UploadService(
             logger.LogInformation("Recording {RecordingId} awaits upload of {FileSize} bytes for user {UserId}", id, upload.FileSize, caller.UserId);
             return ticket;
         }, cancellationToken);
-    }
 
     /// <summary>A fresh URL for the same blob while the recording still awaits its upload (long or resumed block uploads).</summary>
     public async Task<ServiceResult<UploadTicket>> RenewAsync(Caller caller, long recordingId, RequestInfo requestInfo, CancellationToken cancellationToken)

@@ -17,6 +17,7 @@ public static class CliApp
     [
         new MigrateCommand(),
         new InitStorageCommand(),
+        new ReportCommand(),
     ];
 
     private static string Usage => $"""

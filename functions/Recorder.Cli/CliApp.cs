@@ -18,6 +18,7 @@ public static class CliApp
         new MigrateCommand(),
         new InitStorageCommand(),
         new ImportClientRecordingsCommand(),
+        new ReportCommand(),
     ];
 
     private static string Usage => $"""
@@ -48,6 +49,10 @@ public static class CliApp
         try
         {
             var arguments = CliArguments.Parse(args.Skip(1));
+            if (arguments.Subcommand is { } word && !command.TakesSubcommand)
+            {
+                throw new CliUsageException($"Unexpected argument '{word}'.");
+            }
             var configuration = BuildConfiguration(arguments.Single("settings"));
             return await command.RunAsync(new CliContext(configuration, arguments, output, error), cancellation.Token);
         }

@@ -1,9 +1,15 @@
 namespace Recorder.Cli;
 
-/// <summary><c>--name value</c> pairs after the command; a name may repeat.</summary>
+/// <summary>
+/// After the command: an optional subcommand word first (<c>recorder report storage</c>), then
+/// <c>--name value</c> pairs; a name may repeat.
+/// </summary>
 public sealed class CliArguments
 {
     private readonly Dictionary<string, List<string>> values = new(StringComparer.Ordinal);
+
+    /// <summary>The word right after the command, if one came before any option.</summary>
+    public string? Subcommand { get; private set; }
 
     public static CliArguments Parse(IEnumerable<string> args)
     {
@@ -12,6 +18,11 @@ public sealed class CliArguments
         while (cursor.MoveNext())
         {
             var name = cursor.Current;
+            if (parsed.Subcommand is null && parsed.values.Count == 0 && !name.StartsWith('-'))
+            {
+                parsed.Subcommand = name;
+                continue;
+            }
             if (!name.StartsWith("--", StringComparison.Ordinal) || name.Length == 2)
             {
                 throw new ArgumentException($"Unexpected argument '{name}'.");

@@ -2,6 +2,7 @@ using Azure.Storage.Blobs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Recorder.Core.Alerts;
 using Recorder.Core.Api;
 using Recorder.Core.Data;
 using Recorder.Core.Edits;
@@ -15,6 +16,7 @@ using Recorder.Core.Media.Remux;
 using Recorder.Core.Migrations;
 using Recorder.Core.Partitions;
 using Recorder.Core.Recordings;
+using Recorder.Core.Reports;
 using Recorder.Core.Security;
 using Recorder.Core.Sessions;
 using Recorder.Core.Storage;
@@ -55,6 +57,8 @@ public static class ServiceCollectionExtensions
         services.AddRecordingEdits();
         services.AddRecordingLifecycle();
         services.AddClientRecordingImport();
+        services.AddRecorderAlerts();
+        services.AddSingleton<OperationsReports>();
         services.AddSingleton<SeekableRemuxer>();
 
         services.AddSingleton<HttpApi>();

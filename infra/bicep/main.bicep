@@ -236,6 +236,9 @@ param staleSessionSweepSchedule string = '0 */5 * * * *'
 @description('NCRONTAB schedule (6 fields, UTC) of the recording lifecycle sweep (retention, abandoned uploads, unfinished deletions).')
 param lifecycleSweepSchedule string = '0 30 * * * *'
 
+@description('NCRONTAB schedule (6 fields, UTC) of the alerts check (storage, failure rates, database size).')
+param alertsCheckSchedule string = '0 */10 * * * *'
+
 @description('Lifetime of an upload URL (hh:mm:ss).')
 param sasUploadUrlLifetime string = '00:30:00'
 
@@ -778,6 +781,15 @@ var behaviourSettings = concat(
     {
       name: 'LifecycleSweepSchedule'
       value: lifecycleSweepSchedule
+    }
+    {
+      name: 'AlertsCheckSchedule'
+      value: alertsCheckSchedule
+    }
+    {
+      // The alerts check's disk budget: the server's provisioned storage (GiB to bytes).
+      name: 'Alerts__DatabaseSizeBudgetBytes'
+      value: string(postgresStorageSizeGB * 1073741824)
     }
     {
       name: 'Sas__UploadUrlLifetime'

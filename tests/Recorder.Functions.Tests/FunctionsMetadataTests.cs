@@ -21,6 +21,7 @@ public sealed partial class FunctionsMetadataTests
 
         Assert.Equal(
             [
+                "AlertsCheck: timerTrigger %AlertsCheckSchedule%",
                 "BlobCreatedWebhook: httpTrigger Function POST,OPTIONS events/blob-created",
                 "CompleteRecordingSession: httpTrigger Anonymous POST recording-sessions/{id}/complete",
                 "CreateRecordingAiTask: httpTrigger Anonymous POST recordings/{id}/ai-tasks",

@@ -48,6 +48,8 @@ public sealed partial class AppSettingsTests(BicepFixture bicep)
         "PartitionMaintenanceSchedule",
         "StaleSessionSweepSchedule",
         "LifecycleSweepSchedule",
+        "AlertsCheckSchedule",
+        "Alerts__DatabaseSizeBudgetBytes",
         "Sas__UploadUrlLifetime",
         "Recordings__MaxFileSizeBytes",
     ]);

@@ -11,15 +11,33 @@ namespace Recorder.Core.Recordings;
 /// </summary>
 public sealed class StorageQuota(IOptions<RecordingsOptions> options)
 {
+    /// <summary>
+    /// The statuses whose bytes count against a user's limit: the one definition of "storage in use",
+    /// shared by the quota check, the storage alert and the storage report. Matches the predicate of
+    /// idx_recordings_user_live_size (004), which makes every use of it index-only.
+    /// </summary>
+    public const string LiveStatusesSql = "status IN ('uploading', 'processing', 'completed')";
+
+    /// <summary>Storage in use per user (user_id, recordings, used_bytes), for queries across users; index-only.</summary>
+    public const string UsageByUserSql = $"""
+        SELECT user_id, count(*)::int AS recordings, sum(file_size)::bigint AS used_bytes
+        FROM recordings
+        WHERE {LiveStatusesSql}
+        GROUP BY user_id
+        """;
+
+    /// <summary>A user's limit in SQL, with <c>l</c> the user's user_storage_limits row (left-joined) and @DefaultStorageLimitBytes bound.</summary>
+    public const string LimitBytesSql = "coalesce(l.limit_bytes, @DefaultStorageLimitBytes)";
+
     // Serializes quota checks of one user (two uploads at once must not both fit in the last gap);
     // the first key namespaces the lock among the app's advisory locks.
     private const string LockUserSql = "SELECT pg_advisory_xact_lock(hashtext('recorder.quota'), hashtext(@UserId))";
 
-    private const string UsageSql = """
+    private const string UsageSql = $"""
         SELECT coalesce(sum(file_size), 0)::bigint AS UsedBytes,
                (SELECT limit_bytes FROM user_storage_limits WHERE user_id = @UserId) AS LimitBytes
         FROM recordings
-        WHERE user_id = @UserId AND status IN ('uploading', 'processing', 'completed')
+        WHERE user_id = @UserId AND {LiveStatusesSql}
         """;
 
     public async Task<(long UsedBytes, long LimitBytes)> UsageAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string userId, CancellationToken cancellationToken)

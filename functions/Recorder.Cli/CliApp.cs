@@ -17,6 +17,8 @@ public static class CliApp
     [
         new MigrateCommand(),
         new InitStorageCommand(),
+        new ExportUserCommand(),
+        new EraseUserCommand(),
     ];
 
     private static string Usage => $"""

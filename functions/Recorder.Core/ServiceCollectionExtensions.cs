@@ -13,6 +13,7 @@ using Recorder.Core.Media;
 using Recorder.Core.Media.Remux;
 using Recorder.Core.Migrations;
 using Recorder.Core.Partitions;
+using Recorder.Core.Privacy;
 using Recorder.Core.Recordings;
 using Recorder.Core.Security;
 using Recorder.Core.Sessions;
@@ -53,6 +54,7 @@ public static class ServiceCollectionExtensions
         services.AddRecordingLinks();
         services.AddRecordingEdits();
         services.AddRecordingLifecycle();
+        services.AddPrivacy();
         services.AddSingleton<SeekableRemuxer>();
 
         services.AddSingleton<HttpApi>();

@@ -236,6 +236,12 @@ param staleSessionSweepSchedule string = '0 */5 * * * *'
 @description('NCRONTAB schedule (6 fields, UTC) of the recording lifecycle sweep (retention, abandoned uploads, unfinished deletions).')
 param lifecycleSweepSchedule string = '0 30 * * * *'
 
+@description('NCRONTAB schedule (6 fields, UTC) of the privacy sweep (expired exports, unfinished erasures).')
+param privacySweepSchedule string = '0 45 * * * *'
+
+@description('Name of the data-export queue (its poison queue is <name>-poison).')
+param privacyExportQueueName string = 'privacy-export'
+
 @description('Lifetime of an upload URL (hh:mm:ss).')
 param sasUploadUrlLifetime string = '00:30:00'
 
@@ -395,6 +401,8 @@ module recordingsStorage 'modules/storage-account.bicep' = {
     queueNames: [
       ingestQueueName
       '${ingestQueueName}-poison'
+      privacyExportQueueName
+      '${privacyExportQueueName}-poison'
     ]
     corsAllowedOrigins: corsOrigins
     blobSoftDeleteRetentionDays: blobSoftDeleteRetentionDays
@@ -693,6 +701,10 @@ var storageSettings = [
     value: ingestQueueName
   }
   {
+    name: 'PrivacyExportQueueName'
+    value: privacyExportQueueName
+  }
+  {
     name: 'Ingest__StorageAccountTopic'
     value: recordingsStorage.outputs.id
   }
@@ -778,6 +790,15 @@ var behaviourSettings = concat(
     {
       name: 'LifecycleSweepSchedule'
       value: lifecycleSweepSchedule
+    }
+    {
+      name: 'PrivacySweepSchedule'
+      value: privacySweepSchedule
+    }
+    {
+      // The privacy sweep deletes exports at this age; the storage lifecycle rule (same days) is the backstop.
+      name: 'Privacy__ExportLifetime'
+      value: '${exportsExpireAfterDays}.00:00:00'
     }
     {
       name: 'Sas__UploadUrlLifetime'

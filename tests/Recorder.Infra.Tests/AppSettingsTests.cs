@@ -48,6 +48,8 @@ public sealed partial class AppSettingsTests(BicepFixture bicep)
         "PartitionMaintenanceSchedule",
         "StaleSessionSweepSchedule",
         "LifecycleSweepSchedule",
+        "PrivacySweepSchedule",
+        "PrivacyExportQueueName",
         "Sas__UploadUrlLifetime",
         "Recordings__MaxFileSizeBytes",
     ]);

@@ -22,6 +22,7 @@ public sealed partial class FunctionsMetadataTests
         Assert.Equal(
             [
                 "BlobCreatedWebhook: httpTrigger Function POST,OPTIONS events/blob-created",
+                "BuildPrivacyExport: queueTrigger %PrivacyExportQueueName% RecordingsStorage",
                 "CompleteRecordingSession: httpTrigger Anonymous POST recording-sessions/{id}/complete",
                 "CreateRecordingAiTask: httpTrigger Anonymous POST recordings/{id}/ai-tasks",
                 "CreateRecordingContent: httpTrigger Anonymous POST recordings/{id}/content",
@@ -30,6 +31,8 @@ public sealed partial class FunctionsMetadataTests
                 "CreateRecordingSocialPost: httpTrigger Anonymous POST recordings/{id}/social-posts",
                 "CreateUpload: httpTrigger Anonymous POST recordings/uploads",
                 "DeleteRecording: httpTrigger Anonymous DELETE recordings/{id}",
+                "EraseRecordingsData: httpTrigger Anonymous DELETE me/recordings-data",
+                "GetExport: httpTrigger Anonymous GET me/exports/{id}",
                 "GetRecording: httpTrigger Anonymous GET recordings/{id}",
                 "GetRecordingSession: httpTrigger Anonymous GET recording-sessions/{id:long}",
                 "GetRecordingSessionStats: httpTrigger Anonymous GET recording-sessions/stats",
@@ -46,8 +49,10 @@ public sealed partial class FunctionsMetadataTests
                 "ListRecordingSessions: httpTrigger Anonymous GET recording-sessions",
                 "ListRecordings: httpTrigger Anonymous GET recordings",
                 "PartitionMaintenance: timerTrigger %PartitionMaintenanceSchedule%",
+                "PrivacySweep: timerTrigger %PrivacySweepSchedule%",
                 "RedoRecordingEdit: httpTrigger Anonymous POST recordings/{id}/edits/redo",
                 "RenewUploadUrl: httpTrigger Anonymous POST recordings/{id}/upload-url",
+                "RequestExport: httpTrigger Anonymous POST me/export",
                 "SchemaStatus: httpTrigger Function GET ops/schema",
                 "StaleSessionSweep: timerTrigger %StaleSessionSweepSchedule%",
                 "UndoRecordingEdit: httpTrigger Anonymous POST recordings/{id}/edits/undo",

@@ -385,7 +385,8 @@ public sealed class ErasureService(
             {
                 yield break;
             }
-            foreach (var item in items)
+            // Snapshots and previous versions first, each counted as itself; then the current blobs.
+            foreach (var item in items.OrderBy(item => item.Snapshot is null && item is not { VersionId: not null, IsLatestVersion: not true } ? 1 : 0))
             {
                 yield return item;
             }

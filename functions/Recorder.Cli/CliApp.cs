@@ -19,6 +19,8 @@ public static class CliApp
         new InitStorageCommand(),
         new ImportClientRecordingsCommand(),
         new ReportCommand(),
+        new ExportUserCommand(),
+        new EraseUserCommand(),
     ];
 
     private static string Usage => $"""

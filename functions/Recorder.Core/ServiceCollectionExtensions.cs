@@ -15,6 +15,7 @@ using Recorder.Core.Media;
 using Recorder.Core.Media.Remux;
 using Recorder.Core.Migrations;
 using Recorder.Core.Partitions;
+using Recorder.Core.Privacy;
 using Recorder.Core.Recordings;
 using Recorder.Core.Reports;
 using Recorder.Core.Security;
@@ -59,6 +60,7 @@ public static class ServiceCollectionExtensions
         services.AddClientRecordingImport();
         services.AddRecorderAlerts();
         services.AddSingleton<OperationsReports>();
+        services.AddPrivacy();
         services.AddSingleton<SeekableRemuxer>();
 
         services.AddSingleton<HttpApi>();

@@ -239,6 +239,12 @@ param lifecycleSweepSchedule string = '0 30 * * * *'
 @description('NCRONTAB schedule (6 fields, UTC) of the alerts check (storage, failure rates, database size).')
 param alertsCheckSchedule string = '0 */10 * * * *'
 
+@description('NCRONTAB schedule (6 fields, UTC) of the privacy sweep (expired exports, unfinished erasures).')
+param privacySweepSchedule string = '0 45 * * * *'
+
+@description('Name of the data-export queue (its poison queue is <name>-poison).')
+param privacyExportQueueName string = 'privacy-export'
+
 @description('Lifetime of an upload URL (hh:mm:ss).')
 param sasUploadUrlLifetime string = '00:30:00'
 
@@ -398,6 +404,8 @@ module recordingsStorage 'modules/storage-account.bicep' = {
     queueNames: [
       ingestQueueName
       '${ingestQueueName}-poison'
+      privacyExportQueueName
+      '${privacyExportQueueName}-poison'
     ]
     corsAllowedOrigins: corsOrigins
     blobSoftDeleteRetentionDays: blobSoftDeleteRetentionDays
@@ -696,6 +704,10 @@ var storageSettings = [
     value: ingestQueueName
   }
   {
+    name: 'PrivacyExportQueueName'
+    value: privacyExportQueueName
+  }
+  {
     name: 'Ingest__StorageAccountTopic'
     value: recordingsStorage.outputs.id
   }
@@ -790,6 +802,15 @@ var behaviourSettings = concat(
       // The alerts check's disk budget: the server's provisioned storage (GiB to bytes).
       name: 'Alerts__DatabaseSizeBudgetBytes'
       value: string(postgresStorageSizeGB * 1073741824)
+    }
+    {
+      name: 'PrivacySweepSchedule'
+      value: privacySweepSchedule
+    }
+    {
+      // The privacy sweep deletes exports at this age; the storage lifecycle rule (same days) is the backstop.
+      name: 'Privacy__ExportLifetime'
+      value: '${exportsExpireAfterDays}.00:00:00'
     }
     {
       name: 'Sas__UploadUrlLifetime'

@@ -108,6 +108,8 @@ public sealed class E2EHost : IAsyncLifetime
         ["StaleSessionSweepSchedule"] = "0 0 0 1 1 *",
         ["LifecycleSweepSchedule"] = "0 0 0 1 1 *",
         ["AlertsCheckSchedule"] = "0 0 0 1 1 *",
+        ["PrivacySweepSchedule"] = "0 0 0 1 1 *",
+        ["PrivacyExportQueueName"] = "e2e-export-" + Guid.NewGuid().ToString("N")[..12],
         ["Logging:LogLevel:Default"] = "Warning",
     };
 

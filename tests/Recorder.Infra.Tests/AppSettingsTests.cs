@@ -50,6 +50,8 @@ public sealed partial class AppSettingsTests(BicepFixture bicep)
         "LifecycleSweepSchedule",
         "AlertsCheckSchedule",
         "Alerts__DatabaseSizeBudgetBytes",
+        "PrivacySweepSchedule",
+        "PrivacyExportQueueName",
         "Sas__UploadUrlLifetime",
         "Recordings__MaxFileSizeBytes",
     ]);

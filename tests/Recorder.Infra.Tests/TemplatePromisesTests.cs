@@ -62,7 +62,8 @@ public sealed class TemplatePromisesTests(BicepFixture bicep)
             ["recordings-uploads", "recordings-processed", "recordings-thumbnails", "recordings-exports", "recordings-deadletter"],
             containers.Select(variable => Json.Text(main.Variables[variable])!));
         Assert.Equal(
-            ["[parameters('ingestQueueName')]", "[format('{0}-poison', parameters('ingestQueueName'))]"],
+            ["[parameters('ingestQueueName')]", "[format('{0}-poison', parameters('ingestQueueName'))]",
+             "[parameters('privacyExportQueueName')]", "[format('{0}-poison', parameters('privacyExportQueueName'))]"],
             Json.Strings(main.ModuleParameter("recordings-storage", "queueNames")));
     }
 

@@ -31,6 +31,11 @@ public static class AuditActions
     public const string SocialPostCreate = "social_post.create";
     public const string AiTaskCreate = "ai_task.create";
     public const string AiTaskList = "ai_task.list";
+    public const string PrivacyExportRequest = "privacy.export_request";
+    public const string PrivacyExport = "privacy.export";
+    public const string PrivacyExportRead = "privacy.export_read";
+    public const string PrivacyExportExpire = "privacy.export_expire";
+    public const string PrivacyErasure = "privacy.erasure";
 }
 
 public static class AuditOutcomes

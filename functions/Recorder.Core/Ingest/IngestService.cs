@@ -13,6 +13,7 @@ using Recorder.Core.Media.Remux;
 using Recorder.Core.Media.Sniffing;
 using Recorder.Core.Media.Thumbnails;
 using Recorder.Core.Media.Webm;
+using Recorder.Core.Privacy;
 using Recorder.Core.Recordings;
 using Recorder.Core.Storage;
 using Recorder.Core.Uploads.Sas;
@@ -406,6 +407,7 @@ public sealed class IngestService(
 
     private async Task QuarantineAsync(string blobName, string eTag, CancellationToken cancellationToken)
     {
+        bool erased;
         await using (var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken))
         {
             if (await connection.ExecuteScalarAsync<bool>(new CommandDefinition(IngestSql.Exists, new { BlobName = blobName }, cancellationToken: cancellationToken)))
@@ -413,10 +415,16 @@ public sealed class IngestService(
                 logger.LogInformation("Blob {BlobName} belongs to a recording after all; not quarantined", blobName);
                 return;
             }
+            erased = await PrivacySubjects.IsErasedAsync(connection, blobName, cancellationToken);
         }
 
         var storage = storageOptions.Value;
         var source = blobs.GetBlobContainerClient(storage.UploadsContainer).GetBlobClient(blobName);
+        if (erased)
+        {
+            await DeleteErasedAsync(source, cancellationToken);
+            return;
+        }
         var mode = ingestOptions.Value.Quarantine;
         try
         {
@@ -439,6 +447,21 @@ public sealed class IngestService(
         await AuditAsync(auditConnection, transaction, null, null, "blob.quarantine", "success", new { blobName, mode = mode.ToString() }, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         logger.LogWarning("Blob {BlobName} matched no recording and was quarantined ({QuarantineMode})", blobName, mode);
+    }
+
+    /// <summary>
+    /// An upload of a user whose recorder data was erased (a URL issued before the erasure, an event delivered
+    /// after it): deleted, whatever version it is, since quarantine would keep personal data. Audited without
+    /// the blob's name, which holds the user id.
+    /// </summary>
+    private async Task DeleteErasedAsync(BlobClient blob, CancellationToken cancellationToken)
+    {
+        await blob.DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
+        await using var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await AuditAsync(connection, transaction, null, null, "blob.erased_late", "success", new { reason = "the owner's recorder data was erased" }, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        logger.LogWarning("A blob of an erased user arrived after the erasure and was deleted");
     }
 
     private async Task ReleaseAsync(long id, Guid leaseId, CancellationToken cancellationToken)

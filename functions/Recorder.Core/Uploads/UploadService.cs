@@ -235,12 +235,13 @@ public sealed partial class UploadService(
     /// is replaced by a digest of it.
     /// </summary>
     internal static string BlobNameFor(string userId, long recordingId, string extension)
-    {
-        var userSegment = SafeSegment().IsMatch(userId)
+        => $"{UserFolder(userId)}/{recordingId}/{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))}{extension}";
+
+    /// <summary>The first segment of every blob name of the user's (uploads, derived files, exports).</summary>
+    internal static string UserFolder(string userId)
+        => SafeSegment().IsMatch(userId)
             ? userId
             : "u-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(userId)))[..32];
-        return $"{userSegment}/{recordingId}/{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))}{extension}";
-    }
 
     [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
     private static partial Regex SafeSegment();

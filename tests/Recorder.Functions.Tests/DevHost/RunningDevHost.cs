@@ -47,9 +47,11 @@ internal sealed class RunningDevHost : IAsyncDisposable
         ["StaleSessionSweepSchedule"] = "0 0 0 1 1 *",
         ["LifecycleSweepSchedule"] = "0 0 0 1 1 *",
         ["AlertsCheckSchedule"] = "0 0 0 1 1 *",
+        ["PrivacySweepSchedule"] = "0 0 0 1 1 *",
         ["Auth:SessionSecrets:0"] = "baseline-session-secret",
         // The app's queue functions listen on %IngestQueueName%: each host a queue of its own.
         ["IngestQueueName"] = "t" + Guid.NewGuid().ToString("N")[..12] + "-ingest",
+        ["PrivacyExportQueueName"] = "t" + Guid.NewGuid().ToString("N")[..12] + "-export",
         ["DevHost:EventBridge"] = "false",
         // Expected failures would fill the test output with stack traces; tests read CapturedLogs instead.
         ["Logging:Console:LogLevel:Default"] = "None",

@@ -1,0 +1,49 @@
+namespace Recorder.Core.Privacy;
+
+/// <summary>What an erasure removed so far; counts add up over resumed runs. Nothing in it identifies the user.</summary>
+public sealed class ErasureCounts
+{
+    public int Recordings { get; set; }
+    public int Sessions { get; set; }
+    public int Edits { get; set; }
+    public int Exports { get; set; }
+    public int AuditEntries { get; set; }
+    public int ReleasedContent { get; set; }
+    public int ReleasedSocialPosts { get; set; }
+    public int ReleasedAiTasks { get; set; }
+
+    /// <summary>Current blobs deleted, in every container.</summary>
+    public int Blobs { get; set; }
+    public int Snapshots { get; set; }
+
+    /// <summary>Previous versions deleted (accounts with blob versioning).</summary>
+    public int Versions { get; set; }
+
+    /// <summary>
+    /// Soft-deleted blobs seen: storage offers no way to purge them early, so they go when the account's
+    /// soft-delete retention ends (docs/privacy.md).
+    /// </summary>
+    public int SoftDeletedLeftToRetention { get; set; }
+}
+
+/// <summary>
+/// An erasure's state: <c>pending</c> (rows or blobs still going), <c>finishing</c> (rows gone; storage is swept
+/// again until <see cref="FinishAfter"/>), <c>completed</c> (the user id is forgotten).
+/// </summary>
+public sealed record ErasureReceipt(
+    long ErasureId,
+    string Status,
+    string SubjectHash,
+    string RequestedBy,
+    DateTimeOffset RequestedAt,
+    DateTimeOffset? RowsDeletedAt,
+    DateTimeOffset? FinishAfter,
+    DateTimeOffset? CompletedAt,
+    ErasureCounts Counts)
+{
+    public const string Pending = "pending";
+    public const string Finishing = "finishing";
+    public const string Completed = "completed";
+    public const string ByUser = "user";
+    public const string ByOperator = "operator";
+}

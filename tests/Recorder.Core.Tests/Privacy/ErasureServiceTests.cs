@@ -1,0 +1,162 @@
+using Azure.Storage.Blobs;
+using Dapper;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Recorder.Core.Privacy;
+using Recorder.Core.Storage;
+using Recorder.Testing;
+using Xunit;
+
+namespace Recorder.Core.Tests.Privacy;
+
+/// <summary>
+/// Erasure and the privacy sweep against the migrated schema and Azurite containers of the test's own: every
+/// row and blob of the user goes (snapshots, exports, quarantine, dead-lettered events), the receipt names no
+/// one, other users keep everything, and an interrupted erasure is finished by the next run.
+/// </summary>
+public sealed class ErasureServiceTests : IAsyncLifetime
+{
+    private readonly MigratedDatabase database = new();
+    private StorageOptions storage = new();
+    private PrivacyTestData data = null!;
+
+    public async Task InitializeAsync()
+    {
+        await database.InitializeAsync();
+        storage = await TestStorage.CreateContainersAsync();
+        data = new PrivacyTestData(database, storage);
+    }
+
+    public Task DisposeAsync() => database.DisposeAsync();
+
+    [Fact]
+    public async Task Erases_every_row_and_blob_of_the_user_writes_a_receipt_without_the_user_id_and_leaves_others_alone()
+    {
+        var userId = await data.NewUserAsync();
+        var otherId = await data.NewUserAsync();
+        await data.SeedAsync(userId);
+        await data.SeedAsync(otherId);
+        var othersBlobs = await data.BlobsOfAsync(otherId);
+        var othersRows = await data.RowsNamingAsync(otherId);
+        Assert.NotEmpty(await data.BlobsOfAsync(userId));
+
+        var receipt = await EraseAsync(userId);
+
+        Assert.Equal(ErasureReceipt.Completed, receipt.Status);
+        Assert.Equal((1, 1, 1, 1, 1), (receipt.Counts.Recordings, receipt.Counts.Sessions, receipt.Counts.Edits, receipt.Counts.Exports, receipt.Counts.ReleasedContent));
+        Assert.Equal(2, receipt.Counts.AuditEntries);
+        Assert.Equal(1, receipt.Counts.Snapshots);
+        Assert.Equal(6, receipt.Counts.Blobs); // upload, copy, thumbnail, export, quarantined upload, dead-lettered event
+        Assert.Empty(await data.BlobsOfAsync(userId));
+        Assert.Equal(0, await data.RowsNamingAsync(userId));
+
+        await using var connection = await data.OpenOwnerAsync();
+        var receiptEntry = await connection.QuerySingleAsync<(string ActorType, string? UserId, string Details)>(
+            "SELECT actor_type, user_id, details::text FROM audit_log WHERE action = 'privacy.erasure'");
+        Assert.Equal(("system", null), (receiptEntry.ActorType, receiptEntry.UserId));
+        Assert.Contains(receipt.SubjectHash, receiptEntry.Details, StringComparison.Ordinal);
+        Assert.DoesNotContain(userId, receiptEntry.Details, StringComparison.Ordinal);
+        Assert.Equal(64, receipt.SubjectHash.Length);
+        Assert.DoesNotContain(userId, receipt.SubjectHash, StringComparison.Ordinal);
+        var released = await connection.QuerySingleAsync<(string? VideoUrl, bool Marked)>(
+            "SELECT video_url, metadata ? 'recordingDeletedAt' FROM content WHERE user_id = @userId", new { userId });
+        Assert.Equal((null, true), released);
+
+        Assert.Equal(othersBlobs.Order(StringComparer.Ordinal), (await data.BlobsOfAsync(otherId)).Order(StringComparer.Ordinal));
+        Assert.Equal(othersRows, await data.RowsNamingAsync(otherId));
+    }
+
+    [Fact]
+    public async Task An_erasure_interrupted_by_a_storage_outage_loses_track_of_nothing_and_a_rerun_completes_it()
+    {
+        var userId = await data.NewUserAsync();
+        var id = await data.SeedAsync(userId);
+        var stopped = new BlobServiceClient(TestStorage.StoppedConnectionString(), new BlobClientOptions { Retry = { MaxRetries = 0, NetworkTimeout = TimeSpan.FromSeconds(5) } });
+
+        var interrupted = await EraseAsync(userId, blobs: stopped);
+
+        Assert.Equal(ErasureReceipt.Pending, interrupted.Status);
+        await using (var maintenance = new Npgsql.NpgsqlConnection(database.MaintenanceConnectionString))
+        {
+            // Gone for everyone (marked), and the erasure row still names the user whose blobs remain.
+            Assert.Equal("deleting", await maintenance.ExecuteScalarAsync<string>("SELECT status FROM recordings WHERE id = @id", new { id }));
+            Assert.Equal("pending", await maintenance.ExecuteScalarAsync<string>("SELECT status FROM privacy_erasures WHERE user_id = @userId", new { userId }));
+        }
+        Assert.True(await data.Blob(storage.UploadsContainer, $"{userId}/{id}/upload.webm").ExistsAsync());
+        Assert.NotEqual(0, await data.RowsNamingAsync(userId));
+
+        var finished = await EraseAsync(userId);
+
+        Assert.Equal((interrupted.ErasureId, ErasureReceipt.Completed), (finished.ErasureId, finished.Status));
+        Assert.Equal(1, finished.Counts.Recordings);
+        Assert.Empty(await data.BlobsOfAsync(userId));
+        Assert.Equal(0, await data.RowsNamingAsync(userId));
+    }
+
+    [Fact]
+    public async Task A_finishing_erasure_is_swept_again_by_the_privacy_sweep_and_then_forgets_the_user()
+    {
+        var userId = await data.NewUserAsync();
+        var id = await data.SeedAsync(userId);
+        var options = new PrivacyOptions { ErasureGracePeriod = TimeSpan.FromHours(1) };
+
+        var finishing = await EraseAsync(userId, options);
+        Assert.Equal(ErasureReceipt.Finishing, finishing.Status);
+        Assert.Empty(await data.BlobsOfAsync(userId));
+
+        // Ingest work that was running at the erasure writes a thumbnail afterwards.
+        await data.Blob(storage.ThumbnailsContainer, $"{userId}/{id}/thumbnail.jpg").UploadAsync(BinaryData.FromString("late"));
+        Assert.Equal(1, (await SweepAsync(options)).ErasuresContinued);
+        Assert.Empty(await data.BlobsOfAsync(userId));
+        await using var maintenance = new Npgsql.NpgsqlConnection(database.MaintenanceConnectionString);
+        Assert.Equal("finishing", await maintenance.ExecuteScalarAsync<string>("SELECT status FROM privacy_erasures WHERE id = @ErasureId", new { finishing.ErasureId }));
+
+        await maintenance.ExecuteAsync("UPDATE privacy_erasures SET finish_after = now() - interval '1 second' WHERE id = @ErasureId", new { finishing.ErasureId });
+        await SweepAsync(options);
+
+        var completed = await maintenance.QuerySingleAsync<(string Status, string? UserId, int Blobs)>(
+            "SELECT status, user_id, (counts ->> 'blobs')::int FROM privacy_erasures WHERE id = @ErasureId", new { finishing.ErasureId });
+        Assert.Equal(("completed", (string?)null), (completed.Status, completed.UserId));
+        Assert.Equal(finishing.Counts.Blobs + 1, completed.Blobs);
+        Assert.Equal(0, await data.RowsNamingAsync(userId));
+    }
+
+    [Fact]
+    public async Task The_sweep_deletes_expired_exports_zip_first_then_row_and_audits_it()
+    {
+        var userId = await data.NewUserAsync();
+        var id = await data.SeedAsync(userId);
+        var zip = data.Blob(storage.ExportsContainer, $"{userId}/exports/{id}.zip");
+        await using var maintenance = new Npgsql.NpgsqlConnection(database.MaintenanceConnectionString);
+        var exportId = await maintenance.ExecuteScalarAsync<long>("SELECT id FROM privacy_exports WHERE user_id = @userId", new { userId });
+
+        Assert.Equal(0, (await SweepAsync()).ExportsExpired);
+        Assert.True(await zip.ExistsAsync());
+
+        await maintenance.ExecuteAsync("UPDATE privacy_exports SET expires_at = now() - interval '1 minute' WHERE id = @exportId", new { exportId });
+        Assert.Equal(1, (await SweepAsync()).ExportsExpired);
+
+        Assert.False(await zip.ExistsAsync());
+        Assert.Equal(0, await maintenance.ExecuteScalarAsync<int>("SELECT count(*) FROM privacy_exports WHERE id = @exportId", new { exportId }));
+        Assert.Equal(1, await maintenance.ExecuteScalarAsync<int>(
+            "SELECT count(*) FROM audit_log WHERE action = 'privacy.export_expire' AND actor_type = 'system' AND user_id = @userId AND (details ->> 'exportId')::bigint = @exportId", new { userId, exportId }));
+    }
+
+    private async Task<ErasureReceipt> EraseAsync(string userId, PrivacyOptions? options = null, BlobServiceClient? blobs = null)
+    {
+        await using var dataSources = database.CreateDataSources();
+        return await Erasures(dataSources, options, blobs).EraseAsync(userId, ErasureReceipt.ByOperator, progress: null, CancellationToken.None);
+    }
+
+    private async Task<PrivacySweepResult> SweepAsync(PrivacyOptions? options = null)
+    {
+        await using var dataSources = database.CreateDataSources();
+        var sweeper = new PrivacySweeper(dataSources, data.Blobs, Erasures(dataSources, options, null), Options.Create(storage),
+            Options.Create(options ?? new PrivacyOptions()), NullLogger<PrivacySweeper>.Instance);
+        return await sweeper.RunAsync(CancellationToken.None);
+    }
+
+    private ErasureService Erasures(Data.RecorderDataSources dataSources, PrivacyOptions? options, BlobServiceClient? blobs)
+        => new(dataSources, blobs ?? data.Blobs, Options.Create(storage), Options.Create(options ?? new PrivacyOptions { ErasureGracePeriod = TimeSpan.Zero }),
+            TimeProvider.System, NullLogger<ErasureService>.Instance);
+}

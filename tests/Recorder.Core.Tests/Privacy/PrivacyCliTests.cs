@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using System.Text.Json;
+using Dapper;
+using Recorder.Core.Storage;
+using Recorder.Testing;
+using Xunit;
+
+namespace Recorder.Core.Tests.Privacy;
+
+/// <summary><c>recorder export-user</c> and <c>recorder erase-user</c> run as processes over a database and containers of their own.</summary>
+public sealed class PrivacyCliTests : IAsyncLifetime
+{
+    private readonly MigratedDatabase database = new();
+    private StorageOptions storage = new();
+    private PrivacyTestData data = null!;
+    private string workDirectory = "";
+
+    public async Task InitializeAsync()
+    {
+        await database.InitializeAsync();
+        storage = await TestStorage.CreateContainersAsync();
+        data = new PrivacyTestData(database, storage);
+        workDirectory = Directory.CreateTempSubdirectory("recorder-privacy-cli-").FullName;
+    }
+
+    public async Task DisposeAsync()
+    {
+        Directory.Delete(workDirectory, recursive: true);
+        await database.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Export_user_writes_the_users_zip_with_a_progress_bar_and_a_summary()
+    {
+        var userId = await data.NewUserAsync();
+        var otherId = await data.NewUserAsync();
+        var id = await data.SeedAsync(userId);
+        await data.SeedAsync(otherId);
+        var zipPath = Path.Combine(workDirectory, "export.zip");
+
+        var run = await RunAsync("export-user", "--user", userId, "--out", zipPath);
+
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Contains("export [", run.Output, StringComparison.Ordinal);
+        Assert.Contains($"Exported user {userId} to {zipPath}: 1 recordings", run.Output, StringComparison.Ordinal);
+        using var zip = ZipFile.OpenRead(zipPath);
+        Assert.Contains($"media/{id}/seekable.webm", zip.Entries.Select(entry => entry.FullName));
+        Assert.Contains($"thumbnails/{id}/thumbnail.jpg", zip.Entries.Select(entry => entry.FullName));
+        using (var reader = new StreamReader(zip.GetEntry("data/recordings.json")!.Open()))
+        {
+            var recordings = JsonDocument.Parse(await reader.ReadToEndAsync()).RootElement;
+            Assert.Equal([userId], recordings.EnumerateArray().Select(row => row.GetProperty("user_id").GetString()));
+        }
+        foreach (var entry in zip.Entries)
+        {
+            using var reader = new StreamReader(entry.Open());
+            Assert.DoesNotContain(otherId, await reader.ReadToEndAsync(), StringComparison.Ordinal);
+        }
+
+        var again = await RunAsync("export-user", "--user", userId, "--out", zipPath);
+        Assert.Equal(2, again.ExitCode);
+    }
+
+    [Fact]
+    public async Task Erase_user_needs_the_confirmation_then_erases_with_a_progress_bar_and_a_summary()
+    {
+        var userId = await data.NewUserAsync();
+        await data.SeedAsync(userId);
+
+        var refused = await RunAsync("erase-user", "--user", userId);
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains($"--confirm {userId}", refused.Output, StringComparison.Ordinal);
+        var wrong = await RunAsync("erase-user", "--user", userId, "--confirm", "someone-else");
+        Assert.Equal(2, wrong.ExitCode);
+        Assert.NotEmpty(await data.BlobsOfAsync(userId));
+
+        var run = await RunAsync("erase-user", "--user", userId, "--confirm", userId);
+
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Contains("erase [", run.Output, StringComparison.Ordinal);
+        Assert.Contains("(completed): 1 recordings, 1 sessions, 1 edits, 1 exports", run.Output, StringComparison.Ordinal);
+        Assert.Empty(await data.BlobsOfAsync(userId));
+        Assert.Equal(0, await data.RowsNamingAsync(userId));
+        await using var connection = await data.OpenOwnerAsync();
+        Assert.Equal("operator", await connection.ExecuteScalarAsync<string>("SELECT details ->> 'requestedBy' FROM audit_log WHERE action = 'privacy.erasure'"));
+    }
+
+    private async Task<(int ExitCode, string Output)> RunAsync(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workDirectory };
+        start.ArgumentList.Add(Path.Combine(TestEnvironment.ProjectOutput("Recorder.Cli"), "recorder.dll"));
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        start.Environment["Database__AppConnectionString"] = database.AppConnectionString;
+        start.Environment["Database__MaintenanceConnectionString"] = database.MaintenanceConnectionString;
+        start.Environment["RecordingsStorage"] = TestEnvironment.StorageConnectionString;
+        start.Environment["Storage__UploadsContainer"] = storage.UploadsContainer;
+        start.Environment["Storage__ProcessedContainer"] = storage.ProcessedContainer;
+        start.Environment["Storage__ThumbnailsContainer"] = storage.ThumbnailsContainer;
+        start.Environment["Storage__ExportsContainer"] = storage.ExportsContainer;
+        start.Environment["Storage__DeadLetterContainer"] = storage.DeadLetterContainer;
+        // The CLI's erasure forgets the user at once here; the default grace period leaves that to the privacy sweep.
+        start.Environment["Privacy__ErasureGracePeriod"] = "00:00:00";
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await output + await error);
+    }
+}

@@ -17,6 +17,11 @@ public static class CliApp
     [
         new MigrateCommand(),
         new InitStorageCommand(),
+        new RetentionDryRunCommand(),
+        new RetentionPolicySetCommand(),
+        new RetentionPolicyClearCommand(),
+        new LegalHoldSetCommand(),
+        new LegalHoldClearCommand(),
     ];
 
     private static string Usage => $"""

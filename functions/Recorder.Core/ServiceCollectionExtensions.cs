@@ -53,6 +53,7 @@ public static class ServiceCollectionExtensions
         services.AddRecordingLinks();
         services.AddRecordingEdits();
         services.AddRecordingLifecycle();
+        services.AddPartitionRetention();
         services.AddSingleton<SeekableRemuxer>();
 
         services.AddSingleton<HttpApi>();

@@ -20,7 +20,7 @@ public sealed record RetentionCandidate(long Id, string UserId, int? ProjectId, 
 /// The default scan passes over (by index, oldest first) the old rows that a longer policy or a
 /// hold keeps; see docs/operations.md for the EXPLAIN. <c>@Limit</c> null lists them all.
 /// </summary>
-internal static class RetentionCandidates
+public static class RetentionCandidates
 {
     public const string Sql = """
         WITH project_policies AS (

@@ -53,7 +53,6 @@ public sealed class PartitionMaintenanceService(RecorderDataSources dataSources,
             AND NOT EXISTS (SELECT 1 FROM user_legal_holds h WHERE h.user_id = d.user_id)
           ORDER BY started_at, id
           LIMIT @SessionBatchSize
-          FOR UPDATE SKIP LOCKED
         ), deleted AS (
           DELETE FROM recording_sessions_default d
           USING expired

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Azure.Core;
 using Azure.Core.Pipeline;
 using Azure.Storage.Blobs;
@@ -55,7 +56,21 @@ internal sealed class LifecycleHarness(MigratedDatabase database, StorageOptions
         return await services.GetRequiredService<RecordingLifecycleSweeper>().RunAsync(cancellationToken);
     }
 
-    public QueueClient Queue() => new(TestEnvironment.StorageConnectionString, queueName, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+    /// <summary>Takes every message off the test's ingest queue, as the queue trigger would receive them.</summary>
+    public async Task<List<IngestMessage>> ReceiveAsync()
+    {
+        var queue = new QueueClient(TestEnvironment.StorageConnectionString, queueName, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+        if (!await queue.ExistsAsync())
+        {
+            return [];
+        }
+        var messages = (await queue.ReceiveMessagesAsync(32)).Value;
+        foreach (var message in messages)
+        {
+            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+        }
+        return messages.Select(message => JsonSerializer.Deserialize<IngestMessage>(message.Body.ToString(), new JsonSerializerOptions(JsonSerializerDefaults.Web))!).ToList();
+    }
 
     /// <summary>Azurite's blob client with <paramref name="policy"/> in its pipeline.</summary>
     public static BlobServiceClient BlobsWith(HttpPipelinePolicy policy)

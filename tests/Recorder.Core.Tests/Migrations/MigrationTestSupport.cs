@@ -59,9 +59,16 @@ internal static class RecorderCli
 {
     public sealed record Run(int ExitCode, string Output);
 
-    public static async Task<Run> RunAsync(params string[] arguments)
+    public static Task<Run> RunAsync(params string[] arguments) => RunAsync(new Dictionary<string, string>(), arguments);
+
+    /// <summary>Runs the command with <paramref name="environment"/> set over the test process's own variables (its settings).</summary>
+    public static async Task<Run> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
         start.ArgumentList.Add(System.IO.Path.Combine(TestEnvironment.ProjectOutput("Recorder.Cli"), "recorder.dll"));
         foreach (var argument in arguments)
         {

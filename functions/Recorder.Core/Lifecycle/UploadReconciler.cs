@@ -13,7 +13,7 @@ using Recorder.Core.Storage;
 
 namespace Recorder.Core.Lifecycle;
 
-/// <summary>What one reconciliation pass did; <see cref="Completed"/> when it reached the end of the container.</summary>
+/// <summary>What one reconciliation pass did: blobs listed, sent to ingest, queued for quarantine, leftovers removed; <see cref="Completed"/> when it reached the end of the container.</summary>
 public sealed record ReconciliationResult(int Listed, int Ingested, int Quarantined, int BlobsRemoved, bool Completed)
 {
     public static readonly ReconciliationResult None = new(0, 0, 0, 0, false);

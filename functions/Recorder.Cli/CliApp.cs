@@ -21,6 +21,11 @@ public static class CliApp
         new ReportCommand(),
         new ExportUserCommand(),
         new EraseUserCommand(),
+        new RetentionDryRunCommand(),
+        new RetentionPolicySetCommand(),
+        new RetentionPolicyClearCommand(),
+        new LegalHoldSetCommand(),
+        new LegalHoldClearCommand(),
     ];
 
     private static string Usage => $"""

@@ -61,6 +61,7 @@ public static class ServiceCollectionExtensions
         services.AddRecorderAlerts();
         services.AddSingleton<OperationsReports>();
         services.AddPrivacy();
+        services.AddPartitionRetention();
         services.AddSingleton<SeekableRemuxer>();
 
         services.AddSingleton<HttpApi>();

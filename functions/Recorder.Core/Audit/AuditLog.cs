@@ -16,6 +16,17 @@ public static class AuditActions
     public const string RecordingRetention = "recording.retention";
     public const string RecordingPurge = "recording.purge";
     public const string RecordingAbandon = "recording.abandon";
+    public const string RecordingRequeue = "recording.requeue";
+    public const string RecordingIngest = "recording.ingest";
+    public const string RecordingBlobCleanup = "recording.blob_cleanup";
+    public const string RecordingLegalHoldSet = "recording.legal_hold_set";
+    public const string RecordingLegalHoldClear = "recording.legal_hold_clear";
+    public const string UserLegalHoldSet = "user.legal_hold_set";
+    public const string UserLegalHoldClear = "user.legal_hold_clear";
+    public const string RetentionPolicySet = "retention_policy.set";
+    public const string RetentionPolicyClear = "retention_policy.clear";
+    public const string SessionExpire = "recording_session.expire";
+    public const string SessionPartitionDrop = "recording_session.partition_drop";
     public const string RecordingEdit = "recording.edit";
     public const string RecordingEditUndo = "recording.edit_undo";
     public const string RecordingEditRedo = "recording.edit_redo";

@@ -12,6 +12,9 @@ public static class LifecycleServiceCollectionExtensions
         services.AddOptions<LifecycleOptions>().BindConfiguration(LifecycleOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LifecycleOptions>, LifecycleOptionsValidator>());
         services.AddSingleton<RecordingLifecycleSweeper>();
+        services.AddSingleton<UploadReconciler>();
+        services.AddSingleton<StuckProcessingSweep>();
+        services.AddSingleton<RetentionAdministration>();
         return services;
     }
 }

@@ -15,17 +15,27 @@ using Recorder.Core.Storage;
 namespace Recorder.Core.Lifecycle;
 
 /// <summary>What one lifecycle run did; <see cref="Skipped"/> when another instance was running.</summary>
-public sealed record LifecycleSweepResult(bool Skipped, int MarkedForRetention, int AbandonedUploads, int Purged, int PurgeFailures)
+public sealed record LifecycleSweepResult(
+    bool Skipped,
+    int MarkedForRetention,
+    int AbandonedUploads,
+    int Purged,
+    int PurgeFailures,
+    StuckProcessingResult StuckProcessing,
+    ReconciliationResult Reconciliation)
 {
-    public static readonly LifecycleSweepResult SkippedRun = new(true, 0, 0, 0, 0);
+    public static readonly LifecycleSweepResult SkippedRun = new(true, 0, 0, 0, 0, StuckProcessingResult.None, ReconciliationResult.None);
 }
 
 /// <summary>
 /// The end of a recording's life, run as recorder_maintenance (across users), audited as the system:
 /// <list type="number">
-/// <item>retention marks completed recordings past <see cref="LifecycleOptions.RetentionDays"/> 'deleting',
-/// releasing the app's references in the same transaction, as the HTTP delete does;</item>
+/// <item>retention marks completed recordings past their retention (<see cref="RetentionCandidates"/>: holds,
+/// project and user policies, <see cref="LifecycleOptions.RetentionDays"/>) 'deleting', releasing the app's
+/// references in the same transaction, as the HTTP delete does;</item>
+/// <item>reconciliation (<see cref="UploadReconciler"/>) ingests or quarantines blobs no event brought in;</item>
 /// <item>uploads never finished within <see cref="LifecycleOptions.AbandonedUploadAfter"/> fail and lose their blob;</item>
+/// <item>recordings stuck in 'processing' are re-queued, then fail (<see cref="StuckProcessingSweep"/>);</item>
 /// <item>recordings marked 'deleting' (by retention, or by an HTTP delete whose storage call failed)
 /// lose their blobs, then their row.</item>
 /// </list>
@@ -35,6 +45,8 @@ public sealed record LifecycleSweepResult(bool Skipped, int MarkedForRetention, 
 public sealed class RecordingLifecycleSweeper(
     RecorderDataSources dataSources,
     BlobServiceClient blobs,
+    UploadReconciler reconciler,
+    StuckProcessingSweep stuckProcessing,
     IOptions<StorageOptions> storageOptions,
     IOptions<LifecycleOptions> options,
     ILogger<RecordingLifecycleSweeper> logger)
@@ -50,17 +62,24 @@ public sealed class RecordingLifecycleSweeper(
     private const string TryLockSql = "SELECT pg_try_advisory_lock(@LockKey)";
     private const string UnlockSql = "SELECT pg_advisory_unlock(@LockKey)";
 
-    // idx_recordings_retention (created_at, id) WHERE status = 'completed' serves the scan, oldest first.
-    // SKIP LOCKED passes over a recording that its owner is changing or deleting right now.
-    private const string SelectExpiredSql = """
-        SELECT id AS Id, user_id AS UserId FROM recordings
-        WHERE status = 'completed' AND created_at < now() - make_interval(days => @RetentionDays)
-        ORDER BY created_at, id
-        LIMIT @BatchSize
-        FOR UPDATE SKIP LOCKED
+    // SKIP LOCKED passes over a recording that its owner is changing or deleting right now; the lock
+    // re-checks status and the recording's hold on the row's latest version.
+    private const string SelectExpiredSql = $"""
+        SELECT c.id AS Id, c.userid AS UserId, c.rule AS Rule, c.retentiondays AS RetentionDays
+        FROM ({RetentionCandidates.Sql}) c
+        JOIN recordings r ON r.id = c.id
+        WHERE r.status = 'completed' AND NOT r.legal_hold
+        ORDER BY c.createdat, c.id
+        FOR UPDATE OF r SKIP LOCKED
         """;
 
-    private const string MarkExpiredSql = "UPDATE recordings SET status = 'deleting' WHERE id = ANY(@Ids)";
+    // A hold committed since the candidates were chosen still wins.
+    private const string MarkExpiredSql = """
+        UPDATE recordings SET status = 'deleting'
+        WHERE id = ANY(@Ids) AND NOT legal_hold
+          AND NOT EXISTS (SELECT 1 FROM user_legal_holds h WHERE h.user_id = recordings.user_id)
+        RETURNING id
+        """;
 
     private const string AuditSql = """
         INSERT INTO audit_log (actor_type, actor_id, user_id, action, recording_id, outcome, details)
@@ -127,20 +146,37 @@ public sealed class RecordingLifecycleSweeper(
         {
             await using var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
             var marked = await MarkExpiredAsync(connection, cancellationToken);
+            // Before abandoned uploads: an upload whose event was lost is ingested rather than failed.
+            var reconciled = await ReconcileAsync(cancellationToken);
             var abandoned = await FailAbandonedUploadsAsync(connection, cancellationToken);
+            var stuck = await stuckProcessing.SweepAsync(connection, cancellationToken);
             var (purged, failures) = await FinishDeletionsAsync(connection, cancellationToken);
-            if (marked + abandoned + purged + failures > 0)
+            if (marked + abandoned + purged + failures + stuck.Requeued + stuck.Failed + reconciled.Ingested + reconciled.Quarantined + reconciled.BlobsRemoved > 0)
             {
                 logger.LogInformation(
-                    "Lifecycle sweep: {Marked} recordings past retention, {Abandoned} abandoned uploads failed, {Purged} deletions finished, {Failures} left for the next run",
-                    marked, abandoned, purged, failures);
+                    "Lifecycle sweep: {Marked} recordings past retention, {Abandoned} abandoned uploads failed, {Requeued} stuck recordings re-queued, {TimedOut} failed after re-queues, {Ingested} unannounced uploads ingested, {Quarantined} unknown blobs quarantined, {BlobsRemoved} leftover blobs of failed uploads removed, {Purged} deletions finished, {Failures} left for the next run",
+                    marked, abandoned, stuck.Requeued, stuck.Failed, reconciled.Ingested, reconciled.Quarantined, reconciled.BlobsRemoved, purged, failures);
             }
-            return new LifecycleSweepResult(false, marked, abandoned, purged, failures);
+            return new LifecycleSweepResult(false, marked, abandoned, purged, failures, stuck, reconciled);
         }
         finally
         {
             // The pool keeps the connection: release explicitly rather than rely on its reset.
             await lockConnection.ExecuteAsync(new CommandDefinition(UnlockSql, new { LockKey }, cancellationToken: CancellationToken.None));
+        }
+    }
+
+    private async Task<ReconciliationResult> ReconcileAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await reconciler.ReconcileAsync(cancellationToken);
+        }
+        catch (Exception exception) when (exception is RequestFailedException or AggregateException)
+        {
+            // Storage out of reach: the database-only steps still run; the next run lists again.
+            logger.LogWarning(exception, "Reconciliation of the uploads container failed; the next lifecycle run retries");
+            return ReconciliationResult.None;
         }
     }
 
@@ -151,20 +187,21 @@ public sealed class RecordingLifecycleSweeper(
         for (var batch = 1; ; batch++)
         {
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            var expired = (await connection.QueryAsync<(long Id, string UserId)>(new CommandDefinition(
-                SelectExpiredSql, new { settings.RetentionDays, settings.BatchSize }, transaction, cancellationToken: cancellationToken))).AsList();
+            var expired = (await connection.QueryAsync<(long Id, string UserId, string Rule, int RetentionDays)>(new CommandDefinition(
+                SelectExpiredSql, new { DefaultDays = settings.RetentionDays, Limit = (int?)settings.BatchSize }, transaction, cancellationToken: cancellationToken))).AsList();
             if (expired.Count > 0)
             {
-                await connection.ExecuteAsync(new CommandDefinition(MarkExpiredSql, new { Ids = expired.Select(row => row.Id).ToArray() }, transaction, cancellationToken: cancellationToken));
-                foreach (var (id, userId) in expired)
+                var marked = (await connection.QueryAsync<long>(new CommandDefinition(
+                    MarkExpiredSql, new { Ids = expired.Select(row => row.Id).ToArray() }, transaction, cancellationToken: cancellationToken))).ToHashSet();
+                foreach (var (id, userId, rule, retentionDays) in expired.Where(row => marked.Contains(row.Id)))
                 {
                     // As the HTTP delete: from the moment it is gone, content and posts made from it lose its references.
                     var released = await RecordingReferences.ReleaseAsync(connection, transaction, userId, id, cancellationToken);
-                    await AuditAsync(connection, transaction, userId, AuditActions.RecordingRetention, id, new { settings.RetentionDays, released.ContentIds, released.SocialPostIds, released.AiTaskIds }, cancellationToken);
+                    await AuditAsync(connection, transaction, userId, AuditActions.RecordingRetention, id, new { RetentionDays = retentionDays, Rule = rule, released.ContentIds, released.SocialPostIds, released.AiTaskIds }, cancellationToken);
                 }
+                total += marked.Count;
             }
             await transaction.CommitAsync(cancellationToken);
-            total += expired.Count;
             if (expired.Count < settings.BatchSize || StopAfter(batch, "retention"))
             {
                 return total;

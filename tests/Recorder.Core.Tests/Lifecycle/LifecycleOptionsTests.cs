@@ -23,6 +23,11 @@ public sealed class LifecycleOptionsTests
     [InlineData("Lifecycle:AbandonedUploadAfter", "00:10:00")]
     [InlineData("Lifecycle:BatchSize", "0")]
     [InlineData("Lifecycle:MaxBatches", "0")]
+    [InlineData("Lifecycle:StuckProcessingAfter", "00:01:00")]
+    [InlineData("Lifecycle:MaxProcessingRequeues", "-1")]
+    [InlineData("Lifecycle:ReconcileAfter", "00:05:00")]
+    [InlineData("Lifecycle:ReconcilePageSize", "0")]
+    [InlineData("Lifecycle:ReconcileMaxPages", "0")]
     public void Settings_out_of_range_are_refused_naming_the_setting(string key, string value)
     {
         var error = Assert.Throws<OptionsValidationException>(() => Resolve(new() { [key] = value }));

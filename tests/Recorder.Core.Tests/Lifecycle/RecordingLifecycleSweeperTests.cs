@@ -1,8 +1,6 @@
 using System.Text;
 using Azure.Storage.Blobs;
 using Dapper;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Npgsql;
 using Recorder.Core.Lifecycle;
 using Recorder.Core.Links;
@@ -152,13 +150,8 @@ public sealed class RecordingLifecycleSweeperTests : IAsyncLifetime
         Assert.Equal(1, (await RunAsync()).Purged);
     }
 
-    private async Task<LifecycleSweepResult> RunAsync(LifecycleOptions? options = null, BlobServiceClient? blobs = null)
-    {
-        await using var dataSources = database.CreateDataSources();
-        var sweeper = new RecordingLifecycleSweeper(dataSources, blobs ?? TestStorage.CreateClient(), Options.Create(storage),
-            Options.Create(options ?? new LifecycleOptions()), NullLogger<RecordingLifecycleSweeper>.Instance);
-        return await sweeper.RunAsync(CancellationToken.None);
-    }
+    private Task<LifecycleSweepResult> RunAsync(LifecycleOptions? options = null, BlobServiceClient? blobs = null)
+        => new LifecycleHarness(database, storage, "ingest-" + Guid.NewGuid().ToString("N")[..12]).RunAsync(options, blobs);
 
     private static string UploadName(string userId, long id) => $"{userId}/{id}/recording.webm";
 

@@ -1,0 +1,111 @@
+using System.Globalization;
+using Dapper;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Recorder.Core.Audit;
+using Recorder.Core.Ingest;
+
+namespace Recorder.Core.Lifecycle;
+
+/// <summary>What the stuck-processing step did.</summary>
+public sealed record StuckProcessingResult(int Requeued, int Failed)
+{
+    public static readonly StuckProcessingResult None = new(0, 0);
+}
+
+/// <summary>
+/// Recordings left 'processing' (a lost or dead-lettered queue message, a worker that died past its
+/// lease) are sent to the ingest queue again with the very message the webhook sends; after
+/// <see cref="LifecycleOptions.MaxProcessingRequeues"/> re-queues they fail with
+/// <see cref="ProcessingTimeoutCode"/>. Safe beside a worker: a recording whose worker still holds its
+/// lease, or that a worker is writing (row lock), is passed over; a worker that completes after a
+/// re-queue makes the new message a no-op (its claim needs 'processing'); failing clears the lease,
+/// so a late worker's completion no longer matches.
+/// </summary>
+public sealed class StuckProcessingSweep(IngestQueue queue, IOptions<LifecycleOptions> options, ILogger<StuckProcessingSweep> logger)
+{
+    public const string ProcessingTimeoutCode = "processing_timeout";
+
+    // idx_recordings_in_flight (status, updated_at) WHERE status IN (…) serves status = 'processing'.
+    private const string SelectStuckSql = """
+        SELECT id AS Id, user_id AS UserId, blob_etag AS ETag, blob_sequencer AS Sequencer, processing_requeues AS Requeues
+        FROM recordings
+        WHERE status = 'processing' AND id > @AfterId
+          AND processing_started_at < now() - @StuckProcessingAfter
+          AND (ingest_lease_until IS NULL OR ingest_lease_until < now())
+        ORDER BY id
+        LIMIT @BatchSize
+        FOR UPDATE SKIP LOCKED
+        """;
+
+    // The clock restarts, so the next re-queue waits a whole period for the worker.
+    private const string RequeueSql = """
+        UPDATE recordings SET processing_requeues = processing_requeues + 1, processing_started_at = now()
+        WHERE id = @Id AND status = 'processing'
+        """;
+
+    private const string FailSql = """
+        UPDATE recordings
+        SET status = 'failed', failure_code = @Code, failure_reason = @Reason, ingest_lease_id = NULL, ingest_lease_until = NULL
+        WHERE id = @Id AND status = 'processing'
+        """;
+
+    private const string AuditSql = """
+        INSERT INTO audit_log (actor_type, actor_id, user_id, action, recording_id, outcome, details)
+        VALUES ('system', @ActorId, @UserId, @Action, @RecordingId, @Outcome, @Details::jsonb)
+        """;
+
+    public async Task<StuckProcessingResult> SweepAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var reason = string.Create(CultureInfo.InvariantCulture,
+            $"The recording was still being processed after {settings.MaxProcessingRequeues + 1} attempts of {settings.StuckProcessingAfter.TotalMinutes:0} minutes.");
+        var (requeued, failed) = (0, 0);
+        var afterId = 0L;
+        for (var batch = 1; ; batch++)
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            var stuck = (await connection.QueryAsync<StuckRow>(new CommandDefinition(
+                SelectStuckSql, new { AfterId = afterId, settings.StuckProcessingAfter, settings.BatchSize }, transaction, cancellationToken: cancellationToken))).AsList();
+            foreach (var row in stuck)
+            {
+                if (row.Requeues < settings.MaxProcessingRequeues && row.ETag is { } eTag)
+                {
+                    await connection.ExecuteAsync(new CommandDefinition(RequeueSql, new { row.Id }, transaction, cancellationToken: cancellationToken));
+                    await AuditAsync(connection, transaction, row, AuditActions.RecordingRequeue, AuditOutcomes.Success, new { attempt = row.Requeues + 1 }, cancellationToken);
+                    // Sent before commit, as the webhook does: a failed send undoes the count; a failed
+                    // commit after it leaves a message the worker's claim handles like any duplicate.
+                    await queue.SendAsync(new IngestMessage(IngestMessage.IngestKind, row.Id, null, eTag, row.Sequencer), cancellationToken);
+                    requeued++;
+                }
+                else
+                {
+                    await connection.ExecuteAsync(new CommandDefinition(FailSql, new { row.Id, Code = ProcessingTimeoutCode, Reason = reason }, transaction, cancellationToken: cancellationToken));
+                    await AuditAsync(connection, transaction, row, AuditActions.RecordingIngest, "failed", new { code = ProcessingTimeoutCode, requeues = row.Requeues }, cancellationToken);
+                    logger.LogWarning("Recording {RecordingId} failed: still processing after {Requeues} re-queues", row.Id, row.Requeues);
+                    failed++;
+                }
+            }
+            await transaction.CommitAsync(cancellationToken);
+            if (stuck.Count < settings.BatchSize || batch >= settings.MaxBatches)
+            {
+                return new StuckProcessingResult(requeued, failed);
+            }
+            afterId = stuck[^1].Id;
+        }
+    }
+
+    private static Task AuditAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, StuckRow row, string action, string outcome, object details, CancellationToken cancellationToken)
+        => connection.ExecuteAsync(new CommandDefinition(AuditSql, new
+        {
+            ActorId = RecordingLifecycleSweeper.ActorId,
+            row.UserId,
+            Action = action,
+            RecordingId = row.Id,
+            Outcome = outcome,
+            Details = System.Text.Json.JsonSerializer.Serialize(details),
+        }, transaction, cancellationToken: cancellationToken));
+
+    private sealed record StuckRow(long Id, string UserId, string? ETag, string? Sequencer, int Requeues);
+}

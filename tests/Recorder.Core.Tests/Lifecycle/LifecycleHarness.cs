@@ -1,0 +1,109 @@
+using System.Text.Json;
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Recorder.Core.Ingest;
+using Recorder.Core.Lifecycle;
+using Recorder.Core.Storage;
+using Recorder.Testing;
+
+namespace Recorder.Core.Tests.Lifecycle;
+
+/// <summary>
+/// The app's own services (AddRecorderCore, as the Functions app and the CLI build them) over a test
+/// database, Azurite containers and an ingest queue of the test's own; lifecycle settings and the blob
+/// client can be replaced per run.
+/// </summary>
+internal sealed class LifecycleHarness(MigratedDatabase database, StorageOptions storage, string queueName)
+{
+    public const string Topic = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/test/providers/Microsoft.Storage/storageAccounts/devstoreaccount1";
+
+    public ServiceProvider Build(LifecycleOptions? lifecycle = null, BlobServiceClient? blobs = null)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Database:AppConnectionString"] = database.AppConnectionString,
+            ["Database:MaintenanceConnectionString"] = database.MaintenanceConnectionString,
+            ["RecordingsStorage"] = TestEnvironment.StorageConnectionString,
+            ["Storage:UploadsContainer"] = storage.UploadsContainer,
+            ["Storage:ProcessedContainer"] = storage.ProcessedContainer,
+            ["Storage:ThumbnailsContainer"] = storage.ThumbnailsContainer,
+            ["Storage:ExportsContainer"] = storage.ExportsContainer,
+            ["Storage:DeadLetterContainer"] = storage.DeadLetterContainer,
+            [IngestQueue.QueueNameSetting] = queueName,
+            ["Ingest:StorageAccountTopic"] = Topic,
+        }).Build();
+        var services = new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(configuration);
+        services.AddRecorderCore(configuration);
+        if (lifecycle is not null)
+        {
+            services.AddSingleton(Options.Create(lifecycle));
+        }
+        if (blobs is not null)
+        {
+            services.AddSingleton(blobs);
+        }
+        return services.BuildServiceProvider();
+    }
+
+    public async Task<LifecycleSweepResult> RunAsync(LifecycleOptions? lifecycle = null, BlobServiceClient? blobs = null, CancellationToken cancellationToken = default)
+    {
+        await using var services = Build(lifecycle, blobs);
+        return await services.GetRequiredService<RecordingLifecycleSweeper>().RunAsync(cancellationToken);
+    }
+
+    /// <summary>Takes every message off the test's ingest queue, as the queue trigger would receive them.</summary>
+    public async Task<List<IngestMessage>> ReceiveAsync()
+    {
+        var queue = new QueueClient(TestEnvironment.StorageConnectionString, queueName, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+        if (!await queue.ExistsAsync())
+        {
+            return [];
+        }
+        var messages = (await queue.ReceiveMessagesAsync(32)).Value;
+        foreach (var message in messages)
+        {
+            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+        }
+        return messages.Select(message => JsonSerializer.Deserialize<IngestMessage>(message.Body.ToString(), new JsonSerializerOptions(JsonSerializerDefaults.Web))!).ToList();
+    }
+
+    /// <summary>Azurite's blob client with <paramref name="policy"/> in its pipeline.</summary>
+    public static BlobServiceClient BlobsWith(HttpPipelinePolicy policy)
+    {
+        var options = new BlobClientOptions();
+        options.AddPolicy(policy, HttpPipelinePosition.PerCall);
+        return new BlobServiceClient(TestEnvironment.StorageConnectionString, options);
+    }
+}
+
+/// <summary>
+/// Acts on the first blob DELETE the real client sends to Azurite: runs <paramref name="before"/> before
+/// it goes out and <paramref name="after"/> once Azurite answered. This is how a test stops a sweep at an
+/// exact point (cancelling its token) or holds it there; the request itself is real.
+/// </summary>
+internal sealed class OnFirstBlobDelete(Func<Task>? before = null, Action? after = null) : HttpPipelinePolicy
+{
+    private int seen;
+
+    public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        => ProcessAsync(message, pipeline).AsTask().GetAwaiter().GetResult();
+
+    public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+    {
+        var first = message.Request.Method == RequestMethod.Delete && Interlocked.Exchange(ref seen, 1) == 0;
+        if (first && before is not null)
+        {
+            await before();
+        }
+        await ProcessNextAsync(message, pipeline);
+        if (first)
+        {
+            after?.Invoke();
+        }
+    }
+}

@@ -22,9 +22,6 @@ public sealed class AlertsCheckService(
 
     private static readonly JsonSerializerOptions DetailsJson = new(JsonSerializerDefaults.Web);
 
-    private const string TryLockSql = "SELECT pg_try_advisory_lock(@LockKey)";
-    private const string UnlockSql = "SELECT pg_advisory_unlock(@LockKey)";
-
     // One statement, so the run's view of open alerts and its changes are one snapshot and one commit.
     // `previous` (the open alerts before the run) tells opened from escalated; conditions that hold
     // update their open row through the partial unique index idx_alerts_open; open alerts of the
@@ -70,30 +67,22 @@ public sealed class AlertsCheckService(
     /// </summary>
     public async Task<AlertsCheckResult> RunAsync(CancellationToken cancellationToken)
     {
-        await using var lockConnection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
-        if (!await lockConnection.ExecuteScalarAsync<bool>(new CommandDefinition(TryLockSql, new { LockKey }, cancellationToken: cancellationToken)))
+        await using var runLock = await RunLock.TryTakeAsync(dataSources.Maintenance, LockKey, cancellationToken);
+        if (runLock is null)
         {
             logger.LogInformation("Alerts check skipped: another instance is running it");
             return AlertsCheckResult.SkippedRun;
         }
-        try
+        await using var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
+        var holding = await conditions.MeasureAsync(connection, cancellationToken);
+        var transitions = await RecordAsync(connection, holding, cancellationToken);
+        foreach (var transition in transitions)
         {
-            await using var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
-            var holding = await conditions.MeasureAsync(connection, cancellationToken);
-            var transitions = await RecordAsync(connection, holding, cancellationToken);
-            foreach (var transition in transitions)
-            {
-                Log(transition);
-            }
-            var open = await connection.ExecuteScalarAsync<int>(new CommandDefinition(CountOpenSql, cancellationToken: cancellationToken));
-            var delivery = await webhook.DeliverPendingAsync(connection, cancellationToken);
-            return new AlertsCheckResult(false, open, transitions, delivery.Delivered, delivery.Failed);
+            Log(transition);
         }
-        finally
-        {
-            // The pool keeps the connection: release explicitly rather than rely on its reset.
-            await lockConnection.ExecuteAsync(new CommandDefinition(UnlockSql, new { LockKey }, cancellationToken: CancellationToken.None));
-        }
+        var open = await connection.ExecuteScalarAsync<int>(new CommandDefinition(CountOpenSql, cancellationToken: cancellationToken));
+        var delivery = await webhook.DeliverPendingAsync(connection, cancellationToken);
+        return new AlertsCheckResult(false, open, transitions, delivery.Delivered, delivery.Failed);
     }
 
     private static async Task<List<AlertTransition>> RecordAsync(NpgsqlConnection connection, List<AlertCondition> holding, CancellationToken cancellationToken)

@@ -59,9 +59,6 @@ public sealed class RecordingLifecycleSweeper(
 
     private static readonly JsonSerializerOptions DetailsJson = new(JsonSerializerDefaults.Web);
 
-    private const string TryLockSql = "SELECT pg_try_advisory_lock(@LockKey)";
-    private const string UnlockSql = "SELECT pg_advisory_unlock(@LockKey)";
-
     // SKIP LOCKED passes over a recording that its owner is changing or deleting right now; the lock
     // re-checks status and the recording's hold on the row's latest version.
     private const string SelectExpiredSql = $"""
@@ -136,34 +133,26 @@ public sealed class RecordingLifecycleSweeper(
     /// </summary>
     public async Task<LifecycleSweepResult> RunAsync(CancellationToken cancellationToken)
     {
-        await using var lockConnection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
-        if (!await lockConnection.ExecuteScalarAsync<bool>(new CommandDefinition(TryLockSql, new { LockKey }, cancellationToken: cancellationToken)))
+        await using var runLock = await RunLock.TryTakeAsync(dataSources.Maintenance, LockKey, cancellationToken);
+        if (runLock is null)
         {
             logger.LogInformation("Lifecycle sweep skipped: another instance is running it");
             return LifecycleSweepResult.SkippedRun;
         }
-        try
+        await using var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
+        var marked = await MarkExpiredAsync(connection, cancellationToken);
+        // Before abandoned uploads: an upload whose event was lost is ingested rather than failed.
+        var reconciled = await ReconcileAsync(cancellationToken);
+        var abandoned = await FailAbandonedUploadsAsync(connection, cancellationToken);
+        var stuck = await stuckProcessing.SweepAsync(connection, cancellationToken);
+        var (purged, failures) = await FinishDeletionsAsync(connection, cancellationToken);
+        if (marked + abandoned + purged + failures + stuck.Requeued + stuck.Failed + reconciled.Ingested + reconciled.Quarantined + reconciled.BlobsRemoved > 0)
         {
-            await using var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
-            var marked = await MarkExpiredAsync(connection, cancellationToken);
-            // Before abandoned uploads: an upload whose event was lost is ingested rather than failed.
-            var reconciled = await ReconcileAsync(cancellationToken);
-            var abandoned = await FailAbandonedUploadsAsync(connection, cancellationToken);
-            var stuck = await stuckProcessing.SweepAsync(connection, cancellationToken);
-            var (purged, failures) = await FinishDeletionsAsync(connection, cancellationToken);
-            if (marked + abandoned + purged + failures + stuck.Requeued + stuck.Failed + reconciled.Ingested + reconciled.Quarantined + reconciled.BlobsRemoved > 0)
-            {
-                logger.LogInformation(
-                    "Lifecycle sweep: {Marked} recordings past retention, {Abandoned} abandoned uploads failed, {Requeued} stuck recordings re-queued, {TimedOut} failed after re-queues, {Ingested} unannounced uploads ingested, {Quarantined} unknown blobs quarantined, {BlobsRemoved} leftover blobs of failed uploads removed, {Purged} deletions finished, {Failures} left for the next run",
-                    marked, abandoned, stuck.Requeued, stuck.Failed, reconciled.Ingested, reconciled.Quarantined, reconciled.BlobsRemoved, purged, failures);
-            }
-            return new LifecycleSweepResult(false, marked, abandoned, purged, failures, stuck, reconciled);
+            logger.LogInformation(
+                "Lifecycle sweep: {Marked} recordings past retention, {Abandoned} abandoned uploads failed, {Requeued} stuck recordings re-queued, {TimedOut} failed after re-queues, {Ingested} unannounced uploads ingested, {Quarantined} unknown blobs quarantined, {BlobsRemoved} leftover blobs of failed uploads removed, {Purged} deletions finished, {Failures} left for the next run",
+                marked, abandoned, stuck.Requeued, stuck.Failed, reconciled.Ingested, reconciled.Quarantined, reconciled.BlobsRemoved, purged, failures);
         }
-        finally
-        {
-            // The pool keeps the connection: release explicitly rather than rely on its reset.
-            await lockConnection.ExecuteAsync(new CommandDefinition(UnlockSql, new { LockKey }, cancellationToken: CancellationToken.None));
-        }
+        return new LifecycleSweepResult(false, marked, abandoned, purged, failures, stuck, reconciled);
     }
 
     private async Task<ReconciliationResult> ReconcileAsync(CancellationToken cancellationToken)

@@ -32,9 +32,6 @@ public sealed class PrivacySweeper(
     /// <summary>The session advisory lock one run holds ("rec.priv" in ASCII).</summary>
     public const long LockKey = 0x7265632E70726976;
 
-    private const string TryLockSql = "SELECT pg_try_advisory_lock(@LockKey)";
-    private const string UnlockSql = "SELECT pg_advisory_unlock(@LockKey)";
-
     private const string SelectExpiredSql = """
         SELECT id AS Id, blob_name AS BlobName FROM privacy_exports
         WHERE expires_at < now() ORDER BY expires_at, id LIMIT @BatchSize
@@ -59,31 +56,24 @@ public sealed class PrivacySweeper(
 
     public async Task<PrivacySweepResult> RunAsync(CancellationToken cancellationToken)
     {
-        await using var lockConnection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
-        if (!await lockConnection.ExecuteScalarAsync<bool>(new CommandDefinition(TryLockSql, new { LockKey }, cancellationToken: cancellationToken)))
+        await using var runLock = await RunLock.TryTakeAsync(dataSources.Maintenance, LockKey, cancellationToken);
+        if (runLock is null)
         {
             logger.LogInformation("Privacy sweep skipped: another instance is running it");
             return PrivacySweepResult.SkippedRun;
         }
-        try
+        int failed;
+        await using (var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken))
         {
-            int failed;
-            await using (var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken))
-            {
-                failed = await connection.ExecuteAsync(new CommandDefinition(FailStaleSql, new { options.Value.ExportBuildTimeout }, cancellationToken: cancellationToken));
-            }
-            var expired = await ExpireExportsAsync(cancellationToken);
-            var continued = await erasures.ContinueOpenAsync(cancellationToken);
-            if (expired + failed + continued > 0)
-            {
-                logger.LogInformation("Privacy sweep: {Expired} exports expired, {Failed} exports failed, {Continued} erasures carried on", expired, failed, continued);
-            }
-            return new PrivacySweepResult(false, expired, failed, continued);
+            failed = await connection.ExecuteAsync(new CommandDefinition(FailStaleSql, new { options.Value.ExportBuildTimeout }, cancellationToken: cancellationToken));
         }
-        finally
+        var expired = await ExpireExportsAsync(cancellationToken);
+        var continued = await erasures.ContinueOpenAsync(cancellationToken);
+        if (expired + failed + continued > 0)
         {
-            await lockConnection.ExecuteAsync(new CommandDefinition(UnlockSql, new { LockKey }, cancellationToken: CancellationToken.None));
+            logger.LogInformation("Privacy sweep: {Expired} exports expired, {Failed} exports failed, {Continued} erasures carried on", expired, failed, continued);
         }
+        return new PrivacySweepResult(false, expired, failed, continued);
     }
 
     /// <summary>Batches of expired exports, each in one transaction holding their rows: the zip goes first, then the row.</summary>

@@ -9,24 +9,9 @@ namespace Recorder.Core.Tests.Lifecycle;
 /// A retention run stopped at the worst moments, then run again, leaves neither a row without its
 /// blobs nor blobs without their row; and two runs at once do the work once.
 /// </summary>
-public sealed class LifecycleRecoveryTests : IAsyncLifetime
+public sealed class LifecycleRecoveryTests : LifecycleTestBase
 {
     private static readonly LifecycleOptions Settings = new() { RetentionDays = 30 };
-
-    private readonly MigratedDatabase database = new();
-    private StorageOptions storage = new();
-    private LifecycleData data = null!;
-    private LifecycleHarness harness = null!;
-
-    public async Task InitializeAsync()
-    {
-        await database.InitializeAsync();
-        storage = await TestStorage.CreateContainersAsync();
-        data = new LifecycleData(database, storage);
-        harness = new LifecycleHarness(database, storage, "ingest-" + Guid.NewGuid().ToString("N")[..12]);
-    }
-
-    public Task DisposeAsync() => database.DisposeAsync();
 
     [Fact]
     public async Task A_run_killed_after_the_first_blob_is_deleted_but_before_the_row_is_finished_by_the_next_run()

@@ -12,25 +12,10 @@ namespace Recorder.Core.Tests.Lifecycle;
 /// Blobs no BlobCreated event brought in: ingested when a recording awaits them, quarantined otherwise
 /// (through the webhook's own path and the queue worker), leftovers of failed uploads removed; paged.
 /// </summary>
-public sealed class ReconciliationTests : IAsyncLifetime
+public sealed class ReconciliationTests : LifecycleTestBase
 {
     // ReconcileAfter zero: every blob counts as settled (the setting's floor is for production).
     private static readonly LifecycleOptions Settings = new() { ReconcileAfter = TimeSpan.Zero };
-
-    private readonly MigratedDatabase database = new();
-    private StorageOptions storage = new();
-    private LifecycleData data = null!;
-    private LifecycleHarness harness = null!;
-
-    public async Task InitializeAsync()
-    {
-        await database.InitializeAsync();
-        storage = await TestStorage.CreateContainersAsync();
-        data = new LifecycleData(database, storage);
-        harness = new LifecycleHarness(database, storage, "ingest-" + Guid.NewGuid().ToString("N")[..12]);
-    }
-
-    public Task DisposeAsync() => database.DisposeAsync();
 
     [Fact]
     public async Task An_orphan_blob_is_quarantined_through_the_ingest_queue()

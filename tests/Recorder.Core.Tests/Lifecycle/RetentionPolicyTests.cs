@@ -11,24 +11,9 @@ namespace Recorder.Core.Tests.Lifecycle;
 /// Retention with policies and holds: which rule wins, what the dry run reports (and that it writes
 /// nothing), what the sweep then deletes, and that the candidate query stays on its indexes.
 /// </summary>
-public sealed class RetentionPolicyTests : IAsyncLifetime
+public sealed class RetentionPolicyTests : LifecycleTestBase
 {
     private static readonly LifecycleOptions Settings = new() { RetentionDays = 30, AbandonedUploadAfter = TimeSpan.FromDays(3650) };
-
-    private readonly MigratedDatabase database = new();
-    private StorageOptions storage = new();
-    private LifecycleData data = null!;
-    private LifecycleHarness harness = null!;
-
-    public async Task InitializeAsync()
-    {
-        await database.InitializeAsync();
-        storage = await TestStorage.CreateContainersAsync();
-        data = new LifecycleData(database, storage);
-        harness = new LifecycleHarness(database, storage, "ingest-" + Guid.NewGuid().ToString("N")[..12]);
-    }
-
-    public Task DisposeAsync() => database.DisposeAsync();
 
     [Fact]
     public async Task Holds_outrank_project_policies_which_outrank_user_policies_which_outrank_the_default()

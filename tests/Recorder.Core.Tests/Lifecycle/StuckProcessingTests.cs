@@ -8,24 +8,9 @@ using Xunit;
 namespace Recorder.Core.Tests.Lifecycle;
 
 /// <summary>The stuck-processing step: re-queued through the real ingest queue, then failed; never beside a live worker.</summary>
-public sealed class StuckProcessingTests : IAsyncLifetime
+public sealed class StuckProcessingTests : LifecycleTestBase
 {
     private static readonly LifecycleOptions Settings = new() { StuckProcessingAfter = TimeSpan.FromHours(1), MaxProcessingRequeues = 2 };
-
-    private readonly MigratedDatabase database = new();
-    private StorageOptions storage = new();
-    private LifecycleData data = null!;
-    private LifecycleHarness harness = null!;
-
-    public async Task InitializeAsync()
-    {
-        await database.InitializeAsync();
-        storage = await TestStorage.CreateContainersAsync();
-        data = new LifecycleData(database, storage);
-        harness = new LifecycleHarness(database, storage, "ingest-" + Guid.NewGuid().ToString("N")[..12]);
-    }
-
-    public Task DisposeAsync() => database.DisposeAsync();
 
     [Fact]
     public async Task A_stuck_recording_is_requeued_with_the_webhooks_message_then_fails_after_the_last_try()

@@ -76,7 +76,7 @@ internal sealed class ReportCommand : ICliCommand
     private static void WriteStorage(TextWriter output, StorageReport report)
     {
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Storage in use (uploads pending, processing and completed, as the quota counts): {TextTable.Size(report.UsedBytes)} ({report.UsedBytes} bytes) by {report.UsersWithRecordings} users"));
+            $"Storage in use (uploads pending, processing and completed, as the quota counts): {TextTable.Size(report.UsedBytes)} ({report.UsedBytes} bytes) by {report.UsersWithRecordings} {(report.UsersWithRecordings == 1 ? "user" : "users")}"));
         output.WriteLine();
         var users = new TextTable(("User", false), ("Recordings", true), ("Used", true), ("Limit", true), ("Limit from", false), ("% of limit", true));
         foreach (var user in report.TopUsers)

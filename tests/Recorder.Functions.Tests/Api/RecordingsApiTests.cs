@@ -162,8 +162,8 @@ public sealed class RecordingsApiTests(ApiTestHost api) : IClassFixture<ApiTestH
         await uploads.UploadBlobAsync(blobName, BinaryData.FromString("media"));
         await using var connection = await api.OpenOwnerAsync();
         await connection.ExecuteAsync(hold == "recording"
-            ? "UPDATE recordings SET legal_hold = true WHERE id = @id"
-            : "INSERT INTO user_legal_holds (user_id, reason) VALUES (@Id, 'litigation 7')", new { id, user.Id });
+            ? "UPDATE recordings SET legal_hold = true WHERE id = @RecordingId"
+            : "INSERT INTO user_legal_holds (user_id, reason) VALUES (@UserId, 'litigation 7')", new { RecordingId = id, UserId = user.Id });
 
         var problem = await (await user.Client.DeleteAsync($"api/recordings/{id}")).AssertProblemAsync(HttpStatusCode.Conflict);
 
@@ -173,7 +173,7 @@ public sealed class RecordingsApiTests(ApiTestHost api) : IClassFixture<ApiTestH
         Assert.True(await uploads.GetBlobClient(blobName).ExistsAsync());
         await (await user.Client.GetAsync($"api/recordings/{id}")).AssertOkAsync();
         Assert.Equal(1, await connection.ExecuteScalarAsync<int>(
-            "SELECT count(*) FROM audit_log WHERE user_id = @Id AND recording_id = @id AND action = 'recording.delete' AND outcome = 'rejected' AND details ->> 'reason' = 'legal hold'", new { user.Id, id }));
+            "SELECT count(*) FROM audit_log WHERE user_id = @UserId AND recording_id = @RecordingId AND action = 'recording.delete' AND outcome = 'rejected' AND details ->> 'reason' = 'legal hold'", new { UserId = user.Id, RecordingId = id }));
         // A recording hold keeps that recording; a user hold keeps every one of theirs.
         using var second = await user.Client.DeleteAsync($"api/recordings/{other}");
         Assert.Equal(hold == "recording" ? HttpStatusCode.NoContent : HttpStatusCode.Conflict, second.StatusCode);

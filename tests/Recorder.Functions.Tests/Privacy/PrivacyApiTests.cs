@@ -138,8 +138,8 @@ public sealed class PrivacyApiTests(PrivacyTestHost host) : IClassFixture<Privac
         await using (var connection = await host.OpenOwnerAsync())
         {
             await connection.ExecuteAsync(hold == "user"
-                ? "INSERT INTO user_legal_holds (user_id, reason) VALUES (@Id, 'litigation 7')"
-                : "UPDATE recordings SET legal_hold = true WHERE id = @id", new { user.Id, id });
+                ? "INSERT INTO user_legal_holds (user_id, reason) VALUES (@UserId, 'litigation 7')"
+                : "UPDATE recordings SET legal_hold = true WHERE id = @RecordingId", new { UserId = user.Id, RecordingId = id });
         }
 
         var problem = await (await user.Client.DeleteAsync("api/me/recordings-data")).AssertProblemAsync(HttpStatusCode.Conflict);

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Recorder.Core.Api;
 using Recorder.Core.Privacy;
 
 namespace Recorder.Cli.Commands;
@@ -10,6 +11,7 @@ internal sealed class EraseUserCommand : ICliCommand
     public string Usage => """
         erase-user     Erase all of a user's recorder data (recordings, blobs, sessions, edits, exports, audit entries),
                        as DELETE /api/me/recordings-data does; running it again finishes an interrupted erasure.
+                       Refused (exit 1) while the user or one of their recordings is under a legal hold.
                        --user <id>         the user
                        --confirm <id>      the same user id again: nothing is erased without it
         """;
@@ -25,15 +27,21 @@ internal sealed class EraseUserCommand : ICliCommand
         var erasures = services.GetRequiredService<ErasureService>();
 
         var progress = ConsoleProgress.ForConsole(context.Output, "erase");
-        ErasureReceipt receipt;
+        ServiceResult<ErasureReceipt> result;
         try
         {
-            receipt = await erasures.EraseAsync(userId, ErasureReceipt.ByOperator, new Progress(progress), cancellationToken);
+            result = await erasures.EraseAsync(userId, ErasureReceipt.ByOperator, new Progress(progress), cancellationToken);
         }
         finally
         {
             progress.Complete();
         }
+        if (result.Failure is { } refused)
+        {
+            await context.Error.WriteLineAsync($"recorder erase-user: {refused.Detail} It can be erased once the hold is lifted.");
+            return 1;
+        }
+        var receipt = result.Value!;
 
         var counts = receipt.Counts;
         await context.Output.WriteLineAsync(

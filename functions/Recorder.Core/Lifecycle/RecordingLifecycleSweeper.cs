@@ -36,8 +36,8 @@ public sealed record LifecycleSweepResult(
 /// <item>reconciliation (<see cref="UploadReconciler"/>) ingests or quarantines blobs no event brought in;</item>
 /// <item>uploads never finished within <see cref="LifecycleOptions.AbandonedUploadAfter"/> fail and lose their blob;</item>
 /// <item>recordings stuck in 'processing' are re-queued, then fail (<see cref="StuckProcessingSweep"/>);</item>
-/// <item>recordings marked 'deleting' (by retention, or by an HTTP delete whose storage call failed)
-/// lose their blobs, then their row.</item>
+/// <item>recordings marked 'deleting' (by retention, an erasure, or an HTTP delete whose storage call failed)
+/// lose their blobs, then their row, unless their owner is under a legal hold.</item>
 /// </list>
 /// Every step works in bounded batches, each committed on its own, so a run stopped anywhere leaves
 /// rows the next run finishes (deleting a blob that is already gone succeeds).
@@ -106,10 +106,13 @@ public sealed class RecordingLifecycleSweeper(
         """;
 
     // By key, after the previous batch: a recording whose blobs could not be deleted is not retried in the same run.
+    // A user's legal hold keeps what is still there of their recordings marked 'deleting' (a delete whose storage
+    // call failed, an erasure stopped by the hold) until it is lifted.
     private const string SelectDeletingSql = """
         SELECT id AS Id, blob_name AS BlobName, media_blob_name AS MediaBlobName, thumbnail_blob_name AS ThumbnailBlobName
         FROM recordings
         WHERE status = 'deleting' AND id > @AfterId
+          AND NOT EXISTS (SELECT 1 FROM user_legal_holds h WHERE h.user_id = recordings.user_id)
         ORDER BY id
         LIMIT @BatchSize
         FOR UPDATE SKIP LOCKED

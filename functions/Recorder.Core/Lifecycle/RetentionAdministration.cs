@@ -71,7 +71,8 @@ public sealed class RetentionAdministration(
 
     private const string OtherStepsSql = """
         SELECT
-          (SELECT count(*)::int FROM recordings WHERE status = 'deleting') AS Deleting,
+          (SELECT count(*)::int FROM recordings r WHERE status = 'deleting'
+             AND NOT EXISTS (SELECT 1 FROM user_legal_holds h WHERE h.user_id = r.user_id)) AS Deleting,
           (SELECT count(*)::int FROM recordings WHERE status = 'uploading' AND created_at < now() - @AbandonedUploadAfter) AS Abandoned,
           (SELECT count(*)::int FROM recordings WHERE status = 'processing' AND processing_started_at < now() - @StuckProcessingAfter
              AND (ingest_lease_until IS NULL OR ingest_lease_until < now())) AS Stuck

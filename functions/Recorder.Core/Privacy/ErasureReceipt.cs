@@ -8,6 +8,12 @@ public sealed class ErasureCounts
     public int Edits { get; set; }
     public int Exports { get; set; }
     public int AuditEntries { get; set; }
+
+    /// <summary>The user's storage_usage alerts (alerts whose subject is the user id).</summary>
+    public int Alerts { get; set; }
+
+    /// <summary>The user's own retention policy (0 or 1); policies of their projects stay with the projects.</summary>
+    public int RetentionPolicies { get; set; }
     public int ReleasedContent { get; set; }
     public int ReleasedSocialPosts { get; set; }
     public int ReleasedAiTasks { get; set; }

@@ -8,6 +8,8 @@ using Dapper;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Recorder.Core.Alerts;
+using Recorder.Core.Api;
 using Recorder.Core.Audit;
 using Recorder.Core.Data;
 using Recorder.Core.Links;
@@ -26,6 +28,11 @@ namespace Recorder.Core.Privacy;
 /// transaction, storage swept again; then, after <see cref="PrivacyOptions.ErasureGracePeriod"/> of further sweeps
 /// by the privacy sweep (ingest work already running may still write), the user id is forgotten. Any run, a
 /// re-run or the sweep, carries on from where the last one stopped.
+/// </para>
+/// <para>
+/// A legal hold on the user or on one of their recordings (GDPR Art. 17(3)(e)) refuses a new erasure, and stops
+/// one whose rows are not yet deleted before its next step: it stays pending, the privacy sweep passes it over,
+/// and it carries on once the hold is lifted. The user's storage alerts and user retention policy go with the rows.
 /// </para>
 /// </summary>
 public sealed class ErasureService(
@@ -62,6 +69,24 @@ public sealed class ErasureService(
 
     private const string ByIdSql = $"SELECT {Columns} FROM privacy_erasures WHERE id = @Id";
 
+    // A recording already 'deleting' is past saving (legal-hold-set says so); the lifecycle keeps a held user's.
+    private const string LegalHoldSql = """
+        SELECT CASE
+          WHEN EXISTS (SELECT 1 FROM user_legal_holds WHERE user_id = @UserId) THEN 'user'
+          WHEN EXISTS (SELECT 1 FROM recordings WHERE user_id = @UserId AND legal_hold AND status <> 'deleting') THEN 'recording'
+        END
+        """;
+
+    // Pending erasures of held users wait for the hold to be lifted; finishing ones only clear late writes.
+    private const string OpenErasuresSql = """
+        SELECT e.id FROM privacy_erasures e
+        WHERE e.status <> 'completed'
+          AND NOT (e.status = 'pending'
+                   AND (EXISTS (SELECT 1 FROM user_legal_holds h WHERE h.user_id = e.user_id)
+                        OR EXISTS (SELECT 1 FROM recordings r WHERE r.user_id = e.user_id AND r.legal_hold AND r.status <> 'deleting')))
+        ORDER BY e.id LIMIT @BatchSize
+        """;
+
     private const string TryLockSql = "SELECT pg_try_advisory_lock(@LockClass, @Id::int)";
     private const string UnlockSql = "SELECT pg_advisory_unlock(@LockClass, @Id::int)";
 
@@ -86,9 +111,14 @@ public sealed class ErasureService(
           DELETE FROM recording_edits WHERE user_id = @UserId AND recording_id IN (SELECT id FROM erased) RETURNING 1
         ), exports AS (
           DELETE FROM privacy_exports WHERE user_id = @UserId RETURNING 1
+        ), alerts AS (
+          DELETE FROM alerts WHERE kind = @StorageUsageKind AND subject = @UserId RETURNING 1
+        ), policies AS (
+          DELETE FROM retention_policies WHERE user_id = @UserId RETURNING 1
         )
         SELECT (SELECT count(*) FROM erased)::int AS Recordings, (SELECT count(*) FROM sessions)::int AS Sessions,
-               (SELECT count(*) FROM edits)::int AS Edits, (SELECT count(*) FROM exports)::int AS Exports
+               (SELECT count(*) FROM edits)::int AS Edits, (SELECT count(*) FROM exports)::int AS Exports,
+               (SELECT count(*) FROM alerts)::int AS Alerts, (SELECT count(*) FROM policies)::int AS RetentionPolicies
         """;
 
     private const string DeleteRecordingsSql = "DELETE FROM recordings WHERE user_id = @UserId AND status = 'deleting'";
@@ -109,6 +139,13 @@ public sealed class ErasureService(
         VALUES ('system', @ActorId, NULL, @Action, 'success', @Details::jsonb)
         """;
 
+    // A refusal is audited about the user (the user's own request, or the operator's as the system); nothing else is written.
+    private const string RefusedSql = """
+        INSERT INTO audit_log (actor_type, actor_id, user_id, action, outcome, details)
+        VALUES (CASE WHEN @RequestedBy = 'user' THEN 'user' ELSE 'system' END, CASE WHEN @RequestedBy = 'user' THEN @UserId ELSE @ActorId END,
+                @UserId, @Action, 'rejected', jsonb_build_object('reason', 'legal hold', 'legalHold', @Held::text, 'requestedBy', @RequestedBy::text))
+        """;
+
     private const string CountsSql = "UPDATE privacy_erasures SET counts = @Counts::jsonb WHERE id = @Id";
 
     private const string CompleteSql = """
@@ -116,19 +153,48 @@ public sealed class ErasureService(
         WHERE id = @Id AND status = 'finishing' AND finish_after <= now()
         """;
 
-    /// <summary>Starts the user's erasure, or carries on with the one already open, as far as it can go now.</summary>
+    /// <summary>
+    /// Starts the user's erasure, or carries on with the one already open, as far as it can go now; a 409 failure,
+    /// with nothing changed, while the user or one of their recordings is under a legal hold.
+    /// </summary>
     /// <param name="requestedBy"><see cref="ErasureReceipt.ByUser"/> (the API) or <see cref="ErasureReceipt.ByOperator"/> (the CLI).</param>
-    public async Task<ErasureReceipt> EraseAsync(string userId, string requestedBy, IProgress<PrivacyProgress>? progress, CancellationToken cancellationToken)
+    public async Task<ServiceResult<ErasureReceipt>> EraseAsync(string userId, string requestedBy, IProgress<PrivacyProgress>? progress, CancellationToken cancellationToken)
     {
         ErasureRow erasure;
         await using (var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken))
         {
+            if (await LegalHoldAsync(connection, null, userId, cancellationToken) is { } held)
+            {
+                await connection.ExecuteAsync(new CommandDefinition(RefusedSql, new { RequestedBy = requestedBy, UserId = userId, ActorId, Action = AuditActions.PrivacyErasure, Held = held }, cancellationToken: cancellationToken));
+                logger.LogInformation("Erasure refused: the user's recorder data is under a legal hold ({LegalHold})", held);
+                return UnderLegalHold(held);
+            }
             var subjectHash = await PrivacySubjects.HashAsync(connection, null, PrivacySubjects.Folder(userId), cancellationToken);
             erasure = await connection.QuerySingleOrDefaultAsync<ErasureRow>(new CommandDefinition(OpenSql, new { UserId = userId, SubjectHash = subjectHash, RequestedBy = requestedBy }, cancellationToken: cancellationToken))
                 ?? await connection.QuerySingleAsync<ErasureRow>(new CommandDefinition(OpenOneSql, new { UserId = userId }, cancellationToken: cancellationToken));
         }
-        return await ContinueAsync(erasure, progress, cancellationToken);
+        var receipt = await ContinueAsync(erasure, progress, cancellationToken);
+        if (receipt.Status == ErasureReceipt.Pending)
+        {
+            // A hold placed while this run went on stopped it (else storage was unreachable).
+            await using var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
+            if (await LegalHoldAsync(connection, null, userId, cancellationToken) is { } heldNow)
+            {
+                return UnderLegalHold(heldNow);
+            }
+        }
+        return receipt;
     }
+
+    /// <summary>What holds the user's recorder data: "user", "recording" (one of theirs), or null.</summary>
+    private static Task<string?> LegalHoldAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string userId, CancellationToken cancellationToken)
+        => connection.ExecuteScalarAsync<string?>(new CommandDefinition(LegalHoldSql, new { UserId = userId }, transaction, cancellationToken: cancellationToken));
+
+    private static Failure UnderLegalHold(string held)
+        => new(FailureKind.Conflict,
+            (held == "user" ? "This user's recorder data is under a legal hold" : "A recording of this user is under a legal hold")
+            + ", so it cannot be erased while the hold lasts (GDPR Art. 17(3)(e)).",
+            Extensions: new Dictionary<string, object?> { ["legalHold"] = held });
 
     /// <summary>The privacy sweep's part: every open erasure carried on (resumed, swept again, or completed).</summary>
     public async Task<int> ContinueOpenAsync(CancellationToken cancellationToken)
@@ -137,7 +203,7 @@ public sealed class ErasureService(
         await using (var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken))
         {
             open = (await connection.QueryAsync<long>(new CommandDefinition(
-                "SELECT id FROM privacy_erasures WHERE status <> 'completed' ORDER BY id LIMIT @BatchSize", new { options.Value.BatchSize }, cancellationToken: cancellationToken))).AsList();
+                OpenErasuresSql, new { options.Value.BatchSize }, cancellationToken: cancellationToken))).AsList();
         }
         foreach (var id in open)
         {
@@ -177,11 +243,25 @@ public sealed class ErasureService(
             {
                 if (erasure.Status == ErasureReceipt.Pending)
                 {
-                    await MarkRecordingsAsync(userId, counts, cancellationToken);
+                    // Each step first looks for a legal hold; one stops the erasure where it is, still pending.
+                    if (!await MarkRecordingsAsync(userId, counts, cancellationToken))
+                    {
+                        return await StopForLegalHoldAsync(erasure, counts, cancellationToken);
+                    }
                     steps.Next("recordings marked for erasure");
+                    await using (var holdConnection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken))
+                    {
+                        if (await LegalHoldAsync(holdConnection, null, userId, cancellationToken) is not null)
+                        {
+                            return await StopForLegalHoldAsync(erasure, counts, cancellationToken);
+                        }
+                    }
                     await SweepStorageAsync(userId, counts, cancellationToken);
                     steps.Next("storage swept");
-                    await DeleteRowsAsync(erasure, userId, counts, cancellationToken);
+                    if (!await DeleteRowsAsync(erasure, userId, counts, cancellationToken))
+                    {
+                        return await StopForLegalHoldAsync(erasure, counts, cancellationToken);
+                    }
                     steps.Next("rows deleted, receipt written");
                 }
                 // Again after the rows: a blob committed meanwhile (a late upload of a recording being erased).
@@ -212,17 +292,34 @@ public sealed class ErasureService(
         }
     }
 
-    /// <summary>Marks every recording of the user 'deleting' (gone for everyone) and releases the app's references, in batches.</summary>
-    private async Task MarkRecordingsAsync(string userId, ErasureCounts counts, CancellationToken cancellationToken)
+    /// <summary>The erasure stays pending with what it counted so far; the privacy sweep passes it over while the hold lasts.</summary>
+    private async Task<ErasureReceipt> StopForLegalHoldAsync(ErasureRow erasure, ErasureCounts counts, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(CountsSql, new { erasure.Id, Counts = Json(counts) }, cancellationToken: cancellationToken));
+        logger.LogWarning("Erasure {ErasureId} stopped: its user's recorder data is under a legal hold; it stays pending until the hold is lifted", erasure.Id);
+        return (await connection.QuerySingleAsync<ErasureRow>(new CommandDefinition(ByIdSql, new { erasure.Id }, cancellationToken: cancellationToken))).ToReceipt();
+    }
+
+    /// <summary>
+    /// Marks every recording of the user 'deleting' (gone for everyone) and releases the app's references, in batches.
+    /// False, with the batch undone, when a legal hold turned up.
+    /// </summary>
+    private async Task<bool> MarkRecordingsAsync(string userId, ErasureCounts counts, CancellationToken cancellationToken)
     {
         while (true)
         {
             await using var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             var ids = (await connection.QueryAsync<long>(new CommandDefinition(NextToMarkSql, new { UserId = userId, options.Value.BatchSize }, transaction, cancellationToken: cancellationToken))).AsList();
+            // After the row locks: a recording hold set meanwhile has committed, or waits for this batch.
+            if (await LegalHoldAsync(connection, transaction, userId, cancellationToken) is not null)
+            {
+                return false;
+            }
             if (ids.Count == 0)
             {
-                return;
+                return true;
             }
             await connection.ExecuteAsync(new CommandDefinition(MarkSql, new { Ids = ids.ToArray() }, transaction, cancellationToken: cancellationToken));
             foreach (var id in ids)
@@ -236,13 +333,20 @@ public sealed class ErasureService(
         }
     }
 
-    /// <summary>Rows go in one transaction with the receipt, which names no one: a subject hash, counts and times.</summary>
-    private async Task DeleteRowsAsync(ErasureRow erasure, string userId, ErasureCounts counts, CancellationToken cancellationToken)
+    /// <summary>
+    /// Rows go in one transaction with the receipt, which names no one: a subject hash, counts and times. False, with
+    /// nothing deleted, when a legal hold turned up.
+    /// </summary>
+    private async Task<bool> DeleteRowsAsync(ErasureRow erasure, string userId, ErasureCounts counts, CancellationToken cancellationToken)
     {
         await using var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var deleted = await connection.QuerySingleAsync<(int Recordings, int Sessions, int Edits, int Exports)>(new CommandDefinition(
-            DeleteRowsSql, new { UserId = userId }, transaction, cancellationToken: cancellationToken));
+        if (await LegalHoldAsync(connection, transaction, userId, cancellationToken) is not null)
+        {
+            return false;
+        }
+        var deleted = await connection.QuerySingleAsync<(int Recordings, int Sessions, int Edits, int Exports, int Alerts, int RetentionPolicies)>(new CommandDefinition(
+            DeleteRowsSql, new { UserId = userId, StorageUsageKind = AlertKinds.StorageUsage }, transaction, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition(DeleteRecordingsSql, new { UserId = userId }, transaction, cancellationToken: cancellationToken));
         counts.AuditEntries += await connection.ExecuteAsync(new CommandDefinition(
             DeleteAuditSql, new { UserId = userId, Folder = PrivacySubjects.Folder(userId) }, transaction, cancellationToken: cancellationToken));
@@ -250,6 +354,8 @@ public sealed class ErasureService(
         counts.Sessions += deleted.Sessions;
         counts.Edits += deleted.Edits;
         counts.Exports += deleted.Exports;
+        counts.Alerts += deleted.Alerts;
+        counts.RetentionPolicies += deleted.RetentionPolicies;
         await connection.ExecuteAsync(new CommandDefinition(RowsDeletedSql, new { erasure.Id, options.Value.ErasureGracePeriod, Counts = Json(counts) }, transaction, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition(ReceiptSql, new
         {
@@ -266,6 +372,7 @@ public sealed class ErasureService(
             }, CountsJson),
         }, transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
+        return true;
     }
 
     /// <summary>

@@ -64,6 +64,16 @@ public sealed class RecordingsService(
 
     private const string ProjectOwnedSql = "SELECT EXISTS (SELECT 1 FROM projects WHERE id = @ProjectId AND user_id = @UserId)";
 
+    // A legal hold binds every deletion (docs/operations.md): the recording's own, or one on its owner. The row lock
+    // makes an operator's recording hold wait for, or win over, this delete; user_legal_holds shows the app only
+    // the caller's own row (017).
+    private const string LegalHoldSql = """
+        SELECT r.legal_hold OR EXISTS (SELECT 1 FROM user_legal_holds h WHERE h.user_id = r.user_id)
+        FROM recordings r
+        WHERE r.id = @Id AND r.status <> 'deleting'
+        FOR UPDATE OF r
+        """;
+
     private const string MarkDeletingSql = """
         UPDATE recordings SET status = 'deleting'
         WHERE id = @Id AND status <> 'deleting'
@@ -158,21 +168,31 @@ public sealed class RecordingsService(
     }
 
     /// <summary>
-    /// Marks the recording <c>deleting</c> (from then on it is gone for the caller), removes its blobs,
+    /// Refuses a recording under a legal hold (its own or its owner's: 409, nothing written but the audit entry).
+    /// Otherwise marks the recording <c>deleting</c> (from then on it is gone for the caller), removes its blobs,
     /// then the row. If storage fails, the row stays marked and the lifecycle sweeper finishes the job,
     /// so a blob is never left without a row that knows about it.
     /// </summary>
     public async Task<ServiceResult<bool>> DeleteAsync(Caller caller, long id, RequestInfo request, CancellationToken cancellationToken)
     {
-        var blobsToDelete = await dataSources.App.RunAsync(caller.UserId, async (connection, transaction) =>
+        var outcome = await dataSources.App.RunAsync<ServiceResult<(string BlobName, string? ThumbnailBlobName, string? MediaBlobName)?>>(caller.UserId, async (connection, transaction) =>
         {
+            if (await connection.ExecuteScalarAsync<bool?>(new CommandDefinition(LegalHoldSql, new { Id = id }, transaction, cancellationToken: cancellationToken)) == true)
+            {
+                await AuditLog.WriteAsync(connection, transaction, new AuditEntry(caller.UserId, AuditActions.RecordingDelete, AuditOutcomes.Rejected, id, new { reason = "legal hold" }), request, cancellationToken);
+                return UnderLegalHold(id);
+            }
             var marked = await connection.QuerySingleOrDefaultAsync<(string BlobName, string? ThumbnailBlobName, string? MediaBlobName)?>(new CommandDefinition(MarkDeletingSql, new { Id = id }, transaction, cancellationToken: cancellationToken));
             // Content and posts made from it stay valid, without its references (docs/api/links.md), from the moment it is gone.
             var released = marked is null ? null : await Links.RecordingReferences.ReleaseAsync(connection, transaction, caller.UserId, id, cancellationToken);
             await AuditLog.WriteAsync(connection, transaction, new AuditEntry(caller.UserId, AuditActions.RecordingDelete, marked is null ? AuditOutcomes.NotFound : AuditOutcomes.Success, id, released), request, cancellationToken);
             return marked;
         }, cancellationToken);
-        if (blobsToDelete is not { } blobNames)
+        if (outcome.Failure is { } failure)
+        {
+            return failure;
+        }
+        if (outcome.Value is not { } blobNames)
         {
             return NotFound(id);
         }
@@ -233,6 +253,9 @@ public sealed class RecordingsService(
     private DateTimeOffset ReadUrlExpiry() => time.GetUtcNow() + sasOptions.Value.ReadUrlLifetime;
 
     private static Failure NotFound(long id) => Failure.NotFound($"Recording {id} does not exist.");
+
+    private static Failure UnderLegalHold(long id)
+        => new(FailureKind.Conflict, $"Recording {id} is under a legal hold and cannot be deleted until the hold is lifted.", Extensions: new Dictionary<string, object?> { ["legalHold"] = true });
 
     private static string EscapeLike(string text) => text.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("%", @"\%", StringComparison.Ordinal).Replace("_", @"\_", StringComparison.Ordinal);
 }

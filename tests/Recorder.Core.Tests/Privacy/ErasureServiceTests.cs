@@ -1,7 +1,9 @@
 using Azure.Storage.Blobs;
 using Dapper;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Recorder.Core.Lifecycle;
 using Recorder.Core.Privacy;
 using Recorder.Core.Storage;
 using Recorder.Testing;
@@ -142,7 +144,116 @@ public sealed class ErasureServiceTests : IAsyncLifetime
             "SELECT count(*) FROM audit_log WHERE action = 'privacy.export_expire' AND actor_type = 'system' AND user_id = @userId AND (details ->> 'exportId')::bigint = @exportId", new { userId, exportId }));
     }
 
+    [Theory]
+    [InlineData("user")]
+    [InlineData("recording")]
+    public async Task An_erasure_of_a_user_under_a_legal_hold_is_refused_before_anything_changes(string hold)
+    {
+        var userId = await data.NewUserAsync();
+        var id = await data.SeedAsync(userId);
+        await PlaceHoldAsync(hold, userId, id);
+        var blobs = await data.BlobsOfAsync(userId);
+        var rows = await data.RowsNamingAsync(userId);
+
+        var refused = await TryEraseAsync(userId);
+
+        Assert.Equal(Api.FailureKind.Conflict, refused.Failure?.Kind);
+        Assert.Contains("legal hold", refused.Failure!.Detail, StringComparison.Ordinal);
+        Assert.Contains("17(3)(e)", refused.Failure.Detail, StringComparison.Ordinal);
+        Assert.Equal(hold, refused.Failure.Extensions?["legalHold"]);
+        Assert.Equal(blobs.Order(StringComparer.Ordinal), (await data.BlobsOfAsync(userId)).Order(StringComparer.Ordinal));
+        await using var maintenance = new Npgsql.NpgsqlConnection(database.MaintenanceConnectionString);
+        Assert.Equal("completed", await maintenance.ExecuteScalarAsync<string>("SELECT status FROM recordings WHERE id = @id", new { id }));
+        Assert.Equal(0, await maintenance.ExecuteScalarAsync<int>("SELECT count(*) FROM privacy_erasures"));
+        Assert.Null(await maintenance.ExecuteScalarAsync<string?>("SELECT metadata ->> 'recordingDeletedAt' FROM content WHERE user_id = @userId", new { userId }));
+        // Everything stays; the refusal itself is the one entry added, about the user.
+        Assert.Equal(rows + 1, await data.RowsNamingAsync(userId));
+        Assert.Equal(1, await maintenance.ExecuteScalarAsync<int>(
+            "SELECT count(*) FROM audit_log WHERE action = 'privacy.erasure' AND outcome = 'rejected' AND user_id = @userId AND details ->> 'legalHold' = @hold", new { userId, hold }));
+    }
+
+    [Fact]
+    public async Task A_hold_placed_on_an_open_erasure_keeps_it_pending_through_the_sweeps_and_it_finishes_once_lifted()
+    {
+        var userId = await data.NewUserAsync();
+        var id = await data.SeedAsync(userId);
+        var stopped = new BlobServiceClient(TestStorage.StoppedConnectionString(), new BlobClientOptions { Retry = { MaxRetries = 0, NetworkTimeout = TimeSpan.FromSeconds(5) } });
+        var interrupted = await EraseAsync(userId, blobs: stopped);
+        Assert.Equal(ErasureReceipt.Pending, interrupted.Status);
+        await PlaceHoldAsync("user", userId, id);
+        var blobs = await data.BlobsOfAsync(userId);
+        var rows = await data.RowsNamingAsync(userId);
+
+        Assert.Equal(0, (await SweepAsync()).ErasuresContinued);
+        // The lifecycle finishes recordings marked 'deleting', but not those of a held user.
+        await new Lifecycle.LifecycleHarness(database, storage, "holds-" + Guid.NewGuid().ToString("N")[..12]).RunAsync();
+        var again = await TryEraseAsync(userId);
+
+        Assert.Equal(Api.FailureKind.Conflict, again.Failure?.Kind);
+        await using var maintenance = new Npgsql.NpgsqlConnection(database.MaintenanceConnectionString);
+        Assert.Equal("pending", await maintenance.ExecuteScalarAsync<string>("SELECT status FROM privacy_erasures WHERE id = @ErasureId", new { interrupted.ErasureId }));
+        Assert.Equal("deleting", await maintenance.ExecuteScalarAsync<string>("SELECT status FROM recordings WHERE id = @id", new { id }));
+        Assert.Equal(blobs.Order(StringComparer.Ordinal), (await data.BlobsOfAsync(userId)).Order(StringComparer.Ordinal));
+        Assert.Equal(rows + 1, await data.RowsNamingAsync(userId)); // the refused request's audit entry
+
+        await maintenance.ExecuteAsync("DELETE FROM user_legal_holds WHERE user_id = @userId", new { userId });
+        Assert.Equal(1, (await SweepAsync()).ErasuresContinued);
+
+        Assert.Equal("completed", await maintenance.ExecuteScalarAsync<string>("SELECT status FROM privacy_erasures WHERE id = @ErasureId", new { interrupted.ErasureId }));
+        Assert.Empty(await data.BlobsOfAsync(userId));
+        Assert.Equal(0, await data.RowsNamingAsync(userId));
+    }
+
+    [Fact]
+    public async Task Erasure_removes_the_users_storage_alerts_and_user_retention_policy_but_not_anyone_elses()
+    {
+        var userId = await data.NewUserAsync();
+        var otherId = await data.NewUserAsync();
+        await data.SeedAsync(userId);
+        await data.SeedAsync(otherId);
+        int projectId;
+        await using (var owner = await data.OpenOwnerAsync())
+        {
+            projectId = await owner.ExecuteScalarAsync<int>("INSERT INTO projects (user_id, name, type) VALUES (@userId, 'Course', 'video') RETURNING id", new { userId });
+            await owner.ExecuteAsync(
+                """
+                INSERT INTO alerts (kind, subject, severity, value, threshold) VALUES ('storage_usage', @userId, 'critical', 97, 95), ('storage_usage', @otherId, 'warning', 85, 80);
+                INSERT INTO alerts (kind, subject, severity, value, threshold, first_seen, resolved_at) VALUES ('storage_usage', @userId, 'warning', 81, 80, now() - interval '2 days', now() - interval '1 day');
+                INSERT INTO alerts (kind, subject, severity, value, threshold) VALUES ('recording_failures', 'last_hour', 'warning', 30, 20);
+                INSERT INTO retention_policies (user_id, retention_days) VALUES (@userId, 30), (@otherId, 60);
+                INSERT INTO retention_policies (project_id, retention_days) VALUES (@projectId, 90);
+                """, new { userId, otherId, projectId });
+        }
+
+        var receipt = await EraseAsync(userId);
+
+        Assert.Equal(ErasureReceipt.Completed, receipt.Status);
+        Assert.Equal((2, 1), (receipt.Counts.Alerts, receipt.Counts.RetentionPolicies));
+        await using var maintenance = new Npgsql.NpgsqlConnection(database.MaintenanceConnectionString);
+        Assert.Equal(0, await maintenance.ExecuteScalarAsync<int>("SELECT count(*) FROM alerts WHERE subject = @userId", new { userId }));
+        Assert.Equal(0, await maintenance.ExecuteScalarAsync<int>("SELECT count(*) FROM retention_policies WHERE user_id = @userId", new { userId }));
+        Assert.Equal(2, await maintenance.ExecuteScalarAsync<int>("SELECT count(*) FROM alerts WHERE subject IN (@otherId, 'last_hour')", new { otherId }));
+        Assert.Equal(60, await maintenance.ExecuteScalarAsync<int>("SELECT retention_days FROM retention_policies WHERE user_id = @otherId", new { otherId }));
+        // The project is the app's: its policy stays with it.
+        Assert.Equal(90, await maintenance.ExecuteScalarAsync<int>("SELECT retention_days FROM retention_policies WHERE project_id = @projectId", new { projectId }));
+        Assert.Equal(2, await maintenance.ExecuteScalarAsync<int>(
+            "SELECT (details -> 'counts' ->> 'alerts')::int FROM audit_log WHERE action = 'privacy.erasure' AND outcome = 'success'"));
+    }
+
+    private async Task PlaceHoldAsync(string hold, string userId, long recordingId)
+    {
+        await using var services = new Lifecycle.LifecycleHarness(database, storage, "unused").Build();
+        await services.GetRequiredService<RetentionAdministration>().SetHoldAsync(hold == "user" ? new RetentionSubject(UserId: userId) : new RetentionSubject(RecordingId: recordingId), hold: true, "litigation 7", CancellationToken.None);
+    }
+
     private async Task<ErasureReceipt> EraseAsync(string userId, PrivacyOptions? options = null, BlobServiceClient? blobs = null)
+    {
+        var result = await TryEraseAsync(userId, options, blobs);
+        Assert.Null(result.Failure);
+        return result.Value!;
+    }
+
+    private async Task<Api.ServiceResult<ErasureReceipt>> TryEraseAsync(string userId, PrivacyOptions? options = null, BlobServiceClient? blobs = null)
     {
         await using var dataSources = database.CreateDataSources();
         return await Erasures(dataSources, options, blobs).EraseAsync(userId, ErasureReceipt.ByOperator, progress: null, CancellationToken.None);

@@ -86,6 +86,33 @@ public sealed class PrivacyCliTests : IAsyncLifetime
         Assert.Equal("operator", await connection.ExecuteScalarAsync<string>("SELECT details ->> 'requestedBy' FROM audit_log WHERE action = 'privacy.erasure'"));
     }
 
+    [Theory]
+    [InlineData("user")]
+    [InlineData("recording")]
+    public async Task Erase_user_is_refused_with_exit_1_under_a_legal_hold_and_erases_nothing(string hold)
+    {
+        var userId = await data.NewUserAsync();
+        var id = await data.SeedAsync(userId);
+        await using (var maintenance = new Npgsql.NpgsqlConnection(database.MaintenanceConnectionString))
+        {
+            await maintenance.ExecuteAsync(hold == "user"
+                ? "INSERT INTO user_legal_holds (user_id, reason) VALUES (@userId, 'litigation 7')"
+                : "UPDATE recordings SET legal_hold = true WHERE id = @id", new { userId, id });
+        }
+        var blobs = await data.BlobsOfAsync(userId);
+
+        var run = await RunAsync("erase-user", "--user", userId, "--confirm", userId);
+
+        Assert.True(run.ExitCode == 1, run.Output);
+        Assert.Contains("legal hold", run.Output, StringComparison.Ordinal);
+        Assert.Contains("Art. 17(3)(e)", run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Erasure ", run.Output, StringComparison.Ordinal);
+        Assert.Equal(blobs.Order(StringComparer.Ordinal), (await data.BlobsOfAsync(userId)).Order(StringComparer.Ordinal));
+        await using var connection = await data.OpenOwnerAsync();
+        Assert.Equal("completed", await connection.ExecuteScalarAsync<string>("SELECT status FROM recordings WHERE id = @id", new { id }));
+        Assert.Equal(0, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM privacy_erasures"));
+    }
+
     private async Task<(int ExitCode, string Output)> RunAsync(params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workDirectory };

@@ -93,6 +93,30 @@ public sealed class RowLevelSecurityTests(MigratedDatabase database) : IClassFix
     }
 
     [Fact]
+    public async Task The_app_role_sees_only_whether_its_own_user_is_under_a_legal_hold_and_cannot_change_holds()
+    {
+        await using (var owner = new NpgsqlConnection(database.OwnerConnectionString))
+        {
+            await owner.ExecuteAsync("INSERT INTO user_legal_holds (user_id, reason) VALUES (@alice, 'litigation 7') ON CONFLICT DO NOTHING", new { alice });
+        }
+        await using var dataSource = NpgsqlDataSource.Create(database.AppConnectionString);
+
+        foreach (var (user, expected) in new[] { (alice, new[] { alice }), (bob, Array.Empty<string>()) })
+        {
+            var seen = await dataSource.RunAsync(user, (connection, transaction) =>
+                connection.QueryAsync<string>("SELECT user_id FROM user_legal_holds", transaction: transaction), CancellationToken.None);
+            Assert.Equal(expected, seen);
+        }
+        // Not the operator's reason, and no writes: holds are placed and lifted by recorder_maintenance only.
+        foreach (var statement in new[] { "SELECT reason FROM user_legal_holds", "DELETE FROM user_legal_holds", "INSERT INTO user_legal_holds (user_id) VALUES (@bob)" })
+        {
+            var error = await Assert.ThrowsAsync<PostgresException>(() => dataSource.RunAsync(alice, (connection, transaction) =>
+                connection.ExecuteAsync(statement, new { bob }, transaction), CancellationToken.None));
+            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, error.SqlState);
+        }
+    }
+
+    [Fact]
     public async Task The_app_refuses_a_role_that_row_level_security_does_not_bind()
     {
         var options = Microsoft.Extensions.Options.Options.Create(new DatabaseOptions

@@ -149,6 +149,36 @@ public sealed class RecordingsApiTests(ApiTestHost api) : IClassFixture<ApiTestH
         await (await user.Client.DeleteAsync($"api/recordings/{id}")).AssertProblemAsync(HttpStatusCode.NotFound);
     }
 
+    [Theory]
+    [InlineData("recording")]
+    [InlineData("user")]
+    public async Task A_recording_under_a_legal_hold_is_not_deleted_409_and_the_refusal_is_audited(string hold)
+    {
+        var user = await api.SignInNewUserAsync();
+        var id = await CreateAsync(user);
+        var other = await CreateAsync(user);
+        var blobName = await BlobNameAsync(id);
+        var uploads = TestStorage.CreateClient().GetBlobContainerClient(api.Storage.UploadsContainer);
+        await uploads.UploadBlobAsync(blobName, BinaryData.FromString("media"));
+        await using var connection = await api.OpenOwnerAsync();
+        await connection.ExecuteAsync(hold == "recording"
+            ? "UPDATE recordings SET legal_hold = true WHERE id = @RecordingId"
+            : "INSERT INTO user_legal_holds (user_id, reason) VALUES (@UserId, 'litigation 7')", new { RecordingId = id, UserId = user.Id });
+
+        var problem = await (await user.Client.DeleteAsync($"api/recordings/{id}")).AssertProblemAsync(HttpStatusCode.Conflict);
+
+        Assert.Contains("legal hold", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("litigation", problem.GetRawText(), StringComparison.Ordinal);
+        Assert.Equal("uploading", await connection.ExecuteScalarAsync<string>("SELECT status FROM recordings WHERE id = @id", new { id }));
+        Assert.True(await uploads.GetBlobClient(blobName).ExistsAsync());
+        await (await user.Client.GetAsync($"api/recordings/{id}")).AssertOkAsync();
+        Assert.Equal(1, await connection.ExecuteScalarAsync<int>(
+            "SELECT count(*) FROM audit_log WHERE user_id = @UserId AND recording_id = @RecordingId AND action = 'recording.delete' AND outcome = 'rejected' AND details ->> 'reason' = 'legal hold'", new { UserId = user.Id, RecordingId = id }));
+        // A recording hold keeps that recording; a user hold keeps every one of theirs.
+        using var second = await user.Client.DeleteAsync($"api/recordings/{other}");
+        Assert.Equal(hold == "recording" ? HttpStatusCode.NoContent : HttpStatusCode.Conflict, second.StatusCode);
+    }
+
     [Fact]
     public async Task When_storage_is_down_a_deleted_recording_stays_marked_for_the_sweeper()
     {

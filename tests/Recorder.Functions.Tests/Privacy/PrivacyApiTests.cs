@@ -128,6 +128,36 @@ public sealed class PrivacyApiTests(PrivacyTestHost host) : IClassFixture<Privac
         Assert.Equal(1, await host.CountAsync("SELECT count(*) FROM recording_edits WHERE user_id = @Id", new { other.Id }));
     }
 
+    [Theory]
+    [InlineData("user")]
+    [InlineData("recording")]
+    public async Task Erasure_under_a_legal_hold_is_409_and_changes_nothing(string hold)
+    {
+        var user = await host.Api.SignInNewUserAsync();
+        var id = await host.SeedCompletedRecordingAsync(user.Id);
+        await using (var connection = await host.OpenOwnerAsync())
+        {
+            await connection.ExecuteAsync(hold == "user"
+                ? "INSERT INTO user_legal_holds (user_id, reason) VALUES (@UserId, 'litigation 7')"
+                : "UPDATE recordings SET legal_hold = true WHERE id = @RecordingId", new { UserId = user.Id, RecordingId = id });
+        }
+
+        var problem = await (await user.Client.DeleteAsync("api/me/recordings-data")).AssertProblemAsync(HttpStatusCode.Conflict);
+
+        Assert.Contains("legal hold", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("Art. 17(3)(e)", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(hold, problem.GetProperty("legalHold").GetString());
+        Assert.DoesNotContain("litigation", problem.GetRawText(), StringComparison.Ordinal);
+        await (await user.Client.GetAsync($"api/recordings/{id}")).AssertOkAsync();
+        Assert.Equal(2, (await host.BlobsAsync(host.Api.Storage.ProcessedContainer, $"{user.Id}/")).Count + (await host.BlobsAsync(host.Api.Storage.ThumbnailsContainer, $"{user.Id}/")).Count);
+        Assert.Equal(0, await host.CountAsync("SELECT count(*) FROM privacy_erasures WHERE user_id = @Id", new { user.Id }));
+        Assert.Equal(1, await host.CountAsync("SELECT count(*) FROM recording_sessions WHERE user_id = @Id", new { user.Id }));
+        Assert.Equal(1, await host.CountAsync("SELECT count(*) FROM recording_edits WHERE user_id = @Id", new { user.Id }));
+        Assert.Equal(1, await host.CountAsync("SELECT count(*) FROM content WHERE user_id = @Id AND video_url IS NOT NULL", new { user.Id }));
+        Assert.Equal(1, await host.CountAsync(
+            "SELECT count(*) FROM audit_log WHERE action = 'privacy.erasure' AND outcome = 'rejected' AND actor_type = 'user' AND actor_id = @Id AND user_id = @Id", new { user.Id }));
+    }
+
     [Fact]
     public async Task An_upload_url_issued_before_the_erasure_brings_nothing_back_and_the_user_can_record_again()
     {

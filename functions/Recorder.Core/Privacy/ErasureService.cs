@@ -87,9 +87,6 @@ public sealed class ErasureService(
         ORDER BY e.id LIMIT @BatchSize
         """;
 
-    private const string TryLockSql = "SELECT pg_try_advisory_lock(@LockClass, @Id::int)";
-    private const string UnlockSql = "SELECT pg_advisory_unlock(@LockClass, @Id::int)";
-
     private const string NextToMarkSql = """
         SELECT id FROM recordings WHERE user_id = @UserId AND status <> 'deleting'
         ORDER BY id LIMIT @BatchSize FOR UPDATE
@@ -219,77 +216,70 @@ public sealed class ErasureService(
 
     private async Task<ErasureReceipt> ContinueAsync(ErasureRow erasure, IProgress<PrivacyProgress>? progress, CancellationToken cancellationToken)
     {
-        // One run per erasure at a time; the lock lives on a connection of its own and dies with the run.
-        await using var lockConnection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
-        if (!await lockConnection.ExecuteScalarAsync<bool>(new CommandDefinition(TryLockSql, new { LockClass, erasure.Id }, cancellationToken: cancellationToken)))
+        // One run per erasure at a time.
+        await using var runLock = await RunLock.TryTakeAsync(dataSources.Maintenance, LockClass, erasure.Id, cancellationToken);
+        if (runLock is null)
         {
             logger.LogInformation("Erasure {ErasureId} is being run elsewhere", erasure.Id);
             return erasure.ToReceipt();
         }
-        try
+        await using (var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken))
         {
-            await using (var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken))
-            {
-                // Re-read under the lock: another run may have moved it on meanwhile.
-                erasure = await connection.QuerySingleAsync<ErasureRow>(new CommandDefinition(ByIdSql, new { erasure.Id }, cancellationToken: cancellationToken));
-            }
-            if (erasure.UserId is not { } userId)
-            {
-                return erasure.ToReceipt();
-            }
-            var counts = erasure.ReadCounts();
-            var steps = new Steps(progress, erasure.Status == ErasureReceipt.Pending ? 4 : 2);
-            try
-            {
-                if (erasure.Status == ErasureReceipt.Pending)
-                {
-                    // Each step first looks for a legal hold; one stops the erasure where it is, still pending.
-                    if (!await MarkRecordingsAsync(userId, counts, cancellationToken))
-                    {
-                        return await StopForLegalHoldAsync(erasure, counts, cancellationToken);
-                    }
-                    steps.Next("recordings marked for erasure");
-                    await using (var holdConnection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken))
-                    {
-                        if (await LegalHoldAsync(holdConnection, null, userId, cancellationToken) is not null)
-                        {
-                            return await StopForLegalHoldAsync(erasure, counts, cancellationToken);
-                        }
-                    }
-                    await SweepStorageAsync(userId, counts, cancellationToken);
-                    steps.Next("storage swept");
-                    if (!await DeleteRowsAsync(erasure, userId, counts, cancellationToken))
-                    {
-                        return await StopForLegalHoldAsync(erasure, counts, cancellationToken);
-                    }
-                    steps.Next("rows deleted, receipt written");
-                }
-                // Again after the rows: a blob committed meanwhile (a late upload of a recording being erased).
-                await SweepStorageAsync(userId, counts, cancellationToken);
-                steps.Next("storage swept again");
-                await using var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
-                var completed = await connection.ExecuteAsync(new CommandDefinition(CompleteSql, new { erasure.Id, Counts = Json(counts) }, cancellationToken: cancellationToken));
-                if (completed == 0)
-                {
-                    await connection.ExecuteAsync(new CommandDefinition(CountsSql, new { erasure.Id, Counts = Json(counts) }, cancellationToken: cancellationToken));
-                }
-                erasure = await connection.QuerySingleAsync<ErasureRow>(new CommandDefinition(ByIdSql, new { erasure.Id }, cancellationToken: cancellationToken));
-            }
-            catch (Exception exception) when (exception is RequestFailedException or AggregateException)
-            {
-                // Storage unreachable (AggregateException: the SDK's retries all failed): nothing is lost track of,
-                // the erasure row still names the user; a re-run or the privacy sweep carries on.
-                logger.LogWarning(exception, "Erasure {ErasureId} could not reach storage; it stays '{Status}' for the next run", erasure.Id, erasure.Status);
-                await using var connection = await dataSources.Maintenance.OpenConnectionAsync(CancellationToken.None);
-                return (await connection.QuerySingleAsync<ErasureRow>(new CommandDefinition(ByIdSql, new { erasure.Id }, cancellationToken: CancellationToken.None))).ToReceipt();
-            }
-            logger.LogInformation("Erasure {ErasureId} is {Status}", erasure.Id, erasure.Status);
+            // Re-read under the lock: another run may have moved it on meanwhile.
+            erasure = await connection.QuerySingleAsync<ErasureRow>(new CommandDefinition(ByIdSql, new { erasure.Id }, cancellationToken: cancellationToken));
+        }
+        if (erasure.UserId is not { } userId)
+        {
             return erasure.ToReceipt();
         }
-        finally
+        var counts = erasure.ReadCounts();
+        var steps = new Steps(progress, erasure.Status == ErasureReceipt.Pending ? 4 : 2);
+        try
         {
-            await lockConnection.ExecuteAsync(new CommandDefinition(UnlockSql, new { LockClass, erasure.Id }, cancellationToken: CancellationToken.None));
+            if (erasure.Status == ErasureReceipt.Pending)
+            {
+                // Each step first looks for a legal hold; one stops the erasure where it is, still pending.
+                if (!await MarkRecordingsAsync(userId, counts, cancellationToken))
+                {
+                    return await StopForLegalHoldAsync(erasure, counts, cancellationToken);
+                }
+                steps.Next("recordings marked for erasure");
+                await using (var holdConnection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken))
+                {
+                    if (await LegalHoldAsync(holdConnection, null, userId, cancellationToken) is not null)
+                    {
+                        return await StopForLegalHoldAsync(erasure, counts, cancellationToken);
+                    }
+                }
+                await SweepStorageAsync(userId, counts, cancellationToken);
+                steps.Next("storage swept");
+                if (!await DeleteRowsAsync(erasure, userId, counts, cancellationToken))
+                {
+                    return await StopForLegalHoldAsync(erasure, counts, cancellationToken);
+                }
+                steps.Next("rows deleted, receipt written");
+            }
+            // Again after the rows: a blob committed meanwhile (a late upload of a recording being erased).
+            await SweepStorageAsync(userId, counts, cancellationToken);
+            steps.Next("storage swept again");
+            await using var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
+            var completed = await connection.ExecuteAsync(new CommandDefinition(CompleteSql, new { erasure.Id, Counts = Json(counts) }, cancellationToken: cancellationToken));
+            if (completed == 0)
+            {
+                await connection.ExecuteAsync(new CommandDefinition(CountsSql, new { erasure.Id, Counts = Json(counts) }, cancellationToken: cancellationToken));
+            }
+            erasure = await connection.QuerySingleAsync<ErasureRow>(new CommandDefinition(ByIdSql, new { erasure.Id }, cancellationToken: cancellationToken));
         }
+        catch (Exception exception) when (exception is RequestFailedException or AggregateException)
+        {
+            // Storage unreachable (AggregateException: the SDK's retries all failed): nothing is lost track of,
+            // the erasure row still names the user; a re-run or the privacy sweep carries on.
+            logger.LogWarning(exception, "Erasure {ErasureId} could not reach storage; it stays '{Status}' for the next run", erasure.Id, erasure.Status);
+            await using var connection = await dataSources.Maintenance.OpenConnectionAsync(CancellationToken.None);
+            return (await connection.QuerySingleAsync<ErasureRow>(new CommandDefinition(ByIdSql, new { erasure.Id }, cancellationToken: CancellationToken.None))).ToReceipt();
+        }
+        logger.LogInformation("Erasure {ErasureId} is {Status}", erasure.Id, erasure.Status);
+        return erasure.ToReceipt();
     }
 
     /// <summary>The erasure stays pending with what it counted so far; the privacy sweep passes it over while the hold lasts.</summary>

@@ -10,4 +10,7 @@ public sealed record IngestFailure(string Code, string Reason, bool RemoveBlob =
     public const string CorruptMedia = "corrupt_media";
     public const string BlobMissing = "blob_missing";
     public const string ProcessingFailed = "processing_failed";
+
+    /// <summary>The refusals whose blob ingest deletes (<see cref="RemoveBlob"/>): the file is of no use to anyone.</summary>
+    public static readonly IReadOnlyList<string> CodesThatRemoveTheBlob = [EmptyFile, FileTooLarge, QuotaExceeded, UnsupportedMedia];
 }

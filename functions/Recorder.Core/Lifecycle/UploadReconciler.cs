@@ -49,7 +49,7 @@ public sealed class UploadReconciler(
     public const string Sequencer = "0";
 
     /// <summary>Failure codes whose blob ingest removes (docs/ingest.md), plus abandoned uploads.</summary>
-    private static readonly string[] BlobRemovedOnFailure = ["empty_file", "file_too_large", "quota_exceeded", "unsupported_media", RecordingLifecycleSweeper.AbandonedFailureCode];
+    private static readonly string[] BlobRemovedOnFailure = [.. IngestFailure.CodesThatRemoveTheBlob, RecordingLifecycleSweeper.AbandonedFailureCode];
 
     private const string ReadCursorSql = "SELECT position FROM lifecycle_cursors WHERE name = @Name";
 

@@ -37,7 +37,12 @@ for name in "${benchmarks[@]}"; do
   esac
 done
 
-ensure_packages
+if ((external_services)); then
+  # Nothing to install or start: only the media tools the benchmarks run themselves.
+  command -v ffprobe >/dev/null 2>&1 && command -v ffmpeg >/dev/null 2>&1 || die "ffmpeg/ffprobe not found (Debian package ffmpeg)"
+else
+  ensure_packages
+fi
 if [[ ! -x /usr/bin/time ]]; then
   is_root || die "/usr/bin/time is missing (Debian package 'time'); the ingest benchmark measures the toolchain's memory with it"
   apt-get install -y --no-install-recommends time

@@ -22,7 +22,7 @@ file.Table(["Benchmark", "Mean ns/op", "StdDev ns", "Median ns", "Allocated B/op
     var stats = report.ResultStatistics!;
     return (IReadOnlyList<string>)
     [
-        report.BenchmarkCase.Descriptor.WorkloadMethodDisplayInfo,
+        report.BenchmarkCase.Descriptor.WorkloadMethodDisplayInfo.Trim('\''),
         stats.Mean.ToString("N0", CultureInfo.InvariantCulture),
         stats.StandardDeviation.ToString("N0", CultureInfo.InvariantCulture),
         stats.Median.ToString("N0", CultureInfo.InvariantCulture),
@@ -33,7 +33,7 @@ file.Table(["Benchmark", "Mean ns/op", "StdDev ns", "Median ns", "Allocated B/op
 file.Line();
 var upload = summary.Reports.Max(r => r.ResultStatistics!.Mean);
 file.Line(string.Create(CultureInfo.InvariantCulture,
-    $"The slower path costs {upload / 1000:0.0} µs of CPU per URL: at the upload benchmark's rate (bench/results/upload-urls.md) signing is well under 1 % of a request."));
+    $"The slower path: {upload / 1000:0.0} µs per URL on this machine during this run; compare with the host CPU per request in bench/results/upload-urls.md."));
 Console.WriteLine(file.Write(FindRepositoryRoot(), Environment.GetEnvironmentVariable("RECORDER_BENCH_COMMAND") ?? "dotnet run -c Release --project bench/Recorder.Bench.Micro"));
 return 0;
 

@@ -24,6 +24,7 @@ public static class BurstBench
     {
         var count = options.Int("events", 10_000);
         var concurrency = options.Int("concurrency", 32);
+        var limit = TimeSpan.FromMinutes(options.Int("max-minutes", 60));
         var fixture = Path.Combine(BenchServices.RepositoryRoot, "tests", "fixtures", "media", "chrome-audio.webm");
         var content = await File.ReadAllBytesAsync(fixture);
 
@@ -58,7 +59,7 @@ public static class BurstBench
         var clock = Stopwatch.StartNew();
         var progress = Task.Run(async () =>
         {
-            // Completed rows over time, once a second, until all are done or nothing moves for two minutes.
+            // Completed rows over time, once a second, until all are done, nothing moves for two minutes, or the time limit.
             long last = -1;
             var lastChange = clock.Elapsed;
             while (true)
@@ -72,7 +73,7 @@ public static class BurstBench
                     lastChange = clock.Elapsed;
                 }
                 var unfinished = await CountAsync(database, "SELECT count(*) FROM recordings WHERE status IN ('uploading', 'processing')");
-                if (unfinished == 0 || clock.Elapsed - lastChange > TimeSpan.FromMinutes(2))
+                if (unfinished == 0 || clock.Elapsed - lastChange > TimeSpan.FromMinutes(2) || clock.Elapsed > limit)
                 {
                     return clock.Elapsed.TotalSeconds;
                 }

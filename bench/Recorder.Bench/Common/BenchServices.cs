@@ -111,7 +111,7 @@ public sealed class BenchServices : IAsyncDisposable
             ["DevHost:FunctionKey"] = FunctionKey,
             ["DevHost:MasterKey"] = FunctionKey + "-master",
             ["DevHost:EventBridge"] = "false",
-            ["IngestQueueName"] = Storage.UploadsContainer.Replace("-uploads", "-ingest", StringComparison.Ordinal),
+            ["IngestQueueName"] = IngestQueueName,
             ["Ingest:StorageAccountTopic"] = Topic,
             ["PartitionMaintenanceSchedule"] = "0 0 0 1 1 *",
             ["StaleSessionSweepSchedule"] = "0 0 0 1 1 *",
@@ -155,7 +155,15 @@ public sealed class BenchServices : IAsyncDisposable
         {
             await blobs.GetBlobContainerClient(container).DeleteIfExistsAsync();
         }
+        var queues = new Azure.Storage.Queues.QueueServiceClient(StorageConnectionString);
+        foreach (var queue in new[] { IngestQueueName, IngestQueueName + "-poison" })
+        {
+            await queues.GetQueueClient(queue).DeleteIfExistsAsync();
+        }
     }
+
+    /// <summary>This run's ingest queue (the app listens on %IngestQueueName% and its -poison).</summary>
+    public string IngestQueueName => Storage.UploadsContainer.Replace("-uploads", "-ingest", StringComparison.Ordinal);
 
     private static string Required(string name)
         => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value

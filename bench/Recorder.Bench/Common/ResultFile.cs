@@ -63,7 +63,10 @@ public sealed class ResultFile(string name, string title)
             using var git = Process.Start(new ProcessStartInfo("git", ["-C", repositoryRoot, "rev-parse", "--short", "HEAD"]) { RedirectStandardOutput = true })!;
             var commit = git.StandardOutput.ReadToEnd().Trim();
             git.WaitForExit();
-            return commit.Length > 0 ? commit : "unknown";
+            using var status = Process.Start(new ProcessStartInfo("git", ["-C", repositoryRoot, "status", "--porcelain", "--", "bench", "functions", "migrations", "scripts"]) { RedirectStandardOutput = true })!;
+            var changed = status.StandardOutput.ReadToEnd().Trim().Length > 0;
+            status.WaitForExit();
+            return commit.Length == 0 ? "unknown" : changed ? commit + " with uncommitted changes" : commit;
         }
         catch (System.ComponentModel.Win32Exception)
         {

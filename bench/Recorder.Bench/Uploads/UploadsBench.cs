@@ -23,18 +23,31 @@ public static class UploadsBench
         await using var host = await DevHostProcess.StartAsync(services.HostSettings(), Path.Combine(Path.GetTempPath(), "recorder-bench-uploads-host.log"));
 
         // Ceiling first, then the API, then the ceiling again: a drift in the machine's load shows as a difference between the two.
-        var ping = await PingAsync(host, concurrency, warmUp, duration);
-        var uploads = await LoadGenerator.RunAsync("POST /api/recordings/uploads", host.BaseAddress, concurrency, warmUp, duration,
-            (worker, n) => UploadRequest(cookies[(int)(n % Users)], n), HttpStatusCode.Created);
-        var pingAfter = await PingAsync(host, concurrency, warmUp, duration);
+        var cpu = new Dictionary<LoadResult, (double Host, double Database)>();
+        async Task<LoadResult> MeteredAsync(DevHostProcess server, Func<Task<LoadResult>> run)
+        {
+            var load = run();
+            await Task.Delay(warmUp);
+            var before = CpuMeter.Sample(server.ProcessId, services.Database);
+            await Task.Delay(duration);
+            var after = CpuMeter.Sample(server.ProcessId, services.Database);
+            var result = await load;
+            cpu[result] = (after.ProcessSeconds - before.ProcessSeconds, after.DatabaseSeconds - before.DatabaseSeconds);
+            return result;
+        }
+
+        var ping = await MeteredAsync(host, () => PingAsync(host, concurrency, warmUp, duration));
+        var uploads = await MeteredAsync(host, () => LoadGenerator.RunAsync("POST /api/recordings/uploads", host.BaseAddress, concurrency, warmUp, duration,
+            (worker, n) => UploadRequest(cookies[(int)(n % Users)], n), HttpStatusCode.Created));
+        var pingAfter = await MeteredAsync(host, () => PingAsync(host, concurrency, warmUp, duration));
 
         // The same API with Npgsql's automatic statement preparation, a connection-string setting (no code change):
         // each statement is parsed and planned once per connection instead of on every request.
         var prepared = services.HostSettings();
         prepared["Database:AppConnectionString"] += ";Max Auto Prepare=32;Auto Prepare Min Usages=2";
         await using var preparedHost = await DevHostProcess.StartAsync(prepared, Path.Combine(Path.GetTempPath(), "recorder-bench-uploads-host-prepared.log"));
-        var uploadsPrepared = await LoadGenerator.RunAsync("POST /api/recordings/uploads, Max Auto Prepare=32", preparedHost.BaseAddress, concurrency, warmUp, duration,
-            (worker, n) => UploadRequest(cookies[(int)(n % Users)], n), HttpStatusCode.Created);
+        var uploadsPrepared = await MeteredAsync(preparedHost, () => LoadGenerator.RunAsync("POST /api/recordings/uploads, Max Auto Prepare=32", preparedHost.BaseAddress, concurrency, warmUp, duration,
+            (worker, n) => UploadRequest(cookies[(int)(n % Users)], n), HttpStatusCode.Created));
 
         var result = new ResultFile("upload-urls", "Upload URLs: POST /api/recordings/uploads against the dev host's ceiling");
         var ceiling = Math.Max(ping.RequestsPerSecond, pingAfter.RequestsPerSecond);
@@ -45,7 +58,7 @@ public static class UploadsBench
             string.Create(ResultFile.Invariant, $"the API requests come from {Users} signed-in users (session cookie → sessions row, as the main app), each request a new recording ") +
             "(quota check under the user's advisory lock, insert, audit row, account-key SAS for Azurite). Logging at Warning in both."));
         result.Section("Figures");
-        result.Table(["Endpoint", "Requests/s", "p50 ms", "p99 ms", "max ms", "Succeeded", "Errors"],
+        result.Table(["Endpoint", "Requests/s", "p50 ms", "p99 ms", "max ms", "Succeeded", "Errors", "Host CPU µs/request", "PostgreSQL CPU µs/request"],
             new[] { ping, uploads, pingAfter, uploadsPrepared }.Select((run, i) => (IReadOnlyList<string>)
             [
                 i == 0 ? "GET /api/bench/ping (before)" : i == 2 ? "GET /api/bench/ping (after)" : run.Name,
@@ -55,7 +68,12 @@ public static class UploadsBench
                 Latencies.Ms(run.Latencies.Max),
                 run.Succeeded.ToString(ResultFile.Invariant),
                 run.Errors == 0 ? "0" : $"{run.Errors} ({string.Join(", ", run.ErrorKinds.Select(e => $"{e.Key}: {e.Value}"))})",
+                (cpu[run].Host * 1e6 / Math.Max(1, run.Succeeded)).ToString("0", ResultFile.Invariant),
+                (cpu[run].Database * 1e6 / Math.Max(1, run.Succeeded)).ToString("0", ResultFile.Invariant),
             ]));
+        result.Line();
+        result.Line("CPU per request: user + system time of the host process and of the PostgreSQL backends of this run's database over the measured window, " +
+            "divided by the requests answered in it (the load generator and Azurite are not counted).");
         result.Section("Against the targets");
         result.Table(["Target", "Measured", "Met"],
         [

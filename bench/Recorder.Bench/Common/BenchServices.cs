@@ -1,0 +1,189 @@
+using Azure.Storage.Blobs;
+using Dapper;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using Recorder.Core.Migrations;
+using Recorder.Core.Security;
+using Recorder.Core.Storage;
+
+namespace Recorder.Bench.Common;
+
+/// <summary>
+/// The test profile's PostgreSQL and Azurite (scripts/bench.sh starts or reuses them and exports their
+/// addresses as scripts/test.sh does): a throwaway migrated database and containers of this run's own.
+/// </summary>
+public sealed class BenchServices : IAsyncDisposable
+{
+    public const string SessionSecret = "bench-session-secret";
+    public const string FunctionKey = "bench-function-key";
+    public const string Topic = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/bench/providers/Microsoft.Storage/storageAccounts/devstoreaccount1";
+
+    private BenchServices(string database, StorageOptions storage)
+    {
+        Database = database;
+        Storage = storage;
+    }
+
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    public static string AdminConnectionString => Required("RECORDER_TEST_PG_ADMIN");
+
+    public static string StorageConnectionString => Required("RECORDER_TEST_STORAGE");
+
+    public string Database { get; }
+
+    public StorageOptions Storage { get; }
+
+    public string OwnerConnectionString => ConnectionString(Database);
+
+    public string AppConnectionString => ConnectionString(Database, "recorder_app");
+
+    public string MaintenanceConnectionString => ConnectionString(Database, "recorder_maintenance");
+
+    public static BlobServiceClient Blobs() => new(StorageConnectionString);
+
+    /// <summary>A new database migrated from migrations/ (as <c>recorder migrate</c> does) and new containers.</summary>
+    public static async Task<BenchServices> CreateAsync(string purpose, bool withContainers = true)
+    {
+        var name = $"bench_{purpose}_{DateTime.UtcNow:MMddHHmmss}";
+        await using (var admin = new NpgsqlConnection(ConnectionString("postgres", pooling: false)))
+        {
+            await admin.ExecuteAsync($"CREATE DATABASE {name}");
+        }
+        await using (var dataSource = NpgsqlDataSource.Create(ConnectionString(name, pooling: false)))
+        {
+            var scripts = MigrationScript.LoadDirectory(Path.Combine(RepositoryRoot, "migrations"));
+            await new MigrationRunner(dataSource, NullLogger<MigrationRunner>.Instance).MigrateAsync(scripts, CancellationToken.None);
+        }
+        var prefix = "b" + Guid.NewGuid().ToString("N")[..10];
+        var storage = new StorageOptions
+        {
+            UploadsContainer = $"{prefix}-uploads",
+            ProcessedContainer = $"{prefix}-processed",
+            ThumbnailsContainer = $"{prefix}-thumbnails",
+            ExportsContainer = $"{prefix}-exports",
+            DeadLetterContainer = $"{prefix}-deadletter",
+        };
+        if (withContainers)
+        {
+            var blobs = Blobs();
+            foreach (var container in storage.AllContainers)
+            {
+                await blobs.CreateBlobContainerAsync(container);
+            }
+        }
+        return new BenchServices(name, storage);
+    }
+
+    public static string ConnectionString(string database, string? role = null, bool pooling = true)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = database, Pooling = pooling, MaxPoolSize = 100 };
+        if (role is not null)
+        {
+            builder.Username = role;
+        }
+        return builder.ConnectionString;
+    }
+
+    /// <summary>The settings of a bench host over this database and these containers (keys as in local.settings.json).</summary>
+    public Dictionary<string, string> HostSettings(string? blobEndpoint = null)
+    {
+        var storageConnection = StorageConnectionString;
+        if (blobEndpoint is not null)
+        {
+            // Blob traffic through another endpoint (the counting proxy); queues stay direct.
+            storageConnection = string.Join(';', storageConnection.Split(';', StringSplitOptions.RemoveEmptyEntries)
+                .Select(part => part.StartsWith("BlobEndpoint=", StringComparison.Ordinal) ? "BlobEndpoint=" + blobEndpoint : part)) + ";";
+        }
+        return new()
+        {
+            ["Database:AppConnectionString"] = AppConnectionString,
+            ["Database:MaintenanceConnectionString"] = MaintenanceConnectionString,
+            ["Database:MigratorConnectionString"] = OwnerConnectionString,
+            ["RecordingsStorage"] = storageConnection,
+            ["AzureWebJobsStorage"] = StorageConnectionString,
+            ["Storage:UploadsContainer"] = Storage.UploadsContainer,
+            ["Storage:ProcessedContainer"] = Storage.ProcessedContainer,
+            ["Storage:ThumbnailsContainer"] = Storage.ThumbnailsContainer,
+            ["Storage:ExportsContainer"] = Storage.ExportsContainer,
+            ["Storage:DeadLetterContainer"] = Storage.DeadLetterContainer,
+            ["Auth:SessionSecrets:0"] = SessionSecret,
+            ["DevHost:FunctionKey"] = FunctionKey,
+            ["DevHost:MasterKey"] = FunctionKey + "-master",
+            ["DevHost:EventBridge"] = "false",
+            ["IngestQueueName"] = IngestQueueName,
+            ["Ingest:StorageAccountTopic"] = Topic,
+            ["PartitionMaintenanceSchedule"] = "0 0 0 1 1 *",
+            ["StaleSessionSweepSchedule"] = "0 0 0 1 1 *",
+            ["LifecycleSweepSchedule"] = "0 0 0 1 1 *",
+            // Both the API and its ceiling log at Warning: per-request Information lines on the console would measure the console.
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+    }
+
+    /// <summary>Users with live sessions; each cookie is what the main app would set (signed connect.sid).</summary>
+    public async Task<IReadOnlyList<string>> SignInUsersAsync(int count)
+    {
+        var cookies = new List<string>(count);
+        await using var connection = new NpgsqlConnection(OwnerConnectionString);
+        await connection.OpenAsync();
+        var prefix = Guid.NewGuid().ToString("N")[..8];
+        var ids = Enumerable.Range(0, count).Select(i => $"bench-{prefix}-{i}").ToArray();
+        var sids = ids.Select(_ => Guid.NewGuid().ToString("N")).ToArray();
+        await connection.ExecuteAsync(
+            """
+            INSERT INTO users (id, email, password, first_name, last_name)
+            SELECT id, id || '@example.test', 'x', 'Bench', 'User' FROM unnest(@ids) AS id;
+            INSERT INTO sessions (sid, sess, expire)
+            SELECT sid, jsonb_build_object('passport', jsonb_build_object('user', jsonb_build_object('claims', jsonb_build_object('sub', id)))), (now() AT TIME ZONE 'UTC') + interval '1 day'
+            FROM unnest(@ids, @sids) AS s(id, sid);
+            """,
+            new { ids, sids });
+        cookies.AddRange(sids.Select(sid => "connect.sid=" + Uri.EscapeDataString("s:" + SessionCookieSigner.Sign(sid, SessionSecret))));
+        return cookies;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await using (var admin = new NpgsqlConnection(ConnectionString("postgres", pooling: false)))
+        {
+            NpgsqlConnection.ClearAllPools();
+            await admin.ExecuteAsync($"DROP DATABASE IF EXISTS {Database} WITH (FORCE)");
+        }
+        var blobs = Blobs();
+        foreach (var container in Storage.AllContainers)
+        {
+            await blobs.GetBlobContainerClient(container).DeleteIfExistsAsync();
+        }
+        var queues = new Azure.Storage.Queues.QueueServiceClient(StorageConnectionString);
+        foreach (var queue in new[] { IngestQueueName, IngestQueueName + "-poison" })
+        {
+            await queues.GetQueueClient(queue).DeleteIfExistsAsync();
+        }
+    }
+
+    /// <summary>This run's ingest queue (the app listens on %IngestQueueName% and its -poison).</summary>
+    public string IngestQueueName => Storage.UploadsContainer.Replace("-uploads", "-ingest", StringComparison.Ordinal);
+
+    private static string Required(string name)
+        => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException($"{name} is not set: run the benchmarks with scripts/bench.sh, which starts PostgreSQL and Azurite and sets it.");
+
+    private static string FindRepositoryRoot()
+    {
+        // scripts/bench.sh names it: the build output may be copied elsewhere for a long run.
+        if (Environment.GetEnvironmentVariable("RECORDER_BENCH_REPOSITORY") is { Length: > 0 } named)
+        {
+            return named;
+        }
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Recorder.Functions.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+        throw new InvalidOperationException($"No Recorder.Functions.sln above {AppContext.BaseDirectory}.");
+    }
+}

@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using System.Net;
+
+namespace Recorder.Bench.Common;
+
+/// <summary>What one load run measured: requests that answered the expected status, their latencies, the rest.</summary>
+public sealed record LoadResult(string Name, int Concurrency, TimeSpan Duration, long Succeeded, long Errors, Latencies Latencies, IReadOnlyDictionary<string, long> ErrorKinds)
+{
+    public double RequestsPerSecond => Succeeded / Duration.TotalSeconds;
+}
+
+/// <summary>
+/// A closed-loop HTTP load generator: <c>concurrency</c> workers each send the next request as soon as the
+/// previous one answered, over keep-alive connections, for a warm-up (not counted) and then the measured time.
+/// </summary>
+public static class LoadGenerator
+{
+    public static async Task<LoadResult> RunAsync(
+        string name,
+        Uri baseAddress,
+        int concurrency,
+        TimeSpan warmUp,
+        TimeSpan duration,
+        Func<int, long, HttpRequestMessage> request,
+        HttpStatusCode expected)
+    {
+        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, PooledConnectionLifetime = Timeout.InfiniteTimeSpan, UseCookies = false };
+        using var client = new HttpClient(handler) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        var latencies = new Latencies();
+        var errors = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
+        long succeeded = 0, failed = 0, sequence = 0;
+        var start = Stopwatch.GetTimestamp();
+        var measureFrom = start + (long)(warmUp.TotalSeconds * Stopwatch.Frequency);
+        var stopAt = measureFrom + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+
+        async Task WorkerAsync(int worker)
+        {
+            var own = new Latencies();
+            while (true)
+            {
+                var now = Stopwatch.GetTimestamp();
+                if (now >= stopAt)
+                {
+                    break;
+                }
+                var counted = now >= measureFrom;
+                using var message = request(worker, Interlocked.Increment(ref sequence));
+                var sent = Stopwatch.GetTimestamp();
+                string? error = null;
+                try
+                {
+                    using var response = await client.SendAsync(message, HttpCompletionOption.ResponseContentRead);
+                    if (response.StatusCode != expected)
+                    {
+                        error = ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    }
+                }
+                catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
+                {
+                    error = exception.GetType().Name;
+                }
+                var elapsed = Stopwatch.GetElapsedTime(sent);
+                // Only requests sent and answered inside the measured window count.
+                if (!counted || Stopwatch.GetTimestamp() > stopAt)
+                {
+                    continue;
+                }
+                if (error is null)
+                {
+                    own.Add(elapsed);
+                    Interlocked.Increment(ref succeeded);
+                }
+                else
+                {
+                    errors.AddOrUpdate(error, 1, (_, n) => n + 1);
+                    Interlocked.Increment(ref failed);
+                }
+            }
+            latencies.AddAll(own);
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(worker => Task.Run(() => WorkerAsync(worker))));
+        return new LoadResult(name, concurrency, duration, succeeded, failed, latencies, errors);
+    }
+}

@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using Recorder.Core.Media.Webm;
+
+namespace Recorder.Bench.Ingest;
+
+/// <summary>A long recording made for the ingest benchmark; <see cref="ThumbnailOffset"/> is where the app's thumbnail search starts.</summary>
+public sealed record BenchMedia(string Name, string Path, string RecordingType, string MimeType, bool HasVideo, double Seconds)
+{
+    public long Bytes => new FileInfo(Path).Length;
+
+    // As ThumbnailMaker: 1 s in, or 10 % into shorter clips.
+    public double ThumbnailOffset => Math.Min(1.0, Seconds / 10);
+}
+
+/// <summary>
+/// The long recordings, made once with ffmpeg into bench/media/ (git-ignored) and reused: WebMs laid out as
+/// Chrome's MediaRecorder writes them (no Duration, no Cues, Segment and Clusters of unknown size), an MP4 with
+/// its moov at the end.
+/// </summary>
+public static class MediaFiles
+{
+    public static async Task<IReadOnlyList<BenchMedia>> EnsureAsync(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        string In(string name) => System.IO.Path.Combine(folder, name);
+
+        // 720p30 VP8 at 2.5 Mb/s (Chrome's default for 720p is about that) + 64 kb/s Opus, a key frame every 5 s.
+        var camera60 = In("camera-60s.webm");
+        if (!File.Exists(camera60))
+        {
+            var live = In("camera-60s.live.webm");
+            await FfmpegAsync("-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+                "-t", "60", "-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "2500k", "-g", "150",
+                "-c:a", "libopus", "-b:a", "64k", "-f", "webm", "-live", "1", live);
+            await File.WriteAllBytesAsync(camera60, WithUnknownClusterSizes(await File.ReadAllBytesAsync(live)));
+        }
+        var camera600 = In("camera-10min.webm");
+        if (!File.Exists(camera600))
+        {
+            var live = In("camera-10min.live.webm");
+            await FfmpegAsync("-stream_loop", "9", "-i", In("camera-60s.live.webm"), "-c", "copy", "-f", "webm", "-live", "1", live);
+            await File.WriteAllBytesAsync(camera600, WithUnknownClusterSizes(await File.ReadAllBytesAsync(live)));
+        }
+        var mp4 = In("camera-60s-moov-at-end.mp4");
+        if (!File.Exists(mp4))
+        {
+            // The mp4 muxer's default layout: ftyp, mdat, then moov (what a non-faststart recorder writes).
+            await FfmpegAsync("-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+                "-t", "60", "-c:v", "libx264", "-preset", "ultrafast", "-b:v", "2500k", "-g", "150", "-pix_fmt", "yuv420p",
+                "-c:a", "aac", "-b:a", "64k", mp4);
+        }
+        var audio600 = In("audio-10min.webm");
+        if (!File.Exists(audio600))
+        {
+            var live = In("audio-10min.live.webm");
+            await FfmpegAsync("-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", "600",
+                "-c:a", "libopus", "-b:a", "64k", "-f", "webm", "-live", "1", live);
+            await File.WriteAllBytesAsync(audio600, WithUnknownClusterSizes(await File.ReadAllBytesAsync(live)));
+        }
+        return
+        [
+            new("60 s 720p Chrome-like WebM", camera60, "camera", "video/webm;codecs=vp8,opus", true, 60),
+            new("10 min 720p Chrome-like WebM", camera600, "camera", "video/webm;codecs=vp8,opus", true, 600),
+            new("60 s 720p MP4, moov at the end", mp4, "screen", "video/mp4", true, 60),
+            new("10 min audio-only Chrome-like WebM", audio600, "audio", "audio/webm;codecs=opus", false, 600),
+        ];
+    }
+
+    /// <summary>Each Cluster's size overwritten with the all-ones "unknown" value of the same length, as Chrome leaves them.</summary>
+    private static byte[] WithUnknownClusterSizes(byte[] file)
+    {
+        Ebml.ReadHeader(file, out var ebml);
+        var position = (long)ebml.Length + ebml.Size;
+        Ebml.ReadHeader(file.AsSpan((int)position), out var segment);
+        position += segment.Length;
+        while (position < file.Length && Ebml.ReadHeader(file.AsSpan((int)position), out var element) == EbmlStatus.Ok)
+        {
+            if (element.Id == 0x1F43B675)
+            {
+                var sizeAt = (int)position + 4;
+                var sizeLength = element.Length - 4;
+                file[sizeAt] = (byte)(0xFF >> (sizeLength - 1));
+                file.AsSpan(sizeAt + 1, sizeLength - 1).Fill(0xFF);
+            }
+            position += element.Length + element.Size;
+        }
+        return file;
+    }
+
+    private static async Task FfmpegAsync(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("ffmpeg", ["-nostdin", "-v", "error", "-y", .. arguments]) { RedirectStandardError = true };
+        using var process = Process.Start(start)!;
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"ffmpeg {string.Join(' ', arguments)} failed: {error}");
+        }
+    }
+}

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Runs the benchmarks of bench/ against PostgreSQL + Azurite of the "test" profile (as scripts/test.sh
+# does: installs and starts what is missing, reuses what runs, stops only what it started). Each
+# benchmark writes bench/results/<name>.md: the machine, the command, raw figures, ratios against a
+# baseline measured in the same run. Not part of scripts/test.sh.
+#
+#   scripts/bench.sh                      # all of them, at the issue's scale (about an hour on 2 cores)
+#   scripts/bench.sh uploads ingest       # some: uploads sas ingest database burst
+#
+# Scale and length (environment): BENCH_SECONDS (30), BENCH_CONCURRENCY (32), BENCH_REPETITIONS (3),
+# BENCH_USERS (100000), BENCH_RECORDINGS (10000000), BENCH_RETENTION_SECONDS (120), BENCH_BURST_EVENTS (10000).
+# The database benchmark needs about 10 GB free at the default scale; its database is dropped afterwards.
+# If RECORDER_TEST_PG_ADMIN and RECORDER_TEST_STORAGE are already set, those services are used as they are.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+REPO="$(pwd -P)"
+external_services=0
+if [[ -n "${RECORDER_TEST_PG_ADMIN:-}" && -n "${RECORDER_TEST_STORAGE:-}" ]]; then
+  external_services=1
+fi
+# shellcheck source=SCRIPTDIR/lib/services.sh
+source scripts/lib/services.sh test
+
+trap stop_services EXIT
+trap 'on_signal INT' INT
+trap 'on_signal TERM' TERM
+
+benchmarks=("$@")
+if ((${#benchmarks[@]} == 0)); then
+  benchmarks=(sas uploads ingest burst database)
+fi
+for name in "${benchmarks[@]}"; do
+  case "$name" in
+    sas | uploads | ingest | database | burst) ;;
+    *) die "unknown benchmark '$name' (sas, uploads, ingest, database, burst)" ;;
+  esac
+done
+
+if ((external_services)); then
+  # Nothing to install or start: only the media tools the benchmarks run themselves.
+  command -v ffprobe >/dev/null 2>&1 && command -v ffmpeg >/dev/null 2>&1 || die "ffmpeg/ffprobe not found (Debian package ffmpeg)"
+else
+  ensure_packages
+fi
+if [[ ! -x /usr/bin/time ]]; then
+  is_root || die "/usr/bin/time is missing (Debian package 'time'); the ingest benchmark measures the toolchain's memory with it"
+  apt-get install -y --no-install-recommends time
+fi
+if ((external_services)); then
+  log "using the running services named by RECORDER_TEST_PG_ADMIN and RECORDER_TEST_STORAGE"
+else
+  start_postgres
+  start_azurite
+  print_services
+fi
+
+log "building bench/ (Release)"
+dotnet build bench/Recorder.Bench/Recorder.Bench.csproj -c Release -nologo -v minimal >/dev/null || die "dotnet build bench/Recorder.Bench failed"
+dotnet build bench/Recorder.Bench.Micro/Recorder.Bench.Micro.csproj -c Release -nologo -v minimal >/dev/null || die "dotnet build bench/Recorder.Bench.Micro failed"
+bench_dll="$REPO/bench/Recorder.Bench/bin/Release/net10.0/Recorder.Bench.dll"
+micro_dll="$REPO/bench/Recorder.Bench.Micro/bin/Release/net10.0/Recorder.Bench.Micro.dll"
+
+# The exact command goes into each results file.
+run_bench() {
+  local name="$1"
+  shift
+  log "benchmark $name: $*"
+  RECORDER_BENCH_REPOSITORY="$REPO" RECORDER_BENCH_COMMAND="scripts/bench.sh $name   # runs: $*" run_child "$@" \
+    || die "benchmark $name failed"
+}
+
+for name in "${benchmarks[@]}"; do
+  case "$name" in
+    sas)
+      run_bench sas dotnet "$micro_dll" --artifacts "$REPO/bench/BenchmarkDotNet.Artifacts" ;;
+    uploads)
+      run_bench uploads dotnet "$bench_dll" uploads --seconds "${BENCH_SECONDS:-30}" --warmup-seconds 10 \
+        --concurrency "${BENCH_CONCURRENCY:-32}" ;;
+    ingest)
+      run_bench ingest dotnet "$bench_dll" ingest --repetitions "${BENCH_REPETITIONS:-3}" ;;
+    database)
+      run_bench database dotnet "$bench_dll" database --users "${BENCH_USERS:-100000}" \
+        --recordings "${BENCH_RECORDINGS:-10000000}" --retention-seconds "${BENCH_RETENTION_SECONDS:-120}" ;;
+    burst)
+      run_bench burst dotnet "$bench_dll" burst --events "${BENCH_BURST_EVENTS:-10000}" --concurrency "${BENCH_CONCURRENCY:-32}" ;;
+  esac
+done
+log "results: bench/results/"

@@ -1,4 +1,7 @@
 using Azure.Storage.Blobs;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Recorder.Core;
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -116,9 +119,23 @@ public sealed class BenchServices : IAsyncDisposable
             ["PartitionMaintenanceSchedule"] = "0 0 0 1 1 *",
             ["StaleSessionSweepSchedule"] = "0 0 0 1 1 *",
             ["LifecycleSweepSchedule"] = "0 0 0 1 1 *",
+            ["AlertsCheckSchedule"] = "0 0 0 1 1 *",
+            ["PrivacySweepSchedule"] = "0 0 0 1 1 *",
+            ["PrivacyExportQueueName"] = IngestQueueName + "-export",
             // Both the API and its ceiling log at Warning: per-request Information lines on the console would measure the console.
             ["Logging:LogLevel:Default"] = "Warning",
         };
+    }
+
+    /// <summary>The app's own services (AddRecorderCore) over <see cref="HostSettings"/>, for benchmarks that call them in process.</summary>
+    public ServiceProvider CoreServices()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(HostSettings().Select(setting => new KeyValuePair<string, string?>(setting.Key, setting.Value)))
+            .Build();
+        var services = new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(configuration);
+        services.AddRecorderCore(configuration);
+        return services.BuildServiceProvider();
     }
 
     /// <summary>Users with live sessions; each cookie is what the main app would set (signed connect.sid).</summary>

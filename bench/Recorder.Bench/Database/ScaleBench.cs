@@ -9,6 +9,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Recorder.Bench.Common;
 using Recorder.Core.Api;
+using Recorder.Core.Alerts;
 using Recorder.Core.Data;
 using Recorder.Core.Lifecycle;
 using Recorder.Core.Recordings;
@@ -31,7 +32,7 @@ public static class ScaleBench
     private const int Samples = 1000;
 
     private static readonly string ListSql = Constant<RecordingsService>("ListSql");
-    private static readonly string UsageByTypeSql = Constant<RecordingsService>("UsageByTypeSql");
+    private const string UsageByTypeSql = StorageQuota.UsageByTypeSql;
     private static readonly string UsageSql = Constant<StorageQuota>("UsageSql");
     private static readonly string SelectExpiredSql = Constant<RecordingLifecycleSweeper>("SelectExpiredSql");
 
@@ -40,23 +41,9 @@ public static class ScaleBench
         .Replace("AND (@AfterCreatedAt::timestamptz IS NULL OR (created_at, id) < (@AfterCreatedAt, @AfterId))", "", StringComparison.Ordinal)
         .Replace("LIMIT @Take", "LIMIT @Take OFFSET @Offset", StringComparison.Ordinal);
 
-    // Not in the schema: measured as what would make GET /api/me/storage index-only for a heavy user, then dropped.
-    private const string CoveringIndexSql = """
-        CREATE INDEX idx_bench_user_live_type ON recordings (user_id, recording_type) INCLUDE (file_size)
-        WHERE status IN ('uploading', 'processing', 'completed')
-        """;
+    // The AlertsCheck timer's storage condition (users at or over the warning share of their limit), as it runs it.
+    private static readonly string StorageAlertSql = Constant<AlertConditions>("StorageSql");
 
-    // The storage alert (users at or over a share of their limit), across all users, as a maintenance job runs it.
-    // No alert query ships yet (issue 5 is in progress on another branch): this is the query such a job needs,
-    // served by idx_recordings_user_live_size (user_id) INCLUDE (file_size).
-    private const string StorageAlertSql = """
-        SELECT r.user_id, sum(r.file_size)::bigint AS used_bytes, coalesce(l.limit_bytes, @DefaultLimit) AS limit_bytes
-        FROM recordings AS r
-        LEFT JOIN user_storage_limits AS l ON l.user_id = r.user_id
-        WHERE r.status IN ('uploading', 'processing', 'completed')
-        GROUP BY r.user_id, l.limit_bytes
-        HAVING sum(r.file_size) >= @Share * coalesce(l.limit_bytes, @DefaultLimit)
-        """;
 
     // What would close the retention target: one statement per batch, audited in the same statement, blobs left to
     // a storage lifecycle rule / blob batch deletes (not in the figure).
@@ -158,19 +145,7 @@ public static class ScaleBench
             var storageUsers = Enumerable.Range(0, Samples).Select(_ => "u" + random.Next(users).ToString("000000", CultureInfo.InvariantCulture)).ToList();
             var storage = await TimeAsync(app, storageUsers, userId => (userId, UsageSql + ";\n" + UsageByTypeSql, (object)new { UserId = userId }));
             var storageHeaviest = await TimeAsync(app, Enumerable.Repeat(heavy[0].UserId, 50).ToList(), userId => (userId, UsageSql + ";\n" + UsageByTypeSql, (object)new { UserId = userId }));
-            // What would close the heavy-user case short of a usage table: an index that makes the by-type query index-only.
-            await using (var connection = await owner.OpenConnectionAsync())
-            {
-                await connection.ExecuteAsync(new CommandDefinition(CoveringIndexSql, commandTimeout: 0));
-                await connection.ExecuteAsync(new CommandDefinition("ANALYZE recordings", commandTimeout: 0));
-            }
-            var storageHeaviestCovered = await TimeAsync(app, Enumerable.Repeat(heavy[0].UserId, 50).ToList(), userId => (userId, UsageSql + ";\n" + UsageByTypeSql, (object)new { UserId = userId }));
-            var coveredPlan = await ExplainAsync(app, heavy[0].UserId, UsageByTypeSql, new { UserId = heavy[0].UserId });
-            await using (var connection = await owner.OpenConnectionAsync())
-            {
-                await connection.ExecuteAsync("DROP INDEX idx_bench_user_live_type");
-            }
-            var alertParameters = new { DefaultLimit = new RecordingsOptions().DefaultStorageLimitBytes, Share = 0.8 };
+            var alertParameters = new { new RecordingsOptions().DefaultStorageLimitBytes, WarningPercent = 80m };
             var alertTimes = new Latencies();
             var alerted = 0;
             for (var i = 0; i < 3; i++)
@@ -191,9 +166,8 @@ public static class ScaleBench
                 ($"OFFSET {offset} list page, same user (recorder_app, RLS): the baseline", await ExplainAsync(app, deep.UserId, OffsetListSql, ListParameters(deep.UserId, null, null, offset))),
                 ("GET /api/me/storage: StorageQuota usage, heaviest user (recorder_app, RLS)", await ExplainAsync(app, heavy[0].UserId, UsageSql, new { UserId = heavy[0].UserId })),
                 ("GET /api/me/storage: usage by type, heaviest user (recorder_app, RLS)", await ExplainAsync(app, heavy[0].UserId, UsageByTypeSql, new { UserId = heavy[0].UserId })),
-                ("What-if: usage by type, heaviest user, with idx_bench_user_live_type (dropped again after this measurement)", coveredPlan),
                 ("Storage alert, all users (recorder_maintenance)", await ExplainAsync(maintenance, null, StorageAlertSql, alertParameters)),
-                ("Retention: the sweeper's SelectExpiredSql, batch 100 (recorder_maintenance)", await ExplainAsync(maintenance, null, SelectExpiredSql, new { RetentionDays = 365, BatchSize = 100 })),
+                ("Retention: the sweeper's SelectExpiredSql, batch 100 (recorder_maintenance)", await ExplainAsync(maintenance, null, SelectExpiredSql, new { DefaultDays = 365, Limit = (int?)100 })),
                 ("Retention, set-based purge of 10 000 (recorder_maintenance; rolled back)", await ExplainAsync(maintenance, null, SetBasedPurgeSql, new { RetentionDays = 365, BatchSize = 10_000 })),
             };
 
@@ -201,7 +175,7 @@ public static class ScaleBench
             Note("retention");
             var retention = await RetentionAsync(services, owner, app, maintenance, TimeSpan.FromSeconds(retentionSeconds), Note);
 
-            WriteResults(result, keyset, floor, offsetTimes, deepKeyset, offset, offsetTargets.Count, storage, storageHeaviest, storageHeaviestCovered, heavy[0], alertTimes, alerted, users, plans, retention, log);
+            WriteResults(result, keyset, floor, offsetTimes, deepKeyset, offset, offsetTargets.Count, storage, storageHeaviest, heavy[0], alertTimes, alerted, users, plans, retention, log);
             Console.WriteLine(result.Write(BenchServices.RepositoryRoot, options.Command));
         }
         finally
@@ -367,25 +341,16 @@ public static class ScaleBench
         await using var ownerConnection = await owner.OpenConnectionAsync();
         var expiredBefore = await ownerConnection.ExecuteScalarAsync<long>(new CommandDefinition(ExpiredSql, commandTimeout: 0));
 
-        var dataSources = new RecorderDataSources(Options.Create(new DatabaseOptions
-        {
-            AppConnectionString = services.AppConnectionString,
-            MaintenanceConnectionString = services.MaintenanceConnectionString,
-        }));
-        await using var ownedDataSources = dataSources;
-        var blobs = BenchServices.Blobs();
-        var storage = Options.Create(services.Storage);
-        var sweeper = new RecordingLifecycleSweeper(dataSources, blobs, storage, Options.Create(new LifecycleOptions()), NullLogger<RecordingLifecycleSweeper>.Instance);
+        // The app's own services, as the timer and the HTTP function get them.
+        await using var core = services.CoreServices();
+        var sweeper = core.GetRequiredService<RecordingLifecycleSweeper>();
 
         var writerPhase = 0; // 0 before, 1 during the sweeper, 2 during the set-based purge, 3 stop
         var phases = new[] { new Latencies(), new Latencies(), new Latencies() };
         long writerErrors = 0;
         var writerUsers = await services.SignInUsersAsync(8);
         var writerIds = await (await owner.OpenConnectionAsync()).QueryAsync<string>("SELECT id FROM users WHERE id LIKE 'bench-%' ORDER BY id");
-        var uploads = new UploadService(dataSources, blobs,
-            new AccountKeySasIssuer(blobs, Options.Create(new SasOptions()), TimeProvider.System),
-            new StorageQuota(Options.Create(new RecordingsOptions())), Options.Create(new RecordingsOptions()), storage, Options.Create(new SasOptions()), TimeProvider.System,
-            NullLogger<UploadService>.Instance);
+        var uploads = core.GetRequiredService<UploadService>();
         var writers = writerIds.Select((userId, w) => Task.Run(async () =>
         {
             var caller = new Caller(userId, new HashSet<string>(), Caller.SessionMethod);
@@ -453,7 +418,7 @@ public static class ScaleBench
     }
 
     private static void WriteResults(ResultFile result, Latencies keyset, Latencies floor, Latencies offsetTimes, Latencies deepKeyset, int offset, int offsetUsers,
-        Latencies storage, Latencies storageHeaviest, Latencies storageHeaviestCovered, (string UserId, long Count) heaviest, Latencies alertTimes, int alerted, int users,
+        Latencies storage, Latencies storageHeaviest, (string UserId, long Count) heaviest, Latencies alertTimes, int alerted, int users,
         List<(string Title, string Plan)> plans, RetentionFigures retention, StringBuilder log)
     {
         string Row(Latencies l) => $"{Latencies.Ms(l.Percentile(50))} | {Latencies.Ms(l.Percentile(99))} | {Latencies.Ms(l.Max)} | {l.Count}";
@@ -472,7 +437,6 @@ public static class ScaleBench
         result.Line("|---|---:|---:|---:|---:|");
         result.Line($"| GET /api/me/storage (usage + by type, one round trip), random users | {Row(storage)} |");
         result.Line($"| The same, heaviest user ({heaviest.Count:N0} recordings) | {Row(storageHeaviest)} |");
-        result.Line($"| What-if: the same with a covering index on (user_id, recording_type) INCLUDE (file_size) for live rows | {Row(storageHeaviestCovered)} |");
         result.Line($"| Storage alert over all {users:N0} users (recorder_maintenance), 3 runs | {Row(alertTimes)} |");
         result.Line();
         result.Line($"The alert query found {alerted:N0} users at or over 80 % of their limit.");

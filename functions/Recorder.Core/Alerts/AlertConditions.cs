@@ -13,7 +13,7 @@ namespace Recorder.Core.Alerts;
 public sealed class AlertConditions(IOptions<AlertsOptions> options, IOptions<RecordingsOptions> recordingsOptions)
 {
     // Storage in use and limits exactly as the quota check counts them (StorageQuota): one pass over
-    // idx_recordings_user_live_size (index-only, grouped by user), joined to the users with a limit row.
+    // idx_recordings_user_live_type_size (index-only, grouped by user), joined to the users with a limit row.
     // Only users at or above the warning share come back. A zero limit counts any byte as over it.
     private const string StorageSql = $"""
         SELECT usage.user_id AS UserId, usage.recordings AS Recordings, usage.used_bytes AS UsedBytes,

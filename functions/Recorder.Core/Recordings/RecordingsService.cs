@@ -82,13 +82,6 @@ public sealed class RecordingsService(
 
     private const string DeleteMarkedSql = "DELETE FROM recordings WHERE id = @Id AND status = 'deleting'";
 
-    private const string UsageByTypeSql = """
-        SELECT recording_type AS Type, count(*) AS Count, coalesce(sum(file_size), 0)::bigint AS Bytes
-        FROM recordings
-        WHERE user_id = @UserId AND status IN ('uploading', 'processing', 'completed')
-        GROUP BY recording_type
-        """;
-
     public async Task<ServiceResult<RecordingPage>> ListAsync(Caller caller, RecordingListQuery query, RequestInfo request, CancellationToken cancellationToken)
     {
         var rows = await dataSources.App.RunAsync(caller.UserId, async (connection, transaction) =>
@@ -227,7 +220,7 @@ public sealed class RecordingsService(
         => await dataSources.App.RunAsync(caller.UserId, async (connection, transaction) =>
         {
             var (used, limit) = await quota.UsageAsync(connection, transaction, caller.UserId, cancellationToken);
-            var byType = (await connection.QueryAsync<(string Type, long Count, long Bytes)>(new CommandDefinition(UsageByTypeSql, new { caller.UserId }, transaction, cancellationToken: cancellationToken)))
+            var byType = (await connection.QueryAsync<(string Type, long Count, long Bytes)>(new CommandDefinition(StorageQuota.UsageByTypeSql, new { caller.UserId }, transaction, cancellationToken: cancellationToken)))
                 .ToDictionary(row => row.Type, row => new TypeUsage(row.Count, row.Bytes));
             var percent = limit == 0 ? (used == 0 ? 0 : 100) : Math.Round(100.0 * used / limit, 1);
             return new StorageUsage(used, limit, percent, byType.Values.Sum(t => t.Count), byType);

@@ -14,7 +14,7 @@ public sealed class StorageQuota(IOptions<RecordingsOptions> options)
     /// <summary>
     /// The statuses whose bytes count against a user's limit: the one definition of "storage in use",
     /// shared by the quota check, the storage alert and the storage report. Matches the predicate of
-    /// idx_recordings_user_live_size (004), which makes every use of it index-only.
+    /// idx_recordings_user_live_type_size (018), which makes every use of it index-only.
     /// </summary>
     public const string LiveStatusesSql = "status IN ('uploading', 'processing', 'completed')";
 
@@ -24,6 +24,14 @@ public sealed class StorageQuota(IOptions<RecordingsOptions> options)
         FROM recordings
         WHERE {LiveStatusesSql}
         GROUP BY user_id
+        """;
+
+    /// <summary>One user's storage in use by recording type (GET /api/me/storage); index-only on the same index.</summary>
+    public const string UsageByTypeSql = $"""
+        SELECT recording_type AS Type, count(*) AS Count, coalesce(sum(file_size), 0)::bigint AS Bytes
+        FROM recordings
+        WHERE user_id = @UserId AND {LiveStatusesSql}
+        GROUP BY recording_type
         """;
 
     /// <summary>A user's limit in SQL, with <c>l</c> the user's user_storage_limits row (left-joined) and @DefaultStorageLimitBytes bound.</summary>

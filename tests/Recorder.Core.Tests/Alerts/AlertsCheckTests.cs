@@ -284,7 +284,7 @@ public sealed class AlertsCheckTests : IAsyncLifetime
             "EXPLAIN SELECT count(*) FILTER (WHERE status = 'failed'), count(*) FROM recordings WHERE created_at >= now() - interval '1 day' AND status IN ('completed', 'failed')",
             transaction: transaction));
 
-        Assert.True(usagePlan.Contains("Index Only Scan using idx_recordings_user_live_size", StringComparison.Ordinal), usagePlan);
+        Assert.True(usagePlan.Contains("Index Only Scan using idx_recordings_user_live_type_size", StringComparison.Ordinal), usagePlan);
         Assert.True(failurePlan.Contains("Index Only Scan using idx_recordings_created_status", StringComparison.Ordinal), failurePlan);
     }
 

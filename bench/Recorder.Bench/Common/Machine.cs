@@ -23,9 +23,9 @@ public static class Machine
         var others = OtherBusyProcesses();
         return string.Create(CultureInfo.InvariantCulture,
             $"Load average at the end (1/5/15 min): {string.Join(" / ", load)} on {Environment.ProcessorCount} CPUs. ") +
-            "Other work ran on this machine during the run (other sessions building and testing this repository), " +
-            "so absolute figures are noisy; the ratios against the baseline measured in the same run are the figures to compare." +
-            (others.Length > 0 ? $" Busiest other processes at the end: {others}." : "") + Environment.NewLine;
+            "The load includes the benchmark's own; on a small shared machine absolute figures are noisy, and the ratios " +
+            "against the baseline measured in the same run are the figures to compare." +
+            (others.Length > 0 ? $" Busiest other processes (CPU since each started): {others}." : "") + Environment.NewLine;
     }
 
     public static long MemInfoKb(string key)

@@ -10,6 +10,8 @@ namespace Recorder.Bench.Common;
 /// </summary>
 public sealed class CountingProxy : IAsyncDisposable
 {
+    private const int RelaySendBufferBytes = 16 * 1024;
+
     private readonly TcpListener listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource stopping = new();
     private readonly Task accepting;
@@ -69,6 +71,9 @@ public sealed class CountingProxy : IAsyncDisposable
 
     private async Task RelayAsync(TcpClient client)
     {
+        // A storage service sends what the reader's receive window lets through; with the kernel's autotuned
+        // send buffer (megabytes on loopback) the relay would pull from Azurite what nobody has asked for yet.
+        client.Client.SendBufferSize = RelaySendBufferBytes;
         using (client)
         using (var server = new TcpClient())
         {
@@ -93,7 +98,7 @@ public sealed class CountingProxy : IAsyncDisposable
     private async Task PumpAsync(NetworkStream from, NetworkStream to, ProxiedRequest[] current)
     {
         var count = IsDownstream(from);
-        var buffer = new byte[81920];
+        var buffer = new byte[RelaySendBufferBytes];
         try
         {
             int read;

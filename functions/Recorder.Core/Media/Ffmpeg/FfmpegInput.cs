@@ -14,7 +14,18 @@ public sealed record FfmpegInput(string Url, string Display, IReadOnlyList<strin
     // Demuxers of MediaRecorder's WebM/MP4/Ogg and of uploaded WAV, MP3 and AAC files.
     private const string Formats = "matroska,mov,ogg,wav,mp3,aac";
 
-    public static FfmpegInput From(string input)
+    // ffmpeg asks storage for open-ended ranges ("bytes=0-") and closes the connection once it has read
+    // what it needs; storage sends whatever the receive window allows until then. The kernel grows that
+    // window to megabytes, which made probing and a thumbnail cost 7-11 MB of reads; 64 KB bounds the
+    // waste to that per request (bench/results/ingest.md).
+    private static readonly string[] PartialReadWindow = ["-recv_buffer_size", "65536"];
+
+    /// <param name="input">An http(s) URL or an absolute file path.</param>
+    /// <param name="readsWholeFile">
+    /// True when the tool reads the file to its end (a remux): its reads are not bounded to a small receive
+    /// window, which would only slow them down.
+    /// </param>
+    public static FfmpegInput From(string input, bool readsWholeFile = false)
     {
         if (Uri.TryCreate(input, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp))
         {
@@ -27,6 +38,7 @@ public sealed record FfmpegInput(string Url, string Display, IReadOnlyList<strin
                 "-reconnect_on_network_error", "1",
                 "-reconnect_delay_max", "2",
                 "-rw_timeout", "15000000", // µs: a stalled read fails here, well inside the run's timeout
+                .. (readsWholeFile ? [] : PartialReadWindow),
             ]);
         }
         if (Path.IsPathFullyQualified(input))

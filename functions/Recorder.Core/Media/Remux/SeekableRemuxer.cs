@@ -13,7 +13,7 @@ public sealed class SeekableRemuxer(FfmpegRunner runner, IOptions<MediaOptions> 
     public async Task RemuxAsync(string input, string outputPath, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var media = options.Value;
-        var source = FfmpegInput.From(input);
+        var source = FfmpegInput.From(input, readsWholeFile: true);
         var command = new FfmpegCommand(
             media.FfmpegPath,
             MediaOptions.FfmpegPathSetting,

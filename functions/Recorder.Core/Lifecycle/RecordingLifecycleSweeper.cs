@@ -82,9 +82,11 @@ public sealed class RecordingLifecycleSweeper(
         RETURNING id
         """;
 
-    private const string AuditSql = """
+    // One entry per recording of a batch, in one statement.
+    private const string AuditEachSql = """
         INSERT INTO audit_log (actor_type, actor_id, user_id, action, recording_id, outcome, details)
-        VALUES ('system', @ActorId, @UserId, @Action, @RecordingId, 'success', @Details::jsonb)
+        SELECT 'system', @ActorId, entry.user_id, @Action, entry.recording_id, 'success', entry.details
+        FROM unnest(@UserIds::text[], @RecordingIds::bigint[], @Details::jsonb[]) AS entry(user_id, recording_id, details)
         """;
 
     // SKIP LOCKED passes over an upload that ingest is taking right now; the lock re-checks the status.
@@ -187,14 +189,26 @@ public sealed class RecordingLifecycleSweeper(
                 SelectExpiredSql, new { DefaultDays = settings.RetentionDays, Limit = (int?)settings.BatchSize }, transaction, cancellationToken: cancellationToken))).AsList();
             if (expired.Count > 0)
             {
-                var marked = (await connection.QueryAsync<long>(new CommandDefinition(
+                var markedIds = (await connection.QueryAsync<long>(new CommandDefinition(
                     MarkExpiredSql, new { Ids = expired.Select(row => row.Id).ToArray() }, transaction, cancellationToken: cancellationToken))).ToHashSet();
-                foreach (var (id, userId, rule, retentionDays) in expired.Where(row => marked.Contains(row.Id)))
+                var marked = expired.Where(row => markedIds.Contains(row.Id)).ToList();
+                // As the HTTP delete: from the moment it is gone, content and posts made from it lose its references.
+                var released = await RecordingReferences.ReleaseAsync(connection, transaction, marked.Select(row => (row.UserId, row.Id)).ToList(), cancellationToken);
+                await connection.ExecuteAsync(new CommandDefinition(AuditEachSql, new
                 {
-                    // As the HTTP delete: from the moment it is gone, content and posts made from it lose its references.
-                    var released = await RecordingReferences.ReleaseAsync(connection, transaction, userId, id, cancellationToken);
-                    await AuditAsync(connection, transaction, userId, AuditActions.RecordingRetention, id, new { RetentionDays = retentionDays, Rule = rule, released.ContentIds, released.SocialPostIds, released.AiTaskIds }, cancellationToken);
-                }
+                    ActorId,
+                    Action = AuditActions.RecordingRetention,
+                    UserIds = marked.Select(row => row.UserId).ToArray(),
+                    RecordingIds = marked.Select(row => row.Id).ToArray(),
+                    Details = marked.Select(row => JsonSerializer.Serialize(new
+                    {
+                        row.RetentionDays,
+                        row.Rule,
+                        released[row.Id].ContentIds,
+                        released[row.Id].SocialPostIds,
+                        released[row.Id].AiTaskIds,
+                    }, DetailsJson)).ToArray(),
+                }, transaction, cancellationToken: cancellationToken));
                 total += marked.Count;
             }
             await transaction.CommitAsync(cancellationToken);
@@ -294,16 +308,6 @@ public sealed class RecordingLifecycleSweeper(
 
     private Task DeleteBlobAsync(string container, string blobName, CancellationToken cancellationToken)
         => blobs.GetBlobContainerClient(container).GetBlobClient(blobName).DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
-
-    private static Task AuditAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string userId, string action, long recordingId, object details, CancellationToken cancellationToken)
-        => connection.ExecuteAsync(new CommandDefinition(AuditSql, new
-        {
-            ActorId,
-            UserId = userId,
-            Action = action,
-            RecordingId = recordingId,
-            Details = JsonSerializer.Serialize(details, DetailsJson),
-        }, transaction, cancellationToken: cancellationToken));
 
     private bool StopAfter(int batch, string step)
     {

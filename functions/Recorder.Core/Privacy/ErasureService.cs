@@ -312,13 +312,10 @@ public sealed class ErasureService(
                 return true;
             }
             await connection.ExecuteAsync(new CommandDefinition(MarkSql, new { Ids = ids.ToArray() }, transaction, cancellationToken: cancellationToken));
-            foreach (var id in ids)
-            {
-                var released = await RecordingReferences.ReleaseAsync(connection, transaction, userId, id, cancellationToken);
-                counts.ReleasedContent += released.ContentIds.Count;
-                counts.ReleasedSocialPosts += released.SocialPostIds.Count;
-                counts.ReleasedAiTasks += released.AiTaskIds.Count;
-            }
+            var released = (await RecordingReferences.ReleaseAsync(connection, transaction, ids.Select(id => (userId, id)).ToList(), cancellationToken)).Values;
+            counts.ReleasedContent += released.Sum(links => links.ContentIds.Count);
+            counts.ReleasedSocialPosts += released.Sum(links => links.SocialPostIds.Count);
+            counts.ReleasedAiTasks += released.Sum(links => links.AiTaskIds.Count);
             await transaction.CommitAsync(cancellationToken);
         }
     }

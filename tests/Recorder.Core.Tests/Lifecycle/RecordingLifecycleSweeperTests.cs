@@ -199,6 +199,41 @@ public sealed class RecordingLifecycleSweeperTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task A_batch_releases_and_audits_each_recordings_own_references()
+    {
+        var (alice, bob) = (await NewUserAsync(), await NewUserAsync());
+        var recordings = new[]
+        {
+            (User: alice, Id: await InsertAsync(alice, "completed", TimeSpan.FromDays(40))),
+            (User: alice, Id: await InsertAsync(alice, "completed", TimeSpan.FromDays(41))),
+            (User: bob, Id: await InsertAsync(bob, "completed", TimeSpan.FromDays(42))),
+        };
+        var contentOf = new Dictionary<long, long[]>
+        {
+            [recordings[0].Id] = [await InsertContentAsync(alice, recordings[0].Id), await InsertContentAsync(alice, recordings[0].Id)],
+            [recordings[1].Id] = [],
+            [recordings[2].Id] = [await InsertContentAsync(bob, recordings[2].Id)],
+        };
+        // Bob's row naming Alice's recording is not Alice's reference: it stays as it is.
+        var foreign = await InsertContentAsync(bob, recordings[1].Id);
+
+        var result = await RunAsync(new LifecycleOptions { RetentionDays = 30, BatchSize = 10 });
+
+        Assert.Equal(3, result.MarkedForRetention);
+        await using var connection = await OpenOwnerAsync();
+        foreach (var (user, id) in recordings)
+        {
+            var details = await connection.ExecuteScalarAsync<string>(
+                "SELECT details::text FROM audit_log WHERE recording_id = @id AND action = 'recording.retention' AND user_id = @user", new { id, user });
+            using var json = System.Text.Json.JsonDocument.Parse(details!);
+            Assert.Equal(contentOf[id], json.RootElement.GetProperty("contentIds").EnumerateArray().Select(e => e.GetInt64()).Order());
+            Assert.Equal("default", json.RootElement.GetProperty("rule").GetString());
+        }
+        Assert.Equal((RecordingReferences.Media(recordings[1].Id), false), await connection.QuerySingleAsync<(string?, bool)>(
+            "SELECT video_url, metadata ? 'recordingDeletedAt' FROM content WHERE id = @foreign", new { foreign }));
+    }
+
     private async Task<long> InsertContentAsync(string userId, long recordingId)
     {
         await using var connection = await OpenOwnerAsync();

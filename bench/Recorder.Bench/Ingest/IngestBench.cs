@@ -9,6 +9,7 @@ using Azure.Storage.Blobs.Models;
 using Dapper;
 using Npgsql;
 using Recorder.Bench.Common;
+using Recorder.Testing.EventGrid;
 
 namespace Recorder.Bench.Ingest;
 
@@ -163,32 +164,8 @@ public static class IngestBench
     }
 
     /// <summary>One Event Grid BlobCreated event, in an array, as Event Grid posts it.</summary>
-    public static string BlobCreatedEvent(BlobClient blob, BlobProperties properties, int sequencer) => JsonSerializer.Serialize(new[]
-    {
-        new Dictionary<string, object?>
-        {
-            ["id"] = Guid.NewGuid().ToString(),
-            ["topic"] = BenchServices.Topic,
-            ["subject"] = $"/blobServices/default/containers/{blob.BlobContainerName}/blobs/{blob.Name}",
-            ["eventType"] = "Microsoft.Storage.BlobCreated",
-            ["eventTime"] = DateTimeOffset.UtcNow.ToString("O"),
-            ["dataVersion"] = "",
-            ["metadataVersion"] = "1",
-            ["data"] = new Dictionary<string, object?>
-            {
-                ["api"] = "PutBlob",
-                ["clientRequestId"] = Guid.NewGuid().ToString(),
-                ["requestId"] = Guid.NewGuid().ToString(),
-                ["eTag"] = properties.ETag.ToString(),
-                ["contentType"] = properties.ContentType,
-                ["contentLength"] = properties.ContentLength,
-                ["blobType"] = "BlockBlob",
-                ["url"] = blob.Uri.ToString(),
-                ["sequencer"] = sequencer.ToString("x32", CultureInfo.InvariantCulture),
-                ["storageDiagnostics"] = new Dictionary<string, object?> { ["batchId"] = Guid.NewGuid().ToString() },
-            },
-        },
-    });
+    public static string BlobCreatedEvent(BlobClient blob, BlobProperties properties, int sequencer)
+        => JsonSerializer.Serialize(new[] { BlobCreatedEvents.Create(BenchServices.Topic, blob, properties, BlobCreatedEvents.Sequencer(sequencer)) });
 
     private static double Median(IEnumerable<double> values)
     {

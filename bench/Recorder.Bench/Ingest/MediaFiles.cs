@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Recorder.Core.Media.Webm;
+using Recorder.Testing.Media;
 
 namespace Recorder.Bench.Ingest;
 
@@ -32,14 +32,14 @@ public static class MediaFiles
             await FfmpegAsync("-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
                 "-t", "60", "-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "2500k", "-g", "150",
                 "-c:a", "libopus", "-b:a", "64k", "-f", "webm", "-live", "1", live);
-            await File.WriteAllBytesAsync(camera60, WithUnknownClusterSizes(await File.ReadAllBytesAsync(live)));
+            await File.WriteAllBytesAsync(camera60, ChromeWebmLayout.WithUnknownClusterSizes(await File.ReadAllBytesAsync(live)));
         }
         var camera600 = In("camera-10min.webm");
         if (!File.Exists(camera600))
         {
             var live = In("camera-10min.live.webm");
             await FfmpegAsync("-stream_loop", "9", "-i", In("camera-60s.live.webm"), "-c", "copy", "-f", "webm", "-live", "1", live);
-            await File.WriteAllBytesAsync(camera600, WithUnknownClusterSizes(await File.ReadAllBytesAsync(live)));
+            await File.WriteAllBytesAsync(camera600, ChromeWebmLayout.WithUnknownClusterSizes(await File.ReadAllBytesAsync(live)));
         }
         var mp4 = In("camera-60s-moov-at-end.mp4");
         if (!File.Exists(mp4))
@@ -55,7 +55,7 @@ public static class MediaFiles
             var live = In("audio-10min.live.webm");
             await FfmpegAsync("-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", "600",
                 "-c:a", "libopus", "-b:a", "64k", "-f", "webm", "-live", "1", live);
-            await File.WriteAllBytesAsync(audio600, WithUnknownClusterSizes(await File.ReadAllBytesAsync(live)));
+            await File.WriteAllBytesAsync(audio600, ChromeWebmLayout.WithUnknownClusterSizes(await File.ReadAllBytesAsync(live)));
         }
         return
         [
@@ -64,27 +64,6 @@ public static class MediaFiles
             new("60 s 720p MP4, moov at the end", mp4, "screen", "video/mp4", true, 60),
             new("10 min audio-only Chrome-like WebM", audio600, "audio", "audio/webm;codecs=opus", false, 600),
         ];
-    }
-
-    /// <summary>Each Cluster's size overwritten with the all-ones "unknown" value of the same length, as Chrome leaves them.</summary>
-    private static byte[] WithUnknownClusterSizes(byte[] file)
-    {
-        Ebml.ReadHeader(file, out var ebml);
-        var position = (long)ebml.Length + ebml.Size;
-        Ebml.ReadHeader(file.AsSpan((int)position), out var segment);
-        position += segment.Length;
-        while (position < file.Length && Ebml.ReadHeader(file.AsSpan((int)position), out var element) == EbmlStatus.Ok)
-        {
-            if (element.Id == 0x1F43B675)
-            {
-                var sizeAt = (int)position + 4;
-                var sizeLength = element.Length - 4;
-                file[sizeAt] = (byte)(0xFF >> (sizeLength - 1));
-                file.AsSpan(sizeAt + 1, sizeLength - 1).Fill(0xFF);
-            }
-            position += element.Length + element.Size;
-        }
-        return file;
     }
 
     private static async Task FfmpegAsync(params string[] arguments)

@@ -6,6 +6,7 @@ using Dapper;
 using Recorder.Functions.Tests.Api;
 using Recorder.Functions.Tests.DevHost;
 using Recorder.Testing;
+using Recorder.Testing.EventGrid;
 using Xunit;
 
 namespace Recorder.Functions.Tests.Ingest;
@@ -66,7 +67,7 @@ public sealed class WebhookTests(WebhookTestHost ingest) : IClassFixture<Webhook
     public async Task Events_not_for_us_are_acknowledged_and_change_nothing(string mismatch)
     {
         var (user, id, blob) = await UploadedRecordingAsync();
-        var delivered = Event(blob, sequencer: Sequencer(1));
+        var delivered = Event(blob, sequencer: BlobCreatedEvents.Sequencer(1));
         switch (mismatch)
         {
             case "topic": delivered["topic"] = IngestTestHost.Topic.Replace("devstoreaccount1", "otheraccount"); break;
@@ -87,7 +88,7 @@ public sealed class WebhookTests(WebhookTestHost ingest) : IClassFixture<Webhook
     public async Task Three_simultaneous_duplicates_ingest_once()
     {
         var (user, id, blob) = await UploadedRecordingAsync();
-        var body = JsonSerializer.Serialize(new[] { Event(blob, Sequencer(1)) });
+        var body = JsonSerializer.Serialize(new[] { Event(blob, BlobCreatedEvents.Sequencer(1)) });
         using var client = ingest.WebhookClient();
 
         var answers = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => client.PostAsync(Route, Json(body))));
@@ -105,12 +106,12 @@ public sealed class WebhookTests(WebhookTestHost ingest) : IClassFixture<Webhook
         var (user, id, blob) = await UploadedRecordingAsync();
         using var client = ingest.WebhookClient();
 
-        await (await client.PostAsync(Route, Json(JsonSerializer.Serialize(new[] { Event(blob, Sequencer(9)) })))).AssertOkAsync();
+        await (await client.PostAsync(Route, Json(JsonSerializer.Serialize(new[] { Event(blob, BlobCreatedEvents.Sequencer(9)) })))).AssertOkAsync();
         Assert.Equal("completed", (await ingest.WaitForOutcomeAsync(user, id)).GetProperty("status").GetString());
-        await (await client.PostAsync(Route, Json(JsonSerializer.Serialize(new[] { Event(blob, Sequencer(3)) })))).AssertOkAsync();
+        await (await client.PostAsync(Route, Json(JsonSerializer.Serialize(new[] { Event(blob, BlobCreatedEvents.Sequencer(3)) })))).AssertOkAsync();
 
         await using var connection = await ingest.OpenOwnerAsync();
-        Assert.Equal(Sequencer(9), await connection.ExecuteScalarAsync<string>("SELECT blob_sequencer FROM recordings WHERE id = @id", new { id }));
+        Assert.Equal(BlobCreatedEvents.Sequencer(9), await connection.ExecuteScalarAsync<string>("SELECT blob_sequencer FROM recordings WHERE id = @id", new { id }));
         Assert.Equal("completed", await StatusAsync(id));
         Assert.Equal(1, await connection.ExecuteScalarAsync<int>("SELECT ingest_attempts FROM recordings WHERE id = @id", new { id }));
     }
@@ -121,7 +122,7 @@ public sealed class WebhookTests(WebhookTestHost ingest) : IClassFixture<Webhook
     public async Task Takes_cloudevents_single_and_batched(bool batch)
     {
         var (user, id, blob) = await UploadedRecordingAsync();
-        var delivered = Event(blob, Sequencer(1));
+        var delivered = Event(blob, BlobCreatedEvents.Sequencer(1));
         var cloudEvent = new Dictionary<string, object?>
         {
             ["specversion"] = "1.0",
@@ -145,7 +146,7 @@ public sealed class WebhookTests(WebhookTestHost ingest) : IClassFixture<Webhook
     public async Task With_postgres_down_it_answers_503_and_a_redelivery_later_completes()
     {
         var (user, id, blob) = await UploadedRecordingAsync();
-        var body = JsonSerializer.Serialize(new[] { Event(blob, Sequencer(1)) });
+        var body = JsonSerializer.Serialize(new[] { Event(blob, BlobCreatedEvents.Sequencer(1)) });
         var closed = new Npgsql.NpgsqlConnectionStringBuilder(ingest.Api.Database.MaintenanceConnectionString) { Port = ClosedPort.Next(), Timeout = 3 }.ConnectionString;
         var outageSettings = ingest.Settings(maintenanceConnectionString: closed);
         outageSettings["IngestQueueName"] = "outage-" + Guid.NewGuid().ToString("N")[..12]; // its workers stay off the real queue
@@ -173,34 +174,7 @@ public sealed class WebhookTests(WebhookTestHost ingest) : IClassFixture<Webhook
     }
 
     private static Dictionary<string, object?> Event(Azure.Storage.Blobs.BlobClient blob, string sequencer)
-    {
-        var properties = blob.GetProperties().Value;
-        return new Dictionary<string, object?>
-        {
-            ["id"] = Guid.NewGuid().ToString(),
-            ["topic"] = IngestTestHost.Topic,
-            ["subject"] = $"/blobServices/default/containers/{blob.BlobContainerName}/blobs/{blob.Name}",
-            ["eventType"] = "Microsoft.Storage.BlobCreated",
-            ["eventTime"] = DateTimeOffset.UtcNow.ToString("O"),
-            ["dataVersion"] = "",
-            ["metadataVersion"] = "1",
-            ["data"] = new Dictionary<string, object?>
-            {
-                ["api"] = "PutBlob",
-                ["clientRequestId"] = Guid.NewGuid().ToString(),
-                ["requestId"] = Guid.NewGuid().ToString(),
-                ["eTag"] = properties.ETag.ToString(),
-                ["contentType"] = properties.ContentType,
-                ["contentLength"] = properties.ContentLength,
-                ["blobType"] = "BlockBlob",
-                ["url"] = blob.Uri.ToString(),
-                ["sequencer"] = sequencer,
-                ["storageDiagnostics"] = new Dictionary<string, object?> { ["batchId"] = Guid.NewGuid().ToString() },
-            },
-        };
-    }
-
-    private static string Sequencer(int n) => n.ToString("x32");
+        => BlobCreatedEvents.Create(IngestTestHost.Topic, blob, blob.GetProperties().Value, sequencer);
 
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 

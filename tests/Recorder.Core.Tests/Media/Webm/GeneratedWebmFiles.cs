@@ -1,4 +1,4 @@
-using Recorder.Core.Media.Webm;
+using Recorder.Testing.Media;
 using Xunit;
 
 namespace Recorder.Core.Tests.Media.Webm;
@@ -31,7 +31,7 @@ public sealed class GeneratedWebmFiles : IAsyncLifetime
         LongLive = await MeasureAsync(longLive);
 
         var chromeLike = Path.Combine(_folder, "long-chrome-like.webm");
-        await File.WriteAllBytesAsync(chromeLike, WithUnknownClusterSizes(await File.ReadAllBytesAsync(longLive)));
+        await File.WriteAllBytesAsync(chromeLike, ChromeWebmLayout.WithUnknownClusterSizes(await File.ReadAllBytesAsync(longLive)));
         LongChromeLike = await MeasureAsync(chromeLike);
 
         var bigCluster = Path.Combine(_folder, "big-cluster.webm");
@@ -50,28 +50,4 @@ public sealed class GeneratedWebmFiles : IAsyncLifetime
 
     private static async Task<GeneratedWebm> MeasureAsync(string path)
         => new(path, await MediaTools.PacketEndAsync(path), await MediaTools.FormatDurationAsync(path));
-
-    /// <summary>
-    /// Overwrites each Cluster's size with the all-ones value of the same length: the layout of a
-    /// Chrome recording, whose muxer never goes back to fill sizes in.
-    /// </summary>
-    private static byte[] WithUnknownClusterSizes(byte[] file)
-    {
-        Ebml.ReadHeader(file, out var ebml);
-        var position = (long)ebml.Length + ebml.Size;
-        Ebml.ReadHeader(file.AsSpan((int)position), out var segment);
-        position += segment.Length;
-        while (position < file.Length && Ebml.ReadHeader(file.AsSpan((int)position), out var element) == EbmlStatus.Ok)
-        {
-            if (element.Id == 0x1F43B675)
-            {
-                var sizeAt = (int)position + 4;
-                var sizeLength = element.Length - 4;
-                file[sizeAt] = (byte)(0xFF >> (sizeLength - 1));
-                file.AsSpan(sizeAt + 1, sizeLength - 1).Fill(0xFF);
-            }
-            position += element.Length + element.Size;
-        }
-        return file;
-    }
 }

@@ -50,6 +50,16 @@ public static class ScaleBench
     // Small enough that the concurrent writer barely feels a statement's WAL and index work.
     private const int SetBasedBatch = 1_000;
 
+    // Puts 002's foreign key back in place of 019's triggers, inside the EXPLAIN's transaction (rolled back), then
+    // runs the purge as the sweeper's role: the unlink's cost before and after 019, measured in one run.
+    private const string WithForeignKeyInsteadOfTriggers = """
+        DROP TRIGGER recordings_unlink_sessions ON recordings;
+        DROP TRIGGER recording_sessions_require_recording ON recording_sessions;
+        ALTER TABLE recording_sessions ADD CONSTRAINT recording_sessions_recording_id_fkey
+          FOREIGN KEY (recording_id) REFERENCES recordings (id) ON DELETE SET NULL;
+        SET LOCAL ROLE recorder_maintenance;
+        """;
+
     private const string SetBasedPurgeSql = """
         WITH expired AS (
           SELECT id FROM recordings
@@ -172,6 +182,8 @@ public static class ScaleBench
                 ("Storage alert, all users (recorder_maintenance)", await ExplainAsync(maintenance, null, StorageAlertSql, alertParameters)),
                 ("Retention: the sweeper's SelectExpiredSql, batch 500 (recorder_maintenance)", await ExplainAsync(maintenance, null, SelectExpiredSql, new { DefaultDays = 365, Limit = (int?)new LifecycleOptions().BatchSize })),
                 ("Retention, set-based purge of 1 000 (recorder_maintenance; rolled back)", await ExplainAsync(maintenance, null, SetBasedPurgeSql, new { RetentionDays = 365, BatchSize = SetBasedBatch })),
+                ("The same purge with 002's foreign key (ON DELETE SET NULL) instead of 019's triggers: the baseline (rolled back with the swap; runs second, on a warmer cache)",
+                    await ExplainAsync(owner, null, WithForeignKeyInsteadOfTriggers + SetBasedPurgeSql, new { RetentionDays = 365, BatchSize = SetBasedBatch })),
             };
 
             // --- retention with a concurrent writer -------------------------------------------------------------
@@ -250,7 +262,15 @@ public static class ScaleBench
         {
             await connection.ExecuteAsync("SELECT set_config('app.user_id', @userId, true)", new { userId }, transaction);
         }
-        var lines = await connection.QueryAsync<string>(new CommandDefinition("EXPLAIN (ANALYZE, BUFFERS) " + sql, parameters, transaction, commandTimeout: 600));
+        // Statements before the last one prepare the transaction; the last is explained.
+        var split = sql.LastIndexOf(";\n", StringComparison.Ordinal);
+        var explained = sql;
+        if (split >= 0)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(sql[..(split + 1)], transaction: transaction, commandTimeout: 600));
+            explained = sql[(split + 2)..];
+        }
+        var lines = await connection.QueryAsync<string>(new CommandDefinition("EXPLAIN (ANALYZE, BUFFERS) " + explained, parameters, transaction, commandTimeout: 600));
         await transaction.RollbackAsync();
         return string.Join('\n', lines);
     }

@@ -183,7 +183,7 @@ public static class ScaleBench
                 ("Retention: the sweeper's SelectExpiredSql, batch 500 (recorder_maintenance)", await ExplainAsync(maintenance, null, SelectExpiredSql, new { DefaultDays = 365, Limit = (int?)new LifecycleOptions().BatchSize })),
                 ("Retention, set-based purge of 1 000 (recorder_maintenance; rolled back)", await ExplainAsync(maintenance, null, SetBasedPurgeSql, new { RetentionDays = 365, BatchSize = SetBasedBatch })),
                 ("The same purge with 002's foreign key (ON DELETE SET NULL) instead of 019's triggers: the baseline (rolled back with the swap; runs second, on a warmer cache)",
-                    await ExplainAsync(owner, null, WithForeignKeyInsteadOfTriggers + SetBasedPurgeSql, new { RetentionDays = 365, BatchSize = SetBasedBatch })),
+                    await ExplainAsync(owner, null, WithForeignKeyInsteadOfTriggers + "\n" + SetBasedPurgeSql, new { RetentionDays = 365, BatchSize = SetBasedBatch })),
             };
 
             // --- retention with a concurrent writer -------------------------------------------------------------

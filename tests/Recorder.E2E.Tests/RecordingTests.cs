@@ -54,7 +54,11 @@ public sealed class RecordingTests(E2EHost host)
         await page.ScreenshotAsync("completed");
 
         var thumbnail = page.Page.Locator("#result-thumb");
-        Assert.True(await thumbnail.EvaluateAsync<int>("img => img.complete ? img.naturalWidth : 0") > 0, "the waveform did not load");
+        // The page sets the image's URL with the outcome; the picture itself arrives a moment later.
+        var loaded = await page.Page.WaitForFunctionAsync(
+            "() => { const img = document.querySelector('#result-thumb'); return img && img.complete && img.naturalWidth > 0; }",
+            null, new() { Timeout = 10_000 }).ContinueWith(wait => wait.IsCompletedSuccessfully, TaskScheduler.Default);
+        Assert.True(loaded, "the waveform did not load");
         using var http = new HttpClient();
         using var image = await http.GetAsync(await thumbnail.GetAttributeAsync("src"));
         Assert.Equal("image/png", image.Content.Headers.ContentType?.MediaType);

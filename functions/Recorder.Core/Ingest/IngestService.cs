@@ -204,74 +204,42 @@ public sealed class IngestService(
             return Refuse(new IngestFailure(IngestFailure.UnsupportedMedia, $"The file is not {recording.MimeType.Split(';')[0]} (it looks like {container}).", RemoveBlob: true));
         }
 
-        var readUrl = (await sas.CreateReadUriAsync(blob.BlobContainerName, blob.Name, time.GetUtcNow() + TimeSpan.FromMinutes(15), cancellationToken)).AbsoluteUri;
-        // ffprobe and an early thumbnail run beside the app's own reads; this stops whichever outlives the inspection.
-        using var toolsCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var probing = probe.ProbeAsync(readUrl, toolsCancellation.Token);
-        EarlyThumbnail? early = null;
+        var readUrl = await sas.CreateReadUriAsync(blob.BlobContainerName, blob.Name, time.GetUtcNow() + TimeSpan.FromMinutes(15), cancellationToken);
+        var probed = await probe.ProbeAsync(readUrl.AbsoluteUri, cancellationToken);
+        if (probed is not ProbeResult.Probed { Info: var info })
+        {
+            var reason = ((ProbeResult.Corrupt)probed).Reason;
+            return Refuse(new IngestFailure(IngestFailure.CorruptMedia, "The file is damaged or incomplete and cannot be played.", Detail: reason));
+        }
+
+        var duration = info.Duration;
+        string durationSource = "container";
+        if (duration is null && container == MediaContainer.Matroska)
+        {
+            // Chrome's MediaRecorder WebM has no Duration: take it from the last cluster in the tail.
+            var webm = await WebmDurationReader.ReadAsync(reader, cancellationToken);
+            if (webm is { Truncated: true })
+            {
+                return Refuse(new IngestFailure(IngestFailure.CorruptMedia, "The recording was cut off before its end (an incomplete upload).",
+                    Detail: $"WebM ends inside an element after {webm.Duration.TotalSeconds:0.000} s of media"));
+            }
+            duration = webm?.Duration;
+            durationSource = webm?.Method ?? "unknown";
+        }
+
+        Thumbnail? thumbnail = null;
         try
         {
-            // Chrome's MediaRecorder WebM has no Duration: it is taken from the last cluster in the tail, read
-            // while ffprobe runs. Knowing it, the thumbnail need not wait for ffprobe either: it starts on what
-            // the recording declared (video or audio) and is kept when ffprobe agrees.
-            var webm = container == MediaContainer.Matroska ? await WebmDurationReader.ReadAsync(reader, cancellationToken) : null;
-            if (webm is { Truncated: false, Duration: var webmDuration })
-            {
-                var video = recording.MimeType.StartsWith("video/", StringComparison.OrdinalIgnoreCase);
-                early = new EarlyThumbnail(video, thumbnails.CreateAsync(readUrl, video, webmDuration, toolsCancellation.Token));
-            }
-            var probed = await probing;
-            if (probed is not ProbeResult.Probed { Info: var info })
-            {
-                var reason = ((ProbeResult.Corrupt)probed).Reason;
-                return Refuse(new IngestFailure(IngestFailure.CorruptMedia, "The file is damaged or incomplete and cannot be played.", Detail: reason));
-            }
-
-            var duration = info.Duration;
-            var durationSource = "container";
-            if (duration is null && container == MediaContainer.Matroska)
-            {
-                if (webm is { Truncated: true })
-                {
-                    return Refuse(new IngestFailure(IngestFailure.CorruptMedia, "The recording was cut off before its end (an incomplete upload).",
-                        Detail: $"WebM ends inside an element after {webm.Duration.TotalSeconds:0.000} s of media"));
-                }
-                duration = webm?.Duration;
-                durationSource = webm?.Method ?? "unknown";
-            }
-
-            var thumbnail = await ThumbnailAsync(recording, readUrl, info with { Duration = duration }, early, cancellationToken);
-            logger.LogInformation("Recording {RecordingId} probed: {Container}, {Duration} ({DurationSource}), {BytesRead} bytes read for duration",
-                recording.Id, info.Container, duration, durationSource, reader.BytesRead);
-            return new Inspection.Accepted(new InspectedMedia(size, info, duration, durationSource, thumbnail));
+            thumbnail = await thumbnails.CreateAsync(readUrl.AbsoluteUri, info with { Duration = duration }, cancellationToken);
         }
-        finally
-        {
-            // Whatever ended the inspection (a refusal, an exception), no ffprobe or ffmpeg is left running. Their
-            // outcomes were used above or no longer matter (cancelled), so they are waited for, not observed.
-            await toolsCancellation.CancelAsync();
-            await Task.WhenAll(new[] { probing, early?.Making ?? Task.CompletedTask }.Select(task => task.ContinueWith(_ => { }, TaskScheduler.Default)));
-        }
-    }
-
-    /// <summary>A thumbnail started before ffprobe said what the file holds, and what it was started as.</summary>
-    private sealed record EarlyThumbnail(bool Video, Task<Thumbnail> Making);
-
-    /// <summary>The early thumbnail when it was started as what the file turned out to hold; else one made now. Null without one.</summary>
-    private async Task<Thumbnail?> ThumbnailAsync(ClaimedRecording recording, string readUrl, MediaInfo info, EarlyThumbnail? early, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return early is not null && early.Video == info.HasVideo && (info.HasVideo || info.HasAudio)
-                ? await early.Making
-                : await thumbnails.CreateAsync(readUrl, info, cancellationToken);
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (Exception exception) when (exception is not OperationCanceledException)
         {
             // A recording that plays is worth keeping without a picture.
             logger.LogWarning(exception, "No thumbnail for recording {RecordingId}", recording.Id);
-            return null;
         }
+        logger.LogInformation("Recording {RecordingId} probed: {Container}, {Duration} ({DurationSource}), {BytesRead} bytes read for duration",
+            recording.Id, info.Container, duration, durationSource, reader.BytesRead);
+        return new Inspection.Accepted(new InspectedMedia(size, info, duration, durationSource, thumbnail));
     }
 
     private async Task<IngestFailure?> CheckSizeAsync(ClaimedRecording recording, long size, CancellationToken cancellationToken)

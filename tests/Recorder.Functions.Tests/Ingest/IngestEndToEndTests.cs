@@ -21,7 +21,7 @@ public sealed class IngestEndToEndTests(IngestTestHost ingest) : IClassFixture<I
     [InlineData("audio.ogg", "audio", "audio/ogg", false)]
     [InlineData("audio.wav", "audio", "audio/wav", false)]
     [InlineData("audio.mp3", "audio", "audio/mpeg", false)]
-    // Declared as the other kind: the thumbnail started before ffprobe answered is dropped for the right one.
+    // Declared as the other kind: the thumbnail follows what ffprobe found, not what the upload said.
     [InlineData("chrome-audio.webm", "camera", "video/webm;codecs=vp8,opus", false)]
     [InlineData("chrome-camera.webm", "audio", "audio/webm;codecs=opus", true)]
     public async Task A_recording_completes_with_its_true_duration_and_a_thumbnail(string fixture, string recordingType, string mimeType, bool isVideo)

@@ -28,17 +28,15 @@ public sealed class ThumbnailMaker(FfmpegRunner runner, IOptions<MediaOptions> o
 
     private const string WaveColour = "0x3b82f6";
 
-    public Task<Thumbnail> CreateAsync(string input, MediaInfo info, CancellationToken cancellationToken)
-        => info.HasVideo || info.HasAudio
-            ? CreateAsync(input, info.HasVideo, info.Duration, cancellationToken)
-            : throw new ArgumentException("The media has neither video nor audio.", nameof(info));
-
-    /// <param name="video">True for a frame of the video; false for a waveform of the audio.</param>
-    /// <param name="duration">Where the frame search starts depends on it; null when unknown.</param>
-    public async Task<Thumbnail> CreateAsync(string input, bool video, TimeSpan? duration, CancellationToken cancellationToken)
+    public async Task<Thumbnail> CreateAsync(string input, MediaInfo info, CancellationToken cancellationToken)
     {
         var source = FfmpegInput.From(input);
-        var thumbnail = video ? await VideoFrameAsync(source, duration, cancellationToken) : await WaveformAsync(source, cancellationToken);
+        var thumbnail = info switch
+        {
+            { HasVideo: true } => await VideoFrameAsync(source, info.Duration, cancellationToken),
+            { HasAudio: true } => await WaveformAsync(source, cancellationToken),
+            _ => throw new ArgumentException("The media has neither video nor audio.", nameof(info)),
+        };
         logger.LogDebug("Made a {ContentType} thumbnail of {Bytes} bytes for {Input}", thumbnail.ContentType, thumbnail.Content.Length, source.Display);
         return thumbnail;
     }

@@ -117,7 +117,25 @@ public abstract class ClientExport : IDisposable
         protected override ExportFile? FindSafe(string fileName)
         {
             var file = new FileInfo(Path.Combine(root, fileName));
-            return file.Exists ? new ExportFile(file.Length, () => file.OpenRead()) : null;
+            return file.Exists && !ReachedThroughLink(file) ? new ExportFile(file.Length, () => file.OpenRead()) : null;
+        }
+
+        // A symbolic link in an unpacked export could name any file the operator can read; only what lies in the
+        // folder itself is the export's. FindSafe's names have no "..", so the walk up ends at the root.
+        private bool ReachedThroughLink(FileInfo file)
+        {
+            if (file.LinkTarget is not null)
+            {
+                return true;
+            }
+            for (var directory = file.Directory; directory is not null && directory.FullName.TrimEnd('/') != root.TrimEnd('/'); directory = directory.Parent)
+            {
+                if (directory.LinkTarget is not null)
+                {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 

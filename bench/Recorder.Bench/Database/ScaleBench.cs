@@ -183,7 +183,7 @@ public static class ScaleBench
                 ("Retention: the sweeper's SelectExpiredSql, batch 500 (recorder_maintenance)", await ExplainAsync(maintenance, null, SelectExpiredSql, new { DefaultDays = 365, Limit = (int?)new LifecycleOptions().BatchSize })),
                 ("Retention, set-based purge of 1 000 (recorder_maintenance; rolled back)", await ExplainAsync(maintenance, null, SetBasedPurgeSql, new { RetentionDays = 365, BatchSize = SetBasedBatch })),
                 ("The same purge with 002's foreign key (ON DELETE SET NULL) instead of 019's triggers: the baseline (rolled back with the swap; runs second, on a warmer cache)",
-                    await ExplainAsync(owner, null, WithForeignKeyInsteadOfTriggers + "\n" + SetBasedPurgeSql, new { RetentionDays = 365, BatchSize = SetBasedBatch })),
+                    await ExplainAsync(owner, null, SetBasedPurgeSql, new { RetentionDays = 365, BatchSize = SetBasedBatch }, setupSql: WithForeignKeyInsteadOfTriggers)),
             };
 
             // --- retention with a concurrent writer -------------------------------------------------------------
@@ -254,7 +254,8 @@ public static class ScaleBench
         return latencies;
     }
 
-    private static async Task<string> ExplainAsync(NpgsqlDataSource dataSource, string? userId, string sql, object parameters)
+    /// <param name="setupSql">Run first in the same transaction (rolled back with it), e.g. a schema swap for a baseline.</param>
+    private static async Task<string> ExplainAsync(NpgsqlDataSource dataSource, string? userId, string sql, object parameters, string? setupSql = null)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
@@ -262,15 +263,11 @@ public static class ScaleBench
         {
             await connection.ExecuteAsync("SELECT set_config('app.user_id', @userId, true)", new { userId }, transaction);
         }
-        // Statements before the last one prepare the transaction; the last is explained.
-        var split = sql.LastIndexOf(";\n", StringComparison.Ordinal);
-        var explained = sql;
-        if (split >= 0)
+        if (setupSql is not null)
         {
-            await connection.ExecuteAsync(new CommandDefinition(sql[..(split + 1)], transaction: transaction, commandTimeout: 600));
-            explained = sql[(split + 2)..];
+            await connection.ExecuteAsync(new CommandDefinition(setupSql, transaction: transaction, commandTimeout: 600));
         }
-        var lines = await connection.QueryAsync<string>(new CommandDefinition("EXPLAIN (ANALYZE, BUFFERS) " + explained, parameters, transaction, commandTimeout: 600));
+        var lines = await connection.QueryAsync<string>(new CommandDefinition("EXPLAIN (ANALYZE, BUFFERS) " + sql, parameters, transaction, commandTimeout: 600));
         await transaction.RollbackAsync();
         return string.Join('\n', lines);
     }

@@ -7,8 +7,8 @@ namespace Recorder.Core.Api;
 
 /// <summary>
 /// Reads a JSON request body into a request type, answering every malformed input as a 4xx
-/// failure: wrong content type (415), too large (413), not JSON, wrong types or unknown
-/// properties (400, naming the property).
+/// failure: wrong content type (415), too large (413), not JSON, text PostgreSQL cannot store
+/// (<see cref="StorableText"/>), wrong types or unknown properties (400, naming the property).
 /// </summary>
 public static class JsonRequest
 {
@@ -52,9 +52,16 @@ public static class JsonRequest
             return new Failure(FailureKind.Validation, "The request body is empty; a JSON object is expected.");
         }
 
+        var json = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        // Before binding, so it covers every string a request type holds, JsonElement members included; binding
+        // would also refuse a lone surrogate in a string member, as a misleading "wrong type".
+        if (StorableText.ProblemsIn(json) is { } unstorable)
+        {
+            return unstorable;
+        }
         try
         {
-            return JsonSerializer.Deserialize<T>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), SerializerOptions) is { } value
+            return JsonSerializer.Deserialize<T>(json.Span, SerializerOptions) is { } value
                 ? value
                 : new Failure(FailureKind.Validation, "The request body must be a JSON object, not null.");
         }

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Http;
 
 namespace Recorder.Core.Api;
 
-/// <summary>The query-string rules every list of this API follows: known names only, each once, a bounded limit.</summary>
+/// <summary>The query-string rules every list of this API follows: known names only, each once, storable text, a bounded limit.</summary>
 public static class QueryParameters
 {
     public static void RejectUnknown(IQueryCollection query, IReadOnlyCollection<string> known, ValidationErrors errors)
@@ -14,7 +14,7 @@ public static class QueryParameters
         }
     }
 
-    /// <summary>The parameter's value, or null when absent; given more than once is an error.</summary>
+    /// <summary>The parameter's value, or null when absent; given more than once, or as text that cannot be stored, is an error.</summary>
     public static string? Single(IQueryCollection query, string name, ValidationErrors errors)
     {
         if (!query.TryGetValue(name, out var values))
@@ -24,6 +24,11 @@ public static class QueryParameters
         if (values.Count > 1)
         {
             errors.Add(name, "must be given once.");
+        }
+        if (StorableText.ProblemOf(values[0]) is { } problem)
+        {
+            errors.Add(name, problem);
+            return null;
         }
         return values[0];
     }

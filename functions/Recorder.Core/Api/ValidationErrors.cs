@@ -62,7 +62,7 @@ public sealed class ValidationErrors
 
     /// <summary>
     /// An optional JSON object as text ("{}" when absent), at most <paramref name="maxBytes"/>, holding nothing
-    /// PostgreSQL's jsonb refuses (NUL, unpaired surrogates, numbers beyond numeric's range), so storing it
+    /// PostgreSQL's jsonb refuses (<see cref="StorableText"/>, numbers beyond numeric's range), so storing it
     /// can never fail with a 500.
     /// </summary>
     public string JsonObject(string field, JsonElement? value, int maxBytes)
@@ -76,57 +76,31 @@ public sealed class ValidationErrors
             Add(field, "must be a JSON object.");
             return "{}";
         }
+        if (!StorableText.IsStorable(element, field, this))
+        {
+            // Its raw text may not even decode (bytes that are not UTF-8).
+            return "{}";
+        }
         var text = element.GetRawText();
         if (Encoding.UTF8.GetByteCount(text) > maxBytes)
         {
             Add(field, $"must be at most {maxBytes} bytes of JSON.");
         }
-        else if (FirstUnstorable(element) is { } problem)
+        else if (HasNumberOutOfRange(element))
         {
-            Add(field, problem);
+            Add(field, "holds a number out of range (numbers must fit a double).");
         }
         return text;
     }
 
-    private static string? FirstUnstorable(JsonElement element)
+    private static bool HasNumberOutOfRange(JsonElement element) => element.ValueKind switch
     {
-        switch (element.ValueKind)
-        {
-            case JsonValueKind.Object:
-                foreach (var property in element.EnumerateObject())
-                {
-                    if ((UnstorableText(() => property.Name) ?? FirstUnstorable(property.Value)) is { } problem)
-                    {
-                        return problem;
-                    }
-                }
-                return null;
-            case JsonValueKind.Array:
-                return element.EnumerateArray().Select(FirstUnstorable).FirstOrDefault(problem => problem is not null);
-            case JsonValueKind.String:
-                return UnstorableText(() => element.GetString()!);
-            case JsonValueKind.Number:
-                return double.TryParse(element.GetRawText(), NumberStyles.Float, CultureInfo.InvariantCulture, out var number)
-                    && double.IsFinite(number) && ExponentWithinRange(element.GetRawText())
-                    ? null
-                    : "holds a number out of range (numbers must fit a double).";
-            default:
-                return null;
-        }
-    }
-
-    private static string? UnstorableText(Func<string> read)
-    {
-        try
-        {
-            return read().Contains('\0') ? "must not contain NUL characters (\\u0000)." : null;
-        }
-        catch (InvalidOperationException)
-        {
-            // System.Text.Json refuses to decode an unpaired surrogate escape such as "\ud800".
-            return "holds an unpaired UTF-16 surrogate.";
-        }
-    }
+        JsonValueKind.Object => element.EnumerateObject().Any(property => HasNumberOutOfRange(property.Value)),
+        JsonValueKind.Array => element.EnumerateArray().Any(HasNumberOutOfRange),
+        JsonValueKind.Number => !double.TryParse(element.GetRawText(), NumberStyles.Float, CultureInfo.InvariantCulture, out var number)
+            || !double.IsFinite(number) || !ExponentWithinRange(element.GetRawText()),
+        _ => false,
+    };
 
     // 1e-20000 reads as the double 0 but overflows PostgreSQL's numeric.
     private static bool ExponentWithinRange(string number)

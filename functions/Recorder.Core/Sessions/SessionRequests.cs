@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Recorder.Core.Api;
@@ -82,10 +81,6 @@ internal static partial class SessionValidation
     {
         var errors = new ValidationErrors();
         var message = errors.RequiredText("errorMessage", request.ErrorMessage, MaxErrorMessageLength);
-        if (message is not null && message.Contains('\0'))
-        {
-            errors.Add("errorMessage", "must not contain NUL characters.");
-        }
         var code = request.ErrorCode;
         if (code is not null && !ErrorCodePattern().IsMatch(code))
         {
@@ -94,11 +89,6 @@ internal static partial class SessionValidation
         return errors.Any ? errors.ToFailure() : new ValidInterrupt(message!, code);
     }
 
-    /// <summary>
-    /// An optional JSON object stored as jsonb: "{}" when absent. Besides the size, refuses what
-    /// PostgreSQL's jsonb cannot hold (NUL characters, unpaired surrogates, numbers out of its
-    /// range), which would otherwise fail the insert as a 500.
-    /// </summary>
     [GeneratedRegex(@"^[A-Za-z0-9._:-]{1,100}\z")]
     private static partial Regex ErrorCodePattern();
 }

@@ -92,17 +92,17 @@ public sealed class UploadsApiTests(ApiTestHost api) : IClassFixture<ApiTestHost
     }
 
     [Theory]
-    [InlineData("{\"note\": \"a\\u0000b\"}")]
-    [InlineData("{\"note\": \"\\ud800\"}")]
-    [InlineData("{\"level\": 1e-20000}")]
-    public async Task Metadata_postgres_cannot_store_is_a_400_not_a_500(string metadata)
+    [InlineData("{\"note\": \"a\\u0000b\"}", "metadata.note")]
+    [InlineData("{\"note\": \"\\ud800\"}", "metadata.note")]
+    [InlineData("{\"level\": 1e-20000}", "metadata")]
+    public async Task Metadata_postgres_cannot_store_is_a_400_not_a_500(string metadata, string field)
     {
         var user = await api.SignInNewUserAsync();
         var body = "{\"title\": \"x\", \"recordingType\": \"camera\", \"mimeType\": \"video/webm\", \"fileSize\": 10, \"metadata\": " + metadata + "}";
 
         using var response = await user.Client.PostAsync("api/recordings/uploads", Api.Json(body));
 
-        Assert.True((await response.AssertProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("metadata", out _));
+        Assert.True((await response.AssertProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty(field, out _));
         await AssertNoRecordingsAsync(user.Id);
     }
 

@@ -4,6 +4,7 @@ using Azure.Messaging.EventGrid;
 using Azure.Messaging.EventGrid.SystemEvents;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Recorder.Core.Api;
 using Recorder.Core.Storage;
 
 namespace Recorder.Core.Ingest;
@@ -21,7 +22,7 @@ public abstract record WebhookResult
     public sealed record Handled(int Accepted, int Ignored) : WebhookResult;
 
     /// <summary>A body that can never succeed (Event Grid dead-letters it without retrying).</summary>
-    public sealed record Invalid(string Detail) : WebhookResult;
+    public sealed record Invalid(Failure Failure) : WebhookResult;
 }
 
 /// <summary>
@@ -36,6 +37,12 @@ public sealed class EventGridWebhook(IngestService ingest, IOptions<IngestOption
 
     public async Task<WebhookResult> HandleAsync(BinaryData body, CancellationToken cancellationToken)
     {
+        // No storage event carries such text, and a field of one would fail the database as a 5xx that Event Grid retries.
+        if (StorableText.ProblemsIn(body.ToMemory()) is { } unstorable)
+        {
+            logger.LogWarning("Webhook body holds text PostgreSQL cannot store in {Fields}", string.Join(", ", unstorable.Errors!.Keys));
+            return new WebhookResult.Invalid(unstorable);
+        }
         IReadOnlyList<(string Id, string? Topic, string? Subject, string Type, object? Data)> events;
         try
         {
@@ -44,7 +51,7 @@ public sealed class EventGridWebhook(IngestService ingest, IOptions<IngestOption
         catch (Exception exception) when (exception is JsonException or FormatException or ArgumentException or InvalidOperationException)
         {
             logger.LogWarning("Webhook body is not an Event Grid or CloudEvents delivery: {Error}", exception.Message);
-            return new WebhookResult.Invalid("The body is not an Event Grid (JSON array) or CloudEvents 1.0 delivery.");
+            return new WebhookResult.Invalid(new Failure(FailureKind.Validation, "The body is not an Event Grid (JSON array) or CloudEvents 1.0 delivery."));
         }
 
         if (events.Select(e => e.Data).OfType<SubscriptionValidationEventData>().FirstOrDefault() is { } validation)

@@ -37,7 +37,7 @@ public sealed class BlobCreatedWebhook(EventGridWebhook webhook, ILogger<BlobCre
             return await webhook.HandleAsync(await BinaryData.FromStreamAsync(req.Body, cancellationToken), cancellationToken) switch
             {
                 WebhookResult.Validation validation => new OkObjectResult(new { validationResponse = validation.ValidationCode }),
-                WebhookResult.Invalid invalid => Problems.Status(StatusCodes.Status400BadRequest, invalid.Detail),
+                WebhookResult.Invalid invalid => Problems.From(invalid.Failure),
                 var handled => new OkObjectResult(handled),
             };
         }

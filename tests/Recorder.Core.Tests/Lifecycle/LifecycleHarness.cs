@@ -15,14 +15,14 @@ namespace Recorder.Core.Tests.Lifecycle;
 
 /// <summary>
 /// The app's own services (AddRecorderCore, as the Functions app and the CLI build them) over a test
-/// database, Azurite containers and an ingest queue of the test's own; lifecycle settings and the blob
-/// client can be replaced per run.
+/// database, Azurite containers and an ingest queue of the test's own; lifecycle settings, other settings and
+/// the blob client can be replaced per run.
 /// </summary>
 internal sealed class LifecycleHarness(MigratedDatabase database, StorageOptions storage, string queueName)
 {
     public const string Topic = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/test/providers/Microsoft.Storage/storageAccounts/devstoreaccount1";
 
-    public ServiceProvider Build(LifecycleOptions? lifecycle = null, BlobServiceClient? blobs = null)
+    public ServiceProvider Build(LifecycleOptions? lifecycle = null, BlobServiceClient? blobs = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -36,7 +36,7 @@ internal sealed class LifecycleHarness(MigratedDatabase database, StorageOptions
             ["Storage:DeadLetterContainer"] = storage.DeadLetterContainer,
             [IngestQueue.QueueNameSetting] = queueName,
             ["Ingest:StorageAccountTopic"] = Topic,
-        }).Build();
+        }).AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build();
         var services = new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(configuration);
         services.AddRecorderCore(configuration);
         if (lifecycle is not null)

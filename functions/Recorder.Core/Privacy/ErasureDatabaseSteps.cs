@@ -46,6 +46,14 @@ public sealed class ErasureDatabaseSteps(
         return await connection.QuerySingleOrDefaultAsync<ErasureRow>(new CommandDefinition(ErasureSql.ById, new { Id = id }, cancellationToken: cancellationToken));
     }
 
+    /// <summary>The erasure if it is about the user (by their subject hash, which outlives the user id), else null.</summary>
+    internal async Task<ErasureRow?> GetForUserAsync(long id, string userId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
+        var subjectHash = await PrivacySubjects.HashAsync(connection, null, PrivacySubjects.Folder(userId), cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<ErasureRow>(new CommandDefinition(ErasureSql.ByIdForSubject, new { Id = id, SubjectHash = subjectHash }, cancellationToken: cancellationToken));
+    }
+
     /// <summary>Open erasures the privacy sweep carries on (not those a legal hold stopped).</summary>
     internal async Task<List<long>> OpenIdsAsync(CancellationToken cancellationToken)
     {

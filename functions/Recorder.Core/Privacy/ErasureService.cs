@@ -18,9 +18,10 @@ namespace Recorder.Core.Privacy;
 /// already running may still write); <c>completed</c>: the user id is forgotten.
 /// </para>
 /// <para>
-/// Who moves it on: the API and the CLI run it as far as it can go now; the privacy sweep carries on every open
-/// erasure (a crash, storage down, a hold lifted). Any run continues where the last one stopped, one run per
-/// erasure at a time.
+/// Who moves it on: the API request opens it and marks the recordings (gone for the user at once), then queues it;
+/// the queue worker carries it on; the CLI runs it through in-process; the privacy sweep carries on every open
+/// erasure (a lost message, a crash, storage down, a hold lifted). Any run continues where the last one stopped,
+/// one run per erasure at a time.
 /// </para>
 /// <para>
 /// A legal hold on the user or on one of their recordings (GDPR Art. 17(3)(e)) refuses a new erasure, and stops
@@ -32,6 +33,7 @@ public sealed class ErasureService(
     RecorderDataSources dataSources,
     ErasureDatabaseSteps steps,
     ErasureStorageSweep storage,
+    ErasureQueue queue,
     ILogger<ErasureService> logger)
 {
     public const string ActorId = "privacy";
@@ -40,13 +42,44 @@ public sealed class ErasureService(
     public const int LockClass = 0x70726976;
 
     /// <summary>
-    /// Starts the user's erasure, or carries on with the one already open, as far as it can go now; a 409 failure,
-    /// with nothing changed, while the user or one of their recordings is under a legal hold.
+    /// The user's request: opens their erasure (or finds the one open), marks their recordings 'deleting' and
+    /// queues the storage work; a 409 failure while a legal hold covers their data (a new erasure is refused with
+    /// nothing changed; one a hold placed meanwhile stopped stays pending).
     /// </summary>
-    /// <param name="requestedBy"><see cref="ErasureReceipt.ByUser"/> (the API) or <see cref="ErasureReceipt.ByOperator"/> (the CLI).</param>
-    public async Task<ServiceResult<ErasureReceipt>> EraseAsync(string userId, string requestedBy, IProgress<PrivacyProgress>? progress, CancellationToken cancellationToken)
+    public async Task<ServiceResult<ErasureReceipt>> RequestAsync(string userId, CancellationToken cancellationToken)
     {
-        var opening = await steps.OpenAsync(userId, requestedBy, cancellationToken);
+        var opening = await steps.OpenAsync(userId, ErasureReceipt.ByUser, cancellationToken);
+        if (opening.Erasure is not { } erasure)
+        {
+            return UnderLegalHold(opening.LegalHold!);
+        }
+        // The one step taken in the request: from here on the user's recordings are gone for the API.
+        if (erasure.Status == ErasureReceipt.Pending
+            && !await steps.MarkRecordingsAsync(erasure.Id, userId, cancellationToken)
+            && await steps.LegalHoldAsync(userId, cancellationToken) is { } held)
+        {
+            return UnderLegalHold(held);
+        }
+        try
+        {
+            await queue.SendAsync(new ErasureMessage(erasure.Id), cancellationToken);
+            logger.LogInformation("Erasure {ErasureId} {Request} by the user and queued", erasure.Id, opening.Opened ? "requested" : "asked for again");
+        }
+        catch (Exception exception) when (exception is RequestFailedException or AggregateException)
+        {
+            // The erasure row is what counts: the privacy sweep carries on an erasure whose message never came.
+            logger.LogWarning(exception, "Erasure {ErasureId} could not be queued; the privacy sweep carries it on", erasure.Id);
+        }
+        return (await steps.GetAsync(erasure.Id, cancellationToken))!.ToReceipt();
+    }
+
+    /// <summary>
+    /// The operator's erasure (<c>recorder erase-user</c>): opened or found as the user's request would, then run as
+    /// far as it can go now, here, with progress; a 409 failure while a legal hold covers the user's data.
+    /// </summary>
+    public async Task<ServiceResult<ErasureReceipt>> EraseAsync(string userId, IProgress<PrivacyProgress>? progress, CancellationToken cancellationToken)
+    {
+        var opening = await steps.OpenAsync(userId, ErasureReceipt.ByOperator, cancellationToken);
         if (opening.Erasure is not { } erasure)
         {
             return UnderLegalHold(opening.LegalHold!);
@@ -60,6 +93,15 @@ public sealed class ErasureService(
         return receipt;
     }
 
+    /// <summary>The queue worker's part: carries the erasure on; storage that cannot be reached throws, so the message comes again.</summary>
+    public async Task RunAsync(ErasureMessage message, CancellationToken cancellationToken)
+    {
+        if (await ContinueAsync(message.ErasureId, progress: null, cancellationToken) is null)
+        {
+            logger.LogWarning("Erasure {ErasureId} does not exist; message dropped", message.ErasureId);
+        }
+    }
+
     /// <summary>The privacy sweep's part: every open erasure carried on (resumed, swept again, or completed).</summary>
     public async Task<int> ContinueOpenAsync(CancellationToken cancellationToken)
     {
@@ -70,6 +112,15 @@ public sealed class ErasureService(
         }
         return open.Count;
     }
+
+    /// <summary>
+    /// The erasure's state for the user it erased (found by their subject hash, so after it forgot the user id too);
+    /// anyone else's, or an unknown id, is not found. Not audited: an entry about the user would outlive their erasure.
+    /// </summary>
+    public async Task<ServiceResult<ErasureReceipt>> GetAsync(string userId, long erasureId, CancellationToken cancellationToken)
+        => await steps.GetForUserAsync(erasureId, userId, cancellationToken) is { } erasure
+            ? erasure.ToReceipt()
+            : Failure.NotFound($"Erasure {erasureId} does not exist.");
 
     private static Failure UnderLegalHold(string held)
         => new(FailureKind.Conflict,

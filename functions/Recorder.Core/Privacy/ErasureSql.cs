@@ -24,6 +24,9 @@ internal static class ErasureSql
 
     public const string ById = $"SELECT {Columns} FROM privacy_erasures WHERE id = @Id";
 
+    // The subject hash outlives the user id, so a user finds their erasure after it completed too; nobody else's.
+    public const string ByIdForSubject = $"SELECT {Columns} FROM privacy_erasures WHERE id = @Id AND subject_hash = @SubjectHash";
+
     // A recording already 'deleting' is past saving (legal-hold-set says so); the lifecycle keeps a held user's.
     public const string LegalHold = """
         SELECT CASE

@@ -57,7 +57,10 @@ internal sealed class LifecycleHarness(MigratedDatabase database, StorageOptions
     }
 
     /// <summary>Takes every message off the test's ingest queue, as the queue trigger would receive them.</summary>
-    public async Task<List<IngestMessage>> ReceiveAsync()
+    public Task<List<IngestMessage>> ReceiveAsync() => ReceiveAsync<IngestMessage>(queueName);
+
+    /// <summary>Takes every message off the queue, as a queue trigger would receive them.</summary>
+    public static async Task<List<T>> ReceiveAsync<T>(string queueName)
     {
         var queue = new QueueClient(TestEnvironment.StorageConnectionString, queueName, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
         if (!await queue.ExistsAsync())
@@ -69,7 +72,7 @@ internal sealed class LifecycleHarness(MigratedDatabase database, StorageOptions
         {
             await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
         }
-        return messages.Select(message => JsonSerializer.Deserialize<IngestMessage>(message.Body.ToString(), new JsonSerializerOptions(JsonSerializerDefaults.Web))!).ToList();
+        return messages.Select(message => JsonSerializer.Deserialize<T>(message.Body.ToString(), new JsonSerializerOptions(JsonSerializerDefaults.Web))!).ToList();
     }
 
     /// <summary>Azurite's blob client with <paramref name="policy"/> in its pipeline.</summary>

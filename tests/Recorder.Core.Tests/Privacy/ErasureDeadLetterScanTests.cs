@@ -35,7 +35,7 @@ public sealed class ErasureDeadLetterScanTests : ErasureTestBase
         await data.DeadLetterAsync(sinceThen, otherId, 2);
         var requests = new BlobRequests();
 
-        var erased = await erasures.RunAsync(service => service.EraseAsync(userId, ErasureReceipt.ByOperator, progress: null, CancellationToken.None), blobs: LifecycleHarness.BlobsWith(requests));
+        var erased = await erasures.RunAsync(service => service.EraseAsync(userId, progress: null, CancellationToken.None), blobs: LifecycleHarness.BlobsWith(requests));
 
         Assert.Equal(ErasureReceipt.Completed, erased.Value!.Status);
         Assert.Empty(await data.BlobsOfAsync(userId));

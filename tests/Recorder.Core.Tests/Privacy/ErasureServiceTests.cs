@@ -238,7 +238,7 @@ public sealed class ErasureServiceTests : ErasureTestBase
     }
 
     private Task<Api.ServiceResult<ErasureReceipt>> TryEraseAsync(string userId, TimeSpan? gracePeriod = null, BlobServiceClient? blobs = null)
-        => erasures.RunAsync(service => service.EraseAsync(userId, ErasureReceipt.ByOperator, progress: null, CancellationToken.None), gracePeriod, blobs);
+        => erasures.RunAsync(service => service.EraseAsync(userId, progress: null, CancellationToken.None), gracePeriod, blobs);
 
     private Task<PrivacySweepResult> SweepAsync(TimeSpan? gracePeriod = null) => erasures.SweepAsync(gracePeriod);
 }

@@ -245,6 +245,9 @@ param privacySweepSchedule string = '0 45 * * * *'
 @description('Name of the data-export queue (its poison queue is <name>-poison).')
 param privacyExportQueueName string = 'privacy-export'
 
+@description('Name of the erasure queue (its poison queue is <name>-poison).')
+param privacyErasureQueueName string = 'privacy-erasure'
+
 @description('Lifetime of an upload URL (hh:mm:ss).')
 param sasUploadUrlLifetime string = '00:30:00'
 
@@ -406,6 +409,8 @@ module recordingsStorage 'modules/storage-account.bicep' = {
       '${ingestQueueName}-poison'
       privacyExportQueueName
       '${privacyExportQueueName}-poison'
+      privacyErasureQueueName
+      '${privacyErasureQueueName}-poison'
     ]
     corsAllowedOrigins: corsOrigins
     blobSoftDeleteRetentionDays: blobSoftDeleteRetentionDays
@@ -706,6 +711,10 @@ var storageSettings = [
   {
     name: 'PrivacyExportQueueName'
     value: privacyExportQueueName
+  }
+  {
+    name: 'PrivacyErasureQueueName'
+    value: privacyErasureQueueName
   }
   {
     name: 'Ingest__StorageAccountTopic'

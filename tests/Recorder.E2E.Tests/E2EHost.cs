@@ -110,6 +110,7 @@ public sealed class E2EHost : IAsyncLifetime
         ["AlertsCheckSchedule"] = "0 0 0 1 1 *",
         ["PrivacySweepSchedule"] = "0 0 0 1 1 *",
         ["PrivacyExportQueueName"] = "e2e-export-" + Guid.NewGuid().ToString("N")[..12],
+        ["PrivacyErasureQueueName"] = "e2e-erasure-" + Guid.NewGuid().ToString("N")[..12],
         ["Logging:LogLevel:Default"] = "Warning",
     };
 

@@ -52,6 +52,7 @@ public sealed partial class AppSettingsTests(BicepFixture bicep)
         "Alerts__DatabaseSizeBudgetBytes",
         "PrivacySweepSchedule",
         "PrivacyExportQueueName",
+        "PrivacyErasureQueueName",
         "Sas__UploadUrlLifetime",
         "Recordings__MaxFileSizeBytes",
     ]);

@@ -63,7 +63,8 @@ public sealed class TemplatePromisesTests(BicepFixture bicep)
             containers.Select(variable => Json.Text(main.Variables[variable])!));
         Assert.Equal(
             ["[parameters('ingestQueueName')]", "[format('{0}-poison', parameters('ingestQueueName'))]",
-             "[parameters('privacyExportQueueName')]", "[format('{0}-poison', parameters('privacyExportQueueName'))]"],
+             "[parameters('privacyExportQueueName')]", "[format('{0}-poison', parameters('privacyExportQueueName'))]",
+             "[parameters('privacyErasureQueueName')]", "[format('{0}-poison', parameters('privacyErasureQueueName'))]"],
             Json.Strings(main.ModuleParameter("recordings-storage", "queueNames")));
     }
 

@@ -122,6 +122,7 @@ public sealed class BenchServices : IAsyncDisposable
             ["AlertsCheckSchedule"] = "0 0 0 1 1 *",
             ["PrivacySweepSchedule"] = "0 0 0 1 1 *",
             ["PrivacyExportQueueName"] = IngestQueueName + "-export",
+            ["PrivacyErasureQueueName"] = IngestQueueName + "-erasure",
             // Both the API and its ceiling log at Warning: per-request Information lines on the console would measure the console.
             ["Logging:LogLevel:Default"] = "Warning",
         };

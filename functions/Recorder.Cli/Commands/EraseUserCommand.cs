@@ -10,7 +10,8 @@ internal sealed class EraseUserCommand : ICliCommand
 
     public string Usage => """
         erase-user     Erase all of a user's recorder data (recordings, blobs, sessions, edits, exports, audit entries),
-                       as DELETE /api/me/recordings-data does; running it again finishes an interrupted erasure.
+                       as DELETE /api/me/recordings-data does, but here and to the end (no queue worker); running it
+                       again finishes an interrupted erasure.
                        Refused (exit 1) while the user or one of their recordings is under a legal hold.
                        --user <id>         the user
                        --confirm <id>      the same user id again: nothing is erased without it
@@ -30,7 +31,7 @@ internal sealed class EraseUserCommand : ICliCommand
         ServiceResult<ErasureReceipt> result;
         try
         {
-            result = await erasures.EraseAsync(userId, ErasureReceipt.ByOperator, new Progress(progress), cancellationToken);
+            result = await erasures.EraseAsync(userId, new Progress(progress), cancellationToken);
         }
         finally
         {

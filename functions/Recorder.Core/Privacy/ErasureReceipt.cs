@@ -33,8 +33,9 @@ public sealed class ErasureCounts
 }
 
 /// <summary>
-/// An erasure's state: <c>pending</c> (rows or blobs still going), <c>finishing</c> (rows gone; storage is swept
-/// again until <see cref="FinishAfter"/>), <c>completed</c> (the user id is forgotten).
+/// An erasure's state: <c>pending</c> (queued or under way: the recordings are gone for the user, rows and blobs
+/// still going), <c>finishing</c> (rows gone; storage is swept again until <see cref="FinishAfter"/>),
+/// <c>completed</c> (the user id is forgotten).
 /// </summary>
 public sealed record ErasureReceipt(
     long ErasureId,
@@ -52,4 +53,7 @@ public sealed record ErasureReceipt(
     public const string Completed = "completed";
     public const string ByUser = "user";
     public const string ByOperator = "operator";
+
+    /// <summary>Where the user reads this erasure's state over HTTP; set by the HTTP functions, which own the routes.</summary>
+    public string? StatusUrl { get; init; }
 }

@@ -14,6 +14,10 @@ public static class PrivacyServiceCollectionExtensions
         services.AddSingleton<PrivacyExportQueue>();
         services.AddSingleton<PrivacyExportWriter>();
         services.AddSingleton<PrivacyExportService>();
+        services.AddSingleton<ErasureQueue>();
+        services.AddSingleton<ErasureDatabaseSteps>();
+        services.AddSingleton<ErasureDeadLetterScan>();
+        services.AddSingleton<ErasureStorageSweep>();
         services.AddSingleton<ErasureService>();
         services.AddSingleton<PrivacySweeper>();
         return services;

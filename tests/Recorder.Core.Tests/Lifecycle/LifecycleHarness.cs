@@ -15,14 +15,14 @@ namespace Recorder.Core.Tests.Lifecycle;
 
 /// <summary>
 /// The app's own services (AddRecorderCore, as the Functions app and the CLI build them) over a test
-/// database, Azurite containers and an ingest queue of the test's own; lifecycle settings and the blob
-/// client can be replaced per run.
+/// database, Azurite containers and an ingest queue of the test's own; lifecycle settings, other settings and
+/// the blob client can be replaced per run.
 /// </summary>
 internal sealed class LifecycleHarness(MigratedDatabase database, StorageOptions storage, string queueName)
 {
     public const string Topic = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/test/providers/Microsoft.Storage/storageAccounts/devstoreaccount1";
 
-    public ServiceProvider Build(LifecycleOptions? lifecycle = null, BlobServiceClient? blobs = null)
+    public ServiceProvider Build(LifecycleOptions? lifecycle = null, BlobServiceClient? blobs = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -36,7 +36,7 @@ internal sealed class LifecycleHarness(MigratedDatabase database, StorageOptions
             ["Storage:DeadLetterContainer"] = storage.DeadLetterContainer,
             [IngestQueue.QueueNameSetting] = queueName,
             ["Ingest:StorageAccountTopic"] = Topic,
-        }).Build();
+        }).AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build();
         var services = new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(configuration);
         services.AddRecorderCore(configuration);
         if (lifecycle is not null)
@@ -57,7 +57,10 @@ internal sealed class LifecycleHarness(MigratedDatabase database, StorageOptions
     }
 
     /// <summary>Takes every message off the test's ingest queue, as the queue trigger would receive them.</summary>
-    public async Task<List<IngestMessage>> ReceiveAsync()
+    public Task<List<IngestMessage>> ReceiveAsync() => ReceiveAsync<IngestMessage>(queueName);
+
+    /// <summary>Takes every message off the queue, as a queue trigger would receive them.</summary>
+    public static async Task<List<T>> ReceiveAsync<T>(string queueName)
     {
         var queue = new QueueClient(TestEnvironment.StorageConnectionString, queueName, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
         if (!await queue.ExistsAsync())
@@ -69,7 +72,7 @@ internal sealed class LifecycleHarness(MigratedDatabase database, StorageOptions
         {
             await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
         }
-        return messages.Select(message => JsonSerializer.Deserialize<IngestMessage>(message.Body.ToString(), new JsonSerializerOptions(JsonSerializerDefaults.Web))!).ToList();
+        return messages.Select(message => JsonSerializer.Deserialize<T>(message.Body.ToString(), new JsonSerializerOptions(JsonSerializerDefaults.Web))!).ToList();
     }
 
     /// <summary>Azurite's blob client with <paramref name="policy"/> in its pipeline.</summary>

@@ -1,11 +1,8 @@
 using Azure.Storage.Blobs;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Recorder.Core.Lifecycle;
 using Recorder.Core.Privacy;
-using Recorder.Core.Storage;
 using Recorder.Testing;
 using Xunit;
 
@@ -16,21 +13,8 @@ namespace Recorder.Core.Tests.Privacy;
 /// row and blob of the user goes (snapshots, exports, quarantine, dead-lettered events), the receipt names no
 /// one, other users keep everything, and an interrupted erasure is finished by the next run.
 /// </summary>
-public sealed class ErasureServiceTests : IAsyncLifetime
+public sealed class ErasureServiceTests : ErasureTestBase
 {
-    private readonly MigratedDatabase database = new();
-    private StorageOptions storage = new();
-    private PrivacyTestData data = null!;
-
-    public async Task InitializeAsync()
-    {
-        await database.InitializeAsync();
-        storage = await TestStorage.CreateContainersAsync();
-        data = new PrivacyTestData(database, storage);
-    }
-
-    public Task DisposeAsync() => database.DisposeAsync();
-
     [Fact]
     public async Task Erases_every_row_and_blob_of_the_user_writes_a_receipt_without_the_user_id_and_leaves_others_alone()
     {
@@ -100,21 +84,21 @@ public sealed class ErasureServiceTests : IAsyncLifetime
     {
         var userId = await data.NewUserAsync();
         var id = await data.SeedAsync(userId);
-        var options = new PrivacyOptions { ErasureGracePeriod = TimeSpan.FromHours(1) };
+        var gracePeriod = TimeSpan.FromHours(1);
 
-        var finishing = await EraseAsync(userId, options);
+        var finishing = await EraseAsync(userId, gracePeriod);
         Assert.Equal(ErasureReceipt.Finishing, finishing.Status);
         Assert.Empty(await data.BlobsOfAsync(userId));
 
         // Ingest work that was running at the erasure writes a thumbnail afterwards.
         await data.Blob(storage.ThumbnailsContainer, $"{userId}/{id}/thumbnail.jpg").UploadAsync(BinaryData.FromString("late"));
-        Assert.Equal(1, (await SweepAsync(options)).ErasuresContinued);
+        Assert.Equal(1, (await SweepAsync(gracePeriod)).ErasuresContinued);
         Assert.Empty(await data.BlobsOfAsync(userId));
         await using var maintenance = new Npgsql.NpgsqlConnection(database.MaintenanceConnectionString);
         Assert.Equal("finishing", await maintenance.ExecuteScalarAsync<string>("SELECT status FROM privacy_erasures WHERE id = @ErasureId", new { finishing.ErasureId }));
 
         await maintenance.ExecuteAsync("UPDATE privacy_erasures SET finish_after = now() - interval '1 second' WHERE id = @ErasureId", new { finishing.ErasureId });
-        await SweepAsync(options);
+        await SweepAsync(gracePeriod);
 
         var completed = await maintenance.QuerySingleAsync<(string Status, string? UserId, int Blobs)>(
             "SELECT status, user_id, (counts ->> 'blobs')::int FROM privacy_erasures WHERE id = @ErasureId", new { finishing.ErasureId });
@@ -246,28 +230,15 @@ public sealed class ErasureServiceTests : IAsyncLifetime
         await services.GetRequiredService<RetentionAdministration>().SetHoldAsync(hold == "user" ? new RetentionSubject(UserId: userId) : new RetentionSubject(RecordingId: recordingId), hold: true, "litigation 7", CancellationToken.None);
     }
 
-    private async Task<ErasureReceipt> EraseAsync(string userId, PrivacyOptions? options = null, BlobServiceClient? blobs = null)
+    private async Task<ErasureReceipt> EraseAsync(string userId, TimeSpan? gracePeriod = null, BlobServiceClient? blobs = null)
     {
-        var result = await TryEraseAsync(userId, options, blobs);
+        var result = await TryEraseAsync(userId, gracePeriod, blobs);
         Assert.Null(result.Failure);
         return result.Value!;
     }
 
-    private async Task<Api.ServiceResult<ErasureReceipt>> TryEraseAsync(string userId, PrivacyOptions? options = null, BlobServiceClient? blobs = null)
-    {
-        await using var dataSources = database.CreateDataSources();
-        return await Erasures(dataSources, options, blobs).EraseAsync(userId, ErasureReceipt.ByOperator, progress: null, CancellationToken.None);
-    }
+    private Task<Api.ServiceResult<ErasureReceipt>> TryEraseAsync(string userId, TimeSpan? gracePeriod = null, BlobServiceClient? blobs = null)
+        => erasures.RunAsync(service => service.EraseAsync(userId, progress: null, CancellationToken.None), gracePeriod, blobs);
 
-    private async Task<PrivacySweepResult> SweepAsync(PrivacyOptions? options = null)
-    {
-        await using var dataSources = database.CreateDataSources();
-        var sweeper = new PrivacySweeper(dataSources, data.Blobs, Erasures(dataSources, options, null), Options.Create(storage),
-            Options.Create(options ?? new PrivacyOptions()), NullLogger<PrivacySweeper>.Instance);
-        return await sweeper.RunAsync(CancellationToken.None);
-    }
-
-    private ErasureService Erasures(Data.RecorderDataSources dataSources, PrivacyOptions? options, BlobServiceClient? blobs)
-        => new(dataSources, blobs ?? data.Blobs, Options.Create(storage), Options.Create(options ?? new PrivacyOptions { ErasureGracePeriod = TimeSpan.Zero }),
-            TimeProvider.System, NullLogger<ErasureService>.Instance);
+    private Task<PrivacySweepResult> SweepAsync(TimeSpan? gracePeriod = null) => erasures.SweepAsync(gracePeriod);
 }

@@ -61,10 +61,18 @@ internal sealed class PrivacyTestData(MigratedDatabase database, StorageOptions 
         await Blob(storage.ThumbnailsContainer, $"{userId}/{id}/thumbnail.jpg").UploadAsync(BinaryData.FromString("thumb"));
         await Blob(storage.ExportsContainer, $"{userId}/exports/{id}.zip").UploadAsync(BinaryData.FromString("zip"));
         await Blob(storage.DeadLetterContainer, $"quarantine/{userId}/999/stray.webm").UploadAsync(BinaryData.FromString("stray"));
-        await Blob(storage.DeadLetterContainer, $"topic/sub/2026/01/01/00/{Guid.NewGuid():N}.json").UploadAsync(BinaryData.FromString(
-            $$"""[{"subject":"/blobServices/default/containers/{{storage.UploadsContainer}}/blobs/{{userId}}/{{id}}/upload.webm","eventType":"Microsoft.Storage.BlobCreated"}]"""));
+        await DeadLetterAsync(DeadLetterName(DateTimeOffset.UtcNow), userId, id);
         return id;
     }
+
+    /// <summary>Where Event Grid writes an event it dead-letters at <paramref name="at"/>: under the UTC hour, not zero-padded.</summary>
+    public static string DeadLetterName(DateTimeOffset at)
+        => FormattableString.Invariant($"RECORDINGS-UPLOADS-BLOB-CREATED/{at.UtcDateTime.Year}/{at.UtcDateTime.Month}/{at.UtcDateTime.Day}/{at.UtcDateTime.Hour}/{Guid.NewGuid()}.json");
+
+    /// <summary>A dead-lettered BlobCreated event about the upload of the user's recording.</summary>
+    public Task DeadLetterAsync(string name, string userId, long recordingId)
+        => Blob(storage.DeadLetterContainer, name).UploadAsync(BinaryData.FromString(
+            $$"""[{"subject":"/blobServices/default/containers/{{storage.UploadsContainer}}/blobs/{{userId}}/{{recordingId}}/upload.webm","eventType":"Microsoft.Storage.BlobCreated"}]"""));
 
     public BlobClient Blob(string container, string name) => Blobs.GetBlobContainerClient(container).GetBlobClient(name);
 

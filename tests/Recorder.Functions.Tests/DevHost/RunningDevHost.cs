@@ -52,6 +52,7 @@ internal sealed class RunningDevHost : IAsyncDisposable
         // The app's queue functions listen on %IngestQueueName%: each host a queue of its own.
         ["IngestQueueName"] = "t" + Guid.NewGuid().ToString("N")[..12] + "-ingest",
         ["PrivacyExportQueueName"] = "t" + Guid.NewGuid().ToString("N")[..12] + "-export",
+        ["PrivacyErasureQueueName"] = "t" + Guid.NewGuid().ToString("N")[..12] + "-erasure",
         ["DevHost:EventBridge"] = "false",
         // Expected failures would fill the test output with stack traces; tests read CapturedLogs instead.
         ["Logging:Console:LogLevel:Default"] = "None",

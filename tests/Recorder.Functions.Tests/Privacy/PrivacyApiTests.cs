@@ -14,7 +14,8 @@ namespace Recorder.Functions.Tests.Privacy;
 
 /// <summary>
 /// GDPR export and erasure through the dev host: the export worker on its queue, the SAS download, erasure over
-/// HTTP, and a pre-erasure upload arriving after it through the event bridge, the webhook and the ingest worker.
+/// HTTP with its worker on its queue, and a pre-erasure upload arriving after it through the event bridge, the
+/// webhook and the ingest worker.
 /// </summary>
 public sealed class PrivacyApiTests(PrivacyTestHost host) : IClassFixture<PrivacyTestHost>
 {
@@ -34,7 +35,7 @@ public sealed class PrivacyApiTests(PrivacyTestHost host) : IClassFixture<Privac
         Assert.Equal($"/api/me/exports/{id}", requested.Headers.Location?.OriginalString);
         Assert.Contains(pending.GetProperty("status").GetString(), new[] { "pending", "building" });
 
-        var ready = await WaitUntilReadyAsync(owner, id);
+        var ready = await WaitForStatusAsync(owner, $"api/me/exports/{id}", "ready");
         var downloadUrl = new Uri(ready.GetProperty("downloadUrl").GetString()!);
         var urlExpiresAt = ready.GetProperty("downloadUrlExpiresAt").GetDateTimeOffset();
         var signedExpiry = DateTimeOffset.Parse(HttpUtility.ParseQueryString(downloadUrl.Query)["se"]!, System.Globalization.CultureInfo.InvariantCulture);
@@ -97,7 +98,7 @@ public sealed class PrivacyApiTests(PrivacyTestHost host) : IClassFixture<Privac
     }
 
     [Fact]
-    public async Task Erasure_removes_the_callers_rows_and_blobs_with_snapshots_and_leaves_others_alone()
+    public async Task Erasure_answers_202_with_a_status_url_at_once_then_its_worker_removes_the_callers_rows_and_blobs_and_leaves_others_alone()
     {
         var user = await host.Api.SignInNewUserAsync();
         var other = await host.Api.SignInNewUserAsync();
@@ -107,9 +108,21 @@ public sealed class PrivacyApiTests(PrivacyTestHost host) : IClassFixture<Privac
         await (await user.Client.GetAsync($"api/recordings/{erased}")).AssertOkAsync();
 
         using var response = await user.Client.DeleteAsync("api/me/recordings-data");
-        var receipt = await response.AssertOkAsync();
+        var accepted = await response.AssertOkAsync(HttpStatusCode.Accepted);
 
-        Assert.Equal("completed", receipt.GetProperty("status").GetString());
+        // At once: the receipt and where to follow it; the recording is gone for the API already.
+        var erasureId = accepted.GetProperty("erasureId").GetInt64();
+        var statusUrl = accepted.GetProperty("statusUrl").GetString();
+        Assert.Equal($"/api/me/erasures/{erasureId}", statusUrl);
+        Assert.Equal(statusUrl, response.Headers.Location?.OriginalString);
+        Assert.Contains(accepted.GetProperty("status").GetString(), new[] { "pending", "finishing", "completed" });
+        await (await user.Client.GetAsync($"api/recordings/{erased}")).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await other.Client.GetAsync($"api/me/erasures/{erasureId}")).AssertProblemAsync(HttpStatusCode.NotFound);
+
+        // The queue worker does the rest.
+        var receipt = await WaitForStatusAsync(user, $"api/me/erasures/{erasureId}", "completed");
+        Assert.Equal(statusUrl, receipt.GetProperty("statusUrl").GetString());
+        await (await other.Client.GetAsync($"api/me/erasures/{erasureId}")).AssertProblemAsync(HttpStatusCode.NotFound);
         var counts = receipt.GetProperty("counts");
         Assert.Equal((1, 1, 1, 1), (counts.GetProperty("recordings").GetInt32(), counts.GetProperty("sessions").GetInt32(), counts.GetProperty("edits").GetInt32(), counts.GetProperty("releasedContent").GetInt32()));
         Assert.Equal(1, counts.GetProperty("snapshots").GetInt32());
@@ -173,7 +186,8 @@ public sealed class PrivacyApiTests(PrivacyTestHost host) : IClassFixture<Privac
         var lateId = ticket.GetProperty("recordingId").GetInt64();
         var lateBlobName = ticket.GetProperty("blobName").GetString()!;
 
-        var receipt = await (await user.Client.DeleteAsync("api/me/recordings-data")).AssertOkAsync();
+        var accepted = await (await user.Client.DeleteAsync("api/me/recordings-data")).AssertOkAsync(HttpStatusCode.Accepted);
+        var receipt = await WaitForStatusAsync(user, $"api/me/erasures/{accepted.GetProperty("erasureId").GetInt64()}", "completed");
         Assert.Equal(1, receipt.GetProperty("counts").GetProperty("recordings").GetInt32());
         await (await user.Client.PostAsync($"api/recordings/{lateId}/upload-url", null)).AssertProblemAsync(HttpStatusCode.NotFound);
 
@@ -189,17 +203,18 @@ public sealed class PrivacyApiTests(PrivacyTestHost host) : IClassFixture<Privac
         Assert.Equal("completed", (await host.WaitForOutcomeAsync(user, again)).GetProperty("status").GetString());
     }
 
-    private static async Task<JsonElement> WaitUntilReadyAsync(TestUser user, long id)
+    /// <summary>Polls a status route as the user until it answers <paramref name="status"/>; fails after the timeout.</summary>
+    private static async Task<JsonElement> WaitForStatusAsync(TestUser user, string path, string status)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (true)
         {
-            var export = await (await user.Client.GetAsync($"api/me/exports/{id}")).AssertOkAsync();
-            if (export.GetProperty("status").GetString() == "ready")
+            var found = await (await user.Client.GetAsync(path)).AssertOkAsync();
+            if (found.GetProperty("status").GetString() == status)
             {
-                return export;
+                return found;
             }
-            Assert.True(DateTime.UtcNow < deadline, $"export {id} still '{export.GetProperty("status").GetString()}' after the timeout");
+            Assert.True(DateTime.UtcNow < deadline, $"{path} still '{found.GetProperty("status").GetString()}' after the timeout");
             await Task.Delay(200);
         }
     }

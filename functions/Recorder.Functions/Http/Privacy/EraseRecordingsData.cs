@@ -8,8 +8,8 @@ using Recorder.Core.Security;
 namespace Recorder.Functions.Http.Privacy;
 
 /// <summary>
-/// Erases all the caller's recorder data; answers with the receipt: 200 once the rows are gone, 202 while the
-/// erasure is still pending (storage unreachable: the privacy sweep finishes it), 409 under a legal hold.
+/// Erases all the caller's recorder data: 202 at once with the receipt and where to follow it (the recordings are
+/// gone already; a queue worker does the rest); the same erasure while one is open; 409 under a legal hold.
 /// </summary>
 public sealed class EraseRecordingsData(HttpApi api, ErasureService erasures)
 {
@@ -18,6 +18,9 @@ public sealed class EraseRecordingsData(HttpApi api, ErasureService erasures)
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "me/recordings-data")] HttpRequest req,
         CancellationToken cancellationToken)
         => api.RunAsync(req, RecordingScopes.Delete, async (caller, _) =>
-            HttpApi.Respond(await erasures.EraseAsync(caller.UserId, ErasureReceipt.ByUser, progress: null, cancellationToken),
-                receipt => receipt.Status == ErasureReceipt.Pending ? new AcceptedResult((string?)null, receipt) : new OkObjectResult(receipt)), cancellationToken);
+            HttpApi.Respond(await erasures.RequestAsync(caller.UserId, cancellationToken), receipt =>
+            {
+                var status = GetErasure.WithStatusUrl(receipt);
+                return new AcceptedResult(status.StatusUrl, status);
+            }), cancellationToken);
 }

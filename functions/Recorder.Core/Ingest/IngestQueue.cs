@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
 using Recorder.Core.Storage;
@@ -14,8 +13,6 @@ public sealed class IngestQueue
     /// <summary>Setting naming the queue; the queue-triggered functions use it as %IngestQueueName%.</summary>
     public const string QueueNameSetting = "IngestQueueName";
 
-    private static readonly JsonSerializerOptions MessageJson = new(JsonSerializerDefaults.Web);
-
     private readonly QueueClient queue;
 
     public IngestQueue(IConfiguration configuration)
@@ -29,7 +26,7 @@ public sealed class IngestQueue
 
     public async Task SendAsync(IngestMessage message, CancellationToken cancellationToken)
     {
-        var body = JsonSerializer.Serialize(message, MessageJson);
+        var body = message.ToJson();
         try
         {
             await queue.SendMessageAsync(body, cancellationToken);

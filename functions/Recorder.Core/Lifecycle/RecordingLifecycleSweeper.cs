@@ -10,6 +10,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Recorder.Core.Audit;
 using Recorder.Core.Data;
+using Recorder.Core.Ingest;
 using Recorder.Core.Links;
 using Recorder.Core.Storage;
 
@@ -23,9 +24,10 @@ public sealed record LifecycleSweepResult(
     int Purged,
     int PurgeFailures,
     StuckProcessingResult StuckProcessing,
-    ReconciliationResult Reconciliation)
+    ReconciliationResult Reconciliation,
+    int DerivedBlobsRemoved)
 {
-    public static readonly LifecycleSweepResult SkippedRun = new(true, 0, 0, 0, 0, StuckProcessingResult.None, ReconciliationResult.None);
+    public static readonly LifecycleSweepResult SkippedRun = new(true, 0, 0, 0, 0, StuckProcessingResult.None, ReconciliationResult.None, 0);
 }
 
 /// <summary>
@@ -38,7 +40,9 @@ public sealed record LifecycleSweepResult(
 /// <item>uploads never finished within <see cref="LifecycleOptions.AbandonedUploadAfter"/> fail and lose their blob;</item>
 /// <item>recordings stuck in 'processing' are re-queued, then fail (<see cref="StuckProcessingSweep"/>);</item>
 /// <item>recordings marked 'deleting' (by retention, an erasure, or an HTTP delete whose storage call failed)
-/// lose their blobs, then their row, unless their owner is under a legal hold.</item>
+/// lose their blobs, then their row, unless their owner is under a legal hold;</item>
+/// <item>derived blobs nothing serves (an ingest attempt that crashed or lost a race, a media copy replaced
+/// by its seekable copy whose read URLs have expired) are removed (<see cref="DerivedBlobs"/>).</item>
 /// </list>
 /// Every step works in bounded batches, each committed on its own, so a run stopped anywhere leaves
 /// rows the next run finishes (deleting a blob that is already gone succeeds).
@@ -48,6 +52,7 @@ public sealed class RecordingLifecycleSweeper(
     BlobServiceClient blobs,
     UploadReconciler reconciler,
     StuckProcessingSweep stuckProcessing,
+    DerivedBlobs derivedBlobs,
     IOptions<StorageOptions> storageOptions,
     IOptions<LifecycleOptions> options,
     ILogger<RecordingLifecycleSweeper> logger)
@@ -155,13 +160,14 @@ public sealed class RecordingLifecycleSweeper(
         var abandoned = await FailAbandonedUploadsAsync(connection, cancellationToken);
         var stuck = await stuckProcessing.SweepAsync(connection, cancellationToken);
         var (purged, failures) = await FinishDeletionsAsync(connection, cancellationToken);
-        if (marked + abandoned + purged + failures + stuck.Requeued + stuck.Failed + reconciled.Ingested + reconciled.Quarantined + reconciled.BlobsRemoved > 0)
+        var derivedRemoved = await derivedBlobs.SweepAsync(cancellationToken);
+        if (marked + abandoned + purged + failures + stuck.Requeued + stuck.Failed + reconciled.Ingested + reconciled.Quarantined + reconciled.BlobsRemoved + derivedRemoved > 0)
         {
             logger.LogInformation(
-                "Lifecycle sweep: {Marked} recordings past retention, {Abandoned} abandoned uploads failed, {Requeued} stuck recordings re-queued, {TimedOut} failed after re-queues, {Ingested} unannounced uploads ingested, {Quarantined} unknown blobs quarantined, {BlobsRemoved} leftover blobs of failed uploads removed, {Purged} deletions finished, {Failures} left for the next run",
-                marked, abandoned, stuck.Requeued, stuck.Failed, reconciled.Ingested, reconciled.Quarantined, reconciled.BlobsRemoved, purged, failures);
+                "Lifecycle sweep: {Marked} recordings past retention, {Abandoned} abandoned uploads failed, {Requeued} stuck recordings re-queued, {TimedOut} failed after re-queues, {Ingested} unannounced uploads ingested, {Quarantined} unknown blobs quarantined, {BlobsRemoved} leftover upload blobs removed, {Purged} deletions finished, {Failures} left for the next run, {DerivedRemoved} unserved derived blobs removed",
+                marked, abandoned, stuck.Requeued, stuck.Failed, reconciled.Ingested, reconciled.Quarantined, reconciled.BlobsRemoved, purged, failures, derivedRemoved);
         }
-        return new LifecycleSweepResult(false, marked, abandoned, purged, failures, stuck, reconciled);
+        return new LifecycleSweepResult(false, marked, abandoned, purged, failures, stuck, reconciled, derivedRemoved);
     }
 
     private async Task<ReconciliationResult> ReconcileAsync(CancellationToken cancellationToken)

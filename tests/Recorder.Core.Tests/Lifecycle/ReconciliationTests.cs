@@ -31,7 +31,7 @@ public sealed class ReconciliationTests : LifecycleTestBase
 
         await using (var services = harness.Build(Settings))
         {
-            await services.GetRequiredService<IngestService>().ProcessAsync(message, default);
+            await services.GetRequiredService<IngestWorker>().ProcessAsync(message, default);
         }
         Assert.False(await data.BlobExistsAsync(orphan));
         Assert.True(await data.BlobExistsAsync($"quarantine/{orphan}", storage.DeadLetterContainer));

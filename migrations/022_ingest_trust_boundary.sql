@@ -37,7 +37,8 @@ CREATE TABLE ingest_outbox (
   created_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 
-GRANT SELECT, INSERT, DELETE ON ingest_outbox TO recorder_maintenance;
+-- UPDATE: the sweep locks what it sends (FOR UPDATE SKIP LOCKED).
+GRANT SELECT, INSERT, UPDATE, DELETE ON ingest_outbox TO recorder_maintenance;
 
 -- Every blob ingest derives (served media copy, seekable copy, thumbnail) is written under a name of
 -- its own attempt, and recorded here before it is written: a blob that nothing references after

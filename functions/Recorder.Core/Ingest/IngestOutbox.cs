@@ -66,7 +66,7 @@ public sealed class IngestOutbox(RecorderDataSources dataSources, IngestQueue qu
         {
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             var due = (await connection.QueryAsync<(long Id, string Message)>(new CommandDefinition(
-                DueSql, new { options.Value.OutboxResendAfter, BatchSize = SweepBatchSize }, transaction, cancellationToken: cancellationToken))).AsList();
+                DueSql, new { ResendAfter = options.Value.OutboxResendAfter, BatchSize = SweepBatchSize }, transaction, cancellationToken: cancellationToken))).AsList();
             foreach (var (_, message) in due)
             {
                 // A failure rolls the batch back: all of it is sent again next time, and handlers take duplicates.

@@ -130,20 +130,3 @@ internal sealed record CapturedLog(string Category, LogLevel Level, string? Even
 {
     public string? FunctionName => Values.TryGetValue("FunctionName", out var name) ? name as string : null;
 }
-
-internal static class Eventually
-{
-    /// <summary>Polls until the condition holds; fails with <paramref name="what"/> after the timeout.</summary>
-    public static async Task TrueAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"Timed out waiting until {what}.");
-            }
-            await Task.Delay(50);
-        }
-    }
-}

@@ -1,0 +1,97 @@
+using Azure.Storage.Blobs.Models;
+using Microsoft.Extensions.DependencyInjection;
+using Recorder.Core.Api;
+using Recorder.Core.Ingest;
+using Recorder.Core.Privacy;
+using Recorder.Core.Recordings;
+using Recorder.Core.Security;
+using Recorder.Core.Storage;
+using Recorder.Core.Tests.Lifecycle;
+using Recorder.Testing;
+using Xunit;
+
+namespace Recorder.Core.Tests.Ingest;
+
+/// <summary>
+/// Delete and erasure win every race with an ingest worker: the worker is held right after it wrote a derived
+/// blob (the real blob client, stopped at that request), the recording is deleted or its owner erased, then the
+/// worker goes on. It must not bring the recording back, and must remove what it wrote.
+/// </summary>
+public sealed class IngestRaceTests : LifecycleTestBase
+{
+    public static TheoryData<string> WrittenBlobs => ["thumbnail", "media copy"];
+
+    [Theory]
+    [MemberData(nameof(WrittenBlobs))]
+    public async Task A_recording_deleted_while_ingest_writes_leaves_no_row_and_no_blob(string written)
+    {
+        var (userId, id, message) = await AcceptedRecordingAsync();
+
+        await RunWorkerHeldAfterAsync(written, message, async services =>
+        {
+            var caller = new Caller(userId, RecordingScopes.All, Caller.SessionMethod);
+            var deleted = await services.GetRequiredService<RecordingsService>().DeleteAsync(caller, id, RequestInfo.None, default);
+            Assert.True(deleted.Value);
+        });
+
+        Assert.Null(await data.StatusAsync(id));
+        Assert.Empty(await BlobsUnderAsync($"{userId}/{id}/"));
+    }
+
+    [Theory]
+    [MemberData(nameof(WrittenBlobs))]
+    public async Task A_user_erased_while_ingest_writes_leaves_nothing_of_theirs(string written)
+    {
+        var (userId, id, message) = await AcceptedRecordingAsync();
+
+        await RunWorkerHeldAfterAsync(written, message, async services =>
+        {
+            var erased = await services.GetRequiredService<ErasureService>().EraseAsync(userId, "user", null, default);
+            Assert.Null(erased.Failure);
+        });
+
+        Assert.Null(await data.StatusAsync(id));
+        Assert.Equal(0, await data.ScalarAsync<int>("SELECT count(*)::int FROM recordings WHERE user_id = @userId", new { userId }));
+        Assert.Empty(await BlobsUnderAsync($"{PrivacySubjects.Folder(userId)}/"));
+    }
+
+    /// <summary>A recording awaiting its upload, the upload (a real Chrome WebM), and the ingest message its event queued.</summary>
+    private async Task<(string UserId, long Id, IngestMessage Message)> AcceptedRecordingAsync()
+    {
+        var userId = await data.NewUserAsync();
+        var id = await data.InsertAsync(userId, "uploading", TimeSpan.FromMinutes(1));
+        var blobName = LifecycleData.UploadName(userId, id);
+        var blob = TestStorage.CreateClient().GetBlobContainerClient(storage.UploadsContainer).GetBlobClient(blobName);
+        var uploaded = (await blob.UploadAsync(TestEnvironment.MediaFixture("chrome-camera.webm"))).Value;
+        await using (var services = harness.Build())
+        {
+            var blobCreated = new BlobCreatedEvent("event-1", LifecycleHarness.Topic, storage.UploadsContainer, blobName, "PutBlob",
+                $"\"{uploaded.ETag.ToString().Trim('"')}\"", "0000000000000001", new FileInfo(TestEnvironment.MediaFixture("chrome-camera.webm")).Length, "video/webm");
+            Assert.Equal(AcceptOutcome.Queued, await services.GetRequiredService<BlobEventAcceptor>().AcceptAsync(blobCreated, default));
+        }
+        return (userId, id, Assert.Single(await harness.ReceiveAsync()));
+    }
+
+    /// <summary>Runs the ingest worker on <paramref name="message"/>, doing <paramref name="meanwhile"/> once the worker has written <paramref name="written"/>.</summary>
+    private async Task RunWorkerHeldAfterAsync(string written, IngestMessage message, Func<IServiceProvider, Task> meanwhile)
+    {
+        await using var services = harness.Build();
+        var container = written == "thumbnail" ? storage.ThumbnailsContainer : storage.ProcessedContainer;
+        var held = LifecycleHarness.BlobsWith(OnFirstBlobRequest.PutInto(container, after: () => meanwhile(services)));
+        await using var worker = harness.Build(blobs: held);
+        await worker.GetRequiredService<IngestWorker>().ProcessAsync(message, default);
+    }
+
+    private async Task<List<string>> BlobsUnderAsync(string prefix)
+    {
+        var left = new List<string>();
+        foreach (var container in new[] { storage.UploadsContainer, storage.ProcessedContainer, storage.ThumbnailsContainer })
+        {
+            await foreach (var blob in TestStorage.CreateClient().GetBlobContainerClient(container).GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }))
+            {
+                left.Add($"{container}/{blob.Name}");
+            }
+        }
+        return left;
+    }
+}

@@ -13,9 +13,10 @@ using Xunit;
 namespace Recorder.Core.Tests.Ingest;
 
 /// <summary>
-/// Delete and erasure win every race with an ingest worker: the worker is held right after it wrote a derived
-/// blob (the real blob client, stopped at that request), the recording is deleted or its owner erased, then the
-/// worker goes on. It must not bring the recording back, and must remove what it wrote.
+/// Delete and erasure win every race with an ingest worker: the worker is held at the write of a derived blob
+/// (the real blob client, stopped at that request), the recording is deleted (after the write) or its owner erased
+/// (before it, so the erasure's storage sweep cannot see it), then the worker goes on. It must not bring the
+/// recording back, and must remove what it wrote.
 /// </summary>
 public sealed class IngestRaceTests : LifecycleTestBase
 {
@@ -27,7 +28,7 @@ public sealed class IngestRaceTests : LifecycleTestBase
     {
         var (userId, id, message) = await AcceptedRecordingAsync();
 
-        await RunWorkerHeldAfterAsync(written, message, async services =>
+        await RunWorkerHeldAtAsync(written, beforeTheWrite: false, message, async services =>
         {
             var caller = new Caller(userId, RecordingScopes.All, Caller.SessionMethod);
             var deleted = await services.GetRequiredService<RecordingsService>().DeleteAsync(caller, id, RequestInfo.None, default);
@@ -44,7 +45,7 @@ public sealed class IngestRaceTests : LifecycleTestBase
     {
         var (userId, id, message) = await AcceptedRecordingAsync();
 
-        await RunWorkerHeldAfterAsync(written, message, async services =>
+        await RunWorkerHeldAtAsync(written, beforeTheWrite: true, message, async services =>
         {
             var erased = await services.GetRequiredService<ErasureService>().EraseAsync(userId, "user", null, default);
             Assert.Null(erased.Failure);
@@ -72,12 +73,15 @@ public sealed class IngestRaceTests : LifecycleTestBase
         return (userId, id, Assert.Single(await harness.ReceiveAsync()));
     }
 
-    /// <summary>Runs the ingest worker on <paramref name="message"/>, doing <paramref name="meanwhile"/> once the worker has written <paramref name="written"/>.</summary>
-    private async Task RunWorkerHeldAfterAsync(string written, IngestMessage message, Func<IServiceProvider, Task> meanwhile)
+    /// <summary>Runs the ingest worker on <paramref name="message"/>, doing <paramref name="meanwhile"/> just before or after it writes <paramref name="written"/>.</summary>
+    private async Task RunWorkerHeldAtAsync(string written, bool beforeTheWrite, IngestMessage message, Func<IServiceProvider, Task> meanwhile)
     {
         await using var services = harness.Build();
         var container = written == "thumbnail" ? storage.ThumbnailsContainer : storage.ProcessedContainer;
-        var held = LifecycleHarness.BlobsWith(OnFirstBlobRequest.PutInto(container, after: () => meanwhile(services)));
+        var gate = beforeTheWrite
+            ? OnFirstBlobRequest.PutInto(container, before: () => meanwhile(services))
+            : OnFirstBlobRequest.PutInto(container, after: () => meanwhile(services));
+        var held = LifecycleHarness.BlobsWith(gate);
         await using var worker = harness.Build(blobs: held);
         await worker.GetRequiredService<IngestWorker>().ProcessAsync(message, default);
     }

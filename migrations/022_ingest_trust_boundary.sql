@@ -53,5 +53,7 @@ CREATE TABLE derived_blobs (
   PRIMARY KEY (container, blob_name)
 );
 CREATE INDEX idx_derived_blobs_remove_after ON derived_blobs (remove_after);
+-- A recording's deletion removes its entries' blobs with its own.
+CREATE INDEX idx_derived_blobs_recording ON derived_blobs (recording_id);
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON derived_blobs TO recorder_maintenance;

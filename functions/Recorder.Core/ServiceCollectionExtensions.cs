@@ -70,6 +70,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<PartitionMaintenanceService>();
         services.AddSingleton<StorageQuota>();
         services.AddSingleton<UploadService>();
+        services.AddSingleton<RecordingBlobs>();
         services.AddSingleton<RecordingsService>();
         services.AddSingleton<IngestQueue>();
         services.AddSingleton<IngestOutbox>();

@@ -37,6 +37,10 @@ public sealed class DerivedBlobs(RecorderDataSources dataSources, BlobServiceCli
         DELETE FROM derived_blobs WHERE (container, blob_name) IN (SELECT unnest(@Containers), unnest(@BlobNames))
         """;
 
+    private const string OfRecordingsSql = """
+        SELECT recording_id AS RecordingId, container AS Container, blob_name AS BlobName FROM derived_blobs WHERE recording_id = ANY(@Ids)
+        """;
+
     // SKIP LOCKED: an entry a worker is adopting right now is its business.
     private const string DueSql = """
         SELECT d.container AS Container, d.blob_name AS BlobName FROM derived_blobs d
@@ -72,6 +76,26 @@ public sealed class DerivedBlobs(RecorderDataSources dataSources, BlobServiceCli
     /// </summary>
     public static async Task<bool> AdoptAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<DerivedBlob> derived, CancellationToken cancellationToken)
         => await ForgetAsync(connection, transaction, derived, cancellationToken) == derived.Count;
+
+    /// <summary>What the ledger holds for these recordings (a replaced media copy kept for its read URLs, an unfinished attempt's blobs).</summary>
+    public async Task<ILookup<long, DerivedBlob>> OfRecordingsAsync(IReadOnlyCollection<long> recordingIds, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
+        var entries = await connection.QueryAsync<(long RecordingId, string Container, string BlobName)>(new CommandDefinition(
+            OfRecordingsSql, new { Ids = recordingIds.ToArray() }, cancellationToken: cancellationToken));
+        return entries.ToLookup(entry => entry.RecordingId, entry => new DerivedBlob(entry.Container, entry.BlobName));
+    }
+
+    /// <summary>Drops the entries of blobs the caller has removed.</summary>
+    public async Task ForgetAsync(IReadOnlyList<DerivedBlob> removed, CancellationToken cancellationToken)
+    {
+        if (removed.Count == 0)
+        {
+            return;
+        }
+        await using var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
+        await ForgetAsync(connection, null, removed, cancellationToken);
+    }
 
     public BlobClient Client(DerivedBlob derived)
         => blobs.GetBlobContainerClient(derived.Container == DerivedBlob.Processed ? storageOptions.Value.ProcessedContainer : storageOptions.Value.ThumbnailsContainer)
@@ -109,7 +133,7 @@ public sealed class DerivedBlobs(RecorderDataSources dataSources, BlobServiceCli
         }
     }
 
-    private static Task<int> ForgetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<DerivedBlob> derived, CancellationToken cancellationToken)
+    private static Task<int> ForgetAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyList<DerivedBlob> derived, CancellationToken cancellationToken)
         => connection.ExecuteAsync(new CommandDefinition(ForgetSql, new
         {
             Containers = derived.Select(blob => blob.Container).ToArray(),

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using Azure;
@@ -12,6 +11,7 @@ using Recorder.Core.Audit;
 using Recorder.Core.Data;
 using Recorder.Core.Ingest;
 using Recorder.Core.Links;
+using Recorder.Core.Recordings;
 using Recorder.Core.Storage;
 
 namespace Recorder.Core.Lifecycle;
@@ -53,6 +53,7 @@ public sealed class RecordingLifecycleSweeper(
     UploadReconciler reconciler,
     StuckProcessingSweep stuckProcessing,
     DerivedBlobs derivedBlobs,
+    RecordingBlobs recordingBlobs,
     IOptions<StorageOptions> storageOptions,
     IOptions<LifecycleOptions> options,
     ILogger<RecordingLifecycleSweeper> logger)
@@ -61,8 +62,6 @@ public sealed class RecordingLifecycleSweeper(
     public const string AbandonedFailureCode = "upload_abandoned";
 
     /// <summary>The session advisory lock one run holds ("rec.life" in ASCII); visible in pg_locks.</summary>
-    /// <summary>Blob deletions in flight at once while finishing a batch of deletions.</summary>
-    private const int BlobDeleteConcurrency = 16;
 
     public const long LockKey = 0x7265632E6C696665;
 
@@ -266,38 +265,15 @@ public sealed class RecordingLifecycleSweeper(
     private async Task<(int Purged, int Failures)> FinishDeletionsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        var storage = storageOptions.Value;
         var (purged, failures) = (0, 0);
         var afterId = 0L;
         for (var batch = 1; ; batch++)
         {
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            var deleting = (await connection.QueryAsync<DeletingRow>(new CommandDefinition(
+            var deleting = (await connection.QueryAsync<RecordingBlobNames>(new CommandDefinition(
                 SelectDeletingSql, new { AfterId = afterId, settings.BatchSize }, transaction, cancellationToken: cancellationToken))).AsList();
-            // Storage round trips dominate a batch: its recordings' blobs go in parallel (each recording's own in order).
-            var blobsGone = new ConcurrentBag<long>();
-            await Parallel.ForEachAsync(deleting, new ParallelOptions { MaxDegreeOfParallelism = BlobDeleteConcurrency, CancellationToken = cancellationToken }, async (row, token) =>
-            {
-                try
-                {
-                    await DeleteBlobAsync(storage.UploadsContainer, row.BlobName, token);
-                    if (row.MediaBlobName is { } copy)
-                    {
-                        await DeleteBlobAsync(storage.ProcessedContainer, copy, token);
-                    }
-                    if (row.ThumbnailBlobName is { } thumbnail)
-                    {
-                        await DeleteBlobAsync(storage.ThumbnailsContainer, thumbnail, token);
-                    }
-                    blobsGone.Add(row.Id);
-                }
-                catch (Exception exception) when (exception is RequestFailedException or AggregateException)
-                {
-                    // AggregateException: the SDK's retries all failed to reach storage. The row stays 'deleting'.
-                    logger.LogWarning(exception, "Blobs of recording {RecordingId} could not be deleted now; the next lifecycle run retries", row.Id);
-                    Interlocked.Increment(ref failures);
-                }
-            });
+            var blobsGone = await recordingBlobs.RemoveAsync(deleting, cancellationToken);
+            failures += deleting.Count - blobsGone.Count;
             if (blobsGone.Count > 0)
             {
                 purged += await connection.ExecuteScalarAsync<int>(new CommandDefinition(
@@ -325,5 +301,4 @@ public sealed class RecordingLifecycleSweeper(
         return true;
     }
 
-    private sealed record DeletingRow(long Id, string BlobName, string? MediaBlobName, string? ThumbnailBlobName);
 }

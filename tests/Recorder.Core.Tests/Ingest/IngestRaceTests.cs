@@ -18,7 +18,7 @@ namespace Recorder.Core.Tests.Ingest;
 /// (before it, so the erasure's storage sweep cannot see it), then the worker goes on. It must not bring the
 /// recording back, and must remove what it wrote.
 /// </summary>
-public sealed class IngestRaceTests : LifecycleTestBase
+public sealed class IngestRaceTests : IngestTestBase
 {
     public static TheoryData<string> WrittenBlobs => ["thumbnail", "media copy"];
 
@@ -54,23 +54,6 @@ public sealed class IngestRaceTests : LifecycleTestBase
         Assert.Null(await data.StatusAsync(id));
         Assert.Equal(0, await data.ScalarAsync<int>("SELECT count(*)::int FROM recordings WHERE user_id = @userId", new { userId }));
         Assert.Empty(await BlobsUnderAsync($"{PrivacySubjects.Folder(userId)}/"));
-    }
-
-    /// <summary>A recording awaiting its upload, the upload (a real Chrome WebM), and the ingest message its event queued.</summary>
-    private async Task<(string UserId, long Id, IngestMessage Message)> AcceptedRecordingAsync()
-    {
-        var userId = await data.NewUserAsync();
-        var id = await data.InsertAsync(userId, "uploading", TimeSpan.FromMinutes(1));
-        var blobName = LifecycleData.UploadName(userId, id);
-        var blob = TestStorage.CreateClient().GetBlobContainerClient(storage.UploadsContainer).GetBlobClient(blobName);
-        var uploaded = (await blob.UploadAsync(TestEnvironment.MediaFixture("chrome-camera.webm"))).Value;
-        await using (var services = harness.Build())
-        {
-            var blobCreated = new BlobCreatedEvent("event-1", LifecycleHarness.Topic, storage.UploadsContainer, blobName, "PutBlob",
-                $"\"{uploaded.ETag.ToString().Trim('"')}\"", "0000000000000001", new FileInfo(TestEnvironment.MediaFixture("chrome-camera.webm")).Length, "video/webm");
-            Assert.Equal(AcceptOutcome.Queued, await services.GetRequiredService<BlobEventAcceptor>().AcceptAsync(blobCreated, default));
-        }
-        return (userId, id, Assert.Single(await harness.ReceiveAsync()));
     }
 
     /// <summary>Runs the ingest worker on <paramref name="message"/>, doing <paramref name="meanwhile"/> just before or after it writes <paramref name="written"/>.</summary>

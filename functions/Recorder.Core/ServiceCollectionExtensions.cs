@@ -70,9 +70,16 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<PartitionMaintenanceService>();
         services.AddSingleton<StorageQuota>();
         services.AddSingleton<UploadService>();
+        services.AddSingleton<RecordingBlobs>();
         services.AddSingleton<RecordingsService>();
         services.AddSingleton<IngestQueue>();
-        services.AddSingleton<IngestService>();
+        services.AddSingleton<IngestOutbox>();
+        services.AddSingleton<DerivedBlobs>();
+        services.AddSingleton<BlobEventAcceptor>();
+        services.AddSingleton<MediaInspector>();
+        services.AddSingleton<SeekableCopyWorker>();
+        services.AddSingleton<UploadQuarantine>();
+        services.AddSingleton<IngestWorker>();
         services.AddSingleton<EventGridWebhook>();
         return services;
     }

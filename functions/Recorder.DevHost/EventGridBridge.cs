@@ -23,7 +23,8 @@ namespace Recorder.DevHost;
 /// (the app is idempotent).</item>
 /// <item>As Event Grid does: a 2xx answer delivers the event; 400, 401, 403 and 413 are not retried (dropped, logged);
 /// any other answer or a connection failure is delivered again on the next poll.</item>
-/// <item><c>api</c> is PutBlockList when the blob has committed blocks, else PutBlob; <c>sequencer</c> is the blob's
+/// <item><c>api</c> is CopyBlob when storage made the blob by a copy, PutBlockList when it has committed blocks, else
+/// PutBlob (an append or page blob too, as Event Grid reports their creation); <c>sequencer</c> is the blob's
 /// last-modified ticks and a counter, 16 hex digits each, so a later version of a blob compares higher.</item>
 /// <item>Without the target function (<see cref="EventGridBridgeSettings"/>), the bridge says so once and idles.</item>
 /// </list>
@@ -123,7 +124,7 @@ public sealed class EventGridBridge(
         var blobs = new List<BlobItem>();
         try
         {
-            await foreach (var blob in container.GetBlobsAsync(new GetBlobsOptions(), stoppingToken))
+            await foreach (var blob in container.GetBlobsAsync(new GetBlobsOptions { Traits = BlobTraits.CopyStatus }, stoppingToken))
             {
                 blobs.Add(blob);
             }
@@ -140,7 +141,7 @@ public sealed class EventGridBridge(
         }
         listing = true;
 
-        foreach (var blob in blobs.Where(b => b.Properties.BlobType == BlobType.Block))
+        foreach (var blob in blobs)
         {
             var eTag = ETagText(blob.Properties.ETag);
             if (!(delivered.TryGetValue(blob.Name, out var deliveredETag) && deliveredETag == eTag)
@@ -162,8 +163,7 @@ public sealed class EventGridBridge(
     {
         try
         {
-            var blocks = await container.GetBlockBlobClient(blob.Name).GetBlockListAsync(BlockListTypes.Committed, cancellationToken: stoppingToken);
-            var api = blocks.Value.CommittedBlocks.Any() ? "PutBlockList" : "PutBlob";
+            var api = await ApiAsync(container, blob, stoppingToken);
             using var request = new HttpRequestMessage(HttpMethod.Post, webhook.Endpoint)
             {
                 Content = new StringContent(Event(container, blob, eTag, api, webhook.Topic).ToJsonString(), Encoding.UTF8, "application/json"),
@@ -198,6 +198,21 @@ public sealed class EventGridBridge(
             DevHostLog.EventBridgeNotDelivered(logger, exception, blob.Name, eTag);
             return false;
         }
+    }
+
+    /// <summary>The storage operation Event Grid would name for how this blob came to be.</summary>
+    private static async Task<string> ApiAsync(BlobContainerClient container, BlobItem blob, CancellationToken cancellationToken)
+    {
+        if (blob.Properties.CopyId is not null || blob.Properties.CopySource is not null)
+        {
+            return "CopyBlob";
+        }
+        if (blob.Properties.BlobType != BlobType.Block)
+        {
+            return "PutBlob";
+        }
+        var blocks = await container.GetBlockBlobClient(blob.Name).GetBlockListAsync(BlockListTypes.Committed, cancellationToken: cancellationToken);
+        return blocks.Value.CommittedBlocks.Any() ? "PutBlockList" : "PutBlob";
     }
 
     private JsonArray Event(BlobContainerClient container, BlobItem blob, string eTag, string api, string topic)

@@ -233,6 +233,9 @@ param partitionMaintenanceSchedule string = '0 15 3 * * *'
 @description('NCRONTAB schedule (6 fields, UTC) of the stale recording-session sweeper.')
 param staleSessionSweepSchedule string = '0 */5 * * * *'
 
+@description('NCRONTAB schedule (6 fields, UTC) of the ingest outbox sweep (sends queue messages whose sender died after its commit).')
+param ingestOutboxSweepSchedule string = '30 * * * * *'
+
 @description('NCRONTAB schedule (6 fields, UTC) of the recording lifecycle sweep (retention, abandoned uploads, unfinished deletions).')
 param lifecycleSweepSchedule string = '0 30 * * * *'
 
@@ -802,6 +805,10 @@ var behaviourSettings = concat(
     {
       name: 'LifecycleSweepSchedule'
       value: lifecycleSweepSchedule
+    }
+    {
+      name: 'IngestOutboxSweepSchedule'
+      value: ingestOutboxSweepSchedule
     }
     {
       name: 'AlertsCheckSchedule'

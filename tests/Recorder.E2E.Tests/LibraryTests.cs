@@ -2,6 +2,7 @@ using System.Text.Json;
 using Azure.Storage.Blobs.Models;
 using Dapper;
 using Microsoft.Playwright;
+using Recorder.Testing;
 using Xunit;
 using static Microsoft.Playwright.Assertions;
 
@@ -23,7 +24,7 @@ public sealed class LibraryTests(E2EHost host)
         var editor = page.Page.Locator("#editor");
         await Expect(editor).ToBeVisibleAsync();
         await Expect(editor.Locator("#trim-state")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^Not trimmed"));
-        await RecorderPage.EventuallyAsync(async () => await editor.Locator("#editor-video").EvaluateAsync<int>("video => video.readyState") >= 1, "the player loads the recording");
+        await Eventually.TrueAsync(async () => await editor.Locator("#editor-video").EvaluateAsync<int>("video => video.readyState") >= 1, "the player loads the recording");
         await editor.GetByLabel("Start (s)").FillAsync("1");
         await editor.GetByLabel("End (s)").FillAsync("3");
         await editor.GetByRole(AriaRole.Button, new() { Name = "Apply trim" }).ClickAsync();
@@ -60,7 +61,7 @@ public sealed class LibraryTests(E2EHost host)
         await page.WaitUntilStoppedAsync(5);
         var id = await page.WaitForOutcomeAsync();
         // Ingest's seekable copy runs after completion; deleting is tested once every blob exists.
-        await RecorderPage.EventuallyAsync(
+        await Eventually.TrueAsync(
             async () => await host.QuerySingleAsync<bool>("SELECT media_blob_name IS NOT NULL FROM recordings WHERE id = @id", new { id }),
             "the seekable copy is made");
         var prefix = $"{page.UserId}/{id}/";
@@ -75,7 +76,7 @@ public sealed class LibraryTests(E2EHost host)
         await Expect(page.Item(id)).ToHaveCountAsync(0);
         await Expect(page.Page.Locator("#empty")).ToBeVisibleAsync();
         await page.ScreenshotAsync("deleted");
-        await RecorderPage.EventuallyAsync(async () => (await BlobsAsync(prefix)).Count == 0, "the recording's blobs are gone");
+        await Eventually.TrueAsync(async () => (await BlobsAsync(prefix)).Count == 0, "the recording's blobs are gone");
         Assert.Equal(0, await host.QuerySingleAsync<int>("SELECT count(*)::int FROM recordings WHERE id = @id", new { id }));
         page.AssertNoErrors();
     }

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Dapper;
 using Microsoft.Playwright;
+using Recorder.Testing;
 using Xunit;
 using static Microsoft.Playwright.Assertions;
 
@@ -72,7 +73,7 @@ public sealed class OfflineAndSessionTests(E2EHost host)
         await page.ScreenshotAsync("recording-before-close");
         await page.Page.CloseAsync(new() { RunBeforeUnload = false });
 
-        await RecorderPage.EventuallyAsync(
+        await Eventually.TrueAsync(
             async () => await host.QuerySingleAsync<int>("SELECT count(*)::int FROM recording_sessions WHERE user_id = @UserId AND status = 'interrupted'", new { page.UserId }) == 1,
             "the closed tab's session is interrupted");
         await using var connection = await host.OpenOwnerAsync();

@@ -93,17 +93,6 @@ public sealed class RecorderPage : IAsyncDisposable
         return long.Parse((await Result.GetAttributeAsync("data-recording-id"))!, System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    /// <summary>Polls until the condition holds; fails naming <paramref name="what"/> after the timeout.</summary>
-    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        while (!await condition())
-        {
-            Xunit.Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting until {what}.");
-            await Task.Delay(100);
-        }
-    }
-
     /// <summary>
     /// Saves a screenshot as NN-name.png: the whole page, or the viewport while a modal dialog is open
     /// (a full-page capture would show its backdrop over the viewport's part only).

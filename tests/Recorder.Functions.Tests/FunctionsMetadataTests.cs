@@ -41,6 +41,7 @@ public sealed partial class FunctionsMetadataTests
                 "GetStorageUsage: httpTrigger Anonymous GET me/storage",
                 "Health: httpTrigger Anonymous GET health",
                 "HeartbeatRecordingSession: httpTrigger Anonymous POST recording-sessions/{id}/heartbeat",
+                "IngestOutboxSweep: timerTrigger %IngestOutboxSweepSchedule%",
                 "IngestPoison: queueTrigger %IngestQueueName%-poison RecordingsStorage",
                 "IngestRecording: queueTrigger %IngestQueueName% RecordingsStorage",
                 "InterruptRecordingSession: httpTrigger Anonymous POST recording-sessions/{id}/interrupt",

@@ -48,6 +48,7 @@ public sealed partial class AppSettingsTests(BicepFixture bicep)
         "PartitionMaintenanceSchedule",
         "StaleSessionSweepSchedule",
         "LifecycleSweepSchedule",
+        "IngestOutboxSweepSchedule",
         "AlertsCheckSchedule",
         "Alerts__DatabaseSizeBudgetBytes",
         "PrivacySweepSchedule",

@@ -196,7 +196,7 @@ public sealed class TemplatePromisesTests(BicepFixture bicep)
         var apiFilter = Assert.Single(filter["advancedFilters"]!.AsArray());
         Assert.Equal("data.api", Json.Text(apiFilter!["key"]));
         Assert.Equal("StringIn", Json.Text(apiFilter["operatorType"]));
-        Assert.Equal(["PutBlob", "PutBlockList", "CopyBlob", "FlushWithClose"], Json.Strings(apiFilter["values"]));
+        Assert.Equal(["PutBlob", "PutBlockList"], Json.Strings(apiFilter["values"]));
 
         Assert.Equal("WebHook", Json.Text(subscription["destination"]!["endpointType"]));
         Assert.Equal("[parameters('webhookUrl')]", Json.Text(subscription["destination"]!["properties"]!["endpointUrl"]));

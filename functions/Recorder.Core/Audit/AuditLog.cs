@@ -19,6 +19,9 @@ public static class AuditActions
     public const string RecordingRequeue = "recording.requeue";
     public const string RecordingIngest = "recording.ingest";
     public const string RecordingBlobCleanup = "recording.blob_cleanup";
+    public const string RecordingBlobRewritten = "recording.blob_rewritten";
+    public const string BlobQuarantine = "blob.quarantine";
+    public const string BlobErasedLate = "blob.erased_late";
     public const string RecordingLegalHoldSet = "recording.legal_hold_set";
     public const string RecordingLegalHoldClear = "recording.legal_hold_clear";
     public const string UserLegalHoldSet = "user.legal_hold_set";
@@ -54,10 +57,14 @@ public static class AuditOutcomes
     public const string Success = "success";
     public const string NotFound = "not_found";
     public const string Rejected = "rejected";
+    public const string Failed = "failed";
 }
 
 /// <summary>One audit entry about a user's action on their own data.</summary>
 public sealed record AuditEntry(string UserId, string Action, string Outcome, long? RecordingId = null, object? Details = null);
+
+/// <summary>One audit entry about what a timer or worker (<paramref name="ActorId"/>) did; <paramref name="UserId"/> is whose data it touched, if anyone's.</summary>
+public sealed record SystemAuditEntry(string ActorId, string? UserId, string Action, string Outcome, long? RecordingId = null, object? Details = null);
 
 /// <summary>
 /// Writes audit entries inside the caller's transaction, so an entry exists exactly when the
@@ -82,6 +89,26 @@ public static class AuditLog
                 request.RequestId,
                 ClientIp = request.ClientIp?.ToString(),
                 request.UserAgent,
+                Details = JsonSerializer.Serialize(entry.Details ?? new { }, JsonRequest.SerializerOptions),
+            },
+            transaction,
+            cancellationToken: cancellationToken));
+
+    private const string InsertSystemEntrySql = """
+        INSERT INTO audit_log (actor_type, actor_id, user_id, action, recording_id, outcome, details)
+        VALUES ('system', @ActorId, @UserId, @Action, @RecordingId, @Outcome, @Details::jsonb)
+        """;
+
+    public static Task WriteSystemAsync(IDbConnection connection, IDbTransaction transaction, SystemAuditEntry entry, CancellationToken cancellationToken)
+        => connection.ExecuteAsync(new CommandDefinition(
+            InsertSystemEntrySql,
+            new
+            {
+                entry.ActorId,
+                entry.UserId,
+                entry.Action,
+                entry.RecordingId,
+                entry.Outcome,
                 Details = JsonSerializer.Serialize(entry.Details ?? new { }, JsonRequest.SerializerOptions),
             },
             transaction,

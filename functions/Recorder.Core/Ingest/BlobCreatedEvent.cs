@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace Recorder.Core.Ingest;
 
 /// <summary>A <c>Microsoft.Storage.BlobCreated</c> event, whichever schema it came in.</summary>
@@ -42,4 +44,11 @@ public sealed record IngestMessage(string Kind, long? RecordingId, string? BlobN
     public static IngestMessage QuarantineBlob(string blobName, string eTag) => new(QuarantineKind, null, blobName, eTag, null);
 
     public static IngestMessage SeekableCopy(long recordingId, string eTag) => new(SeekableCopyKind, recordingId, null, eTag, null);
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public static IngestMessage FromJson(string json)
+        => JsonSerializer.Deserialize<IngestMessage>(json, Json) ?? throw new JsonException("An ingest message cannot be null.");
 }

@@ -27,11 +27,12 @@ public abstract record WebhookResult
 
 /// <summary>
 /// Parses Event Grid deliveries in either schema (Event Grid: a JSON array; CloudEvents 1.0: one event
-/// or a batch) and passes each <c>Microsoft.Storage.BlobCreated</c> of a whole blob in the uploads
-/// container of our own storage account to <see cref="IngestService"/>. Everything else is acknowledged
+/// or a batch) and passes each <c>Microsoft.Storage.BlobCreated</c> in the uploads
+/// container of our own storage account to <see cref="BlobEventAcceptor"/>, whatever storage operation made
+/// it (the acceptor refuses any but the browser's own upload). Everything else is acknowledged
 /// and ignored. Storage or database failures propagate, so the caller answers 5xx and Event Grid retries.
 /// </summary>
-public sealed class EventGridWebhook(IngestService ingest, IOptions<IngestOptions> ingestOptions, IOptions<StorageOptions> storageOptions, ILogger<EventGridWebhook> logger)
+public sealed class EventGridWebhook(BlobEventAcceptor acceptor, IOptions<IngestOptions> ingestOptions, IOptions<StorageOptions> storageOptions, ILogger<EventGridWebhook> logger)
 {
     private const string BlobCreatedType = "Microsoft.Storage.BlobCreated";
 
@@ -65,7 +66,7 @@ public sealed class EventGridWebhook(IngestService ingest, IOptions<IngestOption
         {
             if (ToBlobCreated(delivered) is { } blobCreated)
             {
-                await ingest.AcceptAsync(blobCreated, cancellationToken);
+                await acceptor.AcceptAsync(blobCreated, cancellationToken);
                 accepted++;
             }
             else
@@ -92,10 +93,6 @@ public sealed class EventGridWebhook(IngestService ingest, IOptions<IngestOption
         else if (location is null || location.Value.Container != storageOptions.Value.UploadsContainer)
         {
             reason = "not the uploads container";
-        }
-        else if (!options.AcceptedApis.Contains(data.Api, StringComparer.Ordinal))
-        {
-            reason = $"api {data.Api} does not commit a whole blob";
         }
         else if (string.IsNullOrEmpty(data.ETag) || string.IsNullOrEmpty(data.Sequencer))
         {

@@ -10,7 +10,12 @@ public sealed record IngestFailure(string Code, string Reason, bool RemoveBlob =
     public const string CorruptMedia = "corrupt_media";
     public const string BlobMissing = "blob_missing";
     public const string ProcessingFailed = "processing_failed";
+    public const string UnsupportedUpload = "unsupported_upload";
 
     /// <summary>The refusals whose blob ingest deletes (<see cref="RemoveBlob"/>): the file is of no use to anyone.</summary>
-    public static readonly IReadOnlyList<string> CodesThatRemoveTheBlob = [EmptyFile, FileTooLarge, QuotaExceeded, UnsupportedMedia];
+    public static readonly IReadOnlyList<string> CodesThatRemoveTheBlob = [EmptyFile, FileTooLarge, QuotaExceeded, UnsupportedMedia, UnsupportedUpload];
+
+    /// <summary>The blob was made by storage itself (a copy from another blob, say), not uploaded by the browser.</summary>
+    public static IngestFailure NotABrowserUpload(string how) => new(
+        UnsupportedUpload, "The file was not uploaded from the recorder (only a direct upload of the recording is accepted).", RemoveBlob: true, Detail: how);
 }

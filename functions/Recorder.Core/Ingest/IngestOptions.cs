@@ -21,16 +21,13 @@ public sealed class IngestOptions
     /// </summary>
     public string StorageAccountTopic { get; set; } = "";
 
-    /// <summary>Queue the webhook hands work to (the queue-triggered functions name it as %IngestQueueName%).</summary>
-    public string QueueName { get; set; } = "recording-ingest";
-
-    /// <summary>Storage operations that commit a whole blob; other BlobCreated events are partial writes.</summary>
-    public List<string> AcceptedApis { get; set; } = ["PutBlob", "PutBlockList", "CopyBlob", "FlushWithClose"];
-
     public QuarantineMode Quarantine { get; set; } = QuarantineMode.Move;
 
     /// <summary>How long a worker holds a recording before another may take it over.</summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How old an outbox message must be before the sweep sends it (its committer normally has by then).</summary>
+    public TimeSpan OutboxResendAfter { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>File an ai_generation_tasks 'transcription' row for each completed recording with audio.</summary>
     public bool CreateTranscriptionTasks { get; set; }

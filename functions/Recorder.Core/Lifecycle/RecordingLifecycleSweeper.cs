@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using Azure;
@@ -10,7 +9,9 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Recorder.Core.Audit;
 using Recorder.Core.Data;
+using Recorder.Core.Ingest;
 using Recorder.Core.Links;
+using Recorder.Core.Recordings;
 using Recorder.Core.Storage;
 
 namespace Recorder.Core.Lifecycle;
@@ -23,9 +24,10 @@ public sealed record LifecycleSweepResult(
     int Purged,
     int PurgeFailures,
     StuckProcessingResult StuckProcessing,
-    ReconciliationResult Reconciliation)
+    ReconciliationResult Reconciliation,
+    int DerivedBlobsRemoved)
 {
-    public static readonly LifecycleSweepResult SkippedRun = new(true, 0, 0, 0, 0, StuckProcessingResult.None, ReconciliationResult.None);
+    public static readonly LifecycleSweepResult SkippedRun = new(true, 0, 0, 0, 0, StuckProcessingResult.None, ReconciliationResult.None, 0);
 }
 
 /// <summary>
@@ -38,7 +40,9 @@ public sealed record LifecycleSweepResult(
 /// <item>uploads never finished within <see cref="LifecycleOptions.AbandonedUploadAfter"/> fail and lose their blob;</item>
 /// <item>recordings stuck in 'processing' are re-queued, then fail (<see cref="StuckProcessingSweep"/>);</item>
 /// <item>recordings marked 'deleting' (by retention, an erasure, or an HTTP delete whose storage call failed)
-/// lose their blobs, then their row, unless their owner is under a legal hold.</item>
+/// lose their blobs, then their row, unless their owner is under a legal hold;</item>
+/// <item>derived blobs nothing serves (an ingest attempt that crashed or lost a race, a media copy replaced
+/// by its seekable copy whose read URLs have expired) are removed (<see cref="DerivedBlobs"/>).</item>
 /// </list>
 /// Every step works in bounded batches, each committed on its own, so a run stopped anywhere leaves
 /// rows the next run finishes (deleting a blob that is already gone succeeds).
@@ -48,6 +52,8 @@ public sealed class RecordingLifecycleSweeper(
     BlobServiceClient blobs,
     UploadReconciler reconciler,
     StuckProcessingSweep stuckProcessing,
+    DerivedBlobs derivedBlobs,
+    RecordingBlobs recordingBlobs,
     IOptions<StorageOptions> storageOptions,
     IOptions<LifecycleOptions> options,
     ILogger<RecordingLifecycleSweeper> logger)
@@ -56,8 +62,6 @@ public sealed class RecordingLifecycleSweeper(
     public const string AbandonedFailureCode = "upload_abandoned";
 
     /// <summary>The session advisory lock one run holds ("rec.life" in ASCII); visible in pg_locks.</summary>
-    /// <summary>Blob deletions in flight at once while finishing a batch of deletions.</summary>
-    private const int BlobDeleteConcurrency = 16;
 
     public const long LockKey = 0x7265632E6C696665;
 
@@ -155,13 +159,14 @@ public sealed class RecordingLifecycleSweeper(
         var abandoned = await FailAbandonedUploadsAsync(connection, cancellationToken);
         var stuck = await stuckProcessing.SweepAsync(connection, cancellationToken);
         var (purged, failures) = await FinishDeletionsAsync(connection, cancellationToken);
-        if (marked + abandoned + purged + failures + stuck.Requeued + stuck.Failed + reconciled.Ingested + reconciled.Quarantined + reconciled.BlobsRemoved > 0)
+        var derivedRemoved = await derivedBlobs.SweepAsync(cancellationToken);
+        if (marked + abandoned + purged + failures + stuck.Requeued + stuck.Failed + reconciled.Ingested + reconciled.Quarantined + reconciled.BlobsRemoved + derivedRemoved > 0)
         {
             logger.LogInformation(
-                "Lifecycle sweep: {Marked} recordings past retention, {Abandoned} abandoned uploads failed, {Requeued} stuck recordings re-queued, {TimedOut} failed after re-queues, {Ingested} unannounced uploads ingested, {Quarantined} unknown blobs quarantined, {BlobsRemoved} leftover blobs of failed uploads removed, {Purged} deletions finished, {Failures} left for the next run",
-                marked, abandoned, stuck.Requeued, stuck.Failed, reconciled.Ingested, reconciled.Quarantined, reconciled.BlobsRemoved, purged, failures);
+                "Lifecycle sweep: {Marked} recordings past retention, {Abandoned} abandoned uploads failed, {Requeued} stuck recordings re-queued, {TimedOut} failed after re-queues, {Ingested} unannounced uploads ingested, {Quarantined} unknown blobs quarantined, {BlobsRemoved} leftover upload blobs removed, {Purged} deletions finished, {Failures} left for the next run, {DerivedRemoved} unserved derived blobs removed",
+                marked, abandoned, stuck.Requeued, stuck.Failed, reconciled.Ingested, reconciled.Quarantined, reconciled.BlobsRemoved, purged, failures, derivedRemoved);
         }
-        return new LifecycleSweepResult(false, marked, abandoned, purged, failures, stuck, reconciled);
+        return new LifecycleSweepResult(false, marked, abandoned, purged, failures, stuck, reconciled, derivedRemoved);
     }
 
     private async Task<ReconciliationResult> ReconcileAsync(CancellationToken cancellationToken)
@@ -260,38 +265,15 @@ public sealed class RecordingLifecycleSweeper(
     private async Task<(int Purged, int Failures)> FinishDeletionsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        var storage = storageOptions.Value;
         var (purged, failures) = (0, 0);
         var afterId = 0L;
         for (var batch = 1; ; batch++)
         {
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            var deleting = (await connection.QueryAsync<DeletingRow>(new CommandDefinition(
+            var deleting = (await connection.QueryAsync<RecordingBlobNames>(new CommandDefinition(
                 SelectDeletingSql, new { AfterId = afterId, settings.BatchSize }, transaction, cancellationToken: cancellationToken))).AsList();
-            // Storage round trips dominate a batch: its recordings' blobs go in parallel (each recording's own in order).
-            var blobsGone = new ConcurrentBag<long>();
-            await Parallel.ForEachAsync(deleting, new ParallelOptions { MaxDegreeOfParallelism = BlobDeleteConcurrency, CancellationToken = cancellationToken }, async (row, token) =>
-            {
-                try
-                {
-                    await DeleteBlobAsync(storage.UploadsContainer, row.BlobName, token);
-                    if (row.MediaBlobName is { } copy)
-                    {
-                        await DeleteBlobAsync(storage.ProcessedContainer, copy, token);
-                    }
-                    if (row.ThumbnailBlobName is { } thumbnail)
-                    {
-                        await DeleteBlobAsync(storage.ThumbnailsContainer, thumbnail, token);
-                    }
-                    blobsGone.Add(row.Id);
-                }
-                catch (Exception exception) when (exception is RequestFailedException or AggregateException)
-                {
-                    // AggregateException: the SDK's retries all failed to reach storage. The row stays 'deleting'.
-                    logger.LogWarning(exception, "Blobs of recording {RecordingId} could not be deleted now; the next lifecycle run retries", row.Id);
-                    Interlocked.Increment(ref failures);
-                }
-            });
+            var blobsGone = await recordingBlobs.RemoveAsync(deleting, cancellationToken);
+            failures += deleting.Count - blobsGone.Count;
             if (blobsGone.Count > 0)
             {
                 purged += await connection.ExecuteScalarAsync<int>(new CommandDefinition(
@@ -319,5 +301,4 @@ public sealed class RecordingLifecycleSweeper(
         return true;
     }
 
-    private sealed record DeletingRow(long Id, string BlobName, string? MediaBlobName, string? ThumbnailBlobName);
 }

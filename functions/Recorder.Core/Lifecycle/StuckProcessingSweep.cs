@@ -23,7 +23,7 @@ public sealed record StuckProcessingResult(int Requeued, int Failed)
 /// re-queue makes the new message a no-op (its claim needs 'processing'); failing clears the lease,
 /// so a late worker's completion no longer matches.
 /// </summary>
-public sealed class StuckProcessingSweep(IngestQueue queue, IOptions<LifecycleOptions> options, ILogger<StuckProcessingSweep> logger)
+public sealed class StuckProcessingSweep(IngestOutbox outbox, IOptions<LifecycleOptions> options, ILogger<StuckProcessingSweep> logger)
 {
     public const string ProcessingTimeoutCode = "processing_timeout";
 
@@ -51,11 +51,6 @@ public sealed class StuckProcessingSweep(IngestQueue queue, IOptions<LifecycleOp
         WHERE id = @Id AND status = 'processing'
         """;
 
-    private const string AuditSql = """
-        INSERT INTO audit_log (actor_type, actor_id, user_id, action, recording_id, outcome, details)
-        VALUES ('system', @ActorId, @UserId, @Action, @RecordingId, @Outcome, @Details::jsonb)
-        """;
-
     public async Task<StuckProcessingResult> SweepAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         var settings = options.Value;
@@ -68,26 +63,29 @@ public sealed class StuckProcessingSweep(IngestQueue queue, IOptions<LifecycleOp
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             var stuck = (await connection.QueryAsync<StuckRow>(new CommandDefinition(
                 SelectStuckSql, new { AfterId = afterId, settings.StuckProcessingAfter, settings.BatchSize }, transaction, cancellationToken: cancellationToken))).AsList();
+            var messages = new List<OutboxEntry>();
             foreach (var row in stuck)
             {
                 if (row.Requeues < settings.MaxProcessingRequeues && row.ETag is { } eTag)
                 {
                     await connection.ExecuteAsync(new CommandDefinition(RequeueSql, new { row.Id }, transaction, cancellationToken: cancellationToken));
                     await AuditAsync(connection, transaction, row, AuditActions.RecordingRequeue, AuditOutcomes.Success, new { attempt = row.Requeues + 1 }, cancellationToken);
-                    // Sent before commit, as the webhook does: a failed send undoes the count; a failed
-                    // commit after it leaves a message the worker's claim handles like any duplicate.
-                    await queue.SendAsync(new IngestMessage(IngestMessage.IngestKind, row.Id, null, eTag, row.Sequencer), cancellationToken);
+                    messages.Add(await IngestOutbox.AddAsync(connection, transaction, new IngestMessage(IngestMessage.IngestKind, row.Id, null, eTag, row.Sequencer), cancellationToken));
                     requeued++;
                 }
                 else
                 {
                     await connection.ExecuteAsync(new CommandDefinition(FailSql, new { row.Id, Code = ProcessingTimeoutCode, Reason = reason }, transaction, cancellationToken: cancellationToken));
-                    await AuditAsync(connection, transaction, row, AuditActions.RecordingIngest, "failed", new { code = ProcessingTimeoutCode, requeues = row.Requeues }, cancellationToken);
+                    await AuditAsync(connection, transaction, row, AuditActions.RecordingIngest, AuditOutcomes.Failed, new { code = ProcessingTimeoutCode, requeues = row.Requeues }, cancellationToken);
                     logger.LogWarning("Recording {RecordingId} failed: still processing after {Requeues} re-queues", row.Id, row.Requeues);
                     failed++;
                 }
             }
             await transaction.CommitAsync(cancellationToken);
+            foreach (var message in messages)
+            {
+                await outbox.SendAsync(message, cancellationToken);
+            }
             if (stuck.Count < settings.BatchSize || batch >= settings.MaxBatches)
             {
                 return new StuckProcessingResult(requeued, failed);
@@ -97,15 +95,7 @@ public sealed class StuckProcessingSweep(IngestQueue queue, IOptions<LifecycleOp
     }
 
     private static Task AuditAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, StuckRow row, string action, string outcome, object details, CancellationToken cancellationToken)
-        => connection.ExecuteAsync(new CommandDefinition(AuditSql, new
-        {
-            ActorId = RecordingLifecycleSweeper.ActorId,
-            row.UserId,
-            Action = action,
-            RecordingId = row.Id,
-            Outcome = outcome,
-            Details = System.Text.Json.JsonSerializer.Serialize(details),
-        }, transaction, cancellationToken: cancellationToken));
+        => AuditLog.WriteSystemAsync(connection, transaction, new SystemAuditEntry(RecordingLifecycleSweeper.ActorId, row.UserId, action, outcome, row.Id, details), cancellationToken);
 
     private sealed record StuckRow(long Id, string UserId, string? ETag, string? Sequencer, int Requeues);
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
@@ -23,11 +22,13 @@ public sealed record ReconciliationResult(int Listed, int Ingested, int Quaranti
 /// Catches what a dropped or dead-lettered BlobCreated event left behind. Blobs in the uploads container
 /// older than <see cref="LifecycleOptions.ReconcileAfter"/> are looked up by name:
 /// <list type="bullet">
-/// <item>no recording, or one still 'uploading': handed to <see cref="IngestService.AcceptAsync"/>, the
-/// webhook's own path, which ingests the awaited blob or queues the unknown one for quarantine;</item>
+/// <item>no recording, or one still 'uploading': handed to <see cref="BlobEventAcceptor.AcceptAsync"/>, the
+/// webhook's own path, which ingests the awaited blob, refuses one that storage made by a copy (named as
+/// Event Grid would name it: CopyBlob) or queues the unknown one for quarantine;</item>
 /// <item>a recording that failed with a code whose blob is removed (an abandoned upload whose blob could
-/// not be deleted then, or that was written after it failed): the blob is deleted now;</item>
-/// <item>anything else is the recording's own business (completed, processing, deleting, failed and kept).</item>
+/// not be deleted then, or that was written after it failed), or a completed one that serves the server's
+/// own copy (its upload left behind, or written again by an old upload URL): the blob is deleted now;</item>
+/// <item>anything else is the recording's own business (processing, deleting, failed and kept).</item>
 /// </list>
 /// The listing is paged (<see cref="LifecycleOptions.ReconcilePageSize"/>) and bounded per run
 /// (<see cref="LifecycleOptions.ReconcileMaxPages"/>); the continuation token is kept in
@@ -36,7 +37,7 @@ public sealed record ReconciliationResult(int Listed, int Ingested, int Quaranti
 public sealed class UploadReconciler(
     RecorderDataSources dataSources,
     BlobServiceClient blobs,
-    IngestService ingest,
+    BlobEventAcceptor acceptor,
     IOptions<IngestOptions> ingestOptions,
     IOptions<StorageOptions> storageOptions,
     IOptions<LifecycleOptions> options,
@@ -60,19 +61,16 @@ public sealed class UploadReconciler(
 
     // recordings.blob_name is UNIQUE: one index probe per name.
     private const string KnownSql = """
-        SELECT blob_name AS BlobName, id AS Id, user_id AS UserId, status AS Status, failure_code AS FailureCode
+        SELECT blob_name AS BlobName, id AS Id, user_id AS UserId, status AS Status, failure_code AS FailureCode,
+               media_blob_name IS NOT NULL AS ServedElsewhere
         FROM recordings WHERE blob_name = ANY(@Names)
         """;
 
-    private const string LockFailedSql = """
+    // The row lock holds the recording as it was judged while its blob goes.
+    private const string LockLeftoverSql = """
         SELECT user_id FROM recordings
-        WHERE id = @Id AND status = 'failed' AND failure_code = ANY(@Codes)
+        WHERE id = @Id AND (status = 'failed' AND failure_code = ANY(@Codes) OR status = 'completed' AND media_blob_name IS NOT NULL)
         FOR UPDATE
-        """;
-
-    private const string AuditSql = """
-        INSERT INTO audit_log (actor_type, actor_id, user_id, action, recording_id, outcome, details)
-        VALUES ('system', @ActorId, @UserId, @Action, @RecordingId, 'success', @Details::jsonb)
         """;
 
     public async Task<ReconciliationResult> ReconcileAsync(CancellationToken cancellationToken)
@@ -85,7 +83,7 @@ public sealed class UploadReconciler(
 
         var (listed, ingested, quarantined, removed, pages) = (0, 0, 0, 0, 0);
         var completed = false;
-        await foreach (var page in container.GetBlobsAsync(cancellationToken: cancellationToken).AsPages(string.IsNullOrEmpty(position) ? null : position, settings.ReconcilePageSize))
+        await foreach (var page in container.GetBlobsAsync(new GetBlobsOptions { Traits = BlobTraits.CopyStatus }, cancellationToken).AsPages(string.IsNullOrEmpty(position) ? null : position, settings.ReconcilePageSize))
         {
             listed += page.Values.Count;
             var settled = page.Values.Where(blob => blob.Properties.LastModified is { } modified && modified < cutoff).ToList();
@@ -97,13 +95,14 @@ public sealed class UploadReconciler(
                 {
                     if (!known.TryGetValue(blob.Name, out var recording) || recording.Status == "uploading")
                     {
-                        switch (await ingest.AcceptAsync(ToEvent(container.Name, blob), cancellationToken))
+                        switch (await acceptor.AcceptAsync(ToEvent(container.Name, blob), cancellationToken))
                         {
                             case AcceptOutcome.Queued: ingested++; break;
                             case AcceptOutcome.Unknown: quarantined++; break;
                         }
                     }
-                    else if (recording.Status == "failed" && BlobRemovedOnFailure.Contains(recording.FailureCode))
+                    else if (recording.Status == "failed" && BlobRemovedOnFailure.Contains(recording.FailureCode)
+                             || recording.Status == "completed" && recording.ServedElsewhere)
                     {
                         removed += await RemoveLeftoverAsync(connection, container, blob, recording.Id, cancellationToken) ? 1 : 0;
                     }
@@ -127,12 +126,12 @@ public sealed class UploadReconciler(
         return new ReconciliationResult(listed, ingested, quarantined, removed, completed);
     }
 
-    /// <summary>Deletes the blob of a failed recording under its row lock (so the row cannot change meanwhile) and audits it.</summary>
+    /// <summary>Deletes an upload blob its recording no longer needs, under the row lock (so the row cannot change meanwhile), and audits it.</summary>
     private async Task<bool> RemoveLeftoverAsync(NpgsqlConnection connection, BlobContainerClient container, BlobItem blob, long recordingId, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var userId = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
-            LockFailedSql, new { Id = recordingId, Codes = BlobRemovedOnFailure }, transaction, cancellationToken: cancellationToken));
+            LockLeftoverSql, new { Id = recordingId, Codes = BlobRemovedOnFailure }, transaction, cancellationToken: cancellationToken));
         if (userId is null)
         {
             return false;
@@ -143,17 +142,11 @@ public sealed class UploadReconciler(
         }
         catch (Exception exception) when (exception is RequestFailedException or AggregateException)
         {
-            logger.LogWarning(exception, "Leftover blob of failed recording {RecordingId} could not be deleted; a later reconciliation retries", recordingId);
+            logger.LogWarning(exception, "Leftover upload blob of recording {RecordingId} could not be deleted; a later reconciliation retries", recordingId);
             return false;
         }
-        await connection.ExecuteAsync(new CommandDefinition(AuditSql, new
-        {
-            ActorId = RecordingLifecycleSweeper.ActorId,
-            UserId = userId,
-            Action = AuditActions.RecordingBlobCleanup,
-            RecordingId = recordingId,
-            Details = JsonSerializer.Serialize(new { blobName = blob.Name }),
-        }, transaction, cancellationToken: cancellationToken));
+        await AuditLog.WriteSystemAsync(connection, transaction, new SystemAuditEntry(
+            RecordingLifecycleSweeper.ActorId, userId, AuditActions.RecordingBlobCleanup, AuditOutcomes.Success, recordingId, new { blobName = blob.Name }), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return true;
     }
@@ -163,12 +156,13 @@ public sealed class UploadReconciler(
         ingestOptions.Value.StorageAccountTopic,
         container,
         blob.Name,
-        "PutBlockList",
+        // Storage's record of a copy is what Event Grid would have reported as CopyBlob.
+        blob.Properties.CopyId is null && blob.Properties.CopySource is null ? "PutBlockList" : "CopyBlob",
         // The form the webhook passes on ("0x…" in quotes), which the worker's If-Match uses.
         $"\"{blob.Properties.ETag?.ToString().Trim('"')}\"",
         Sequencer,
         blob.Properties.ContentLength ?? 0,
         blob.Properties.ContentType);
 
-    private sealed record KnownRecording(string BlobName, long Id, string UserId, string Status, string? FailureCode);
+    private sealed record KnownRecording(string BlobName, long Id, string UserId, string Status, string? FailureCode, bool ServedElsewhere);
 }

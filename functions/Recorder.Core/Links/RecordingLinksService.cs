@@ -68,7 +68,7 @@ public sealed class RecordingLinksService(RecorderDataSources dataSources, Recor
         ORDER BY id LIMIT 1
         """;
 
-    // Same shape as ingest's transcription task (IngestSql.TranscriptionTask), so each finds the other's.
+    // Same shape as ingest's transcription task (IngestWorker.TranscriptionTaskSql), so each finds the other's.
     private const string InsertAiTaskSql = $"""
         INSERT INTO ai_generation_tasks (user_id, task_type, prompt, status, metadata)
         VALUES (@UserId, @TaskType, @Prompt, 'pending', jsonb_build_object('recordingId', @RecordingId, 'source', @Source))

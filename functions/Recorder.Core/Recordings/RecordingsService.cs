@@ -1,7 +1,4 @@
 using System.Text.Json;
-using Azure;
-using Azure.Storage.Blobs;
-using Azure.Storage.Blobs.Models;
 using Dapper;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -28,7 +25,7 @@ public sealed record StorageUsage(long UsedBytes, long LimitBytes, double Percen
 /// </summary>
 public sealed class RecordingsService(
     RecorderDataSources dataSources,
-    BlobServiceClient blobs,
+    RecordingBlobs recordingBlobs,
     IBlobSasIssuer sas,
     StorageQuota quota,
     IOptions<StorageOptions> storageOptions,
@@ -77,7 +74,7 @@ public sealed class RecordingsService(
     private const string MarkDeletingSql = """
         UPDATE recordings SET status = 'deleting'
         WHERE id = @Id AND status <> 'deleting'
-        RETURNING blob_name AS BlobName, thumbnail_blob_name AS ThumbnailBlobName, media_blob_name AS MediaBlobName
+        RETURNING id AS Id, blob_name AS BlobName, media_blob_name AS MediaBlobName, thumbnail_blob_name AS ThumbnailBlobName
         """;
 
     private const string DeleteMarkedSql = "DELETE FROM recordings WHERE id = @Id AND status = 'deleting'";
@@ -168,14 +165,14 @@ public sealed class RecordingsService(
     /// </summary>
     public async Task<ServiceResult<bool>> DeleteAsync(Caller caller, long id, RequestInfo request, CancellationToken cancellationToken)
     {
-        var outcome = await dataSources.App.RunAsync<ServiceResult<(string BlobName, string? ThumbnailBlobName, string? MediaBlobName)?>>(caller.UserId, async (connection, transaction) =>
+        var outcome = await dataSources.App.RunAsync<ServiceResult<RecordingBlobNames?>>(caller.UserId, async (connection, transaction) =>
         {
             if (await connection.ExecuteScalarAsync<bool?>(new CommandDefinition(LegalHoldSql, new { Id = id }, transaction, cancellationToken: cancellationToken)) == true)
             {
                 await AuditLog.WriteAsync(connection, transaction, new AuditEntry(caller.UserId, AuditActions.RecordingDelete, AuditOutcomes.Rejected, id, new { reason = "legal hold" }), request, cancellationToken);
                 return UnderLegalHold(id);
             }
-            var marked = await connection.QuerySingleOrDefaultAsync<(string BlobName, string? ThumbnailBlobName, string? MediaBlobName)?>(new CommandDefinition(MarkDeletingSql, new { Id = id }, transaction, cancellationToken: cancellationToken));
+            var marked = await connection.QuerySingleOrDefaultAsync<RecordingBlobNames>(new CommandDefinition(MarkDeletingSql, new { Id = id }, transaction, cancellationToken: cancellationToken));
             // Content and posts made from it stay valid, without its references (docs/api/links.md), from the moment it is gone.
             var released = marked is null ? null : await Links.RecordingReferences.ReleaseAsync(connection, transaction, caller.UserId, id, cancellationToken);
             await AuditLog.WriteAsync(connection, transaction, new AuditEntry(caller.UserId, AuditActions.RecordingDelete, marked is null ? AuditOutcomes.NotFound : AuditOutcomes.Success, id, released), request, cancellationToken);
@@ -190,23 +187,9 @@ public sealed class RecordingsService(
             return NotFound(id);
         }
 
-        var storage = storageOptions.Value;
-        try
+        if ((await recordingBlobs.RemoveAsync([blobNames], cancellationToken)).Count == 0)
         {
-            await blobs.GetBlobContainerClient(storage.UploadsContainer).GetBlobClient(blobNames.BlobName).DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
-            if (blobNames.MediaBlobName is { } copy)
-            {
-                await blobs.GetBlobContainerClient(storage.ProcessedContainer).GetBlobClient(copy).DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
-            }
-            if (blobNames.ThumbnailBlobName is { } thumbnail)
-            {
-                await blobs.GetBlobContainerClient(storage.ThumbnailsContainer).GetBlobClient(thumbnail).DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
-            }
-        }
-        catch (Exception exception) when (exception is RequestFailedException or AggregateException)
-        {
-            // AggregateException: the SDK's retries all failed to reach storage.
-            logger.LogWarning(exception, "Blobs of recording {RecordingId} could not be deleted now; it stays marked 'deleting' for the sweeper", id);
+            // Storage could not be reached: the marked row stays for the lifecycle sweep.
             return true;
         }
 

@@ -58,7 +58,8 @@ resource subscription 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-
       ]
       subjectBeginsWith: '/blobServices/default/containers/${uploadsContainerName}/'
       isSubjectCaseSensitive: true
-      // Only calls that commit a whole blob (the webhook checks the same list).
+      // Only the browser's own uploads (the webhook refuses anything else; a copy made through an upload URL
+      // is never an upload, and the reconciler fails its recording).
       advancedFilters: [
         {
           operatorType: 'StringIn'
@@ -66,8 +67,6 @@ resource subscription 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-
           values: [
             'PutBlob'
             'PutBlockList'
-            'CopyBlob'
-            'FlushWithClose'
           ]
         }
       ]

@@ -85,28 +85,37 @@ internal sealed class LifecycleHarness(MigratedDatabase database, StorageOptions
 }
 
 /// <summary>
-/// Acts on the first blob DELETE the real client sends to Azurite: runs <paramref name="before"/> before
-/// it goes out and <paramref name="after"/> once Azurite answered. This is how a test stops a sweep at an
-/// exact point (cancelling its token) or holds it there; the request itself is real.
+/// Acts on the first request the real blob client sends to Azurite that <paramref name="matches"/>: runs
+/// <paramref name="before"/> before it goes out and <paramref name="after"/> once Azurite answered. This is how a
+/// test stops a sweep or a worker at an exact point (cancelling its token) or acts while it is held there; the
+/// request itself is real.
 /// </summary>
-internal sealed class OnFirstBlobDelete(Func<Task>? before = null, Action? after = null) : HttpPipelinePolicy
+internal sealed class OnFirstBlobRequest(Func<HttpMessage, bool> matches, Func<Task>? before = null, Func<Task>? after = null) : HttpPipelinePolicy
 {
     private int seen;
+
+    /// <summary>On the first blob DELETE.</summary>
+    public static OnFirstBlobRequest Delete(Func<Task>? before = null, Action? after = null)
+        => new(message => message.Request.Method == RequestMethod.Delete, before, after is null ? null : () => { after(); return Task.CompletedTask; });
+
+    /// <summary>On the first write (PUT) to <paramref name="container"/>.</summary>
+    public static OnFirstBlobRequest PutInto(string container, Func<Task>? before = null, Func<Task>? after = null)
+        => new(message => message.Request.Method == RequestMethod.Put && message.Request.Uri.Path.Contains($"/{container}/", StringComparison.Ordinal), before, after);
 
     public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
         => ProcessAsync(message, pipeline).AsTask().GetAwaiter().GetResult();
 
     public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
     {
-        var first = message.Request.Method == RequestMethod.Delete && Interlocked.Exchange(ref seen, 1) == 0;
+        var first = matches(message) && Interlocked.Exchange(ref seen, 1) == 0;
         if (first && before is not null)
         {
             await before();
         }
         await ProcessNextAsync(message, pipeline);
-        if (first)
+        if (first && after is not null)
         {
-            after?.Invoke();
+            await after();
         }
     }
 }

@@ -20,7 +20,7 @@ public sealed class LifecycleRecoveryTests : LifecycleTestBase
         using var kill = new CancellationTokenSource();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(
-            () => harness.RunAsync(Settings, LifecycleHarness.BlobsWith(new OnFirstBlobDelete(after: kill.Cancel)), kill.Token));
+            () => harness.RunAsync(Settings, LifecycleHarness.BlobsWith(OnFirstBlobRequest.Delete(after: kill.Cancel)), kill.Token));
 
         // Killed between the blob step and the row step: the row still says what is left to remove.
         Assert.Equal("deleting", await data.StatusAsync(id));
@@ -43,7 +43,7 @@ public sealed class LifecycleRecoveryTests : LifecycleTestBase
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => harness.RunAsync(
             Settings,
-            LifecycleHarness.BlobsWith(new OnFirstBlobDelete(before: () => { kill.Cancel(); return Task.CompletedTask; })),
+            LifecycleHarness.BlobsWith(OnFirstBlobRequest.Delete(before: () => { kill.Cancel(); return Task.CompletedTask; })),
             kill.Token));
 
         Assert.Equal("deleting", await data.StatusAsync(id));
@@ -62,7 +62,7 @@ public sealed class LifecycleRecoveryTests : LifecycleTestBase
         var (userId, id, _) = await ExpiredRecordingWithThumbnailAsync();
         var firstAtDelete = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var held = LifecycleHarness.BlobsWith(new OnFirstBlobDelete(before: async () =>
+        var held = LifecycleHarness.BlobsWith(OnFirstBlobRequest.Delete(before: async () =>
         {
             firstAtDelete.SetResult();
             await release.Task;

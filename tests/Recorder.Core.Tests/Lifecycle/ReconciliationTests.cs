@@ -31,7 +31,7 @@ public sealed class ReconciliationTests : LifecycleTestBase
 
         await using (var services = harness.Build(Settings))
         {
-            await services.GetRequiredService<IngestService>().ProcessAsync(message, default);
+            await services.GetRequiredService<IngestWorker>().ProcessAsync(message, default);
         }
         Assert.False(await data.BlobExistsAsync(orphan));
         Assert.True(await data.BlobExistsAsync($"quarantine/{orphan}", storage.DeadLetterContainer));
@@ -81,6 +81,48 @@ public sealed class ReconciliationTests : LifecycleTestBase
         Assert.True(await data.BlobExistsAsync(LifecycleData.UploadName(userId, completed)));
         Assert.Equal([("lifecycle", "recording.blob_cleanup")], await data.AuditAsync(abandoned));
         Assert.Equal("failed", await data.StatusAsync(abandoned));
+        Assert.Empty(await harness.ReceiveAsync());
+    }
+
+    [Fact]
+    public async Task The_upload_of_a_completed_recording_that_serves_its_own_copy_is_removed_and_one_still_served_is_kept()
+    {
+        var userId = await data.NewUserAsync();
+        var servesCopy = await data.InsertAsync(userId, "completed", TimeSpan.FromDays(2));
+        await data.ExecuteAsync("UPDATE recordings SET media_blob_name = 'x/copy/media.webm' WHERE id = @servesCopy", new { servesCopy });
+        // Completed before the server kept copies: its upload blob is what it serves.
+        var servesUpload = await data.InsertAsync(userId, "completed", TimeSpan.FromDays(2));
+        foreach (var id in new[] { servesCopy, servesUpload })
+        {
+            await data.UploadAsync(LifecycleData.UploadName(userId, id));
+        }
+
+        var result = await harness.RunAsync(Settings);
+
+        Assert.Equal(1, result.Reconciliation.BlobsRemoved);
+        Assert.False(await data.BlobExistsAsync(LifecycleData.UploadName(userId, servesCopy)));
+        Assert.True(await data.BlobExistsAsync(LifecycleData.UploadName(userId, servesUpload)));
+        Assert.Equal([("lifecycle", "recording.blob_cleanup")], await data.AuditAsync(servesCopy));
+        Assert.Equal("completed", await data.StatusAsync(servesCopy));
+    }
+
+    [Fact]
+    public async Task An_awaited_blob_that_storage_made_by_a_copy_is_refused_not_ingested()
+    {
+        var userId = await data.NewUserAsync();
+        var id = await data.InsertAsync(userId, "uploading", TimeSpan.FromHours(2));
+        var uploads = TestStorage.CreateClient().GetBlobContainerClient(storage.UploadsContainer);
+        var source = uploads.GetBlobClient("someone-else/1/recording.webm");
+        await source.UploadAsync(BinaryData.FromString("another user's media"));
+        await (await uploads.GetBlobClient(LifecycleData.UploadName(userId, id)).StartCopyFromUriAsync(source.Uri)).WaitForCompletionAsync();
+        await source.DeleteAsync();
+
+        var result = await harness.RunAsync(Settings);
+
+        Assert.Equal((0, 0), (result.Reconciliation.Ingested, result.Reconciliation.Quarantined));
+        Assert.Equal("failed", await data.StatusAsync(id));
+        Assert.Equal("unsupported_upload", await data.ScalarAsync<string>("SELECT failure_code FROM recordings WHERE id = @id", new { id }));
+        Assert.False(await data.BlobExistsAsync(LifecycleData.UploadName(userId, id)));
         Assert.Empty(await harness.ReceiveAsync());
     }
 

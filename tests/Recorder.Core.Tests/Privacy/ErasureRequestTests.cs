@@ -61,7 +61,7 @@ public sealed class ErasureRequestTests : ErasureTestBase
         await data.SeedAsync(userId);
         var receipt = await RequestAsync(userId);
         var message = Assert.Single(await erasures.ReceiveAsync());
-        var failing = LifecycleHarness.BlobsWith(new OnFirstBlobDelete(before: () => throw new RequestFailedException(503, "Storage went away mid-sweep")));
+        var failing = LifecycleHarness.BlobsWith(OnFirstBlobRequest.Delete(before: () => throw new RequestFailedException(503, "Storage went away mid-sweep")));
 
         // The failure reaches the queue trigger, so the queue delivers the message again.
         await Assert.ThrowsAsync<RequestFailedException>(() => erasures.RunAsync(service => service.RunAsync(message, CancellationToken.None), blobs: failing));

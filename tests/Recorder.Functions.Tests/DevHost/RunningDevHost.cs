@@ -46,6 +46,7 @@ internal sealed class RunningDevHost : IAsyncDisposable
         ["PartitionMaintenanceSchedule"] = "0 0 0 1 1 *",
         ["StaleSessionSweepSchedule"] = "0 0 0 1 1 *",
         ["LifecycleSweepSchedule"] = "0 0 0 1 1 *",
+        ["IngestOutboxSweepSchedule"] = "0 0 0 1 1 *",
         ["AlertsCheckSchedule"] = "0 0 0 1 1 *",
         ["PrivacySweepSchedule"] = "0 0 0 1 1 *",
         ["Auth:SessionSecrets:0"] = "baseline-session-secret",
@@ -129,21 +130,4 @@ internal sealed class CapturedLogs : ILoggerProvider
 internal sealed record CapturedLog(string Category, LogLevel Level, string? EventName, string Message, Exception? Exception, IReadOnlyDictionary<string, object?> Values)
 {
     public string? FunctionName => Values.TryGetValue("FunctionName", out var name) ? name as string : null;
-}
-
-internal static class Eventually
-{
-    /// <summary>Polls until the condition holds; fails with <paramref name="what"/> after the timeout.</summary>
-    public static async Task TrueAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"Timed out waiting until {what}.");
-            }
-            await Task.Delay(50);
-        }
-    }
 }

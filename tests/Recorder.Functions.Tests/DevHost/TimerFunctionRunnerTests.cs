@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Recorder.DevHost;
+using Recorder.Testing;
 using Xunit;
 
 namespace Recorder.Functions.Tests.DevHost;

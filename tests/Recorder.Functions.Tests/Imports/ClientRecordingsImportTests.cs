@@ -51,11 +51,11 @@ public sealed class ClientRecordingsImportTests(IngestTestHost ingest) : IClassF
             Assert.Equal(expectedDuration, (double)kept.GetProperty("durationSeconds").GetDecimal());
         }
 
-        // Uploaded in blocks of the configured size (the WebM's upload made way for its seekable copy; the Ogg's stays).
+        // Uploaded in blocks of the configured size: the served copy of the Ogg keeps the upload's block list.
         await using (var owner = await ingest.OpenOwnerAsync())
         {
-            var blobName = await owner.ExecuteScalarAsync<string>("SELECT blob_name FROM recordings WHERE client_id = @ClientId", new { ClientId = (string)audio["localId"]! });
-            var blocks = (await ingest.Container(ingest.Api.Storage.UploadsContainer).GetBlockBlobClient(blobName).GetBlockListAsync(BlockListTypes.Committed)).Value.CommittedBlocks.ToList();
+            var blobName = await owner.ExecuteScalarAsync<string>("SELECT media_blob_name FROM recordings WHERE client_id = @ClientId", new { ClientId = (string)audio["localId"]! });
+            var blocks = (await ingest.Container(ingest.Api.Storage.ProcessedContainer).GetBlockBlobClient(blobName).GetBlockListAsync(BlockListTypes.Committed)).Value.CommittedBlocks.ToList();
             Assert.Equal((int)Math.Ceiling((int)audio["sizeBytes"]! / (double)ImportCommand.BlockSize), blocks.Count);
             Assert.True(blocks.Count > 1);
         }
@@ -111,7 +111,7 @@ public sealed class ClientRecordingsImportTests(IngestTestHost ingest) : IClassF
                 new { UserId = user.Id, BlobName = "gate/" + Guid.NewGuid(), ClientId = (string)second["localId"]! }, gateTransaction);
 
             using var process = ImportCommand.Start(ingest, user.Id, manifest);
-            await EventuallyAsync(async () => await ingest.CountAsync(
+            await Eventually.TrueAsync(async () => await ingest.CountAsync(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND usename = 'recorder_app' AND wait_event_type = 'Lock'", new { }) == 1,
                 "the import waits at the second entry");
             process.Kill(entireProcessTree: true);
@@ -152,7 +152,7 @@ public sealed class ClientRecordingsImportTests(IngestTestHost ingest) : IClassF
                 "INSERT INTO recordings (user_id, title, recording_type, file_size, mime_type, blob_name, client_id) VALUES (@UserId, 'other run', 'audio', 1, 'audio/ogg', @BlobName, @ClientId)",
                 new { UserId = user.Id, BlobName = "other/" + Guid.NewGuid(), ClientId = (string)entry["localId"]! }, otherTransaction);
             var running = ImportCommand.RunAsync(ingest, user.Id, manifest);
-            await EventuallyAsync(async () => await ingest.CountAsync(
+            await Eventually.TrueAsync(async () => await ingest.CountAsync(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND usename = 'recorder_app' AND wait_event_type = 'Lock'", new { }) == 1,
                 "the import waits for the other run's recording");
             await otherTransaction.CommitAsync();
@@ -304,15 +304,5 @@ public sealed class ClientRecordingsImportTests(IngestTestHost ingest) : IClassF
         return (await connection.QueryAsync<Row>(
             "SELECT id, client_id AS ClientId, status, title, recording_type AS RecordingType, file_size AS FileSize, metadata::text AS Metadata FROM recordings WHERE user_id = @userId ORDER BY id",
             new { userId })).ToList();
-    }
-
-    private static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting until {what}.");
-            await Task.Delay(100);
-        }
     }
 }

@@ -6,6 +6,7 @@ using Npgsql;
 using Recorder.Functions.Tests.Api;
 using Recorder.Functions.Tests.DevHost;
 using Recorder.Testing;
+using Recorder.Testing.Media;
 using Xunit;
 
 namespace Recorder.Functions.Tests.Ingest;
@@ -34,6 +35,9 @@ public class IngestTestHost : IAsyncLifetime
     }
 
     public Uri BaseAddress => host.Client.BaseAddress!;
+
+    /// <summary>What the host and the app logged (a queue message processed, say).</summary>
+    internal CapturedLogs Logs => host.Logs;
 
     public async Task InitializeAsync()
     {
@@ -117,6 +121,38 @@ public class IngestTestHost : IAsyncLifetime
 public sealed class WebhookTestHost : IngestTestHost
 {
     protected override bool EventBridge => false;
+}
+
+/// <summary>
+/// An ingest host whose ffprobe waits at a <see cref="ToolGate"/> until the test opens it, so the test can act while a
+/// recording is being probed (the worker holds its lease). One per test: <see cref="StartAsync"/>.
+/// </summary>
+public sealed class GatedIngestTestHost(bool eventBridge) : IngestTestHost, IAsyncDisposable
+{
+    public ToolGate Gate { get; } = new();
+
+    protected override bool EventBridge => eventBridge;
+
+    /// <param name="eventBridge">False: the test delivers the events itself.</param>
+    public static async Task<GatedIngestTestHost> StartAsync(bool eventBridge = true)
+    {
+        var host = new GatedIngestTestHost(eventBridge);
+        await host.InitializeAsync();
+        return host;
+    }
+
+    /// <summary>Waits until <paramref name="count"/> ingest queue messages have been processed (the worker is done with them).</summary>
+    public Task WaitForIngestMessagesAsync(int count)
+        => Eventually.TrueAsync(() => Logs.WithEvent("QueueMessageProcessed").Count(entry => entry.FunctionName == "IngestRecording") >= count,
+            $"{count} ingest messages are processed");
+
+    protected override void Configure(Dictionary<string, string?> settings) => settings["Media:FfprobePath"] = Gate.Path;
+
+    async ValueTask IAsyncDisposable.DisposeAsync()
+    {
+        Gate.Dispose();
+        await DisposeAsync();
+    }
 }
 
 /// <summary>An ingest host whose workers always fail (ffprobe is missing) and give up fast: the poison path.</summary>

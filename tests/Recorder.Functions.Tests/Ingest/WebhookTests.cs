@@ -61,7 +61,6 @@ public sealed class WebhookTests(WebhookTestHost ingest) : IClassFixture<Webhook
 
     [Theory]
     [InlineData("topic")]
-    [InlineData("api")]
     [InlineData("container")]
     [InlineData("type")]
     public async Task Events_not_for_us_are_acknowledged_and_change_nothing(string mismatch)
@@ -71,7 +70,6 @@ public sealed class WebhookTests(WebhookTestHost ingest) : IClassFixture<Webhook
         switch (mismatch)
         {
             case "topic": delivered["topic"] = IngestTestHost.Topic.Replace("devstoreaccount1", "otheraccount"); break;
-            case "api": ((Dictionary<string, object?>)delivered["data"]!)["api"] = "PutBlock"; break;
             case "container": delivered["subject"] = $"/blobServices/default/containers/elsewhere/blobs/{blob.Name}"; break;
             case "type": delivered["eventType"] = "Microsoft.Storage.BlobDeleted"; break;
         }
@@ -101,19 +99,68 @@ public sealed class WebhookTests(WebhookTestHost ingest) : IClassFixture<Webhook
     }
 
     [Fact]
-    public async Task An_older_sequencer_arriving_after_a_newer_one_is_ignored()
+    public async Task An_older_sequencer_arriving_while_a_newer_one_is_processed_is_ignored()
+    {
+        await using var gated = await GatedIngestTestHost.StartAsync(eventBridge: false);
+        var (user, id, blob) = await UploadedRecordingAsync(gated);
+        using var client = gated.WebhookClient();
+        var newer = Json(JsonSerializer.Serialize(new[] { Event(blob, BlobCreatedEvents.Sequencer(9)) }));
+        var older = Json(JsonSerializer.Serialize(new[] { Event(blob, BlobCreatedEvents.Sequencer(3)) }));
+
+        await (await client.PostAsync(Route, newer)).AssertOkAsync();
+        await gated.Gate.WaitForCallAsync();
+        await (await client.PostAsync(Route, older)).AssertOkAsync();
+        gated.Gate.Open();
+
+        Assert.Equal("completed", (await gated.WaitForOutcomeAsync(user, id)).GetProperty("status").GetString());
+        await using var connection = await gated.OpenOwnerAsync();
+        Assert.Equal(BlobCreatedEvents.Sequencer(9), await connection.ExecuteScalarAsync<string>("SELECT blob_sequencer FROM recordings WHERE id = @id", new { id }));
+        Assert.Equal(1, await connection.ExecuteScalarAsync<int>("SELECT ingest_attempts FROM recordings WHERE id = @id", new { id }));
+        Assert.Equal(1, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM audit_log WHERE recording_id = @id AND action = 'recording.ingest'", new { id }));
+    }
+
+    [Theory]
+    [InlineData("CopyBlob")]
+    [InlineData("PutBlobFromUrl")]
+    [InlineData("FlushWithClose")]
+    public async Task A_blob_written_by_anything_but_a_browser_upload_fails_its_recording(string api)
     {
         var (user, id, blob) = await UploadedRecordingAsync();
+        var delivered = Event(blob, BlobCreatedEvents.Sequencer(1));
+        ((Dictionary<string, object?>)delivered["data"]!)["api"] = api;
         using var client = ingest.WebhookClient();
 
-        await (await client.PostAsync(Route, Json(JsonSerializer.Serialize(new[] { Event(blob, BlobCreatedEvents.Sequencer(9)) })))).AssertOkAsync();
-        Assert.Equal("completed", (await ingest.WaitForOutcomeAsync(user, id)).GetProperty("status").GetString());
-        await (await client.PostAsync(Route, Json(JsonSerializer.Serialize(new[] { Event(blob, BlobCreatedEvents.Sequencer(3)) })))).AssertOkAsync();
+        await (await client.PostAsync(Route, Json(JsonSerializer.Serialize(new[] { delivered })))).AssertOkAsync();
 
-        await using var connection = await ingest.OpenOwnerAsync();
-        Assert.Equal(BlobCreatedEvents.Sequencer(9), await connection.ExecuteScalarAsync<string>("SELECT blob_sequencer FROM recordings WHERE id = @id", new { id }));
-        Assert.Equal("completed", await StatusAsync(id));
-        Assert.Equal(1, await connection.ExecuteScalarAsync<int>("SELECT ingest_attempts FROM recordings WHERE id = @id", new { id }));
+        var outcome = await ingest.WaitForOutcomeAsync(user, id);
+        Assert.Equal(("failed", "unsupported_upload"), (outcome.GetProperty("status").GetString(), outcome.GetProperty("failureCode").GetString()));
+        Assert.False(await blob.ExistsAsync());
+        Assert.Equal(1, await ingest.CountAsync(
+            "SELECT count(*) FROM audit_log WHERE recording_id = @id AND action = 'recording.ingest' AND outcome = 'failed' AND details ->> 'api' = @api", new { id, api }));
+    }
+
+    [Fact]
+    public async Task A_blob_storage_made_by_a_copy_fails_even_when_its_event_says_PutBlob()
+    {
+        var user = await ingest.Api.SignInNewUserAsync();
+        var bytes = await File.ReadAllBytesAsync(TestEnvironment.MediaFixture("chrome-audio.webm"));
+        var source = ingest.Container(ingest.Api.Storage.ProcessedContainer).GetBlobClient($"copy-source-{Guid.NewGuid():N}.webm");
+        await source.UploadAsync(new BinaryData(bytes));
+        using var response = await user.Client.PostAsync("api/recordings/uploads", Api.Api.Json(new { title = "Copied", recordingType = "audio", mimeType = "audio/webm", fileSize = bytes.Length }));
+        var ticket = await response.AssertOkAsync(HttpStatusCode.Created);
+        var id = ticket.GetProperty("recordingId").GetInt64();
+        // A write-only URL cannot read the copy's progress; a copy within the account is done when storage answers.
+        await new Azure.Storage.Blobs.BlobClient(new Uri(ticket.GetProperty("uploadUrl").GetString()!)).StartCopyFromUriAsync(source.Uri);
+        var blob = ingest.Container(ingest.Api.Storage.UploadsContainer).GetBlobClient(ticket.GetProperty("blobName").GetString());
+        using var client = ingest.WebhookClient();
+
+        await (await client.PostAsync(Route, Json(JsonSerializer.Serialize(new[] { Event(blob, BlobCreatedEvents.Sequencer(1)) })))).AssertOkAsync();
+
+        var outcome = await ingest.WaitForOutcomeAsync(user, id);
+        Assert.Equal(("failed", "unsupported_upload"), (outcome.GetProperty("status").GetString(), outcome.GetProperty("failureCode").GetString()));
+        Assert.False(await blob.ExistsAsync());
+        Assert.Equal(1, await ingest.CountAsync(
+            "SELECT count(*) FROM audit_log WHERE recording_id = @id AND action = 'recording.ingest' AND outcome = 'failed' AND details ->> 'code' = 'unsupported_upload'", new { id }));
     }
 
     [Theory]
@@ -164,13 +211,15 @@ public sealed class WebhookTests(WebhookTestHost ingest) : IClassFixture<Webhook
         Assert.Equal("completed", (await ingest.WaitForOutcomeAsync(user, id)).GetProperty("status").GetString());
     }
 
-    private async Task<(TestUser User, long Id, Azure.Storage.Blobs.BlobClient Blob)> UploadedRecordingAsync()
+    private Task<(TestUser User, long Id, Azure.Storage.Blobs.BlobClient Blob)> UploadedRecordingAsync() => UploadedRecordingAsync(ingest);
+
+    private static async Task<(TestUser User, long Id, Azure.Storage.Blobs.BlobClient Blob)> UploadedRecordingAsync(IngestTestHost host)
     {
-        var user = await ingest.Api.SignInNewUserAsync();
-        var id = await ingest.UploadAsync(user, await File.ReadAllBytesAsync(TestEnvironment.MediaFixture("chrome-audio.webm")), "audio", "audio/webm");
-        await using var connection = await ingest.OpenOwnerAsync();
+        var user = await host.Api.SignInNewUserAsync();
+        var id = await host.UploadAsync(user, await File.ReadAllBytesAsync(TestEnvironment.MediaFixture("chrome-audio.webm")), "audio", "audio/webm");
+        await using var connection = await host.OpenOwnerAsync();
         var blobName = await connection.ExecuteScalarAsync<string>("SELECT blob_name FROM recordings WHERE id = @id", new { id });
-        return (user, id, ingest.Container(ingest.Api.Storage.UploadsContainer).GetBlobClient(blobName));
+        return (user, id, host.Container(host.Api.Storage.UploadsContainer).GetBlobClient(blobName));
     }
 
     private static Dictionary<string, object?> Event(Azure.Storage.Blobs.BlobClient blob, string sequencer)

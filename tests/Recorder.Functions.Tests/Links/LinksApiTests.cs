@@ -222,7 +222,7 @@ public sealed class LinksApiTests(ApiTestHost api) : IClassFixture<ApiTestHost>
         int filed;
         await using (var connection = await api.OpenOwnerAsync())
         {
-            // The shape of IngestSql.TranscriptionTask.
+            // The shape of IngestWorker.TranscriptionTaskSql.
             filed = await connection.ExecuteScalarAsync<int>(
                 """
                 INSERT INTO ai_generation_tasks (user_id, task_type, prompt, status, metadata)

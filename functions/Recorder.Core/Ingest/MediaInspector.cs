@@ -1,0 +1,167 @@
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Dapper;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Recorder.Core.Data;
+using Recorder.Core.Media;
+using Recorder.Core.Media.Probe;
+using Recorder.Core.Media.Sniffing;
+using Recorder.Core.Media.Thumbnails;
+using Recorder.Core.Media.Webm;
+using Recorder.Core.Recordings;
+using Recorder.Core.Storage;
+using Recorder.Core.Uploads.Sas;
+
+namespace Recorder.Core.Ingest;
+
+/// <summary>A recording a worker holds the ingest lease of.</summary>
+public sealed record ClaimedRecording(long Id, string UserId, string BlobName, string MimeType, string RecordingType);
+
+/// <summary>What the inspector found: media to record, a reason to refuse it, or a newer blob version to leave to its own event.</summary>
+public abstract record Inspection
+{
+    private Inspection()
+    {
+    }
+
+    public sealed record Accepted(InspectedMedia Media) : Inspection;
+
+    public sealed record Refused(IngestFailure Failure) : Inspection;
+
+    public sealed record Superseded : Inspection;
+}
+
+public sealed record InspectedMedia(long Size, MediaInfo Info, TimeSpan? Duration, string DurationSource, Thumbnail? Thumbnail);
+
+/// <summary>
+/// Looks at an upload blob without trusting the event that announced it: how it was written, its size
+/// against the limits, its first bytes against the declared type, then ffprobe, the WebM tail duration
+/// and a thumbnail, reading ranges through a short-lived read SAS.
+/// </summary>
+public sealed class MediaInspector(
+    RecorderDataSources dataSources,
+    BlobServiceClient blobs,
+    IBlobSasIssuer sas,
+    MediaProbe probe,
+    ThumbnailMaker thumbnails,
+    IOptions<StorageOptions> storageOptions,
+    IOptions<RecordingsOptions> recordingsOptions,
+    TimeProvider time,
+    ILogger<MediaInspector> logger)
+{
+    // Bytes of the owner's other live recordings, and the owner's limit (null: the default applies).
+    private const string OwnerUsageSql = """
+        SELECT coalesce(sum(file_size), 0)::bigint AS UsedBytes,
+               (SELECT limit_bytes FROM user_storage_limits WHERE user_id = @UserId) AS LimitBytes
+        FROM recordings
+        WHERE user_id = @UserId AND id <> @Id AND status IN ('uploading', 'processing', 'completed')
+        """;
+
+    public async Task<Inspection> InspectAsync(ClaimedRecording recording, string eTag, CancellationToken cancellationToken)
+    {
+        var blob = blobs.GetBlobContainerClient(storageOptions.Value.UploadsContainer).GetBlobClient(recording.BlobName);
+        BlobProperties properties;
+        try
+        {
+            properties = (await blob.GetPropertiesAsync(new BlobRequestConditions { IfMatch = new ETag(eTag) }, cancellationToken)).Value;
+        }
+        catch (RequestFailedException exception) when (exception.Status == 404)
+        {
+            logger.LogWarning("Blob of recording {RecordingId} is gone", recording.Id);
+            return Refuse(new IngestFailure(IngestFailure.BlobMissing, "The uploaded file is no longer there."));
+        }
+        catch (RequestFailedException exception) when (exception.Status == 412)
+        {
+            logger.LogInformation("Blob of recording {RecordingId} changed since its event; the newer event will ingest it", recording.Id);
+            return new Inspection.Superseded();
+        }
+
+        // The second wall: whatever the event said, storage's own record of how the blob was made.
+        if (WrittenByStorage(properties) is { } how)
+        {
+            logger.LogWarning("Blob of recording {RecordingId} was not uploaded by a browser ({How})", recording.Id, how);
+            return Refuse(IngestFailure.NotABrowserUpload(how));
+        }
+
+        var size = properties.ContentLength;
+        if (await CheckSizeAsync(recording, size, cancellationToken) is { } sizeFailure)
+        {
+            return Refuse(sizeFailure);
+        }
+
+        var reader = new BlobRangeReader(blob, size, properties.ETag);
+        var head = new byte[Math.Min(MediaSniffer.HeadBytes, size)];
+        await reader.ReadAsync(0, head, cancellationToken);
+        var container = MediaSniffer.Detect(head);
+        if (!MediaSniffer.Matches(container, recording.MimeType))
+        {
+            return Refuse(new IngestFailure(IngestFailure.UnsupportedMedia, $"The file is not {recording.MimeType.Split(';')[0]} (it looks like {container}).", RemoveBlob: true));
+        }
+
+        var readUrl = await sas.CreateReadUriAsync(blob.BlobContainerName, blob.Name, time.GetUtcNow() + TimeSpan.FromMinutes(15), cancellationToken);
+        var probed = await probe.ProbeAsync(readUrl.AbsoluteUri, cancellationToken);
+        if (probed is not ProbeResult.Probed { Info: var info })
+        {
+            var reason = ((ProbeResult.Corrupt)probed).Reason;
+            return Refuse(new IngestFailure(IngestFailure.CorruptMedia, "The file is damaged or incomplete and cannot be played.", Detail: reason));
+        }
+
+        var duration = info.Duration;
+        string durationSource = "container";
+        if (duration is null && container == MediaContainer.Matroska)
+        {
+            // Chrome's MediaRecorder WebM has no Duration: take it from the last cluster in the tail.
+            var webm = await WebmDurationReader.ReadAsync(reader, cancellationToken);
+            if (webm is { Truncated: true })
+            {
+                return Refuse(new IngestFailure(IngestFailure.CorruptMedia, "The recording was cut off before its end (an incomplete upload).",
+                    Detail: $"WebM ends inside an element after {webm.Duration.TotalSeconds:0.000} s of media"));
+            }
+            duration = webm?.Duration;
+            durationSource = webm?.Method ?? "unknown";
+        }
+
+        Thumbnail? thumbnail = null;
+        try
+        {
+            thumbnail = await thumbnails.CreateAsync(readUrl.AbsoluteUri, info with { Duration = duration }, cancellationToken);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // A recording that plays is worth keeping without a picture.
+            logger.LogWarning(exception, "No thumbnail for recording {RecordingId}", recording.Id);
+        }
+        logger.LogInformation("Recording {RecordingId} probed: {Container}, {Duration} ({DurationSource}), {BytesRead} bytes read for duration",
+            recording.Id, info.Container, duration, durationSource, reader.BytesRead);
+        return new Inspection.Accepted(new InspectedMedia(size, info, duration, durationSource, thumbnail));
+    }
+
+    /// <summary>How storage itself made the blob, when not by a browser's Put Blob / Put Block List: a copy, or another blob type.</summary>
+    private static string? WrittenByStorage(BlobProperties properties)
+        => properties.BlobType != BlobType.Block ? $"{properties.BlobType} blob"
+            : properties.CopyId is not null || properties.CopySource is not null || properties.CopyCompletedOn != default ? "copy"
+            : null;
+
+    private async Task<IngestFailure?> CheckSizeAsync(ClaimedRecording recording, long size, CancellationToken cancellationToken)
+    {
+        var limits = recordingsOptions.Value;
+        if (size == 0)
+        {
+            return new IngestFailure(IngestFailure.EmptyFile, "The uploaded file is empty.", RemoveBlob: true);
+        }
+        if (size > limits.MaxFileSizeBytes)
+        {
+            return new IngestFailure(IngestFailure.FileTooLarge, $"The file is larger than the {limits.MaxFileSizeBytes} bytes allowed.", RemoveBlob: true);
+        }
+        await using var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
+        var usage = await connection.QuerySingleAsync<(long UsedBytes, long? LimitBytes)>(new CommandDefinition(OwnerUsageSql, new { recording.UserId, recording.Id }, cancellationToken: cancellationToken));
+        var limit = usage.LimitBytes ?? limits.DefaultStorageLimitBytes;
+        return usage.UsedBytes + size > limit
+            ? new IngestFailure(IngestFailure.QuotaExceeded, $"The file ({size} bytes) does not fit in your storage: {usage.UsedBytes} of {limit} bytes are in use.", RemoveBlob: true)
+            : null;
+    }
+
+    private static Inspection Refuse(IngestFailure failure) => new Inspection.Refused(failure);
+}

@@ -57,3 +57,7 @@ CREATE INDEX idx_derived_blobs_remove_after ON derived_blobs (remove_after);
 CREATE INDEX idx_derived_blobs_recording ON derived_blobs (recording_id);
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON derived_blobs TO recorder_maintenance;
+
+-- An export's zip is named with a random part of its own, set once when a worker first claims it (so a
+-- retry writes the same blob), as upload blobs are: export ids are sequential.
+ALTER TABLE privacy_exports ADD COLUMN storage_key TEXT;

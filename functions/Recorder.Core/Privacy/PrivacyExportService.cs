@@ -66,9 +66,10 @@ public sealed class PrivacyExportService(
 
     // One worker at a time; a building export whose worker died is taken over once its lease ran out.
     private const string ClaimSql = """
-        UPDATE privacy_exports SET status = 'building', attempts = attempts + 1, lease_until = now() + @ExportLease
+        UPDATE privacy_exports SET status = 'building', attempts = attempts + 1, lease_until = now() + @ExportLease,
+            storage_key = coalesce(storage_key, replace(gen_random_uuid()::text, '-', ''))
         WHERE id = @Id AND (status = 'pending' OR (status = 'building' AND lease_until < now()))
-        RETURNING user_id
+        RETURNING user_id AS UserId, storage_key AS StorageKey
         """;
 
     private const string ExistsSql = "SELECT EXISTS (SELECT 1 FROM privacy_exports WHERE id = @Id)";
@@ -118,17 +119,18 @@ public sealed class PrivacyExportService(
     }
 
     /// <summary>
-    /// The worker: claims the export, streams the zip into <c>{folder}/exports/{id}.zip</c> of the exports container,
+    /// The worker: claims the export, streams the zip into <c>{folder}/exports/{key}/{id}.zip</c> of the exports container
+    /// (<c>key</c>: the export's random part, so no zip's name follows from its sequential id),
     /// then marks it ready. A failure releases it for the queue's retry; duplicates find it taken or done.
     /// </summary>
     public async Task BuildAsync(PrivacyExportMessage message, CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        string? userId;
+        (string UserId, string StorageKey)? claimed;
         await using (var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken))
         {
-            userId = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(ClaimSql, new { Id = message.ExportId, settings.ExportLease }, cancellationToken: cancellationToken));
-            if (userId is null)
+            claimed = await connection.QuerySingleOrDefaultAsync<(string, string)?>(new CommandDefinition(ClaimSql, new { Id = message.ExportId, settings.ExportLease }, cancellationToken: cancellationToken));
+            if (claimed is null)
             {
                 if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition(ExistsSql, new { Id = message.ExportId }, cancellationToken: cancellationToken)))
                 {
@@ -141,7 +143,8 @@ public sealed class PrivacyExportService(
             }
         }
 
-        var blob = blobs.GetBlobContainerClient(storageOptions.Value.ExportsContainer).GetBlockBlobClient($"{PrivacySubjects.Folder(userId)}/exports/{message.ExportId}.zip");
+        var (userId, storageKey) = claimed.Value;
+        var blob = blobs.GetBlobContainerClient(storageOptions.Value.ExportsContainer).GetBlockBlobClient($"{PrivacySubjects.Folder(userId)}/exports/{storageKey}/{message.ExportId}.zip");
         ExportSummary summary;
         try
         {

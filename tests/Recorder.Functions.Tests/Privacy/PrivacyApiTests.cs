@@ -43,6 +43,8 @@ public sealed class PrivacyApiTests(PrivacyTestHost host) : IClassFixture<Privac
         Assert.InRange(urlExpiresAt, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddMinutes(16));
         Assert.True(urlExpiresAt <= ready.GetProperty("expiresAt").GetDateTimeOffset());
         Assert.Equal("r", HttpUtility.ParseQueryString(downloadUrl.Query)["sp"]);
+        // The zip's name carries a random part of its own: export ids are sequential.
+        Assert.Matches($"/exports/[0-9a-f]{{32}}/{id}\\.zip$", downloadUrl.AbsolutePath);
 
         using var http = new HttpClient();
         var zipBytes = await http.GetByteArrayAsync(downloadUrl);

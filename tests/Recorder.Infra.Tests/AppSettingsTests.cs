@@ -54,6 +54,7 @@ public sealed partial class AppSettingsTests(BicepFixture bicep)
         "PrivacyExportQueueName",
         "Sas__UploadUrlLifetime",
         "Recordings__MaxFileSizeBytes",
+        "Http__TrustedProxyHops",
     ]);
 
     [Theory]

@@ -53,7 +53,7 @@ public static partial class DemoSignIn
             var userId = string.IsNullOrWhiteSpace(request.User) ? DefaultUser : request.User;
             if (!UserIdPattern().IsMatch(userId))
             {
-                return Results.Problem(detail: "user must be 1-40 lower-case letters, digits or dashes.", statusCode: StatusCodes.Status400BadRequest);
+                return ProblemResponses.Problem(StatusCodes.Status400BadRequest, "user must be 1-40 lower-case letters, digits or dashes.");
             }
             var sid = Base64UrlSid();
             var expires = DateTimeOffset.UtcNow + SessionLifetime;

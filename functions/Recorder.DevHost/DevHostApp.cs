@@ -40,6 +40,7 @@ public static class DevHostApp
         {
             builder.WebHost.UseUrls(DefaultUrl);
         }
+        builder.WebHost.ConfigureKestrel(ProblemResponses.RaiseKestrelLimits);
 
         var hostJson = RepositoryLayout.HostJson(builder.Configuration);
         var catalog = FunctionCatalog.Create(functionTypes ?? typeof(Health).Assembly.GetTypes(), builder.Configuration, hostJson.RoutePrefix);
@@ -65,6 +66,7 @@ public static class DevHostApp
 
         var app = builder.Build();
         DevHostLog.FunctionsDiscovered(app.Logger, catalog.Functions.Count, catalog.ToTable());
+        app.UseProblemResponses();
         if (RepositoryLayout.RecorderPageFolder() is { } page)
         {
             // UseFileServer = UseDefaultFiles + UseStaticFiles: "/" serves the page's index.html.

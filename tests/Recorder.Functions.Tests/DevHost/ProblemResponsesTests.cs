@@ -1,9 +1,9 @@
 using System.Net;
-using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Recorder.DevHost;
+using Recorder.Functions.Tests.Api;
 using Xunit;
 
 namespace Recorder.Functions.Tests.DevHost;
@@ -90,12 +90,10 @@ public sealed class ProblemResponsesTests : IAsyncLifetime
         Assert.Contains("Content-Length: 0", nul);
     }
 
+    /// <summary>A problem body in the app's own form: its type names the status.</summary>
     private static async Task<JsonElement> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status)
     {
-        Assert.Equal(status, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
+        var problem = await response.AssertProblemAsync(status);
         Assert.Equal($"https://httpstatuses.io/{(int)status}", problem.GetProperty("type").GetString());
         return problem;
     }

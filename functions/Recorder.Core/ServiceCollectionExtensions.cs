@@ -36,6 +36,7 @@ public static class ServiceCollectionExtensions
         services.AddOptions<PartitionOptions>().BindConfiguration(PartitionOptions.SectionName);
         services.AddOptions<RecordingsOptions>().BindConfiguration(RecordingsOptions.SectionName);
         services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.SectionName);
+        services.AddOptions<ClientAddressOptions>().BindConfiguration(ClientAddressOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
 
         services.AddSingleton<RecorderDataSources>();

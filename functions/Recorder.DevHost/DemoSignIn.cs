@@ -10,7 +10,7 @@ namespace Recorder.DevHost;
 /// <summary>
 /// Dev host only, never in the Functions app: signs the browser in as a demo user the way the main app
 /// does (a <c>users</c> row, a <c>sessions</c> row, a <c>connect.sid</c> cookie signed with the first
-/// session secret), so the demo recorder page can call the API. <c>recorder_app</c> may only read those
+/// session secret), so the demo recorder page can call the API. <c>recorder_app</c> cannot write those
 /// tables, so it writes as the owner; without <see cref="ConnectionSetting"/> it is not mapped.
 /// </summary>
 public static partial class DemoSignIn
@@ -53,7 +53,7 @@ public static partial class DemoSignIn
             var userId = string.IsNullOrWhiteSpace(request.User) ? DefaultUser : request.User;
             if (!UserIdPattern().IsMatch(userId))
             {
-                return Results.Problem(detail: "user must be 1-40 lower-case letters, digits or dashes.", statusCode: StatusCodes.Status400BadRequest);
+                return ProblemResponses.Problem(StatusCodes.Status400BadRequest, "user must be 1-40 lower-case letters, digits or dashes.");
             }
             var sid = Base64UrlSid();
             var expires = DateTimeOffset.UtcNow + SessionLifetime;

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.FileProviders;
 using Recorder.Core;
 using Recorder.Core.Configuration;
 using Recorder.Functions.Http;
@@ -40,6 +39,7 @@ public static class DevHostApp
         {
             builder.WebHost.UseUrls(DefaultUrl);
         }
+        builder.WebHost.ConfigureKestrel(ProblemResponses.RaiseKestrelLimits);
 
         var hostJson = RepositoryLayout.HostJson(builder.Configuration);
         var catalog = FunctionCatalog.Create(functionTypes ?? typeof(Health).Assembly.GetTypes(), builder.Configuration, hostJson.RoutePrefix);
@@ -65,10 +65,11 @@ public static class DevHostApp
 
         var app = builder.Build();
         DevHostLog.FunctionsDiscovered(app.Logger, catalog.Functions.Count, catalog.ToTable());
+        app.UseHostCustomHeaders(hostJson.CustomHeaders());
+        app.UseProblemResponses();
         if (RepositoryLayout.RecorderPageFolder() is { } page)
         {
-            // UseFileServer = UseDefaultFiles + UseStaticFiles: "/" serves the page's index.html.
-            app.UseFileServer(new FileServerOptions { FileProvider = new PhysicalFileProvider(page) });
+            app.UseRecorderPage(page);
         }
         app.UseCors();
         app.MapHttpFunctions(catalog, keys);

@@ -45,6 +45,24 @@ public sealed class HostJson
     /// <summary><c>extensions.http.routePrefix</c>, without slashes; "api" when unset, as in the host.</summary>
     public string RoutePrefix => (this["extensions:http:routePrefix"] ?? DefaultRoutePrefix).Trim('/');
 
+    /// <summary>
+    /// <c>extensions.http.customHeaders</c>: headers the host adds to every HTTP response that does not set
+    /// them itself (names as written, overrides per name).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> CustomHeaders()
+    {
+        const string path = "extensions:http:customHeaders";
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var header in file.GetSection(path).GetChildren().Concat(settings.GetSection($"{OverrideSection}:{path}").GetChildren()))
+        {
+            if (header.Value is { } value)
+            {
+                headers[header.Key] = value;
+            }
+        }
+        return headers;
+    }
+
     /// <exception cref="DevHostStartupException">A value of <c>extensions.queues</c> is out of range.</exception>
     public QueueHostOptions Queues() => QueueHostOptions.Read(this);
 }

@@ -42,7 +42,7 @@ public static class HttpFunctionEndpoints
     {
         if (!keys.IsAuthorized(context.Request, function.AuthLevel))
         {
-            await Problem(StatusCodes.Status401Unauthorized, "Unauthorized",
+            await ProblemResponses.Problem(StatusCodes.Status401Unauthorized,
                 $"This function needs a key, in the '{FunctionKeyCheck.KeyHeader}' header or the '{FunctionKeyCheck.KeyQueryParameter}' query parameter.").ExecuteAsync(context);
             return;
         }
@@ -64,8 +64,8 @@ public static class HttpFunctionEndpoints
                     var text = context.Request.RouteValues[parameter.Name] is { } value ? Convert.ToString(value, CultureInfo.InvariantCulture) : null;
                     if (!RouteValueConverter.TryConvert(text, parameter.Type, out arguments[i]))
                     {
-                        await Problem(StatusCodes.Status400BadRequest, "Invalid route value",
-                            $"Route value '{parameter.Name}' must be a {(Nullable.GetUnderlyingType(parameter.Type) ?? parameter.Type).Name}.").ExecuteAsync(context);
+                        await ProblemResponses.Problem(StatusCodes.Status400BadRequest,
+                            $"Route value '{parameter.Name}' must be a {(Nullable.GetUnderlyingType(parameter.Type) ?? parameter.Type).Name}.", "Invalid route value").ExecuteAsync(context);
                         return;
                     }
                     break;
@@ -100,9 +100,7 @@ public static class HttpFunctionEndpoints
                 return;
             }
             context.Response.Clear();
-            await Problem(StatusCodes.Status500InternalServerError, "Internal Server Error", "The function failed; the dev host's log has the details.").ExecuteAsync(context);
+            await ProblemResponses.Problem(StatusCodes.Status500InternalServerError, "The function failed; the dev host's log has the details.").ExecuteAsync(context);
         }
     }
-
-    private static IResult Problem(int status, string title, string detail) => Results.Problem(detail, statusCode: status, title: title);
 }

@@ -265,6 +265,11 @@ param recordingsMaxFileSizeBytes int = 5368709120
 @minValue(1)
 param recordingsDefaultStorageLimitBytes int = 10737418240
 
+@description('Proxies of our own that append to X-Forwarded-For in front of the app (1: the Container Apps ingress; add one per front proxy such as Front Door). The audit log takes the client address that many entries from the right; anything further left is what the client sent.')
+@minValue(0)
+@maxValue(16)
+param trustedProxyHops int = 1
+
 @description('Further app settings, name to value (plain values only; secrets belong in Key Vault).')
 param additionalAppSettings object = {}
 
@@ -843,6 +848,10 @@ var behaviourSettings = concat(
     {
       name: 'Recordings__DefaultStorageLimitBytes'
       value: string(recordingsDefaultStorageLimitBytes)
+    }
+    {
+      name: 'Http__TrustedProxyHops'
+      value: string(trustedProxyHops)
     }
   ],
   map(items(additionalAppSettings), setting => {

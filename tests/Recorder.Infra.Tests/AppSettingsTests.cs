@@ -56,6 +56,7 @@ public sealed partial class AppSettingsTests(BicepFixture bicep)
         "PrivacyErasureQueueName",
         "Sas__UploadUrlLifetime",
         "Recordings__MaxFileSizeBytes",
+        "Http__TrustedProxyHops",
     ]);
 
     [Theory]

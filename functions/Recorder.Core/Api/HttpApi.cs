@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Recorder.Core.Security;
 
 namespace Recorder.Core.Api;
@@ -10,7 +11,7 @@ namespace Recorder.Core.Api;
 /// The frame of every authenticated endpoint: authenticate (401), check the scope (403), hand the
 /// caller and the request's audit facts to the endpoint, and turn its result into a response.
 /// </summary>
-public sealed class HttpApi(RequestAuthenticator authenticator, ILogger<HttpApi> logger)
+public sealed class HttpApi(RequestAuthenticator authenticator, IOptions<ClientAddressOptions> clientAddress, ILogger<HttpApi> logger)
 {
     public async Task<IActionResult> RunAsync(
         HttpRequest request,
@@ -21,7 +22,7 @@ public sealed class HttpApi(RequestAuthenticator authenticator, ILogger<HttpApi>
         switch (await authenticator.AuthenticateAsync(request, cancellationToken))
         {
             case AuthenticationResult.Authenticated { Caller: var caller } when caller.Scopes.Contains(requiredScope):
-                return await endpoint(caller, RequestInfo.From(request));
+                return await endpoint(caller, RequestInfo.From(request, clientAddress.Value.TrustedProxyHops));
             case AuthenticationResult.Authenticated { Caller: var caller }:
                 logger.LogInformation("Caller {UserId} lacks scope {Scope} for {Path}", caller.UserId, requiredScope, request.Path.Value);
                 return Problems.Status(StatusCodes.Status403Forbidden, $"This call needs the scope '{requiredScope}'.");

@@ -8,16 +8,33 @@ public sealed record RequestInfo(string? RequestId, IPAddress? ClientIp, string?
 {
     public static readonly RequestInfo None = new(null, null, null);
 
-    /// <summary>
-    /// The client address is the first X-Forwarded-For hop when present: behind the Functions
-    /// front end the socket peer is the proxy. Values are bounded to the audit columns' sizes.
-    /// </summary>
-    public static RequestInfo From(HttpRequest request)
+    /// <summary>The request's audit facts; values are bounded to the audit columns' sizes.</summary>
+    /// <param name="trustedProxyHops">See <see cref="ClientAddressOptions.TrustedProxyHops"/>.</param>
+    public static RequestInfo From(HttpRequest request, int trustedProxyHops)
     {
         var requestId = Bounded(request.Headers["x-request-id"].FirstOrDefault(), 128) ?? Bounded(request.HttpContext.TraceIdentifier, 128);
-        var forwarded = request.Headers["X-Forwarded-For"].FirstOrDefault()?.Split(',')[0].Trim();
-        var clientIp = ParseAddress(forwarded) ?? request.HttpContext.Connection.RemoteIpAddress;
-        return new RequestInfo(requestId, clientIp, Bounded(request.Headers.UserAgent.FirstOrDefault(), 512));
+        return new RequestInfo(requestId, ClientAddress(request, trustedProxyHops), Bounded(request.Headers.UserAgent.FirstOrDefault(), 512));
+    }
+
+    /// <summary>
+    /// The address the outermost of our proxies was connected from: the entry <paramref name="trustedProxyHops"/>
+    /// from the right of X-Forwarded-For (the left-most when there are fewer, all of them our proxies'),
+    /// never one further left, which the client wrote. Without a usable entry, the connection's peer.
+    /// </summary>
+    private static IPAddress? ClientAddress(HttpRequest request, int trustedProxyHops)
+    {
+        if (trustedProxyHops > 0)
+        {
+            // Several header lines form one list, in order (RFC 9110, 5.3).
+            var hops = request.Headers["X-Forwarded-For"]
+                .SelectMany(line => (line ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                .ToList();
+            if (hops.Count > 0 && ParseAddress(hops[Math.Max(0, hops.Count - trustedProxyHops)]) is { } forwarded)
+            {
+                return forwarded;
+            }
+        }
+        return request.HttpContext.Connection.RemoteIpAddress;
     }
 
     // "1.2.3.4:5678" and "[::1]:5678" carry a port; the audit wants the address only.

@@ -36,6 +36,7 @@ public static class RejectionReasons
     public const string WrongIssuer = "wrong issuer";
     public const string WrongAudience = "wrong audience";
     public const string TokenWithoutSubject = "token without subject";
+    public const string DuplicateClaim = "duplicate claim";
     public const string InvalidToken = "invalid token";
 
     // Ordinary ends of a credential's life, as opposed to forged or mangled ones (logged as warnings).

@@ -1,10 +1,15 @@
+using System.Buffers.Text;
+using System.Text.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using static Recorder.Core.Security.AuthenticationResult;
 
 namespace Recorder.Core.Security;
 
-/// <summary>JWTs from the main app: HS256 or RS256 only, with <c>sub</c>, <c>exp</c>, <c>iss</c> and <c>aud</c> required.</summary>
+/// <summary>
+/// JWTs from the main app: HS256 or RS256 only, with <c>sub</c>, <c>exp</c>, <c>iss</c> and <c>aud</c> required,
+/// and no member named twice in the header or the payload.
+/// </summary>
 internal sealed class BearerTokenAuthenticator
 {
     private readonly JsonWebTokenHandler handler = new();
@@ -48,6 +53,12 @@ internal sealed class BearerTokenAuthenticator
         }
 
         var jwt = (JsonWebToken)result.SecurityToken;
+        // IdentityModel keeps the last of two members of one name, so {"sub":"a","sub":"b"} would act as b
+        // while another reader of the same token sees a: a token that says two things is refused.
+        if (HasDuplicateMember(jwt.EncodedHeader) || HasDuplicateMember(jwt.EncodedPayload))
+        {
+            return new Rejected(RejectionReasons.DuplicateClaim);
+        }
         if (!jwt.TryGetPayloadValue<string>(JwtRegisteredClaimNames.Sub, out var userId) || string.IsNullOrEmpty(userId))
         {
             return new Rejected(RejectionReasons.TokenWithoutSubject);
@@ -59,6 +70,22 @@ internal sealed class BearerTokenAuthenticator
         return user.Rejection is { } rejection
             ? new Rejected(rejection)
             : new Authenticated(new Caller(userId, RecordingScopes.Parse(scope), Caller.BearerMethod));
+    }
+
+    private static readonly JsonDocumentOptions NoDuplicates = new() { AllowDuplicateProperties = false };
+
+    /// <summary>Whether a base64url JSON part of a validated token names a member twice in any object (names compared unescaped).</summary>
+    private static bool HasDuplicateMember(string encodedPart)
+    {
+        try
+        {
+            using var _ = JsonDocument.Parse(Base64Url.DecodeFromChars(encodedPart), NoDuplicates);
+            return false;
+        }
+        catch (JsonException)
+        {
+            return true;
+        }
     }
 
     // Throws the exceptions IdentityModel's own check throws, so Describe tells the cases apart.

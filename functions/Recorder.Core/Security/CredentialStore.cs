@@ -4,9 +4,10 @@ using Recorder.Core.Data;
 namespace Recorder.Core.Security;
 
 /// <summary>
-/// The main app's <c>sessions</c> and <c>users</c> rows, read as <c>recorder_app</c>. <c>sess</c>
-/// holds the user's OAuth tokens: the user id is taken out of it in SQL and nothing else of it is
-/// selected, so the rest never reaches this process, its logs or its exceptions.
+/// The main app's <c>sessions</c> and <c>users</c> rows, read as <c>recorder_app</c>, which may read no
+/// more than this (migration 020): <c>users</c>' id and is_active, and of a session only what
+/// <c>recorder_session_user</c> returns. <c>sess</c> holds the user's OAuth tokens: that function takes
+/// the user id out of it in SQL, so the rest never reaches this process, its logs or its exceptions.
 /// </summary>
 internal sealed class CredentialStore(RecorderDataSources dataSources)
 {
@@ -15,18 +16,10 @@ internal sealed class CredentialStore(RecorderDataSources dataSources)
         u.id IS NOT NULL AS "UserFound", u.is_active AS "IsActive"
         """;
 
-    // Replit Auth keeps the OIDC claims in passport.user; a plain passport strategy keeps the id itself.
     private const string SessionSql = $"""
-        SELECT s.expire AS "Expire", p.user_id AS "UserId", {UserCheck}
-        FROM sessions s
-        CROSS JOIN LATERAL (
-          SELECT NULLIF(COALESCE(
-            CASE WHEN jsonb_typeof(s.sess -> 'passport' -> 'user' -> 'claims' -> 'sub') = 'string' THEN s.sess -> 'passport' -> 'user' -> 'claims' ->> 'sub' END,
-            CASE WHEN jsonb_typeof(s.sess -> 'passport' -> 'user') = 'string' THEN s.sess -> 'passport' ->> 'user' END
-          ), '') AS user_id
-        ) p
+        SELECT p.expire AS "Expire", p.user_id AS "UserId", {UserCheck}
+        FROM recorder_session_user(@Sid) p
         LEFT JOIN users u ON u.id = p.user_id
-        WHERE s.sid = @Sid
         """;
 
     private const string UserSql = $"""

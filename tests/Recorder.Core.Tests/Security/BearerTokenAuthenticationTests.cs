@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Recorder.Core.Security;
 using Recorder.Testing;
@@ -241,6 +242,63 @@ public sealed class BearerTokenAuthenticationTests(MigratedDatabase database) : 
     }
 
     [Fact]
+    public async Task A_token_naming_its_subject_twice_is_refused_not_taken_as_the_second()
+    {
+        var signedFor = await tables.InsertUserAsync();
+        var smuggled = await tables.InsertUserAsync();
+        await using var auth = Authenticator();
+
+        var result = await auth.AuthenticateAsync(Bearer(WithExtraMember(Claims(signedFor), "sub", $"\"{smuggled}\"")));
+
+        Assert.Equal(new Rejected(RejectionReasons.DuplicateClaim), result);
+    }
+
+    [Theory]
+    [InlineData("iss", "\"" + Issuer + "\"")]
+    [InlineData("aud", "\"" + Audience + "\"")]
+    [InlineData("exp", "1926248400")] // Now + 1 h
+    [InlineData("nbf", "0")]
+    [InlineData("scope", "\"recordings:read recordings:write recordings:delete\"")]
+    [InlineData("scp", "\"recordings:delete\"")]
+    [InlineData("s\\u0075b", "\"someone-else\"")] // "sub" escaped: names are compared as the reader sees them
+    public async Task A_token_repeating_any_claim_is_refused(string name, string valueJson)
+    {
+        var userId = await tables.InsertUserAsync();
+        var claims = Claims(userId);
+        claims["scp"] = "recordings:read";
+        await using var auth = Authenticator();
+
+        Assert.Equal(new Rejected(RejectionReasons.DuplicateClaim), await auth.AuthenticateAsync(Bearer(WithExtraMember(claims, name, valueJson))));
+    }
+
+    [Fact]
+    public async Task A_member_named_twice_in_a_nested_claim_or_in_the_header_is_refused()
+    {
+        var userId = await tables.InsertUserAsync();
+        await using var auth = Authenticator();
+        var payload = JsonSerializer.Serialize(Claims(userId));
+
+        var nested = Jwts.Hs256Json(Header, payload[..^1] + ""","act":{"sub":"a","sub":"b"}}""", HmacSecret);
+        var header = Jwts.Hs256Json("""{"alg":"HS256","typ":"JWT","typ":"at+jwt"}""", payload, HmacSecret);
+
+        Assert.Equal(new Rejected(RejectionReasons.DuplicateClaim), await auth.AuthenticateAsync(Bearer(nested)));
+        Assert.Equal(new Rejected(RejectionReasons.DuplicateClaim), await auth.AuthenticateAsync(Bearer(header)));
+        Assert.Equal((LogLevel.Warning, "Rejected bearer credential: duplicate claim"), auth.Logger.Entries[0]);
+    }
+
+    [Fact]
+    public async Task A_forged_token_with_a_repeated_claim_is_refused_for_its_signature()
+    {
+        var userId = await tables.InsertUserAsync();
+        await using var auth = Authenticator();
+        var payload = JsonSerializer.Serialize(Claims(userId));
+
+        var forged = Jwts.Hs256Json(Header, payload[..^1] + ""","sub":"x"}""", "a forged secret of thirty-two bytes or more");
+
+        Assert.Equal(new Rejected(RejectionReasons.BadTokenSignature), await auth.AuthenticateAsync(Bearer(forged)));
+    }
+
+    [Fact]
     public async Task Refuses_bearer_tokens_when_none_are_configured()
     {
         var userId = await tables.InsertUserAsync();
@@ -274,7 +332,16 @@ public sealed class BearerTokenAuthenticationTests(MigratedDatabase database) : 
         otherRsa.Dispose();
     }
 
+    private const string Header = """{"alg":"HS256","typ":"JWT"}""";
+
     private static Microsoft.AspNetCore.Http.HttpRequest Bearer(string token) => Requests.With(authorization: "Bearer " + token);
+
+    /// <summary>An HS256 token of <paramref name="claims"/> with one more member, written after them: a serializer writes no such JSON.</summary>
+    private static string WithExtraMember(Dictionary<string, object> claims, string name, string valueJson)
+    {
+        var payload = JsonSerializer.Serialize(claims);
+        return Jwts.Hs256Json(Header, $"{payload[..^1]},\"{name}\":{valueJson}}}", HmacSecret);
+    }
 
     private static Dictionary<string, object> Claims(
         string? subject,

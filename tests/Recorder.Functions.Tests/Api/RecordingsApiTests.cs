@@ -180,6 +180,29 @@ public sealed class RecordingsApiTests(ApiTestHost api) : IClassFixture<ApiTestH
     }
 
     [Fact]
+    public async Task The_audit_log_takes_the_client_address_our_proxy_appended_never_the_one_the_client_wrote()
+    {
+        var user = await api.SignInNewUserAsync();
+        var settings = api.Settings(api.Database.AppConnectionString, TestEnvironment.StorageConnectionString);
+        settings["Http:TrustedProxyHops"] = "0";
+        await using var withoutProxy = await RunningDevHost.StartAsync(functionTypes: null, settings);
+
+        foreach (var (baseAddress, requestId) in new[] { (user.Client.BaseAddress!, "behind-ingress"), (withoutProxy.Client.BaseAddress!, "no-proxy") })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(baseAddress, "api/recordings"));
+            request.Headers.Add("X-Forwarded-For", "6.6.6.6, 203.0.113.7");
+            request.Headers.Add("x-request-id", requestId);
+            await (await user.Client.SendAsync(request)).AssertOkAsync();
+        }
+
+        await using var connection = await api.OpenOwnerAsync();
+        var addresses = (await connection.QueryAsync<(string, string)>(
+            "SELECT request_id, host(client_ip) FROM audit_log WHERE user_id = @Id ORDER BY id", new { user.Id })).ToList();
+        // The default, one trusted hop, is the Container Apps ingress; none means the header is ignored.
+        Assert.Equal([("behind-ingress", "203.0.113.7"), ("no-proxy", "127.0.0.1")], addresses);
+    }
+
+    [Fact]
     public async Task When_storage_is_down_a_deleted_recording_stays_marked_for_the_sweeper()
     {
         var user = await api.SignInNewUserAsync();

@@ -87,6 +87,18 @@ public sealed class HostJsonTests : IDisposable
     }
 
     [Fact]
+    public void Custom_headers_are_read_from_extensions_http_and_overridden_by_name()
+    {
+        var hostJson = Load(
+            """{ "extensions": { "http": { "customHeaders": { "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin" } } } }""",
+            ("AzureFunctionsJobHost:extensions:http:customHeaders:Referrer-Policy", "no-referrer"));
+
+        Assert.Equal(
+            new Dictionary<string, string> { ["X-Content-Type-Options"] = "nosniff", ["Referrer-Policy"] = "no-referrer" },
+            hostJson.CustomHeaders());
+    }
+
+    [Fact]
     public void File_that_is_not_json_stops_the_start()
     {
         var error = Assert.Throws<DevHostStartupException>(() => Load("{ not json"));

@@ -73,6 +73,7 @@ public sealed class UnstorableTextTests(WebhookTestHost host) : IClassFixture<We
         ],
         ["DeleteRecording"] = s => [new() { Route = { ["id"] = s.Recording } }],
         ["EraseRecordingsData"] = _ => [],
+        ["GetErasure"] = _ => [new() { Route = { ["id"] = "1" } }],
         ["GetExport"] = _ => [new() { Route = { ["id"] = "1" } }],
         ["GetRecording"] = s => [new() { Route = { ["id"] = s.Recording } }],
         ["GetRecordingSession"] = s => [new() { Route = { ["id"] = s.Session } }],

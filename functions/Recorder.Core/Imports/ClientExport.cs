@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Recorder.Core.Api;
 
 namespace Recorder.Core.Imports;
 
@@ -94,6 +95,13 @@ public abstract class ClientExport : IDisposable
 
     private static ClientExportEntry ReadEntry(JsonElement element, int index)
     {
+        // The API's own rule (NUL, unpaired surrogates): such an entry is refused before any of it reaches PostgreSQL.
+        var unstorable = new ValidationErrors();
+        if (!StorableText.IsStorable(element, "", unstorable))
+        {
+            var fields = unstorable.ToFailure().Errors!.Keys;
+            return new ClientExportEntry { Position = index + 1, Problem = $"holds text that cannot be stored ({string.Join(", ", fields)})" };
+        }
         try
         {
             return (element.Deserialize<ClientExportEntry>(ManifestOptions) ?? new ClientExportEntry { Problem = "is null" }) with { Position = index + 1 };

@@ -34,4 +34,25 @@ public sealed class ClientExportTests : IDisposable
         Assert.Null(export.Find("elsewhere/secret.webm"));
         Assert.Null(export.Find("files/../../" + outside.Name + "/secret.webm"));
     }
+
+    [Theory]
+    [InlineData("localId", """ "localId": "a\u0000b", "title": "fine" """)]
+    [InlineData("title", """ "localId": "bad", "title": "a\ud800b" """)]
+    public void An_entry_holding_text_postgresql_cannot_store_is_that_entrys_failure_not_the_imports(string field, string badFields)
+    {
+        var manifest = Path.Combine(folder.FullName, "manifest.json");
+        File.WriteAllText(manifest, $$"""
+            { "version": 1, "recordings": [
+              { "localId": "good", "title": "fine", "recordingType": "audio", "mimeType": "audio/ogg", "fileName": "files/good.ogg" },
+              { {{badFields}}, "recordingType": "audio", "mimeType": "audio/ogg", "fileName": "files/bad.ogg" }
+            ] }
+            """);
+
+        using var export = ClientExport.Open(manifest);
+
+        Assert.Null(export.Manifest.Recordings[0].Problem);
+        var refused = export.Manifest.Recordings[1];
+        Assert.Null(refused.LocalId);
+        Assert.Contains(field, refused.Problem);
+    }
 }

@@ -30,7 +30,7 @@ CREATE TRIGGER recordings_deleting_revokes_ingest_lease
 
 -- Queue messages that a committed change makes due (ingest of a claimed blob, the seekable copy of
 -- a completed recording): written in that change's transaction, sent after its commit, and sent
--- again by the IngestOutboxSweep timer if the sender died in between. Handlers are idempotent.
+-- again by the IngestRecoverySweep timer if the sender died in between. Handlers are idempotent.
 CREATE TABLE ingest_outbox (
   id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   message JSONB NOT NULL,

@@ -75,6 +75,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<RecordingsService>();
         services.AddSingleton<IngestQueue>();
         services.AddSingleton<IngestOutbox>();
+        services.AddSingleton<IngestRecovery>();
         services.AddSingleton<DerivedBlobs>();
         services.AddSingleton<BlobEventAcceptor>();
         services.AddSingleton<MediaInspector>();

@@ -233,8 +233,8 @@ param partitionMaintenanceSchedule string = '0 15 3 * * *'
 @description('NCRONTAB schedule (6 fields, UTC) of the stale recording-session sweeper.')
 param staleSessionSweepSchedule string = '0 */5 * * * *'
 
-@description('NCRONTAB schedule (6 fields, UTC) of the ingest outbox sweep (sends queue messages whose sender died after its commit).')
-param ingestOutboxSweepSchedule string = '30 * * * * *'
+@description('NCRONTAB schedule (6 fields, UTC) of the ingest recovery sweep (sends outbox messages whose sender died after its commit; re-queues recordings whose worker died).')
+param ingestRecoverySweepSchedule string = '30 * * * * *'
 
 @description('NCRONTAB schedule (6 fields, UTC) of the recording lifecycle sweep (retention, abandoned uploads, unfinished deletions).')
 param lifecycleSweepSchedule string = '0 30 * * * *'
@@ -812,8 +812,8 @@ var behaviourSettings = concat(
       value: lifecycleSweepSchedule
     }
     {
-      name: 'IngestOutboxSweepSchedule'
-      value: ingestOutboxSweepSchedule
+      name: 'IngestRecoverySweepSchedule'
+      value: ingestRecoverySweepSchedule
     }
     {
       name: 'AlertsCheckSchedule'

@@ -107,7 +107,7 @@ public sealed class E2EHost : IAsyncLifetime
         ["PartitionMaintenanceSchedule"] = "0 0 0 1 1 *",
         ["StaleSessionSweepSchedule"] = "0 0 0 1 1 *",
         ["LifecycleSweepSchedule"] = "0 0 0 1 1 *",
-        ["IngestOutboxSweepSchedule"] = "0 0 0 1 1 *",
+        ["IngestRecoverySweepSchedule"] = "0 0 0 1 1 *",
         ["AlertsCheckSchedule"] = "0 0 0 1 1 *",
         ["PrivacySweepSchedule"] = "0 0 0 1 1 *",
         ["PrivacyExportQueueName"] = "e2e-export-" + Guid.NewGuid().ToString("N")[..12],

@@ -48,7 +48,7 @@ public sealed partial class AppSettingsTests(BicepFixture bicep)
         "PartitionMaintenanceSchedule",
         "StaleSessionSweepSchedule",
         "LifecycleSweepSchedule",
-        "IngestOutboxSweepSchedule",
+        "IngestRecoverySweepSchedule",
         "AlertsCheckSchedule",
         "Alerts__DatabaseSizeBudgetBytes",
         "PrivacySweepSchedule",

@@ -119,7 +119,7 @@ public sealed class BenchServices : IAsyncDisposable
             ["PartitionMaintenanceSchedule"] = "0 0 0 1 1 *",
             ["StaleSessionSweepSchedule"] = "0 0 0 1 1 *",
             ["LifecycleSweepSchedule"] = "0 0 0 1 1 *",
-            ["IngestOutboxSweepSchedule"] = "0 0 0 1 1 *",
+            ["IngestRecoverySweepSchedule"] = "0 0 0 1 1 *",
             ["AlertsCheckSchedule"] = "0 0 0 1 1 *",
             ["PrivacySweepSchedule"] = "0 0 0 1 1 *",
             ["PrivacyExportQueueName"] = IngestQueueName + "-export",

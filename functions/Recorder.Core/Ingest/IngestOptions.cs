@@ -23,8 +23,11 @@ public sealed class IngestOptions
 
     public QuarantineMode Quarantine { get; set; } = QuarantineMode.Move;
 
-    /// <summary>How long a worker holds a recording before another may take it over.</summary>
-    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(10);
+    /// <summary>
+    /// How long a worker's hold on a recording lasts without renewal; renewed every third of it while the work goes
+    /// on, so it only runs out for a worker that died (or lost the database). Well below the queue's message lease.
+    /// </summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>How old an outbox message must be before the sweep sends it (its committer normally has by then).</summary>
     public TimeSpan OutboxResendAfter { get; set; } = TimeSpan.FromSeconds(30);

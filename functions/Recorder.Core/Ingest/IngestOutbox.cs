@@ -14,7 +14,7 @@ public sealed record OutboxEntry(long Id, IngestMessage Message);
 /// <summary>
 /// Queue messages that a committed change makes due. <see cref="AddAsync"/> writes one in the caller's
 /// transaction, so it exists exactly when the change does; the committer then sends it
-/// (<see cref="SendAsync"/>), and <see cref="SweepAsync"/> (the IngestOutboxSweep timer) sends what a
+/// (<see cref="SendAsync"/>), and <see cref="SweepAsync"/> (the IngestRecoverySweep timer) sends what a
 /// committer could not. A message is never visible before its change, and never lost after it.
 /// </summary>
 public sealed class IngestOutbox(RecorderDataSources dataSources, IngestQueue queue, IOptions<IngestOptions> options, ILogger<IngestOutbox> logger)

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Recorder.Core.Audit;
 using Recorder.Core.Data;
+using Recorder.Core.Recordings;
 using Recorder.Core.Storage;
 using Recorder.Core.Uploads.Sas;
 
@@ -24,6 +25,8 @@ public sealed class IngestWorker(
     IBlobSasIssuer sas,
     MediaInspector inspector,
     IngestOutbox outbox,
+    IngestQueue queue,
+    StorageQuota quota,
     DerivedBlobs derivedBlobs,
     SeekableCopyWorker seekableCopies,
     UploadQuarantine quarantine,
@@ -41,6 +44,12 @@ public sealed class IngestWorker(
         WHERE id = @Id AND status = 'processing' AND blob_etag = @ETag
           AND (ingest_lease_until IS NULL OR ingest_lease_until < now())
         RETURNING id AS Id, user_id AS UserId, blob_name AS BlobName, mime_type AS MimeType, recording_type AS RecordingType
+        """;
+
+    // Why a claim found nothing: another attempt's live lease (how long it still runs), else done, superseded or gone.
+    private const string LeasedElsewhereSql = """
+        SELECT ingest_lease_until - now() FROM recordings
+        WHERE id = @Id AND status = 'processing' AND blob_etag = @ETag AND ingest_lease_until > now()
         """;
 
     private const string ReleaseSql = "UPDATE recordings SET ingest_lease_id = NULL, ingest_lease_until = NULL WHERE id = @Id AND ingest_lease_id = @LeaseId";
@@ -131,10 +140,11 @@ public sealed class IngestWorker(
         }
         if (claimed is null)
         {
-            logger.LogInformation("Recording {RecordingId} is done, superseded or being ingested elsewhere; message dropped", id);
+            await RetryWhenLeaseEndsAsync(id, eTag, cancellationToken);
             return;
         }
 
+        await using var lease = IngestLease.Hold(dataSources, id, leaseId, ingestOptions.Value.LeaseDuration, logger);
         try
         {
             switch (await inspector.InspectAsync(claimed, eTag, cancellationToken))
@@ -156,6 +166,26 @@ public sealed class IngestWorker(
             await ReleaseAsync(id, leaseId, CancellationToken.None);
             throw;
         }
+    }
+
+    /// <summary>
+    /// A message for a recording another attempt holds is never dropped: that attempt may die. It comes back when
+    /// the lease can have run out (and finds the recording done, or takes it over).
+    /// </summary>
+    private async Task RetryWhenLeaseEndsAsync(long id, string eTag, CancellationToken cancellationToken)
+    {
+        TimeSpan? remaining;
+        await using (var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken))
+        {
+            remaining = await connection.ExecuteScalarAsync<TimeSpan?>(new CommandDefinition(LeasedElsewhereSql, new { Id = id, ETag = eTag }, cancellationToken: cancellationToken));
+        }
+        if (remaining is not { } wait)
+        {
+            logger.LogInformation("Recording {RecordingId} is done, superseded or gone; message dropped", id);
+            return;
+        }
+        await queue.SendAsync(IngestMessage.Ingest(id, eTag, sequencer: null), wait + TimeSpan.FromSeconds(1), cancellationToken);
+        logger.LogInformation("Recording {RecordingId} is being ingested elsewhere; its message comes back in {Wait}", id, wait);
     }
 
     /// <summary>
@@ -191,6 +221,16 @@ public sealed class IngestWorker(
         await using (var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken))
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
         {
+            // The upload URL's quota lock: two recordings declared small and uploaded large cannot both take the last gap.
+            await StorageQuota.LockAsync(connection, transaction, recording.UserId, cancellationToken);
+            var (others, limit) = await quota.UsageBesideAsync(connection, transaction, recording.UserId, recording.Id, cancellationToken);
+            if (IngestFailure.BeyondQuota(media.Size, others, limit) is { } beyondQuota)
+            {
+                await transaction.RollbackAsync(CancellationToken.None);
+                await RemoveAsync(written);
+                await FailAsync(recording, leaseId, beyondQuota, cancellationToken);
+                return;
+            }
             var updated = await DerivedBlobs.AdoptAsync(connection, transaction, written, cancellationToken)
                 ? await connection.ExecuteAsync(new CommandDefinition(CompleteSql, new
                 {

@@ -1,7 +1,6 @@
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using Dapper;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Recorder.Core.Data;
@@ -48,17 +47,10 @@ public sealed class MediaInspector(
     ThumbnailMaker thumbnails,
     IOptions<StorageOptions> storageOptions,
     IOptions<RecordingsOptions> recordingsOptions,
+    StorageQuota quota,
     TimeProvider time,
     ILogger<MediaInspector> logger)
 {
-    // Bytes of the owner's other live recordings, and the owner's limit (null: the default applies).
-    private const string OwnerUsageSql = """
-        SELECT coalesce(sum(file_size), 0)::bigint AS UsedBytes,
-               (SELECT limit_bytes FROM user_storage_limits WHERE user_id = @UserId) AS LimitBytes
-        FROM recordings
-        WHERE user_id = @UserId AND id <> @Id AND status IN ('uploading', 'processing', 'completed')
-        """;
-
     public async Task<Inspection> InspectAsync(ClaimedRecording recording, string eTag, CancellationToken cancellationToken)
     {
         var blob = blobs.GetBlobContainerClient(storageOptions.Value.UploadsContainer).GetBlobClient(recording.BlobName);
@@ -155,12 +147,10 @@ public sealed class MediaInspector(
         {
             return new IngestFailure(IngestFailure.FileTooLarge, $"The file is larger than the {limits.MaxFileSizeBytes} bytes allowed.", RemoveBlob: true);
         }
+        // An early refusal without the lock, to spare the probe; the worker checks again under it when it completes.
         await using var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
-        var usage = await connection.QuerySingleAsync<(long UsedBytes, long? LimitBytes)>(new CommandDefinition(OwnerUsageSql, new { recording.UserId, recording.Id }, cancellationToken: cancellationToken));
-        var limit = usage.LimitBytes ?? limits.DefaultStorageLimitBytes;
-        return usage.UsedBytes + size > limit
-            ? new IngestFailure(IngestFailure.QuotaExceeded, $"The file ({size} bytes) does not fit in your storage: {usage.UsedBytes} of {limit} bytes are in use.", RemoveBlob: true)
-            : null;
+        var (others, limit) = await quota.UsageBesideAsync(connection, null, recording.UserId, recording.Id, cancellationToken);
+        return IngestFailure.BeyondQuota(size, others, limit);
     }
 
     private static Inspection Refuse(IngestFailure failure) => new Inspection.Refused(failure);

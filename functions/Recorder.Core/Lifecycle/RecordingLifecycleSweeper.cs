@@ -23,11 +23,10 @@ public sealed record LifecycleSweepResult(
     int AbandonedUploads,
     int Purged,
     int PurgeFailures,
-    StuckProcessingResult StuckProcessing,
     ReconciliationResult Reconciliation,
     int DerivedBlobsRemoved)
 {
-    public static readonly LifecycleSweepResult SkippedRun = new(true, 0, 0, 0, 0, StuckProcessingResult.None, ReconciliationResult.None, 0);
+    public static readonly LifecycleSweepResult SkippedRun = new(true, 0, 0, 0, 0, ReconciliationResult.None, 0);
 }
 
 /// <summary>
@@ -38,7 +37,6 @@ public sealed record LifecycleSweepResult(
 /// references in the same transaction, as the HTTP delete does;</item>
 /// <item>reconciliation (<see cref="UploadReconciler"/>) ingests or quarantines blobs no event brought in;</item>
 /// <item>uploads never finished within <see cref="LifecycleOptions.AbandonedUploadAfter"/> fail and lose their blob;</item>
-/// <item>recordings stuck in 'processing' are re-queued, then fail (<see cref="StuckProcessingSweep"/>);</item>
 /// <item>recordings marked 'deleting' (by retention, an erasure, or an HTTP delete whose storage call failed)
 /// lose their blobs, then their row, unless their owner is under a legal hold;</item>
 /// <item>derived blobs nothing serves (an ingest attempt that crashed or lost a race, a media copy replaced
@@ -51,7 +49,6 @@ public sealed class RecordingLifecycleSweeper(
     RecorderDataSources dataSources,
     BlobServiceClient blobs,
     UploadReconciler reconciler,
-    StuckProcessingSweep stuckProcessing,
     DerivedBlobs derivedBlobs,
     RecordingBlobs recordingBlobs,
     IOptions<StorageOptions> storageOptions,
@@ -157,16 +154,15 @@ public sealed class RecordingLifecycleSweeper(
         // Before abandoned uploads: an upload whose event was lost is ingested rather than failed.
         var reconciled = await ReconcileAsync(cancellationToken);
         var abandoned = await FailAbandonedUploadsAsync(connection, cancellationToken);
-        var stuck = await stuckProcessing.SweepAsync(connection, cancellationToken);
         var (purged, failures) = await FinishDeletionsAsync(connection, cancellationToken);
         var derivedRemoved = await derivedBlobs.SweepAsync(cancellationToken);
-        if (marked + abandoned + purged + failures + stuck.Requeued + stuck.Failed + reconciled.Ingested + reconciled.Quarantined + reconciled.BlobsRemoved + derivedRemoved > 0)
+        if (marked + abandoned + purged + failures + reconciled.Ingested + reconciled.Quarantined + reconciled.BlobsRemoved + derivedRemoved > 0)
         {
             logger.LogInformation(
-                "Lifecycle sweep: {Marked} recordings past retention, {Abandoned} abandoned uploads failed, {Requeued} stuck recordings re-queued, {TimedOut} failed after re-queues, {Ingested} unannounced uploads ingested, {Quarantined} unknown blobs quarantined, {BlobsRemoved} leftover upload blobs removed, {Purged} deletions finished, {Failures} left for the next run, {DerivedRemoved} unserved derived blobs removed",
-                marked, abandoned, stuck.Requeued, stuck.Failed, reconciled.Ingested, reconciled.Quarantined, reconciled.BlobsRemoved, purged, failures, derivedRemoved);
+                "Lifecycle sweep: {Marked} recordings past retention, {Abandoned} abandoned uploads failed, {Ingested} unannounced uploads ingested, {Quarantined} unknown blobs quarantined, {BlobsRemoved} leftover upload blobs removed, {Purged} deletions finished, {Failures} left for the next run, {DerivedRemoved} unserved derived blobs removed",
+                marked, abandoned, reconciled.Ingested, reconciled.Quarantined, reconciled.BlobsRemoved, purged, failures, derivedRemoved);
         }
-        return new LifecycleSweepResult(false, marked, abandoned, purged, failures, stuck, reconciled, derivedRemoved);
+        return new LifecycleSweepResult(false, marked, abandoned, purged, failures, reconciled, derivedRemoved);
     }
 
     private async Task<ReconciliationResult> ReconcileAsync(CancellationToken cancellationToken)

@@ -15,13 +15,15 @@ public sealed record StuckProcessingResult(int Requeued, int Failed)
 }
 
 /// <summary>
-/// Recordings left 'processing' (a lost or dead-lettered queue message, a worker that died past its
-/// lease) are sent to the ingest queue again with the very message the webhook sends; after
-/// <see cref="LifecycleOptions.MaxProcessingRequeues"/> re-queues they fail with
-/// <see cref="ProcessingTimeoutCode"/>. Safe beside a worker: a recording whose worker still holds its
-/// lease, or that a worker is writing (row lock), is passed over; a worker that completes after a
-/// re-queue makes the new message a no-op (its claim needs 'processing'); failing clears the lease,
-/// so a late worker's completion no longer matches.
+/// Recordings left 'processing' are sent to the ingest queue again (through the outbox) with the very message the
+/// webhook sends: at once when the worker that held them died (its lease ran out: a live worker renews it), and
+/// after <see cref="LifecycleOptions.StuckProcessingAfter"/> when no worker ever took them up (the queue still holds
+/// their message unless something lost it; a backlog is no reason to fail them). After
+/// <see cref="LifecycleOptions.MaxProcessingRequeues"/> re-queues they fail with <see cref="ProcessingTimeoutCode"/>.
+/// Run by the IngestRecoverySweep timer. Safe beside a worker: a recording whose worker still holds its lease, or
+/// that a worker is writing (row lock), is passed over; a worker that completes after a re-queue makes the new
+/// message a no-op (its claim needs 'processing'); failing clears the lease, so a late worker's completion no
+/// longer matches.
 /// </summary>
 public sealed class StuckProcessingSweep(IngestOutbox outbox, IOptions<LifecycleOptions> options, ILogger<StuckProcessingSweep> logger)
 {
@@ -32,16 +34,17 @@ public sealed class StuckProcessingSweep(IngestOutbox outbox, IOptions<Lifecycle
         SELECT id AS Id, user_id AS UserId, blob_etag AS ETag, blob_sequencer AS Sequencer, processing_requeues AS Requeues
         FROM recordings
         WHERE status = 'processing' AND id > @AfterId
-          AND processing_started_at < now() - @StuckProcessingAfter
-          AND (ingest_lease_until IS NULL OR ingest_lease_until < now())
+          AND (ingest_lease_until < now()
+               OR ingest_lease_id IS NULL AND processing_started_at < now() - @StuckProcessingAfter)
         ORDER BY id
         LIMIT @BatchSize
         FOR UPDATE SKIP LOCKED
         """;
 
-    // The clock restarts, so the next re-queue waits a whole period for the worker.
+    // The clock restarts and the dead worker's lease goes, so the next re-queue waits a whole period for the worker.
     private const string RequeueSql = """
-        UPDATE recordings SET processing_requeues = processing_requeues + 1, processing_started_at = now()
+        UPDATE recordings SET processing_requeues = processing_requeues + 1, processing_started_at = now(),
+            ingest_lease_id = NULL, ingest_lease_until = NULL
         WHERE id = @Id AND status = 'processing'
         """;
 

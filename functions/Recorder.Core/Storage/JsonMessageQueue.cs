@@ -23,18 +23,21 @@ public abstract class JsonMessageQueue<TMessage>
         this.visibilityDelay = visibilityDelay;
     }
 
-    public async Task SendAsync(TMessage message, CancellationToken cancellationToken)
+    public Task SendAsync(TMessage message, CancellationToken cancellationToken) => SendAsync(message, visibilityDelay, cancellationToken);
+
+    /// <summary>Sends a message that a worker sees only once <paramref name="delay"/> has passed.</summary>
+    public async Task SendAsync(TMessage message, TimeSpan delay, CancellationToken cancellationToken)
     {
         var body = JsonSerializer.Serialize(message, MessageJson);
         try
         {
-            await queue.SendMessageAsync(body, visibilityDelay, cancellationToken: cancellationToken);
+            await queue.SendMessageAsync(body, delay, cancellationToken: cancellationToken);
         }
         catch (Azure.RequestFailedException exception) when (exception.ErrorCode == "QueueNotFound")
         {
             // First message after deployment or on a fresh emulator: the queue is made on demand.
             await queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
-            await queue.SendMessageAsync(body, visibilityDelay, cancellationToken: cancellationToken);
+            await queue.SendMessageAsync(body, delay, cancellationToken: cancellationToken);
         }
     }
 }

@@ -46,7 +46,7 @@ internal sealed class RunningDevHost : IAsyncDisposable
         ["PartitionMaintenanceSchedule"] = "0 0 0 1 1 *",
         ["StaleSessionSweepSchedule"] = "0 0 0 1 1 *",
         ["LifecycleSweepSchedule"] = "0 0 0 1 1 *",
-        ["IngestOutboxSweepSchedule"] = "0 0 0 1 1 *",
+        ["IngestRecoverySweepSchedule"] = "0 0 0 1 1 *",
         ["AlertsCheckSchedule"] = "0 0 0 1 1 *",
         ["PrivacySweepSchedule"] = "0 0 0 1 1 *",
         ["Auth:SessionSecrets:0"] = "baseline-session-secret",

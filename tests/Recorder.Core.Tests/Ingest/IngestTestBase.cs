@@ -10,9 +10,9 @@ namespace Recorder.Core.Tests.Ingest;
 public abstract class IngestTestBase : LifecycleTestBase
 {
     /// <summary>A recording awaiting its upload, the upload (a real media file), and the ingest message its event queued.</summary>
-    private protected async Task<(string UserId, long Id, IngestMessage Message)> AcceptedRecordingAsync(string fixture = "chrome-camera.webm")
+    private protected async Task<(string UserId, long Id, IngestMessage Message)> AcceptedRecordingAsync(string fixture = "chrome-camera.webm", string? userId = null)
     {
-        var userId = await data.NewUserAsync();
+        userId ??= await data.NewUserAsync();
         var id = await data.InsertAsync(userId, "uploading", TimeSpan.FromMinutes(1));
         var blobName = LifecycleData.UploadName(userId, id);
         var blob = TestStorage.CreateClient().GetBlobContainerClient(storage.UploadsContainer).GetBlobClient(blobName);

@@ -20,6 +20,8 @@ namespace Recorder.Core.Tests.Lifecycle;
 /// </summary>
 internal sealed class LifecycleHarness(MigratedDatabase database, StorageOptions storage, string queueName)
 {
+    public string QueueName => queueName;
+
     public const string Topic = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/test/providers/Microsoft.Storage/storageAccounts/devstoreaccount1";
 
     public ServiceProvider Build(LifecycleOptions? lifecycle = null, BlobServiceClient? blobs = null, IReadOnlyDictionary<string, string?>? settings = null)

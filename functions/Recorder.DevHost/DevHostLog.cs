@@ -67,6 +67,9 @@ public static partial class DevHostLog
     [LoggerMessage(21, LogLevel.Warning, "Event Grid bridge cannot list container {Container}; trying again every {Interval}")]
     public static partial void EventBridgeListFailed(ILogger logger, Exception exception, string container, TimeSpan interval);
 
+    [LoggerMessage(26, LogLevel.Warning, "Event Grid bridge cannot read or write what it announced (container {Container}); trying again every {Interval}")]
+    public static partial void EventBridgeMemoryFailed(ILogger logger, Exception exception, string container, TimeSpan interval);
+
     [LoggerMessage(22, LogLevel.Information, "Event Grid bridge: BlobCreated ({Api}) for {BlobName}, eTag {ETag}, answered {StatusCode}")]
     public static partial void EventBridgeDelivered(ILogger logger, string blobName, string api, string eTag, int statusCode);
 

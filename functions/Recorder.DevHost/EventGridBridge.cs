@@ -19,8 +19,9 @@ namespace Recorder.DevHost;
 /// whose ETag changed, POSTs a <c>Microsoft.Storage.BlobCreated</c> event in the Event Grid schema (an array of one)
 /// to the webhook function on the dev host's own address, with the key its authorization level needs.
 /// <list type="bullet">
-/// <item>The first poll covers every blob already there, catching up on what landed while the dev host was down
-/// (the app is idempotent).</item>
+/// <item>The first poll covers every blob already there, catching up on what landed while the dev host was down;
+/// what an earlier run announced is remembered (<see cref="EventBridgeMemory"/>) and not announced again, as Event
+/// Grid never announces a committed blob twice.</item>
 /// <item>As Event Grid does: a 2xx answer delivers the event; 400, 401, 403 and 413 are not retried (dropped, logged);
 /// any other answer or a connection failure is delivered again on the next poll.</item>
 /// <item><c>api</c> is CopyBlob when storage made the blob by a copy, PutBlockList when it has committed blocks, else
@@ -49,8 +50,9 @@ public sealed class EventGridBridge(
     // No retries inside a poll: the next poll is the retry.
     private static readonly BlobClientOptions ClientOptions = new() { Retry = { MaxRetries = 0, NetworkTimeout = TimeSpan.FromSeconds(10) } };
 
-    // The blobs delivered, by name, with the ETag delivered.
-    private readonly Dictionary<string, string> delivered = new(StringComparer.Ordinal);
+    // The blobs delivered, by name, with the ETag delivered; kept across restarts (EventBridgeMemory).
+    private Dictionary<string, string> delivered = new(StringComparer.Ordinal);
+    private EventBridgeMemory memory = null!;
     private long eventCount;
     private bool listing = true;
 
@@ -77,11 +79,30 @@ public sealed class EventGridBridge(
         var container = blobs.GetBlobContainerClient(storage.Value.UploadsContainer);
         var webhook = new Webhook(endpoint, key, settings.Topic ?? EventGridBridgeSettings.DefaultTopic(blobs.AccountName));
         DevHostLog.EventBridgeWatching(logger, container.Name, target.Name, endpoint, settings.Interval);
+        memory = new EventBridgeMemory(blobs, container.Name);
+        delivered = await RememberAsync(stoppingToken);
 
         while (true)
         {
             await PollAsync(container, webhook, stoppingToken);
             await Task.Delay(settings.Interval, time, stoppingToken);
+        }
+    }
+
+    /// <summary>What earlier runs announced; until storage answers, the bridge waits (announcing everything again would be a lie).</summary>
+    private async Task<Dictionary<string, string>> RememberAsync(CancellationToken stoppingToken)
+    {
+        while (true)
+        {
+            try
+            {
+                return await memory.LoadAsync(stoppingToken);
+            }
+            catch (Exception exception) when (exception is RequestFailedException or AggregateException or HttpRequestException && !stoppingToken.IsCancellationRequested)
+            {
+                DevHostLog.EventBridgeMemoryFailed(logger, exception, EventBridgeMemory.ContainerName, settings.Interval);
+                await Task.Delay(settings.Interval, time, stoppingToken);
+            }
         }
     }
 
@@ -141,6 +162,7 @@ public sealed class EventGridBridge(
         }
         listing = true;
 
+        var changed = false;
         foreach (var blob in blobs)
         {
             var eTag = ETagText(blob.Properties.ETag);
@@ -148,13 +170,31 @@ public sealed class EventGridBridge(
                 && await DeliverAsync(container, blob, eTag, webhook, stoppingToken))
             {
                 delivered[blob.Name] = eTag;
+                changed = true;
             }
         }
         // A deleted blob is forgotten, so one made again under its name is new.
         var present = blobs.Select(b => b.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var gone in delivered.Keys.Where(name => !present.Contains(name)).ToList())
         {
-            delivered.Remove(gone);
+            changed |= delivered.Remove(gone);
+        }
+        if (changed)
+        {
+            await SaveAsync(stoppingToken);
+        }
+    }
+
+    private async Task SaveAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await memory.SaveAsync(delivered, stoppingToken);
+        }
+        catch (Exception exception) when (exception is RequestFailedException or AggregateException or HttpRequestException && !stoppingToken.IsCancellationRequested)
+        {
+            // Kept in memory; the next change saves it. A restart before then announces those blobs again (harmless: the app takes duplicates).
+            DevHostLog.EventBridgeMemoryFailed(logger, exception, EventBridgeMemory.ContainerName, settings.Interval);
         }
     }
 

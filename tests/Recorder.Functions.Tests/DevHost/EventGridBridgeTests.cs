@@ -64,6 +64,28 @@ public sealed class EventGridBridgeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_restarted_host_does_not_announce_again_what_it_announced_before_but_does_announce_what_changed_meanwhile()
+    {
+        var kept = container.GetBlockBlobClient("user-7/40/kept.webm");
+        var changed = container.GetBlockBlobClient("user-7/41/changed.webm");
+        await using (var first = await StartAsync())
+        {
+            await PutBlobAsync(kept, 10);
+            await PutBlobAsync(changed, 10);
+            await Eventually.TrueAsync(() => DeliveriesOf(kept.Name).Count == 1 && DeliveriesOf(changed.Name).Count == 1, "both blobs were announced");
+        }
+        await PutBlobAsync(changed, 20);
+
+        await using (var second = await StartAsync())
+        {
+            await AfterAFullPollAsync();
+        }
+
+        Assert.Single(DeliveriesOf(kept.Name));
+        Assert.Equal([10L, 20L], DeliveriesOf(changed.Name).Select(d => d.Data.ContentLength ?? 0).ToList());
+    }
+
+    [Fact]
     public async Task Single_put_blob_is_announced_once_as_Event_Grid_would()
     {
         await using var host = await StartAsync();

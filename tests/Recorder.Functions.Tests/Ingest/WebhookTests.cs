@@ -119,6 +119,23 @@ public sealed class WebhookTests(WebhookTestHost ingest) : IClassFixture<Webhook
         Assert.Equal(1, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM audit_log WHERE recording_id = @id AND action = 'recording.ingest'", new { id }));
     }
 
+    [Fact]
+    public async Task The_same_content_announced_again_is_a_duplicate_not_a_rewrite()
+    {
+        var (user, id, blob) = await UploadedRecordingAsync();
+        var first = Json(JsonSerializer.Serialize(new[] { Event(blob, BlobCreatedEvents.Sequencer(1)) }));
+        // A restarted bridge (or Event Grid's at-least-once delivery) announces the same eTag with a later sequencer.
+        var again = Json(JsonSerializer.Serialize(new[] { Event(blob, BlobCreatedEvents.Sequencer(2)) }));
+        using var client = ingest.WebhookClient();
+
+        await (await client.PostAsync(Route, first)).AssertOkAsync();
+        Assert.Equal("completed", (await ingest.WaitForOutcomeAsync(user, id)).GetProperty("status").GetString());
+        await (await client.PostAsync(Route, again)).AssertOkAsync();
+
+        Assert.Equal(0, await ingest.CountAsync("SELECT count(*) FROM audit_log WHERE recording_id = @id AND action = 'recording.blob_rewritten'", new { id }));
+        Assert.Equal(1, await ingest.CountAsync("SELECT count(*) FROM audit_log WHERE recording_id = @id AND action = 'recording.ingest'", new { id }));
+    }
+
     [Theory]
     [InlineData("CopyBlob")]
     [InlineData("PutBlobFromUrl")]

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using Npgsql;
 using Recorder.Core.Health;
@@ -24,6 +25,9 @@ public sealed class DependencyOutageTests(OutageTestHosts hosts) : IClassFixture
     /// </summary>
     private static readonly HashSet<string> NeedStorage = ["RenewUploadUrl", "RequestExport"];
 
+    /// <summary>Event Grid waits 30 s for an answer, and a client's retries give up after about as long: an outage is answered in seconds.</summary>
+    private static readonly TimeSpan AnswerWithin = TimeSpan.FromSeconds(10);
+
     /// <summary>Every HTTP function of the app, found by reflection: a new route is tested without being listed here.</summary>
     public static TheoryData<string> Functions => new(HttpFunctionRequests.Functions.Keys.Order(StringComparer.Ordinal));
 
@@ -33,8 +37,7 @@ public sealed class DependencyOutageTests(OutageTestHosts hosts) : IClassFixture
     {
         var subject = await HttpFunctionRequests.SubjectAsync(hosts.Live);
 
-        using var response = await HttpFunctionRequests.SendAsync(
-            subject.User, HttpFunctionRequests.Functions[function], HttpFunctionRequests.First(function, subject), hosts.DatabaseDown.Client.BaseAddress);
+        using var response = await SendPromptlyAnsweredAsync(function, subject, hosts.DatabaseDown);
 
         await AssertUnavailableAsync(function, response, HealthService.Database);
     }
@@ -46,8 +49,7 @@ public sealed class DependencyOutageTests(OutageTestHosts hosts) : IClassFixture
         var subject = await HttpFunctionRequests.SubjectAsync(hosts.Live);
         var before = await HttpFunctionRequests.WrittenAsync(hosts.Live, subject.User.Id);
 
-        using var response = await HttpFunctionRequests.SendAsync(
-            subject.User, HttpFunctionRequests.Functions[function], HttpFunctionRequests.First(function, subject), hosts.StorageDown.Client.BaseAddress);
+        using var response = await SendPromptlyAnsweredAsync(function, subject, hosts.StorageDown);
 
         if (NeedStorage.Contains(function) || function == nameof(Recorder.Functions.Http.Health))
         {
@@ -75,6 +77,14 @@ public sealed class DependencyOutageTests(OutageTestHosts hosts) : IClassFixture
         Assert.False(response.Headers.Contains("Retry-After"));
         Assert.Equal("The function failed; the dev host's log has the details.", problem.GetProperty("detail").GetString());
         Assert.Contains(broken.Logs.Entries, entry => entry.Exception is PostgresException { SqlState: PostgresErrorCodes.UndefinedFunction });
+    }
+
+    private static async Task<HttpResponseMessage> SendPromptlyAnsweredAsync(string function, Subject subject, RunningDevHost host)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var response = await HttpFunctionRequests.SendAsync(subject.User, HttpFunctionRequests.Functions[function], HttpFunctionRequests.First(function, subject), host.Client.BaseAddress);
+        Assert.True(stopwatch.Elapsed < AnswerWithin, $"{function} answered {(int)response.StatusCode} after {stopwatch.Elapsed.TotalSeconds:0.0} s");
+        return response;
     }
 
     private static async Task AssertUnavailableAsync(string function, HttpResponseMessage response, string dependency)

@@ -15,6 +15,8 @@ namespace Recorder.E2E.Tests;
 [Collection(E2ECollection.Name)]
 public sealed partial class ApiOutageTests(E2EHost host)
 {
+    private const string OutageDetail = "The database cannot be reached right now, so the request was not completed. Try again after the Retry-After seconds.";
+
     [GeneratedRegex(@"/api/recordings\?")]
     private static partial Regex RecordingList();
 
@@ -32,9 +34,7 @@ public sealed partial class ApiOutageTests(E2EHost host)
         await page.Page.ReloadAsync();
         await Expect(page.Item(id)).ToBeVisibleAsync(new() { Timeout = 30000 });
         await page.ScreenshotAsync("listed-after-two-503s");
-        await page.Item(id).GetByRole(AriaRole.Button, new() { Name = "Rename" }).ClickAsync();
-        await page.Page.Locator("#rename-dialog").GetByLabel("Title").FillAsync("Renamed through an outage");
-        await page.Page.Locator("#rename-dialog").GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await RenameAsync(page, id, "Renamed through an outage");
         await Expect(page.Status).ToHaveTextAsync("Renamed to “Renamed through an outage”.", new() { Timeout = 30000 });
         await page.ScreenshotAsync("renamed-after-two-503s");
 
@@ -48,30 +48,14 @@ public sealed partial class ApiOutageTests(E2EHost host)
     public async Task A_call_that_keeps_answering_503_shows_the_error_after_its_last_try()
     {
         await using var page = await RecorderPage.OpenAsync(host);
-        var id = await CreateRecordingAsync(page, "Take 1");
-        await page.Page.ReloadAsync();
-        await Expect(page.Item(id)).ToBeVisibleAsync();
-        var renames = new ConcurrentQueue<DateTimeOffset>();
-        await page.Page.RouteAsync($"**/api/recordings/{id}", async route =>
-        {
-            if (route.Request.Method != "PATCH")
-            {
-                await route.ContinueAsync();
-                return;
-            }
-            renames.Enqueue(DateTimeOffset.UtcNow);
-            await route.FulfillAsync(Outage(retryAfterSeconds: 0));
-        });
 
-        await page.Item(id).GetByRole(AriaRole.Button, new() { Name = "Rename" }).ClickAsync();
-        await page.Page.Locator("#rename-dialog").GetByLabel("Title").FillAsync("Never saved");
-        await page.Page.Locator("#rename-dialog").GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        var (id, renames) = await RenameDuringOutageAsync(page, retryAfterSeconds: 0);
 
         await Expect(page.Status).ToHaveTextAsync(
-            "Rename failed: The database cannot be reached right now, so the request was not completed. Try again after the Retry-After seconds. (tried 5 times)",
+            $"Rename failed: {OutageDetail} (tried 5 times)",
             new() { Timeout = 30000 });
         await page.ScreenshotAsync("rename-failed-after-five-503s");
-        Assert.Equal(5, renames.Count);
+        Assert.Equal(5, renames());
         await Expect(page.Item(id).Locator(".item-title")).ToHaveTextAsync("Take 1");
         Assert.Equal("Take 1", await host.QuerySingleAsync<string>("SELECT title FROM recordings WHERE id = @id", new { id }));
         AssertOnlyFailedLoads(page);
@@ -81,28 +65,13 @@ public sealed partial class ApiOutageTests(E2EHost host)
     public async Task A_Retry_After_beyond_the_time_the_client_gives_a_call_is_not_waited_for()
     {
         await using var page = await RecorderPage.OpenAsync(host);
-        var id = await CreateRecordingAsync(page, "Take 1");
-        await page.Page.ReloadAsync();
-        await Expect(page.Item(id)).ToBeVisibleAsync();
-        var renames = 0;
-        await page.Page.RouteAsync($"**/api/recordings/{id}", route =>
-        {
-            if (route.Request.Method != "PATCH")
-            {
-                return route.ContinueAsync();
-            }
-            Interlocked.Increment(ref renames);
-            return route.FulfillAsync(Outage(retryAfterSeconds: 3600));
-        });
 
-        await page.Item(id).GetByRole(AriaRole.Button, new() { Name = "Rename" }).ClickAsync();
-        await page.Page.Locator("#rename-dialog").GetByLabel("Title").FillAsync("Never saved");
-        await page.Page.Locator("#rename-dialog").GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        var (_, renames) = await RenameDuringOutageAsync(page, retryAfterSeconds: 3600);
 
         // Within the default 5 s of the assertion: the client's 30 s budget cannot hold an hour's wait, so it says so at once.
         await Expect(page.Status).ToHaveTextAsync(
-            "Rename failed: The database cannot be reached right now, so the request was not completed. Try again after the Retry-After seconds.");
-        Assert.Equal(1, renames);
+            $"Rename failed: {OutageDetail}");
+        Assert.Equal(1, renames());
         AssertOnlyFailedLoads(page);
     }
 
@@ -142,10 +111,7 @@ public sealed partial class ApiOutageTests(E2EHost host)
         Status = 503,
         ContentType = "application/problem+json",
         Headers = new Dictionary<string, string> { ["Retry-After"] = retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) },
-        Body = """
-            {"type":"https://httpstatuses.io/503","title":"Service Unavailable","status":503,
-             "detail":"The database cannot be reached right now, so the request was not completed. Try again after the Retry-After seconds."}
-            """,
+        Body = JsonSerializer.Serialize(new { type = "https://httpstatuses.io/503", title = "Service Unavailable", status = 503, detail = OutageDetail }),
     };
 
     private static async Task OutageForTwoTriesAsync(IRoute route, ConcurrentQueue<DateTimeOffset> tries, int retryAfterSeconds)
@@ -157,6 +123,36 @@ public sealed partial class ApiOutageTests(E2EHost host)
             return;
         }
         await route.ContinueAsync();
+    }
+
+    /// <summary>
+    /// Renames a new recording on the page while every try of the rename is answered as in an outage; returns the
+    /// recording's id and how many tries the client has made so far.
+    /// </summary>
+    private static async Task<(long Id, Func<int> Tries)> RenameDuringOutageAsync(RecorderPage page, int retryAfterSeconds)
+    {
+        var id = await CreateRecordingAsync(page, "Take 1");
+        await page.Page.ReloadAsync();
+        await Expect(page.Item(id)).ToBeVisibleAsync();
+        var tries = 0;
+        await page.Page.RouteAsync($"**/api/recordings/{id}", route =>
+        {
+            if (route.Request.Method != "PATCH")
+            {
+                return route.ContinueAsync();
+            }
+            Interlocked.Increment(ref tries);
+            return route.FulfillAsync(Outage(retryAfterSeconds));
+        });
+        await RenameAsync(page, id, "Never saved");
+        return (id, () => Volatile.Read(ref tries));
+    }
+
+    private static async Task RenameAsync(RecorderPage page, long id, string title)
+    {
+        await page.Item(id).GetByRole(AriaRole.Button, new() { Name = "Rename" }).ClickAsync();
+        await page.Page.Locator("#rename-dialog").GetByLabel("Title").FillAsync(title);
+        await page.Page.Locator("#rename-dialog").GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
     }
 
     /// <summary>A recording awaiting its upload, made through the page's own client with the page's cookie.</summary>

@@ -41,11 +41,7 @@ public static class ServiceCollectionExtensions
 
         services.AddSingleton<RecorderDataSources>();
         services.AddHostedService<AppRoleStartupCheck>();
-        // Storage calls sit on request paths: retry briefly, then let the caller (or a sweeper) deal with it.
-        services.AddSingleton(_ => RecordingsStorageClient.Create(configuration, new BlobClientOptions
-        {
-            Retry = { MaxRetries = 3, Delay = TimeSpan.FromMilliseconds(200), MaxDelay = TimeSpan.FromSeconds(2), NetworkTimeout = TimeSpan.FromSeconds(30) },
-        }));
+        services.AddSingleton(_ => RecordingsStorageClient.Create(configuration, RecordingsStorageClient.WithBriefRetries(new BlobClientOptions())));
         services.AddSingleton(_ =>
         {
             var options = new BlobClientOptions { Retry = { MaxRetries = 0, NetworkTimeout = TimeSpan.FromSeconds(5) } };

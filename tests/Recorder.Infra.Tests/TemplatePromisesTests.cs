@@ -284,6 +284,15 @@ public sealed class TemplatePromisesTests(BicepFixture bicep)
     }
 
     [Fact]
+    public void A_page_on_another_origin_can_read_the_headers_the_api_answers_with()
+    {
+        var cors = Json.Raw(Single(bicep.Main.Module("functions-app"), "Microsoft.App/containerApps")["properties"]!["configuration"]!["ingress"]!["corsPolicy"]);
+
+        // A created recording's Location, the edit version's ETag, the Retry-After of an outage's 503 (docs/api.md).
+        Assert.All(new[] { "'Location'", "'ETag'", "'Retry-After'" }, header => Assert.Contains(header, cors, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Outputs_are_upper_snake_case_for_azd()
         => Assert.All(bicep.Main.Outputs.Select(output => output.Key), name => Assert.Matches("^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$", name));
 

@@ -28,9 +28,10 @@ public static class TestStorage
         return options;
     }
 
-    /// <summary>The Azurite connection string with its blob endpoint moved to a port nobody listens on.</summary>
+    /// <summary>The Azurite connection string with its blob and queue endpoints moved to ports nobody listens on.</summary>
     public static string StoppedConnectionString()
-        => $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey()};BlobEndpoint=http://127.0.0.1:{ClosedPort.Next()}/devstoreaccount1;";
+        => $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey()};" +
+            $"BlobEndpoint=http://127.0.0.1:{ClosedPort.Next()}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{ClosedPort.Next()}/devstoreaccount1;";
 
     private static string AccountKey()
         => TestEnvironment.StorageConnectionString.Split(';').Single(part => part.StartsWith("AccountKey=", StringComparison.Ordinal))["AccountKey=".Length..];

@@ -254,14 +254,15 @@ async function finishRecording(recordingType, { blob, mimeType, durationSeconds 
   $('rec-badge').hidden = true;
   document.body.classList.remove('is-recording');
   $('timer').textContent = clock(durationSeconds);
-  // Ends the session unless device loss already interrupted it (SessionKeeper ends a session once).
-  await session.complete({ duration: durationSeconds });
 
   const title = $('title').value.trim() || `${TYPE_NAMES[recordingType]} recording ${new Date().toLocaleString()}`;
-  // Kept in the browser first: nothing is lost if the upload fails or the tab closes during it.
+  // Kept in the browser first: nothing is lost if the upload fails or the tab closes during it, or while the
+  // session's completion is retried through an outage of the API.
   await local.put({ title, recordingType, mimeType, durationSeconds, blob, sessionId: session.id });
   $('title').value = '';
   status(`Recorded ${seconds(durationSeconds)} (${bytes(blob.size)}).`);
+  // Ends the session unless device loss already interrupted it (SessionKeeper ends a session once).
+  await session.complete({ duration: durationSeconds });
   await renderLocal();
   await uploadPending();
 }

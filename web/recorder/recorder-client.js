@@ -205,13 +205,17 @@ export class Recording extends EventTarget {
 // ---------------------------------------------------------------------------------------------
 // HTTP API
 
-/** A non-2xx answer of the API or of storage (status, and the problem+json body when there is one). */
+/**
+ * A non-2xx answer of the API or of storage (status, and the problem+json body when there is one); `tries` is how many
+ * times the call was sent (a 503 is sent again until the retries run out).
+ */
 export class ApiError extends Error {
-  constructor(status, problem) {
-    super(problem?.detail || problem?.title || `HTTP ${status}`);
+  constructor(status, problem, { tries = 1 } = {}) {
+    super((problem?.detail || problem?.title || `HTTP ${status}`) + (tries > 1 ? ` (tried ${tries} times)` : ''));
     this.name = 'ApiError';
     this.status = status;
     this.problem = problem;
+    this.tries = tries;
   }
 }
 
@@ -225,7 +229,21 @@ export class UploadPausedError extends Error {
 }
 
 const RETRYABLE = new Set([408, 429, 500, 502, 503, 504]);
+// A network error leaves it unknown whether the API got the call: it goes again only where a second time does no more.
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
 const TERMINAL = new Set(['completed', 'failed']);
+
+// Exponential back-off with ±25 % jitter (so clients do not come back in step), never sooner than Retry-After.
+const backoffMs = ({ baseDelayMs, maxDelayMs }, failures, atLeastMs = 0) =>
+  Math.max(atLeastMs, Math.min(maxDelayMs, baseDelayMs * 2 ** (failures - 1)) * (0.75 + Math.random() / 2));
+
+// Retry-After as seconds or an HTTP date; 0 when absent (cross-origin the API must expose it to be readable).
+function retryAfterMs(response) {
+  const value = response.headers.get('Retry-After')?.trim();
+  if (!value) return 0;
+  const ms = /^\d+$/.test(value) ? Number(value) * 1000 : Date.parse(value) - Date.now();
+  return Number.isFinite(ms) ? Math.max(0, ms) : 0;
+}
 
 const sleep = (ms, signal) => new Promise((resolve, reject) => {
   const timer = setTimeout(resolve, ms);
@@ -247,27 +265,48 @@ export class RecorderClient {
     this.baseUrl = baseUrl.replace(/\/$/, '');
     this.headers = headers;
     this.credentials = credentials;
-    this.retry = { attempts: 5, baseDelayMs: 500, maxDelayMs: 8000, timeoutMs: 120000, ...retry };
+    this.retry = { attempts: 5, baseDelayMs: 500, maxDelayMs: 8000, timeoutMs: 120000, budgetMs: 30000, ...retry };
   }
 
-  /** Any API call: `path` is under /api; resolves to the JSON body (null when empty); rejects with ApiError. */
-  async request(method, path, body, { keepalive = false, signal } = {}) {
-    const response = await fetch(`${this.baseUrl}/api/${path}`, {
-      method,
-      credentials: this.credentials,
-      keepalive,
-      signal,
-      headers: { Accept: 'application/json', ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...this.headers() },
-      body: body !== undefined ? JSON.stringify(body) : undefined,
-    });
-    const text = await response.text();
-    if (!response.ok) {
+  /**
+   * Any API call: `path` is under /api; resolves to the JSON body (null when empty); rejects with ApiError.
+   * A 503 (PostgreSQL or storage down: the call did not take effect) is sent again whatever the method, a network
+   * error only for GET, HEAD, PUT and DELETE: with back-off, at least Retry-After apart, at most `retry.attempts` tries
+   * within `retry.budgetMs`. `retry` changes those for this call.
+   */
+  async request(method, path, body, { keepalive = false, signal, retry } = {}) {
+    const settings = { ...this.retry, ...retry };
+    const giveUpAt = Date.now() + settings.budgetMs;
+    // Waits before the next try, or throws what giveUp() makes when the tries or the time are spent.
+    const waitOr = async (tries, retryAfter, giveUp) => {
+      const delay = backoffMs(settings, tries, retryAfter);
+      if (tries >= settings.attempts || Date.now() + delay > giveUpAt) throw giveUp();
+      await sleep(delay, signal);
+    };
+    for (let tries = 1; ; tries += 1) {
+      let response;
+      try {
+        response = await fetch(`${this.baseUrl}/api/${path}`, {
+          method,
+          credentials: this.credentials,
+          keepalive,
+          signal,
+          headers: { Accept: 'application/json', ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...this.headers() },
+          body: body !== undefined ? JSON.stringify(body) : undefined,
+        });
+      } catch (error) {
+        if (signal?.aborted || !IDEMPOTENT.has(method)) throw error;
+        await waitOr(tries, 0, () => (tries > 1 ? new Error(`The API could not be reached (tried ${tries} times).`, { cause: error }) : error));
+        continue;
+      }
+      const text = await response.text();
+      if (response.ok) return text ? JSON.parse(text) : null;
       // A problem+json body when the API answered; a proxy's or host's page otherwise.
       let problem = null;
       try { problem = JSON.parse(text); } catch { /* not JSON */ }
-      throw new ApiError(response.status, problem);
+      if (response.status !== 503) throw new ApiError(response.status, problem);
+      await waitOr(tries, retryAfterMs(response), () => new ApiError(response.status, problem, { tries }));
     }
-    return text ? JSON.parse(text) : null;
   }
 
   // Recordings
@@ -283,7 +322,7 @@ export class RecorderClient {
   getStorage() { return this.request('GET', 'me/storage'); }
 
   // Recording sessions (docs/api/sessions.md)
-  startSession({ recordingType, settings, deviceInfo }) { return this.request('POST', 'recording-sessions', { recordingType, settings, deviceInfo }); }
+  startSession({ recordingType, settings, deviceInfo }, options) { return this.request('POST', 'recording-sessions', { recordingType, settings, deviceInfo }, options); }
   heartbeat(sessionId) { return this.request('POST', `recording-sessions/${sessionId}/heartbeat`); }
   completeSession(sessionId, { duration, recordingId } = {}) { return this.request('POST', `recording-sessions/${sessionId}/complete`, { duration, recordingId }); }
   /** `keepalive` lets the call outlive the page (pagehide); sendBeacon cannot send the JSON the API requires. */
@@ -432,8 +471,7 @@ class BlobUpload {
       if (failures >= this.retry.attempts) {
         throw new UploadPausedError('The upload stopped after repeated network errors; it resumes from where it was.', this.state, outcome.networkError);
       }
-      const delay = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (failures - 1)) * (0.75 + Math.random() / 2);
-      await sleep(delay, this.signal);
+      await sleep(backoffMs(this.retry, failures), this.signal);
     }
   }
 }
@@ -480,7 +518,8 @@ export class SessionKeeper {
 
   async start({ recordingType, settings, deviceInfo }) {
     try {
-      const session = await this.client.startSession({ recordingType, settings, deviceInfo });
+      // One try: the recording waits for this answer, and goes on without a session anyway.
+      const session = await this.client.startSession({ recordingType, settings, deviceInfo }, { retry: { attempts: 1 } });
       this.id = session.id;
     } catch (error) {
       this.onError(error);

@@ -8,26 +8,46 @@ using Recorder.Core.Security;
 namespace Recorder.Core.Api;
 
 /// <summary>
-/// The frame of every authenticated endpoint: authenticate (401), check the scope (403), hand the
-/// caller and the request's audit facts to the endpoint, and turn its result into a response.
+/// The frame of every HTTP function: <see cref="ServeAsync"/> answers a dependency outage with 503; for an
+/// authenticated endpoint <see cref="RunAsync"/> also authenticates (401), checks the scope (403), hands the
+/// caller and the request's audit facts to the endpoint, and turns its result into a response.
 /// </summary>
 public sealed class HttpApi(RequestAuthenticator authenticator, IOptions<ClientAddressOptions> clientAddress, ILogger<HttpApi> logger)
 {
-    public async Task<IActionResult> RunAsync(
+    public Task<IActionResult> RunAsync(
         HttpRequest request,
         string requiredScope,
         Func<Caller, RequestInfo, Task<IActionResult>> endpoint,
         CancellationToken cancellationToken)
-    {
-        switch (await authenticator.AuthenticateAsync(request, cancellationToken))
+        => ServeAsync(request, async () =>
         {
-            case AuthenticationResult.Authenticated { Caller: var caller } when caller.Scopes.Contains(requiredScope):
-                return await endpoint(caller, RequestInfo.From(request, clientAddress.Value.TrustedProxyHops));
-            case AuthenticationResult.Authenticated { Caller: var caller }:
-                logger.LogInformation("Caller {UserId} lacks scope {Scope} for {Path}", caller.UserId, requiredScope, request.Path.Value);
-                return Problems.Status(StatusCodes.Status403Forbidden, $"This call needs the scope '{requiredScope}'.");
-            default:
-                return Problems.Status(StatusCodes.Status401Unauthorized, "Sign in first: send the app's session cookie or a bearer token.");
+            switch (await authenticator.AuthenticateAsync(request, cancellationToken))
+            {
+                case AuthenticationResult.Authenticated { Caller: var caller } when caller.Scopes.Contains(requiredScope):
+                    return await endpoint(caller, RequestInfo.From(request, clientAddress.Value.TrustedProxyHops));
+                case AuthenticationResult.Authenticated { Caller: var caller }:
+                    logger.LogInformation("Caller {UserId} lacks scope {Scope} for {Path}", caller.UserId, requiredScope, request.Path.Value);
+                    return Problems.Status(StatusCodes.Status403Forbidden, $"This call needs the scope '{requiredScope}'.");
+                default:
+                    return Problems.Status(StatusCodes.Status401Unauthorized, "Sign in first: send the app's session cookie or a bearer token.");
+            }
+        });
+
+    /// <summary>
+    /// Runs <paramref name="endpoint"/>; PostgreSQL or storage found unreachable on the way (<see cref="DependencyOutage"/>) is
+    /// answered 503 with Retry-After. Any other exception goes on to the host, which answers 500 and logs it.
+    /// </summary>
+    public async Task<IActionResult> ServeAsync(HttpRequest request, Func<Task<IActionResult>> endpoint)
+    {
+        try
+        {
+            return await endpoint();
+        }
+        catch (Exception exception) when (DependencyOutage.Of(exception) is { } dependency)
+        {
+            // The path only: a query string may carry a function key.
+            logger.LogWarning(exception, "The {Dependency} could not be reached for {Method} {Path}; answered 503", dependency, request.Method, request.Path.Value);
+            return DependencyOutage.Answer(dependency);
         }
     }
 

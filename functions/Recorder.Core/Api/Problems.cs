@@ -40,6 +40,7 @@ public static class Problems
         StatusCodes.Status409Conflict => "Conflict",
         StatusCodes.Status413PayloadTooLarge => "Payload Too Large",
         StatusCodes.Status415UnsupportedMediaType => "Unsupported Media Type",
+        StatusCodes.Status503ServiceUnavailable => "Service Unavailable",
         _ => "Error",
     };
 }

@@ -19,7 +19,8 @@ public abstract class JsonMessageQueue<TMessage>
     protected JsonMessageQueue(IConfiguration configuration, string queueNameSetting, string defaultName, TimeSpan visibilityDelay)
     {
         var name = configuration[queueNameSetting] is { Length: > 0 } configured ? configured : defaultName;
-        queue = RecordingsStorageClient.CreateQueueService(configuration, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }).GetQueueClient(name);
+        queue = RecordingsStorageClient.CreateQueueService(
+            configuration, RecordingsStorageClient.WithBriefRetries(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 })).GetQueueClient(name);
         this.visibilityDelay = visibilityDelay;
     }
 

@@ -24,6 +24,20 @@ public static class RecordingsStorageClient
             ? new QueueServiceClient(connectionString, options)
             : new QueueServiceClient(ServiceUri(configuration, connectionName, "queueServiceUri"), Credential(configuration.GetSection(connectionName)), options);
 
+    /// <summary>
+    /// Storage calls sit on request paths: a few quick retries (under 2 s in all), then the caller deals with it — a 503,
+    /// or a sweep takes the work over. The storage SDK's default, 5 retries from 0.8 s, waits about 25 s in an outage:
+    /// close to the 30 s Event Grid gives the webhook, and longer than a person waits.
+    /// </summary>
+    public static TOptions WithBriefRetries<TOptions>(TOptions options) where TOptions : ClientOptions
+    {
+        options.Retry.MaxRetries = 3;
+        options.Retry.Delay = TimeSpan.FromMilliseconds(200);
+        options.Retry.MaxDelay = TimeSpan.FromSeconds(2);
+        options.Retry.NetworkTimeout = TimeSpan.FromSeconds(30);
+        return options;
+    }
+
     private static Uri ServiceUri(IConfiguration configuration, string connectionName, string key)
     {
         var section = configuration.GetSection(connectionName);

@@ -1,9 +1,6 @@
-using Azure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
-using Microsoft.Extensions.Logging;
-using Npgsql;
 using Recorder.Core.Api;
 using Recorder.Core.Ingest;
 
@@ -12,9 +9,9 @@ namespace Recorder.Functions.Events;
 /// <summary>
 /// Event Grid's webhook for BlobCreated (Event Grid or CloudEvents schema). Answers within Event Grid's
 /// 30 s: it only matches the blob and queues the work. 200 when handled or ignored, 400 for a body that
-/// can never succeed, 503 when storage or PostgreSQL is unreachable so Event Grid retries.
+/// can never succeed, 503 when storage or PostgreSQL is unreachable (<see cref="HttpApi.ServeAsync"/>) so Event Grid retries.
 /// </summary>
-public sealed class BlobCreatedWebhook(EventGridWebhook webhook, ILogger<BlobCreatedWebhook> logger)
+public sealed class BlobCreatedWebhook(HttpApi api, EventGridWebhook webhook)
 {
     // Event Grid delivers at most 1 MB per batch; anything larger is not a delivery.
     private const int MaxBodyBytes = 1024 * 1024 + 64 * 1024;
@@ -32,20 +29,13 @@ public sealed class BlobCreatedWebhook(EventGridWebhook webhook, ILogger<BlobCre
         {
             return Problems.Status(StatusCodes.Status413PayloadTooLarge, "An Event Grid delivery is at most 1 MB.");
         }
-        try
-        {
-            return await webhook.HandleAsync(await BinaryData.FromStreamAsync(req.Body, cancellationToken), cancellationToken) switch
+        return await api.ServeAsync(req, async () =>
+            await webhook.HandleAsync(await BinaryData.FromStreamAsync(req.Body, cancellationToken), cancellationToken) switch
             {
                 WebhookResult.Validation validation => new OkObjectResult(new { validationResponse = validation.ValidationCode }),
                 WebhookResult.Invalid invalid => Problems.From(invalid.Failure),
                 var handled => new OkObjectResult(handled),
-            };
-        }
-        catch (Exception exception) when (exception is NpgsqlException or RequestFailedException or AggregateException or TimeoutException)
-        {
-            logger.LogError(exception, "BlobCreated delivery not handled; Event Grid will retry");
-            return Problems.Status(StatusCodes.Status503ServiceUnavailable, "Storage or the database is unavailable; retry later.");
-        }
+            });
     }
 
     // CloudEvents 1.0 webhook validation (abuse protection): allow the requesting origin.

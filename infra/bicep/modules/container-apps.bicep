@@ -211,9 +211,11 @@ resource app 'Microsoft.App/containerApps@2025-07-01' = {
               allowedHeaders: [
                 '*'
               ]
+              // What the client module reads: a created recording's Location, the edit version's ETag, an outage's Retry-After.
               exposeHeaders: [
                 'Location'
                 'ETag'
+                'Retry-After'
               ]
               allowCredentials: true
               maxAge: 3600

@@ -1,5 +1,6 @@
 using Azure;
 using Dapper;
+using Recorder.Core.Api;
 using Recorder.Core.Privacy;
 using Recorder.Core.Tests.Lifecycle;
 using Xunit;
@@ -103,8 +104,8 @@ public sealed class ErasureRequestTests : ErasureTestBase
         await erasures.RunAsync(service => service.RunAsync(new ErasureMessage(receipt.ErasureId), CancellationToken.None));
 
         Assert.Equal(ErasureReceipt.Completed, (await StatusAsync(userId, receipt.ErasureId)).Status);
-        Assert.Equal(Api.FailureKind.NotFound, (await TryStatusAsync(otherId, receipt.ErasureId)).Failure?.Kind);
-        Assert.Equal(Api.FailureKind.NotFound, (await TryStatusAsync(userId, receipt.ErasureId + 1000)).Failure?.Kind);
+        Assert.Equal(FailureKind.NotFound, (await TryStatusAsync(otherId, receipt.ErasureId)).Failure?.Kind);
+        Assert.Equal(FailureKind.NotFound, (await TryStatusAsync(userId, receipt.ErasureId + 1000)).Failure?.Kind);
     }
 
     private async Task<ErasureReceipt> RequestAsync(string userId)
@@ -121,7 +122,7 @@ public sealed class ErasureRequestTests : ErasureTestBase
         return result.Value!;
     }
 
-    private Task<Api.ServiceResult<ErasureReceipt>> TryStatusAsync(string userId, long erasureId)
+    private Task<ServiceResult<ErasureReceipt>> TryStatusAsync(string userId, long erasureId)
         => erasures.RunAsync(service => service.GetAsync(userId, erasureId, CancellationToken.None));
 
     private async Task<T> ScalarAsync<T>(string sql, object parameters)

@@ -1,6 +1,7 @@
 using Azure.Storage.Blobs;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
+using Recorder.Core.Api;
 using Recorder.Core.Lifecycle;
 using Recorder.Core.Privacy;
 using Recorder.Testing;
@@ -141,7 +142,7 @@ public sealed class ErasureServiceTests : ErasureTestBase
 
         var refused = await TryEraseAsync(userId);
 
-        Assert.Equal(Api.FailureKind.Conflict, refused.Failure?.Kind);
+        Assert.Equal(FailureKind.Conflict, refused.Failure?.Kind);
         Assert.Contains("legal hold", refused.Failure!.Detail, StringComparison.Ordinal);
         Assert.Contains("17(3)(e)", refused.Failure.Detail, StringComparison.Ordinal);
         Assert.Equal(hold, refused.Failure.Extensions?["legalHold"]);
@@ -173,7 +174,7 @@ public sealed class ErasureServiceTests : ErasureTestBase
         await new Lifecycle.LifecycleHarness(database, storage, "holds-" + Guid.NewGuid().ToString("N")[..12]).RunAsync();
         var again = await TryEraseAsync(userId);
 
-        Assert.Equal(Api.FailureKind.Conflict, again.Failure?.Kind);
+        Assert.Equal(FailureKind.Conflict, again.Failure?.Kind);
         await using var maintenance = new Npgsql.NpgsqlConnection(database.MaintenanceConnectionString);
         Assert.Equal("pending", await maintenance.ExecuteScalarAsync<string>("SELECT status FROM privacy_erasures WHERE id = @ErasureId", new { interrupted.ErasureId }));
         Assert.Equal("deleting", await maintenance.ExecuteScalarAsync<string>("SELECT status FROM recordings WHERE id = @id", new { id }));
@@ -237,7 +238,7 @@ public sealed class ErasureServiceTests : ErasureTestBase
         return result.Value!;
     }
 
-    private Task<Api.ServiceResult<ErasureReceipt>> TryEraseAsync(string userId, TimeSpan? gracePeriod = null, BlobServiceClient? blobs = null)
+    private Task<ServiceResult<ErasureReceipt>> TryEraseAsync(string userId, TimeSpan? gracePeriod = null, BlobServiceClient? blobs = null)
         => erasures.RunAsync(service => service.EraseAsync(userId, progress: null, CancellationToken.None), gracePeriod, blobs);
 
     private Task<PrivacySweepResult> SweepAsync(TimeSpan? gracePeriod = null) => erasures.SweepAsync(gracePeriod);

@@ -70,6 +70,9 @@ internal static class ErasureSql
           DELETE FROM alerts WHERE kind = @StorageUsageKind AND subject = @UserId RETURNING 1
         ), policies AS (
           DELETE FROM retention_policies WHERE user_id = @UserId RETURNING 1
+        ), derived AS (
+          -- Their blobs went with the storage sweep; the ledger's names carry the user's folder.
+          DELETE FROM derived_blobs WHERE recording_id IN (SELECT id FROM erased) RETURNING 1
         )
         SELECT (SELECT count(*) FROM erased)::int AS Recordings, (SELECT count(*) FROM sessions)::int AS Sessions,
                (SELECT count(*) FROM edits)::int AS Edits, (SELECT count(*) FROM exports)::int AS Exports,

@@ -54,6 +54,7 @@ public sealed class IngestRaceTests : IngestTestBase
         Assert.Null(await data.StatusAsync(id));
         Assert.Equal(0, await data.ScalarAsync<int>("SELECT count(*)::int FROM recordings WHERE user_id = @userId", new { userId }));
         Assert.Empty(await BlobsUnderAsync($"{PrivacySubjects.Folder(userId)}/"));
+        Assert.Equal(0, await data.ScalarAsync<int>("SELECT count(*)::int FROM derived_blobs WHERE recording_id = @id", new { id }));
     }
 
     /// <summary>Runs the ingest worker on <paramref name="message"/>, doing <paramref name="meanwhile"/> just before or after it writes <paramref name="written"/>.</summary>

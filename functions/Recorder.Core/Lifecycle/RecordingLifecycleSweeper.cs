@@ -38,7 +38,7 @@ public sealed record LifecycleSweepResult(
 /// <item>reconciliation (<see cref="UploadReconciler"/>) ingests or quarantines blobs no event brought in;</item>
 /// <item>uploads never finished within <see cref="LifecycleOptions.AbandonedUploadAfter"/> fail and lose their blob;</item>
 /// <item>recordings marked 'deleting' (by retention, an erasure, or an HTTP delete whose storage call failed)
-/// lose their blobs, then their row, unless their owner is under a legal hold;</item>
+/// lose their blobs, then their row, unless a legal hold keeps them;</item>
 /// <item>derived blobs nothing serves (an ingest attempt that crashed or lost a race, a media copy replaced
 /// by its seekable copy whose read URLs have expired) are removed (<see cref="DerivedBlobs"/>).</item>
 /// </list>
@@ -70,7 +70,7 @@ public sealed class RecordingLifecycleSweeper(
         SELECT c.id AS Id, c.userid AS UserId, c.rule AS Rule, c.retentiondays AS RetentionDays
         FROM ({RetentionCandidates.Sql}) c
         JOIN recordings r ON r.id = c.id
-        WHERE r.status = 'completed' AND NOT r.legal_hold
+        WHERE r.status = 'completed' AND NOT recorder_recording_held(r)
         ORDER BY c.createdat, c.id
         FOR UPDATE OF r SKIP LOCKED
         """;
@@ -78,8 +78,7 @@ public sealed class RecordingLifecycleSweeper(
     // A hold committed since the candidates were chosen still wins.
     private const string MarkExpiredSql = """
         UPDATE recordings SET status = 'deleting'
-        WHERE id = ANY(@Ids) AND NOT legal_hold
-          AND NOT EXISTS (SELECT 1 FROM user_legal_holds h WHERE h.user_id = recordings.user_id)
+        WHERE id = ANY(@Ids) AND NOT recorder_recording_held(recordings)
         RETURNING id
         """;
 
@@ -113,13 +112,12 @@ public sealed class RecordingLifecycleSweeper(
         """;
 
     // By key, after the previous batch: a recording whose blobs could not be deleted is not retried in the same run.
-    // A user's legal hold keeps what is still there of their recordings marked 'deleting' (a delete whose storage
-    // call failed, an erasure stopped by the hold) until it is lifted.
+    // A legal hold keeps what is still there of a recording marked 'deleting' (a delete whose storage call failed,
+    // an erasure stopped by the hold) until it is lifted.
     private const string SelectDeletingSql = """
         SELECT id AS Id, blob_name AS BlobName, media_blob_name AS MediaBlobName, thumbnail_blob_name AS ThumbnailBlobName
         FROM recordings
-        WHERE status = 'deleting' AND id > @AfterId
-          AND NOT EXISTS (SELECT 1 FROM user_legal_holds h WHERE h.user_id = recordings.user_id)
+        WHERE status = 'deleting' AND id > @AfterId AND NOT recorder_recording_held(recordings)
         ORDER BY id
         LIMIT @BatchSize
         FOR UPDATE SKIP LOCKED

@@ -61,11 +61,11 @@ public sealed class RecordingsService(
 
     private const string ProjectOwnedSql = "SELECT EXISTS (SELECT 1 FROM projects WHERE id = @ProjectId AND user_id = @UserId)";
 
-    // A legal hold binds every deletion (docs/operations.md): the recording's own, or one on its owner. The row lock
-    // makes an operator's recording hold wait for, or win over, this delete; user_legal_holds shows the app only
-    // the caller's own row (017).
+    // A legal hold binds every deletion (docs/operations.md): the recording's own, or one on its owner (migration 024,
+    // which the app role answers for its own user only). The row lock makes an operator's recording hold wait for,
+    // or win over, this delete.
     private const string LegalHoldSql = """
-        SELECT r.legal_hold OR EXISTS (SELECT 1 FROM user_legal_holds h WHERE h.user_id = r.user_id)
+        SELECT recorder_recording_held(r)
         FROM recordings r
         WHERE r.id = @Id AND r.status <> 'deleting'
         FOR UPDATE OF r

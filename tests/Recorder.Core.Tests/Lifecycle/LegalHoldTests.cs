@@ -34,87 +34,48 @@ public sealed class LegalHoldTests : LifecycleTestBase
     {
         ["the API delete"] = new(
             tests => tests.RecordingAsync("completed", TimeSpan.FromDays(1)),
-            async (tests, recording, placeHold) =>
-            {
-                await placeHold();
-                await tests.DeleteOverTheApiAsync(recording);
-            }),
+            HoldFirst((tests, recording) => tests.DeleteOverTheApiAsync(recording))),
         ["retention under a project policy"] = new(
             tests => tests.RecordingAsync("completed", TimeSpan.FromDays(10), inProject: true),
-            async (tests, recording, placeHold) =>
-            {
-                await tests.SetPolicyAsync(new RetentionSubject(ProjectId: recording.ProjectId), days: 5);
-                await placeHold();
-                await tests.harness.RunAsync(Settings);
-            }),
+            RetentionUnder(recording => new RetentionSubject(ProjectId: recording.ProjectId), days: 5)),
         ["retention under a user policy"] = new(
             tests => tests.RecordingAsync("completed", TimeSpan.FromDays(20)),
-            async (tests, recording, placeHold) =>
-            {
-                await tests.SetPolicyAsync(new RetentionSubject(UserId: recording.UserId), days: 10);
-                await placeHold();
-                await tests.harness.RunAsync(Settings);
-            }),
+            RetentionUnder(recording => new RetentionSubject(UserId: recording.UserId), days: 10)),
         ["retention by default"] = new(
             tests => tests.RecordingAsync("completed", TimeSpan.FromDays(40)),
-            async (tests, _, placeHold) =>
-            {
-                await placeHold();
-                await tests.harness.RunAsync(Settings);
-            }),
+            HoldFirst((tests, _) => tests.harness.RunAsync(Settings))),
         ["the purge of a recording marked deleting"] = new(
             tests => tests.RecordingAsync("deleting", TimeSpan.FromDays(1)),
-            async (tests, _, placeHold) =>
-            {
-                await placeHold();
-                await tests.harness.RunAsync(Settings);
-            }),
+            HoldFirst((tests, _) => tests.harness.RunAsync(Settings))),
         // The upload blob is fresh, so the first run's reconciliation passes it over; the second run's takes it as
         // the failed upload's leftover.
         ["an abandoned upload, then reconciliation"] = new(
             tests => tests.RecordingAsync("uploading", TimeSpan.FromHours(30), servesCopy: false),
-            async (tests, _, placeHold) =>
+            HoldFirst(async (tests, _) =>
             {
-                await placeHold();
                 await tests.harness.RunAsync(Settings);
                 await tests.harness.RunAsync(Reconciling);
-            },
+            }),
             UploadOnly: true,
             StatusWhenHeld: "failed"),
         ["reconciliation of a completed recording's leftover upload"] = new(
             tests => tests.RecordingAsync("completed", TimeSpan.FromDays(2)),
-            async (tests, _, placeHold) =>
-            {
-                await placeHold();
-                await tests.harness.RunAsync(Reconciling);
-            },
+            HoldFirst((tests, _) => tests.harness.RunAsync(Reconciling)),
             UploadOnly: true),
         ["erasure by recorder erase-user"] = new(
             tests => tests.RecordingAsync("completed", TimeSpan.FromDays(1)),
-            async (tests, recording, placeHold) =>
-            {
-                await placeHold();
-                await tests.Erasures.RunAsync(service => service.EraseAsync(recording.UserId, progress: null, default));
-            }),
-        // The request marks the recordings 'deleting' at once; the hold comes after it, before the worker.
+            HoldFirst((tests, recording) => tests.Erasures.RunAsync(service => service.EraseAsync(recording.UserId, progress: null, default)))),
         ["erasure requested over the API, carried on by the queue worker"] = new(
             tests => tests.RecordingAsync("completed", TimeSpan.FromDays(1)),
-            async (tests, recording, placeHold) =>
+            RequestedErasureCarriedOn(async tests =>
             {
-                await tests.Erasures.RunAsync(service => service.RequestAsync(recording.UserId, default));
-                await placeHold();
                 var message = Assert.Single(await tests.Erasures.ReceiveAsync());
                 await tests.Erasures.RunAsync(service => service.RunAsync(message, default));
-            },
+            }),
             StatusWhenHeld: "deleting"),
         ["erasure requested over the API, carried on by the privacy sweep"] = new(
             tests => tests.RecordingAsync("completed", TimeSpan.FromDays(1)),
-            async (tests, recording, placeHold) =>
-            {
-                await tests.Erasures.RunAsync(service => service.RequestAsync(recording.UserId, default));
-                await placeHold();
-                await tests.Erasures.SweepAsync();
-            },
+            RequestedErasureCarriedOn(tests => tests.Erasures.SweepAsync()),
             StatusWhenHeld: "deleting"),
     };
 
@@ -232,6 +193,30 @@ public sealed class LegalHoldTests : LifecycleTestBase
         await services.GetRequiredService<RecordingsService>().DeleteAsync(
             new Caller(recording.UserId, RecordingScopes.All, Caller.SessionMethod), recording.Id, RequestInfo.None, default);
     }
+
+    /// <summary>A path that can meet a hold from its start: the hold is placed, then the path runs.</summary>
+    private static Func<LegalHoldTests, TestRecording, Func<Task>, Task> HoldFirst(Func<LegalHoldTests, TestRecording, Task> run)
+        => async (tests, recording, placeHold) =>
+        {
+            await placeHold();
+            await run(tests, recording);
+        };
+
+    private static Func<LegalHoldTests, TestRecording, Func<Task>, Task> RetentionUnder(Func<TestRecording, RetentionSubject> policyOf, int days)
+        => HoldFirst(async (tests, recording) =>
+        {
+            await tests.SetPolicyAsync(policyOf(recording), days);
+            await tests.harness.RunAsync(Settings);
+        });
+
+    /// <summary>The API's erasure request marks the recordings 'deleting' at once; the hold comes after it, before the erasure is carried on.</summary>
+    private static Func<LegalHoldTests, TestRecording, Func<Task>, Task> RequestedErasureCarriedOn(Func<LegalHoldTests, Task> carryOn)
+        => async (tests, recording, placeHold) =>
+        {
+            await tests.Erasures.RunAsync(service => service.RequestAsync(recording.UserId, default));
+            await placeHold();
+            await carryOn(tests);
+        };
 
     private async Task<List<string>> PartsLeftAsync(TestRecording recording)
     {

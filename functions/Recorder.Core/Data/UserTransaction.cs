@@ -10,7 +10,7 @@ namespace Recorder.Core.Data;
 /// </summary>
 public static class UserTransaction
 {
-    public static async Task<T> RunAsync<T>(
+    public static async Task<T> RunAsUserAsync<T>(
         this NpgsqlDataSource dataSource,
         string userId,
         Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work,

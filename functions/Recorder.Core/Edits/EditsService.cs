@@ -56,7 +56,7 @@ public sealed class EditsService(RecorderDataSources dataSources)
     private const string NextVersionSql = "UPDATE recordings SET edit_version = edit_version + 1 WHERE id = @RecordingId RETURNING edit_version";
 
     public async Task<ServiceResult<EditHistoryPage>> ListAsync(Caller caller, long recordingId, EditListQuery query, RequestInfo request, CancellationToken cancellationToken)
-        => await dataSources.App.RunAsync<ServiceResult<EditHistoryPage>>(caller.UserId, async (connection, transaction) =>
+        => await dataSources.App.RunAsUserAsync<ServiceResult<EditHistoryPage>>(caller.UserId, async (connection, transaction) =>
         {
             var version = await connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(VersionSql, new { RecordingId = recordingId }, transaction, cancellationToken: cancellationToken));
             var rows = version is null ? [] : (await connection.QueryAsync<EditRow>(new CommandDefinition(
@@ -127,7 +127,7 @@ public sealed class EditsService(RecorderDataSources dataSources)
         RequestInfo request,
         Func<NpgsqlConnection, NpgsqlTransaction, LockedRecording, List<EditRow>, Task<ServiceResult<EditResult>>> change,
         CancellationToken cancellationToken)
-        => await dataSources.App.RunAsync(caller.UserId, async (connection, transaction) =>
+        => await dataSources.App.RunAsUserAsync(caller.UserId, async (connection, transaction) =>
         {
             var recording = await connection.QuerySingleOrDefaultAsync<LockedRecording>(new CommandDefinition(LockSql, new { RecordingId = recordingId }, transaction, cancellationToken: cancellationToken));
             ServiceResult<EditResult> result = recording switch

@@ -227,14 +227,14 @@ public sealed class ClientRecordingImporter(
     }
 
     private async Task<bool> UserExistsAsync(string userId, CancellationToken cancellationToken)
-        => await dataSources.App.RunAsync(userId, (connection, transaction) =>
+        => await dataSources.App.RunAsUserAsync(userId, (connection, transaction) =>
             connection.ExecuteScalarAsync<bool>(new CommandDefinition(UserExistsSql, new { UserId = userId }, transaction, cancellationToken: cancellationToken)), cancellationToken);
 
     private sealed record ExistingRecording(long Id, string Status, string? FailureReason);
 
     /// <summary>The caller's recording made from this client id, if any; finding one is a read, audited.</summary>
     private async Task<ExistingRecording?> FindAsync(Caller caller, RequestInfo requestInfo, string clientId, CancellationToken cancellationToken)
-        => await dataSources.App.RunAsync(caller.UserId, async (connection, transaction) =>
+        => await dataSources.App.RunAsUserAsync(caller.UserId, async (connection, transaction) =>
         {
             var existing = await connection.QuerySingleOrDefaultAsync<ExistingRecording>(new CommandDefinition(
                 FindSql, new { caller.UserId, ClientId = clientId }, transaction, cancellationToken: cancellationToken));

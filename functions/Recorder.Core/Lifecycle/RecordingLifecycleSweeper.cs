@@ -36,9 +36,10 @@ public sealed record LifecycleSweepResult(
 /// project and user policies, <see cref="LifecycleOptions.RetentionDays"/>) 'deleting', releasing the app's
 /// references in the same transaction, as the HTTP delete does;</item>
 /// <item>reconciliation (<see cref="UploadReconciler"/>) ingests or quarantines blobs no event brought in;</item>
-/// <item>uploads never finished within <see cref="LifecycleOptions.AbandonedUploadAfter"/> fail and lose their blob;</item>
+/// <item>uploads never finished within <see cref="LifecycleOptions.AbandonedUploadAfter"/> fail and lose their blob,
+/// unless a legal hold keeps it;</item>
 /// <item>recordings marked 'deleting' (by retention, an erasure, or an HTTP delete whose storage call failed)
-/// lose their blobs, then their row, unless their owner is under a legal hold;</item>
+/// lose their blobs, then their row, unless a legal hold keeps them;</item>
 /// <item>derived blobs nothing serves (an ingest attempt that crashed or lost a race, a media copy replaced
 /// by its seekable copy whose read URLs have expired) are removed (<see cref="DerivedBlobs"/>).</item>
 /// </list>
@@ -70,7 +71,7 @@ public sealed class RecordingLifecycleSweeper(
         SELECT c.id AS Id, c.userid AS UserId, c.rule AS Rule, c.retentiondays AS RetentionDays
         FROM ({RetentionCandidates.Sql}) c
         JOIN recordings r ON r.id = c.id
-        WHERE r.status = 'completed' AND NOT r.legal_hold
+        WHERE r.status = 'completed' AND NOT recorder_recording_held(r)
         ORDER BY c.createdat, c.id
         FOR UPDATE OF r SKIP LOCKED
         """;
@@ -78,8 +79,7 @@ public sealed class RecordingLifecycleSweeper(
     // A hold committed since the candidates were chosen still wins.
     private const string MarkExpiredSql = """
         UPDATE recordings SET status = 'deleting'
-        WHERE id = ANY(@Ids) AND NOT legal_hold
-          AND NOT EXISTS (SELECT 1 FROM user_legal_holds h WHERE h.user_id = recordings.user_id)
+        WHERE id = ANY(@Ids) AND NOT recorder_recording_held(recordings)
         RETURNING id
         """;
 
@@ -90,7 +90,8 @@ public sealed class RecordingLifecycleSweeper(
         FROM unnest(@UserIds::text[], @RecordingIds::bigint[], @Details::jsonb[]) AS entry(user_id, recording_id, details)
         """;
 
-    // SKIP LOCKED passes over an upload that ingest is taking right now; the lock re-checks the status.
+    // SKIP LOCKED passes over an upload that ingest is taking right now; the lock re-checks the status. A held
+    // recording fails too (it reserves no quota then) but keeps its blob, which the reconciler leaves while the hold lasts.
     private const string FailAbandonedSql = """
         WITH abandoned AS (
           SELECT id FROM recordings
@@ -103,23 +104,22 @@ public sealed class RecordingLifecycleSweeper(
           SET status = 'failed', failure_code = @FailureCode, failure_reason = @FailureReason
           FROM abandoned
           WHERE r.id = abandoned.id
-          RETURNING r.id, r.user_id, r.blob_name
+          RETURNING r.id, r.user_id, r.blob_name, recorder_recording_held(r) AS held
         ), audited AS (
           INSERT INTO audit_log (actor_type, actor_id, user_id, action, recording_id, outcome, details)
-          SELECT 'system', @ActorId, user_id, @Action, id, 'success', jsonb_build_object('failureCode', @FailureCode::text)
+          SELECT 'system', @ActorId, user_id, @Action, id, 'success', jsonb_build_object('failureCode', @FailureCode::text, 'legalHold', held)
           FROM failed
         )
-        SELECT id AS Id, blob_name AS BlobName FROM failed
+        SELECT id AS Id, blob_name AS BlobName, held AS Held FROM failed
         """;
 
     // By key, after the previous batch: a recording whose blobs could not be deleted is not retried in the same run.
-    // A user's legal hold keeps what is still there of their recordings marked 'deleting' (a delete whose storage
-    // call failed, an erasure stopped by the hold) until it is lifted.
+    // A legal hold keeps what is still there of a recording marked 'deleting' (a delete whose storage call failed,
+    // an erasure stopped by the hold) until it is lifted.
     private const string SelectDeletingSql = """
         SELECT id AS Id, blob_name AS BlobName, media_blob_name AS MediaBlobName, thumbnail_blob_name AS ThumbnailBlobName
         FROM recordings
-        WHERE status = 'deleting' AND id > @AfterId
-          AND NOT EXISTS (SELECT 1 FROM user_legal_holds h WHERE h.user_id = recordings.user_id)
+        WHERE status = 'deleting' AND id > @AfterId AND NOT recorder_recording_held(recordings)
         ORDER BY id
         LIMIT @BatchSize
         FOR UPDATE SKIP LOCKED
@@ -237,8 +237,8 @@ public sealed class RecordingLifecycleSweeper(
         for (var batch = 1; ; batch++)
         {
             // The row fails (committed) before its blob goes: ingest never accepts a blob that is being removed.
-            var failed = (await connection.QueryAsync<(long Id, string BlobName)>(new CommandDefinition(FailAbandonedSql, parameters, cancellationToken: cancellationToken))).AsList();
-            foreach (var (id, blobName) in failed)
+            var failed = (await connection.QueryAsync<(long Id, string BlobName, bool Held)>(new CommandDefinition(FailAbandonedSql, parameters, cancellationToken: cancellationToken))).AsList();
+            foreach (var (id, blobName, _) in failed.Where(upload => !upload.Held))
             {
                 try
                 {

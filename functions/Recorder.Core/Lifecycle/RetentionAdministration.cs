@@ -71,8 +71,7 @@ public sealed class RetentionAdministration(
 
     private const string OtherStepsSql = """
         SELECT
-          (SELECT count(*)::int FROM recordings r WHERE status = 'deleting'
-             AND NOT EXISTS (SELECT 1 FROM user_legal_holds h WHERE h.user_id = r.user_id)) AS Deleting,
+          (SELECT count(*)::int FROM recordings r WHERE status = 'deleting' AND NOT recorder_recording_held(r)) AS Deleting,
           (SELECT count(*)::int FROM recordings WHERE status = 'uploading' AND created_at < now() - @AbandonedUploadAfter) AS Abandoned,
           (SELECT count(*)::int FROM recordings WHERE status = 'processing' AND processing_started_at < now() - @StuckProcessingAfter
              AND (ingest_lease_until IS NULL OR ingest_lease_until < now())) AS Stuck
@@ -107,7 +106,7 @@ public sealed class RetentionAdministration(
 
     /// <summary>
     /// Places or lifts a legal hold on a recording or a user. Returns the recording's status for a
-    /// recording hold (one already 'deleting' is past saving), null for a user.
+    /// recording hold (one already 'deleting' keeps only what is left of it), null for a user.
     /// </summary>
     public async Task<string?> SetHoldAsync(RetentionSubject subject, bool hold, string? reason, CancellationToken cancellationToken)
     {

@@ -33,29 +33,26 @@ public static class RetentionCandidates
           (SELECT r.id, r.user_id, r.project_id, r.created_at, 'project' AS rule, p.retention_days
            FROM project_policies p
            JOIN recordings r ON r.project_id = p.project_id
-           WHERE r.status = 'completed' AND NOT r.legal_hold
+           WHERE r.status = 'completed' AND NOT recorder_recording_held(r)
              AND r.created_at < now() - make_interval(days => p.retention_days)
-             AND NOT EXISTS (SELECT 1 FROM user_legal_holds h WHERE h.user_id = r.user_id)
            ORDER BY r.created_at, r.id
            LIMIT @Limit)
           UNION ALL
           (SELECT r.id, r.user_id, r.project_id, r.created_at, 'user', p.retention_days
            FROM user_policies p
            JOIN recordings r ON r.user_id = p.user_id
-           WHERE r.status = 'completed' AND NOT r.legal_hold
+           WHERE r.status = 'completed' AND NOT recorder_recording_held(r)
              AND r.created_at < now() - make_interval(days => p.retention_days)
              AND NOT EXISTS (SELECT 1 FROM project_policies pp WHERE pp.project_id = r.project_id)
-             AND NOT EXISTS (SELECT 1 FROM user_legal_holds h WHERE h.user_id = r.user_id)
            ORDER BY r.created_at, r.id
            LIMIT @Limit)
           UNION ALL
           (SELECT r.id, r.user_id, r.project_id, r.created_at, 'default', @DefaultDays
            FROM recordings r
-           WHERE r.status = 'completed' AND NOT r.legal_hold
+           WHERE r.status = 'completed' AND NOT recorder_recording_held(r)
              AND r.created_at < now() - make_interval(days => @DefaultDays)
              AND NOT EXISTS (SELECT 1 FROM user_policies pu WHERE pu.user_id = r.user_id)
              AND NOT EXISTS (SELECT 1 FROM project_policies pp WHERE pp.project_id = r.project_id)
-             AND NOT EXISTS (SELECT 1 FROM user_legal_holds h WHERE h.user_id = r.user_id)
            ORDER BY r.created_at, r.id
            LIMIT @Limit)
         ) expired

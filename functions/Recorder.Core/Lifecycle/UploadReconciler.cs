@@ -27,7 +27,8 @@ public sealed record ReconciliationResult(int Listed, int Ingested, int Quaranti
 /// Event Grid would name it: CopyBlob) or queues the unknown one for quarantine;</item>
 /// <item>a recording that failed with a code whose blob is removed (an abandoned upload whose blob could
 /// not be deleted then, or that was written after it failed), or a completed one that serves the server's
-/// own copy (its upload left behind, or written again by an old upload URL): the blob is deleted now;</item>
+/// own copy (its upload left behind, or written again by an old upload URL): the blob is deleted now, unless a legal
+/// hold keeps the recording;</item>
 /// <item>anything else is the recording's own business (processing, deleting, failed and kept).</item>
 /// </list>
 /// The listing is paged (<see cref="LifecycleOptions.ReconcilePageSize"/>) and bounded per run
@@ -66,10 +67,11 @@ public sealed class UploadReconciler(
         FROM recordings WHERE blob_name = ANY(@Names)
         """;
 
-    // The row lock holds the recording as it was judged while its blob goes.
+    // The row lock holds the recording as it was judged while its blob goes; a legal hold keeps the blob.
     private const string LockLeftoverSql = """
         SELECT user_id FROM recordings
         WHERE id = @Id AND (status = 'failed' AND failure_code = ANY(@Codes) OR status = 'completed' AND media_blob_name IS NOT NULL)
+          AND NOT recorder_recording_held(recordings)
         FOR UPDATE
         """;
 

@@ -87,7 +87,7 @@ public sealed class RecordingLinksService(RecorderDataSources dataSources, Recor
     public async Task<ServiceResult<RecordingPage>> ListProjectRecordingsAsync(Caller caller, RecordingListQuery query, RequestInfo request, CancellationToken cancellationToken)
     {
         var projectId = query.ProjectId ?? throw new ArgumentException("The query names no project.", nameof(query));
-        var owned = await dataSources.App.RunAsync(caller.UserId, async (connection, transaction) =>
+        var owned = await dataSources.App.RunAsUserAsync(caller.UserId, async (connection, transaction) =>
         {
             var found = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(ProjectOwnedSql, new { ProjectId = projectId, caller.UserId }, transaction, cancellationToken: cancellationToken));
             if (!found)
@@ -179,7 +179,7 @@ public sealed class RecordingLinksService(RecorderDataSources dataSources, Recor
     /// <summary>The recording's AI tasks, newest first, with the status the app's worker keeps.</summary>
     public async Task<ServiceResult<AiTaskPage>> ListAiTasksAsync(Caller caller, long recordingId, AiTaskListQuery query, RequestInfo request, CancellationToken cancellationToken)
     {
-        var rows = await dataSources.App.RunAsync(caller.UserId, async (connection, transaction) =>
+        var rows = await dataSources.App.RunAsUserAsync(caller.UserId, async (connection, transaction) =>
         {
             List<AiTaskLink>? found = null;
             if (await connection.ExecuteScalarAsync<bool>(new CommandDefinition(RecordingExistsSql, new { Id = recordingId, caller.UserId }, transaction, cancellationToken: cancellationToken)))
@@ -221,7 +221,7 @@ public sealed class RecordingLinksService(RecorderDataSources dataSources, Recor
         Func<T, bool, object> auditDetails,
         CancellationToken cancellationToken)
         where T : class
-        => dataSources.App.RunAsync<ServiceResult<Linked<T>>>(caller.UserId, async (connection, transaction) =>
+        => dataSources.App.RunAsUserAsync<ServiceResult<Linked<T>>>(caller.UserId, async (connection, transaction) =>
         {
             var recording = await connection.QuerySingleOrDefaultAsync<LinkedRecording>(new CommandDefinition(LockRecordingSql, new { Id = recordingId, caller.UserId }, transaction, cancellationToken: cancellationToken));
             if (recording is null)

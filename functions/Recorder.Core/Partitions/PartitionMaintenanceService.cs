@@ -22,7 +22,7 @@ public sealed record ExpiredPartition(string PartitionName, DateTime RangeEnd, l
 /// Keeps weekly partitions of recording_sessions created ahead of time, so rows land in their own
 /// week rather than the default partition, and removes sessions past
 /// <see cref="PartitionOptions.SessionRetentionDays"/>: a week whose whole range is past the cutoff is
-/// dropped (recorder_drop_expired_session_partitions, migration 013); rows of the default partition past
+/// dropped (recorder_drop_expired_session_partitions, migrations 013 and 024); rows of the default partition past
 /// the cutoff are deleted by primary key in batches. Sessions of users under a legal hold stay.
 /// A week straddling the cutoff waits until it is wholly past it, so a session lives from
 /// SessionRetentionDays to SessionRetentionDays + 7 days. Audited as the system (actor "partitions").
@@ -50,7 +50,7 @@ public sealed class PartitionMaintenanceService(RecorderDataSources dataSources,
         WITH expired AS (
           SELECT id, started_at FROM recording_sessions_default d
           WHERE started_at < now() - make_interval(days => @SessionRetentionDays)
-            AND NOT EXISTS (SELECT 1 FROM user_legal_holds h WHERE h.user_id = d.user_id)
+            AND NOT recorder_user_held(d.user_id)
           ORDER BY started_at, id
           LIMIT @SessionBatchSize
         ), deleted AS (
@@ -81,7 +81,7 @@ public sealed class PartitionMaintenanceService(RecorderDataSources dataSources,
 
     private const string PreviewDefaultSql = """
         SELECT count(*)::int FROM recording_sessions_default d
-        WHERE started_at < @Cutoff AND NOT EXISTS (SELECT 1 FROM user_legal_holds h WHERE h.user_id = d.user_id)
+        WHERE started_at < @Cutoff AND NOT recorder_user_held(d.user_id)
         """;
 
     /// <summary>The timer's run: create the coming weeks, then remove expired sessions.</summary>

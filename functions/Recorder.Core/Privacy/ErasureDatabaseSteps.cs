@@ -115,6 +115,8 @@ public sealed class ErasureDatabaseSteps(
     {
         await using var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // After the row locks, as in marking: a recording hold set meanwhile has committed, or waits for this step.
+        await connection.ExecuteAsync(new CommandDefinition(ErasureSql.LockErased, new { UserId = userId }, transaction, cancellationToken: cancellationToken));
         if (await LegalHoldAsync(connection, transaction, userId, cancellationToken) is not null)
         {
             return false;

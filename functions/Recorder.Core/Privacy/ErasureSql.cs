@@ -27,21 +27,16 @@ internal static class ErasureSql
     // The subject hash outlives the user id, so a user finds their erasure after it completed too; nobody else's.
     public const string ByIdForSubject = $"SELECT {Columns} FROM privacy_erasures WHERE id = @Id AND subject_hash = @SubjectHash";
 
-    // A recording already 'deleting' is past saving (legal-hold-set says so); the lifecycle keeps a held user's.
-    public const string LegalHold = """
-        SELECT CASE
-          WHEN EXISTS (SELECT 1 FROM user_legal_holds WHERE user_id = @UserId) THEN 'user'
-          WHEN EXISTS (SELECT 1 FROM recordings WHERE user_id = @UserId AND legal_hold AND status <> 'deleting') THEN 'recording'
-        END
-        """;
+    // "user", "recording" (one of theirs, also one this erasure marked: the hold keeps what is left of it) or null.
+    public const string LegalHold = "SELECT recorder_user_data_hold(@UserId)";
+
+    /// <summary>An erasure <c>e</c> that a legal hold stopped: pending (its rows not yet deleted) while the user's data is held.</summary>
+    public const string StoppedByLegalHold = "e.status = 'pending' AND recorder_user_data_hold(e.user_id) IS NOT NULL";
 
     // Pending erasures of held users wait for the hold to be lifted; finishing ones only clear late writes.
-    public const string OpenErasures = """
+    public const string OpenErasures = $"""
         SELECT e.id FROM privacy_erasures e
-        WHERE e.status <> 'completed'
-          AND NOT (e.status = 'pending'
-                   AND (EXISTS (SELECT 1 FROM user_legal_holds h WHERE h.user_id = e.user_id)
-                        OR EXISTS (SELECT 1 FROM recordings r WHERE r.user_id = e.user_id AND r.legal_hold AND r.status <> 'deleting')))
+        WHERE e.status <> 'completed' AND NOT ({StoppedByLegalHold})
         ORDER BY e.id LIMIT @BatchSize
         """;
 
@@ -51,6 +46,9 @@ internal static class ErasureSql
         """;
 
     public const string Mark = "UPDATE recordings SET status = 'deleting' WHERE id = ANY(@Ids)";
+
+    // The rows DeleteRows erases, locked before it looks for a hold.
+    public const string LockErased = "SELECT id FROM recordings WHERE user_id = @UserId AND status = 'deleting' FOR UPDATE";
 
     public const string LiveRecordings = "SELECT id FROM recordings WHERE user_id = @UserId AND status <> 'deleting'";
 

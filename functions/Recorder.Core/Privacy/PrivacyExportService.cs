@@ -85,7 +85,7 @@ public sealed class PrivacyExportService(
 
     public async Task<ExportRequested> RequestAsync(Caller caller, RequestInfo request, CancellationToken cancellationToken)
     {
-        var (row, created) = await dataSources.App.RunAsync(caller.UserId, async (connection, transaction) =>
+        var (row, created) = await dataSources.App.RunAsUserAsync(caller.UserId, async (connection, transaction) =>
         {
             var inserted = await connection.QuerySingleOrDefaultAsync<ExportRow>(new CommandDefinition(
                 InsertSql, new { caller.UserId, options.Value.ExportLifetime }, transaction, cancellationToken: cancellationToken));
@@ -108,7 +108,7 @@ public sealed class PrivacyExportService(
 
     public async Task<ServiceResult<ExportView>> GetAsync(Caller caller, long id, RequestInfo request, CancellationToken cancellationToken)
     {
-        var row = await dataSources.App.RunAsync(caller.UserId, async (connection, transaction) =>
+        var row = await dataSources.App.RunAsUserAsync(caller.UserId, async (connection, transaction) =>
         {
             var found = await connection.QuerySingleOrDefaultAsync<ExportRow>(new CommandDefinition(GetSql, new { Id = id }, transaction, cancellationToken: cancellationToken));
             await AuditLog.WriteAsync(connection, transaction, new AuditEntry(caller.UserId, AuditActions.PrivacyExportRead,

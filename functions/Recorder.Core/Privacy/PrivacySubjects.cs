@@ -16,13 +16,12 @@ public static class PrivacySubjects
 {
     private const string KeySql = "SELECT key FROM privacy_subject_key WHERE id = 1";
 
-    // An erasure a legal hold stopped (pending, user held) does not count: the user's late blobs are quarantined as
-    // anyone's are, and the erasure's own sweep removes them once the hold is lifted.
-    private const string ErasedSql = """
+    // An erasure a legal hold stopped does not count: the user's late blobs are quarantined as anyone's are, and the
+    // erasure's own sweep removes them once the hold is lifted.
+    private const string ErasedSql = $"""
         SELECT EXISTS (
           SELECT 1 FROM privacy_erasures e
-          WHERE e.subject_hash = @SubjectHash
-            AND NOT (e.status = 'pending' AND EXISTS (SELECT 1 FROM user_legal_holds h WHERE h.user_id = e.user_id)))
+          WHERE e.subject_hash = @SubjectHash AND NOT ({ErasureSql.StoppedByLegalHold}))
         """;
 
     /// <summary>The blob folder of the user: every blob of theirs is named <c>{folder}/…</c>.</summary>

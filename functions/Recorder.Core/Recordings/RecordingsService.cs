@@ -61,11 +61,11 @@ public sealed class RecordingsService(
 
     private const string ProjectOwnedSql = "SELECT EXISTS (SELECT 1 FROM projects WHERE id = @ProjectId AND user_id = @UserId)";
 
-    // A legal hold binds every deletion (docs/operations.md): the recording's own, or one on its owner. The row lock
-    // makes an operator's recording hold wait for, or win over, this delete; user_legal_holds shows the app only
-    // the caller's own row (017).
+    // A legal hold binds every deletion (docs/operations.md): the recording's own, or one on its owner (migration 024,
+    // which the app role answers for its own user only). The row lock makes an operator's recording hold wait for,
+    // or win over, this delete.
     private const string LegalHoldSql = """
-        SELECT r.legal_hold OR EXISTS (SELECT 1 FROM user_legal_holds h WHERE h.user_id = r.user_id)
+        SELECT recorder_recording_held(r)
         FROM recordings r
         WHERE r.id = @Id AND r.status <> 'deleting'
         FOR UPDATE OF r
@@ -81,7 +81,7 @@ public sealed class RecordingsService(
 
     public async Task<ServiceResult<RecordingPage>> ListAsync(Caller caller, RecordingListQuery query, RequestInfo request, CancellationToken cancellationToken)
     {
-        var rows = await dataSources.App.RunAsync(caller.UserId, async (connection, transaction) =>
+        var rows = await dataSources.App.RunAsUserAsync(caller.UserId, async (connection, transaction) =>
         {
             var found = (await connection.QueryAsync<RecordingRow>(new CommandDefinition(ListSql, new
             {
@@ -111,7 +111,7 @@ public sealed class RecordingsService(
 
     public async Task<ServiceResult<RecordingView>> GetAsync(Caller caller, long id, RequestInfo request, CancellationToken cancellationToken)
     {
-        var (row, edits) = await dataSources.App.RunAsync<(RecordingRow?, Edits.EditState?)>(caller.UserId, async (connection, transaction) =>
+        var (row, edits) = await dataSources.App.RunAsUserAsync<(RecordingRow?, Edits.EditState?)>(caller.UserId, async (connection, transaction) =>
         {
             var found = await connection.QuerySingleOrDefaultAsync<RecordingRow>(new CommandDefinition(GetSql, new { Id = id }, transaction, cancellationToken: cancellationToken));
             await AuditLog.WriteAsync(connection, transaction, new AuditEntry(caller.UserId, AuditActions.RecordingRead, found is null ? AuditOutcomes.NotFound : AuditOutcomes.Success, id), request, cancellationToken);
@@ -127,7 +127,7 @@ public sealed class RecordingsService(
 
     public async Task<ServiceResult<RecordingView>> UpdateAsync(Caller caller, long id, RecordingPatch patch, RequestInfo request, CancellationToken cancellationToken)
     {
-        var result = await dataSources.App.RunAsync<ServiceResult<RecordingRow>>(caller.UserId, async (connection, transaction) =>
+        var result = await dataSources.App.RunAsUserAsync<ServiceResult<RecordingRow>>(caller.UserId, async (connection, transaction) =>
         {
             if (patch.ProjectId is { } projectId
                 && !await connection.ExecuteScalarAsync<bool>(new CommandDefinition(ProjectOwnedSql, new { ProjectId = projectId, caller.UserId }, transaction, cancellationToken: cancellationToken)))
@@ -165,7 +165,7 @@ public sealed class RecordingsService(
     /// </summary>
     public async Task<ServiceResult<bool>> DeleteAsync(Caller caller, long id, RequestInfo request, CancellationToken cancellationToken)
     {
-        var outcome = await dataSources.App.RunAsync<ServiceResult<RecordingBlobNames?>>(caller.UserId, async (connection, transaction) =>
+        var outcome = await dataSources.App.RunAsUserAsync<ServiceResult<RecordingBlobNames?>>(caller.UserId, async (connection, transaction) =>
         {
             if (await connection.ExecuteScalarAsync<bool?>(new CommandDefinition(LegalHoldSql, new { Id = id }, transaction, cancellationToken: cancellationToken)) == true)
             {
@@ -193,14 +193,14 @@ public sealed class RecordingsService(
             return true;
         }
 
-        await dataSources.App.RunAsync(caller.UserId, (connection, transaction) =>
+        await dataSources.App.RunAsUserAsync(caller.UserId, (connection, transaction) =>
             connection.ExecuteAsync(new CommandDefinition(DeleteMarkedSql, new { Id = id }, transaction, cancellationToken: cancellationToken)), cancellationToken);
         logger.LogInformation("Recording {RecordingId} of user {UserId} deleted", id, caller.UserId);
         return true;
     }
 
     public async Task<StorageUsage> GetStorageAsync(Caller caller, CancellationToken cancellationToken)
-        => await dataSources.App.RunAsync(caller.UserId, async (connection, transaction) =>
+        => await dataSources.App.RunAsUserAsync(caller.UserId, async (connection, transaction) =>
         {
             var (used, limit) = await quota.UsageAsync(connection, transaction, caller.UserId, cancellationToken);
             var byType = (await connection.QueryAsync<(string Type, long Count, long Bytes)>(new CommandDefinition(StorageQuota.UsageByTypeSql, new { caller.UserId }, transaction, cancellationToken: cancellationToken)))

@@ -95,7 +95,7 @@ public sealed class RecordingSessionsService(RecorderDataSources dataSources, IO
         var agent = UserAgentParser.Parse(request.UserAgent);
         var server = JsonSerializer.Serialize(new { agent.Browser, agent.BrowserVersion, agent.Os, agent.DeviceType, request.UserAgent }, JsonRequest.SerializerOptions);
 
-        var row = await dataSources.App.RunAsync(caller.UserId, async (connection, transaction) =>
+        var row = await dataSources.App.RunAsUserAsync(caller.UserId, async (connection, transaction) =>
         {
             var inserted = await connection.QuerySingleAsync<SessionRow>(new CommandDefinition(InsertSql, new
             {
@@ -173,7 +173,7 @@ public sealed class RecordingSessionsService(RecorderDataSources dataSources, IO
 
     public async Task<ServiceResult<SessionView>> GetAsync(Caller caller, long id, RequestInfo request, CancellationToken cancellationToken)
     {
-        var row = await dataSources.App.RunAsync(caller.UserId, async (connection, transaction) =>
+        var row = await dataSources.App.RunAsUserAsync(caller.UserId, async (connection, transaction) =>
         {
             var found = await connection.QuerySingleOrDefaultAsync<SessionRow>(new CommandDefinition(GetSql, new { Id = id }, transaction, cancellationToken: cancellationToken));
             await AuditLog.WriteAsync(connection, transaction, new AuditEntry(caller.UserId, AuditActions.SessionRead, found is null ? AuditOutcomes.NotFound : AuditOutcomes.Success, found?.RecordingId, new { sessionId = id }), request, cancellationToken);
@@ -184,7 +184,7 @@ public sealed class RecordingSessionsService(RecorderDataSources dataSources, IO
 
     public async Task<SessionPage> ListAsync(Caller caller, SessionListQuery query, RequestInfo request, CancellationToken cancellationToken)
     {
-        var rows = await dataSources.App.RunAsync(caller.UserId, async (connection, transaction) =>
+        var rows = await dataSources.App.RunAsUserAsync(caller.UserId, async (connection, transaction) =>
         {
             var found = (await connection.QueryAsync<SessionRow>(new CommandDefinition(ListSql, new
             {
@@ -208,7 +208,7 @@ public sealed class RecordingSessionsService(RecorderDataSources dataSources, IO
 
     public async Task<SessionStats> GetStatsAsync(Caller caller, SessionStatsQuery query, RequestInfo request, CancellationToken cancellationToken)
     {
-        var groups = await dataSources.App.RunAsync(caller.UserId, async (connection, transaction) =>
+        var groups = await dataSources.App.RunAsUserAsync(caller.UserId, async (connection, transaction) =>
         {
             var found = (await connection.QueryAsync<(int Grouping, string? RecordingType, string? Browser, long Active, long Completed, long Interrupted)>(new CommandDefinition(
                 StatsSql, new { caller.UserId, query.From, query.To, UnknownBrowser = SessionStats.UnknownBrowser }, transaction, cancellationToken: cancellationToken))).AsList();
@@ -240,7 +240,7 @@ public sealed class RecordingSessionsService(RecorderDataSources dataSources, IO
         Func<SessionRow, bool> isRepeat,
         Func<NpgsqlConnection, NpgsqlTransaction, SessionRow, Task<ServiceResult<SessionRow>>> apply,
         CancellationToken cancellationToken)
-        => dataSources.App.RunAsync<ServiceResult<SessionRow>>(caller.UserId, async (connection, transaction) =>
+        => dataSources.App.RunAsUserAsync<ServiceResult<SessionRow>>(caller.UserId, async (connection, transaction) =>
         {
             var current = await connection.QuerySingleOrDefaultAsync<SessionRow>(new CommandDefinition(LockSql, new { Id = id }, transaction, cancellationToken: cancellationToken));
             if (current is null)

@@ -79,7 +79,7 @@ public sealed partial class UploadService(
     }
 
     private async Task<ServiceResult<UploadTicket>> CreateValidatedAsync(Caller caller, ValidUpload upload, string? clientId, RequestInfo requestInfo, CancellationToken cancellationToken)
-        => await dataSources.App.RunAsync<ServiceResult<UploadTicket>>(caller.UserId, async (connection, transaction) =>
+        => await dataSources.App.RunAsUserAsync<ServiceResult<UploadTicket>>(caller.UserId, async (connection, transaction) =>
         {
             var failure = await CheckReferencesAsync(connection, transaction, caller.UserId, upload, cancellationToken)
                 ?? await quota.CheckAsync(connection, transaction, caller.UserId, upload.FileSize, cancellationToken);
@@ -120,7 +120,7 @@ public sealed partial class UploadService(
 
     /// <summary>A fresh URL for the same blob while the recording still awaits its upload (long or resumed block uploads).</summary>
     public async Task<ServiceResult<UploadTicket>> RenewAsync(Caller caller, long recordingId, RequestInfo requestInfo, CancellationToken cancellationToken)
-        => await dataSources.App.RunAsync<ServiceResult<UploadTicket>>(caller.UserId, async (connection, transaction) =>
+        => await dataSources.App.RunAsUserAsync<ServiceResult<UploadTicket>>(caller.UserId, async (connection, transaction) =>
         {
             var recording = await connection.QuerySingleOrDefaultAsync<(string Status, string BlobName, string MimeType)?>(new CommandDefinition(
                 UploadingRecordingSql, new { Id = recordingId }, transaction, cancellationToken: cancellationToken));

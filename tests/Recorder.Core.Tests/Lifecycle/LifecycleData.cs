@@ -25,23 +25,23 @@ internal sealed class LifecycleData(MigratedDatabase database, StorageOptions st
         return await connection.ExecuteScalarAsync<int>("INSERT INTO projects (user_id, name, type) VALUES (@userId, 'p', 'video') RETURNING id", new { userId });
     }
 
-    public async Task<long> InsertAsync(string userId, string status, TimeSpan age, int? projectId = null, bool legalHold = false, string? failureCode = null)
+    public async Task<long> InsertAsync(string userId, string status, TimeSpan age, int? projectId = null, string? failureCode = null)
     {
         await using var connection = await OpenOwnerAsync();
         var id = await connection.ExecuteScalarAsync<long>(
             """
-            INSERT INTO recordings (user_id, project_id, title, recording_type, file_size, mime_type, blob_name, status, failure_code, legal_hold, created_at)
+            INSERT INTO recordings (user_id, project_id, title, recording_type, file_size, mime_type, blob_name, status, failure_code, created_at)
             VALUES (@userId, @projectId, 'r', 'camera', 10, 'video/webm', gen_random_uuid()::text, @status,
-                    COALESCE(@failureCode, CASE WHEN @status = 'failed' THEN 'corrupt_media' END), @legalHold, now() - @age)
+                    COALESCE(@failureCode, CASE WHEN @status = 'failed' THEN 'corrupt_media' END), now() - @age)
             RETURNING id
             """,
-            new { userId, projectId, status, age, legalHold, failureCode });
+            new { userId, projectId, status, age, failureCode });
         await connection.ExecuteAsync("UPDATE recordings SET blob_name = @name WHERE id = @id", new { id, name = UploadName(userId, id) });
         return id;
     }
 
-    public async Task UploadAsync(string blobName)
-        => await TestStorage.CreateClient().GetBlobContainerClient(storage.UploadsContainer).GetBlobClient(blobName)
+    public async Task UploadAsync(string blobName, string? container = null)
+        => await TestStorage.CreateClient().GetBlobContainerClient(container ?? storage.UploadsContainer).GetBlobClient(blobName)
             .UploadAsync(BinaryData.FromBytes(Encoding.ASCII.GetBytes("media")));
 
     public async Task<bool> BlobExistsAsync(string blobName, string? container = null)

@@ -9,17 +9,17 @@ namespace Recorder.Core.Tests.Lifecycle;
 
 /// <summary>
 /// Retention with policies and holds: which rule wins, what the dry run reports (and that it writes
-/// nothing), what the sweep then deletes, and that the candidate query stays on its indexes.
+/// nothing), what the sweep then deletes, and that the candidate query stays on its indexes. That a hold
+/// outranks every rule is <see cref="LegalHoldTests"/>' part.
 /// </summary>
 public sealed class RetentionPolicyTests : LifecycleTestBase
 {
     private static readonly LifecycleOptions Settings = new() { RetentionDays = 30, AbandonedUploadAfter = TimeSpan.FromDays(3650) };
 
     [Fact]
-    public async Task Holds_outrank_project_policies_which_outrank_user_policies_which_outrank_the_default()
+    public async Task Project_policies_outrank_user_policies_which_outrank_the_default()
     {
         var shortUser = await data.NewUserAsync();     // policy: 10 days
-        var heldUser = await data.NewUserAsync();      // legal hold
         var plainUser = await data.NewUserAsync();     // the default: 30 days
         var longProject = await data.NewProjectAsync(shortUser);  // policy: 100 days
         var shortProject = await data.NewProjectAsync(plainUser); // policy: 5 days
@@ -30,7 +30,6 @@ public sealed class RetentionPolicyTests : LifecycleTestBase
             await admin.SetPolicyAsync(new RetentionSubject(ProjectId: longProject), 100, default);
             await admin.SetPolicyAsync(new RetentionSubject(ProjectId: shortProject), 7, default);
             await admin.SetPolicyAsync(new RetentionSubject(ProjectId: shortProject), 5, default); // replaces 7
-            await admin.SetHoldAsync(new RetentionSubject(UserId: heldUser), hold: true, "litigation 42", default);
         }
 
         var expected = new Dictionary<long, string>
@@ -45,12 +44,9 @@ public sealed class RetentionPolicyTests : LifecycleTestBase
             await data.InsertAsync(shortUser, "completed", TimeSpan.FromDays(5)),
             await data.InsertAsync(shortUser, "completed", TimeSpan.FromDays(50), longProject),
             await data.InsertAsync(plainUser, "completed", TimeSpan.FromDays(20)),
-            await data.InsertAsync(plainUser, "completed", TimeSpan.FromDays(40), legalHold: true),
             await data.InsertAsync(plainUser, "completed", TimeSpan.FromDays(4), shortProject),
             await data.InsertAsync(plainUser, "failed", TimeSpan.FromDays(40)),
             await data.InsertAsync(plainUser, "uploading", TimeSpan.FromDays(40)),
-            await data.InsertAsync(heldUser, "completed", TimeSpan.FromDays(400)),
-            await data.InsertAsync(heldUser, "completed", TimeSpan.FromDays(400), await data.NewProjectAsync(heldUser)),
         };
         foreach (var id in expected.Keys)
         {
@@ -90,7 +86,7 @@ public sealed class RetentionPolicyTests : LifecycleTestBase
     public async Task Lifting_a_hold_or_clearing_a_policy_lets_retention_apply_again_and_every_change_is_audited()
     {
         var userId = await data.NewUserAsync();
-        var held = await data.InsertAsync(userId, "completed", TimeSpan.FromDays(40), legalHold: false);
+        var held = await data.InsertAsync(userId, "completed", TimeSpan.FromDays(40));
         var byPolicy = await data.InsertAsync(userId, "completed", TimeSpan.FromDays(40));
         await using var services = harness.Build(Settings);
         var admin = services.GetRequiredService<RetentionAdministration>();

@@ -50,7 +50,7 @@ public sealed class RowLevelSecurityTests(MigratedDatabase database) : IClassFix
 
         foreach (var user in new[] { alice, bob, alice, bob })
         {
-            var owners = await dataSource.RunAsync(user, (connection, transaction) =>
+            var owners = await dataSource.RunAsUserAsync(user, (connection, transaction) =>
                 connection.QueryAsync<string>("SELECT DISTINCT user_id FROM recordings", transaction: transaction), CancellationToken.None);
             Assert.Equal([user], owners);
             // Between transactions the setting is gone: a request that forgot to set it sees nothing.
@@ -64,11 +64,11 @@ public sealed class RowLevelSecurityTests(MigratedDatabase database) : IClassFix
     {
         await using var dataSource = NpgsqlDataSource.Create(database.AppConnectionString);
 
-        var error = await Assert.ThrowsAsync<PostgresException>(() => dataSource.RunAsync(alice, (connection, transaction) =>
+        var error = await Assert.ThrowsAsync<PostgresException>(() => dataSource.RunAsUserAsync(alice, (connection, transaction) =>
             connection.ExecuteAsync("INSERT INTO recordings (user_id, title, recording_type, file_size, mime_type, blob_name) VALUES (@bob, 'x', 'camera', 1, 'video/webm', @name)",
                 new { bob, name = Guid.NewGuid().ToString() }, transaction), CancellationToken.None));
         Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, error.SqlState); // new row violates row-level security policy
-        var moved = await dataSource.RunAsync(alice, (connection, transaction) =>
+        var moved = await dataSource.RunAsUserAsync(alice, (connection, transaction) =>
             connection.ExecuteAsync("UPDATE recordings SET title = 'taken' WHERE user_id = @bob", new { bob }, transaction), CancellationToken.None);
         Assert.Equal(0, moved);
     }
@@ -78,16 +78,16 @@ public sealed class RowLevelSecurityTests(MigratedDatabase database) : IClassFix
     {
         await using var dataSource = NpgsqlDataSource.Create(database.AppConnectionString);
 
-        var visible = await dataSource.RunAsync(alice, (connection, transaction) =>
+        var visible = await dataSource.RunAsUserAsync(alice, (connection, transaction) =>
             connection.ExecuteScalarAsync<int>("SELECT count(*) FROM audit_log", transaction: transaction), CancellationToken.None);
         Assert.Equal(1, visible);
         foreach (var statement in new[] { "UPDATE audit_log SET outcome = 'failed'", "DELETE FROM audit_log" })
         {
-            var error = await Assert.ThrowsAsync<PostgresException>(() => dataSource.RunAsync(alice, (connection, transaction) =>
+            var error = await Assert.ThrowsAsync<PostgresException>(() => dataSource.RunAsUserAsync(alice, (connection, transaction) =>
                 connection.ExecuteAsync(statement, transaction: transaction), CancellationToken.None));
             Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, error.SqlState);
         }
-        var forged = await Assert.ThrowsAsync<PostgresException>(() => dataSource.RunAsync(alice, (connection, transaction) =>
+        var forged = await Assert.ThrowsAsync<PostgresException>(() => dataSource.RunAsUserAsync(alice, (connection, transaction) =>
             connection.ExecuteAsync("INSERT INTO audit_log (actor_type, actor_id, user_id, action, outcome) VALUES ('user', @bob, @bob, 'recording.read', 'success')", new { bob }, transaction), CancellationToken.None));
         Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, forged.SqlState);
     }
@@ -103,14 +103,14 @@ public sealed class RowLevelSecurityTests(MigratedDatabase database) : IClassFix
 
         foreach (var (user, expected) in new[] { (alice, new[] { alice }), (bob, Array.Empty<string>()) })
         {
-            var seen = await dataSource.RunAsync(user, (connection, transaction) =>
+            var seen = await dataSource.RunAsUserAsync(user, (connection, transaction) =>
                 connection.QueryAsync<string>("SELECT user_id FROM user_legal_holds", transaction: transaction), CancellationToken.None);
             Assert.Equal(expected, seen);
         }
         // Not the operator's reason, and no writes: holds are placed and lifted by recorder_maintenance only.
         foreach (var statement in new[] { "SELECT reason FROM user_legal_holds", "DELETE FROM user_legal_holds", "INSERT INTO user_legal_holds (user_id) VALUES (@bob)" })
         {
-            var error = await Assert.ThrowsAsync<PostgresException>(() => dataSource.RunAsync(alice, (connection, transaction) =>
+            var error = await Assert.ThrowsAsync<PostgresException>(() => dataSource.RunAsUserAsync(alice, (connection, transaction) =>
                 connection.ExecuteAsync(statement, new { bob }, transaction), CancellationToken.None));
             Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, error.SqlState);
         }

@@ -74,10 +74,15 @@ public static class TestDatabases
         await admin.ExecuteAsync($"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
     }
 
-    public static async Task MigrateAsync(string database, IReadOnlyList<MigrationScript> scripts)
+    public static Task MigrateAsync(string database, IReadOnlyList<MigrationScript> scripts)
+        => ApplyMigrationsAsync(ConnectionString(database, pooling: false), scripts);
+
+    /// <summary>Migrates the database of <paramref name="ownerConnectionString"/> (any cluster) as <c>recorder migrate</c> does; by default with migrations/.</summary>
+    public static async Task ApplyMigrationsAsync(string ownerConnectionString, IReadOnlyList<MigrationScript>? scripts = null)
     {
-        await using var dataSource = NpgsqlDataSource.Create(ConnectionString(database, pooling: false));
-        await new MigrationRunner(dataSource, NullLogger<MigrationRunner>.Instance).MigrateAsync(scripts, CancellationToken.None);
+        await using var dataSource = NpgsqlDataSource.Create(ownerConnectionString);
+        await new MigrationRunner(dataSource, NullLogger<MigrationRunner>.Instance)
+            .MigrateAsync(scripts ?? MigrationScript.LoadDirectory(TestEnvironment.MigrationsDirectory), CancellationToken.None);
     }
 
     private static async Task BuildTemplateAsync(NpgsqlConnection admin, string template, IReadOnlyList<MigrationScript> scripts)

@@ -1,13 +1,11 @@
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Recorder.Core;
 using Dapper;
-using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
-using Recorder.Core.Migrations;
-using Recorder.Core.Security;
+using Recorder.Core;
 using Recorder.Core.Storage;
+using Recorder.Testing;
 
 namespace Recorder.Bench.Common;
 
@@ -53,11 +51,7 @@ public sealed class BenchServices : IAsyncDisposable
         {
             await admin.ExecuteAsync($"CREATE DATABASE {name}");
         }
-        await using (var dataSource = NpgsqlDataSource.Create(ConnectionString(name, pooling: false)))
-        {
-            var scripts = MigrationScript.LoadDirectory(Path.Combine(RepositoryRoot, "migrations"));
-            await new MigrationRunner(dataSource, NullLogger<MigrationRunner>.Instance).MigrateAsync(scripts, CancellationToken.None);
-        }
+        await TestDatabases.ApplyMigrationsAsync(ConnectionString(name, pooling: false));
         var prefix = "b" + Guid.NewGuid().ToString("N")[..10];
         var storage = new StorageOptions
         {
@@ -89,7 +83,7 @@ public sealed class BenchServices : IAsyncDisposable
     }
 
     /// <summary>The settings of a bench host over this database and these containers (keys as in local.settings.json).</summary>
-    public Dictionary<string, string> HostSettings(string? blobEndpoint = null)
+    public Dictionary<string, string?> HostSettings(string? blobEndpoint = null)
     {
         var storageConnection = StorageConnectionString;
         if (blobEndpoint is not null)
@@ -98,42 +92,49 @@ public sealed class BenchServices : IAsyncDisposable
             storageConnection = string.Join(';', storageConnection.Split(';', StringSplitOptions.RemoveEmptyEntries)
                 .Select(part => part.StartsWith("BlobEndpoint=", StringComparison.Ordinal) ? "BlobEndpoint=" + blobEndpoint : part)) + ";";
         }
-        return new()
-        {
-            ["Database:AppConnectionString"] = AppConnectionString,
-            ["Database:MaintenanceConnectionString"] = MaintenanceConnectionString,
-            ["Database:MigratorConnectionString"] = OwnerConnectionString,
-            ["RecordingsStorage"] = storageConnection,
-            ["AzureWebJobsStorage"] = StorageConnectionString,
-            ["Storage:UploadsContainer"] = Storage.UploadsContainer,
-            ["Storage:ProcessedContainer"] = Storage.ProcessedContainer,
-            ["Storage:ThumbnailsContainer"] = Storage.ThumbnailsContainer,
-            ["Storage:ExportsContainer"] = Storage.ExportsContainer,
-            ["Storage:DeadLetterContainer"] = Storage.DeadLetterContainer,
-            ["Auth:SessionSecrets:0"] = SessionSecret,
-            ["DevHost:FunctionKey"] = FunctionKey,
-            ["DevHost:MasterKey"] = FunctionKey + "-master",
-            ["DevHost:EventBridge"] = "false",
-            ["IngestQueueName"] = IngestQueueName,
-            ["Ingest:StorageAccountTopic"] = Topic,
-            ["PartitionMaintenanceSchedule"] = "0 0 0 1 1 *",
-            ["StaleSessionSweepSchedule"] = "0 0 0 1 1 *",
-            ["LifecycleSweepSchedule"] = "0 0 0 1 1 *",
-            ["IngestRecoverySweepSchedule"] = "0 0 0 1 1 *",
-            ["AlertsCheckSchedule"] = "0 0 0 1 1 *",
-            ["PrivacySweepSchedule"] = "0 0 0 1 1 *",
-            ["PrivacyExportQueueName"] = IngestQueueName + "-export",
-            ["PrivacyErasureQueueName"] = IngestQueueName + "-erasure",
-            // Both the API and its ceiling log at Warning: per-request Information lines on the console would measure the console.
-            ["Logging:LogLevel:Default"] = "Warning",
-        };
+        var settings = AppSettings(IngestQueueName);
+        settings["Database:AppConnectionString"] = AppConnectionString;
+        settings["Database:MaintenanceConnectionString"] = MaintenanceConnectionString;
+        settings["Database:MigratorConnectionString"] = OwnerConnectionString;
+        settings["RecordingsStorage"] = storageConnection;
+        settings["AzureWebJobsStorage"] = StorageConnectionString;
+        settings["Storage:UploadsContainer"] = Storage.UploadsContainer;
+        settings["Storage:ProcessedContainer"] = Storage.ProcessedContainer;
+        settings["Storage:ThumbnailsContainer"] = Storage.ThumbnailsContainer;
+        settings["Storage:ExportsContainer"] = Storage.ExportsContainer;
+        settings["Storage:DeadLetterContainer"] = Storage.DeadLetterContainer;
+        return settings;
     }
+
+    /// <summary>
+    /// A bench host's settings other than where its services are: the bench's keys and topic, queues named after
+    /// <paramref name="ingestQueueName"/>, no event bridge and no timers (a benchmark drives what it measures).
+    /// </summary>
+    public static Dictionary<string, string?> AppSettings(string ingestQueueName) => new()
+    {
+        ["Auth:SessionSecrets:0"] = SessionSecret,
+        ["DevHost:FunctionKey"] = FunctionKey,
+        ["DevHost:MasterKey"] = FunctionKey + "-master",
+        ["DevHost:EventBridge"] = "false",
+        ["IngestQueueName"] = ingestQueueName,
+        ["Ingest:StorageAccountTopic"] = Topic,
+        ["PartitionMaintenanceSchedule"] = "0 0 0 1 1 *",
+        ["StaleSessionSweepSchedule"] = "0 0 0 1 1 *",
+        ["LifecycleSweepSchedule"] = "0 0 0 1 1 *",
+        ["IngestRecoverySweepSchedule"] = "0 0 0 1 1 *",
+        ["AlertsCheckSchedule"] = "0 0 0 1 1 *",
+        ["PrivacySweepSchedule"] = "0 0 0 1 1 *",
+        ["PrivacyExportQueueName"] = ingestQueueName + "-export",
+        ["PrivacyErasureQueueName"] = ingestQueueName + "-erasure",
+        // Both the API and its ceiling log at Warning: per-request Information lines on the console would measure the console.
+        ["Logging:LogLevel:Default"] = "Warning",
+    };
 
     /// <summary>The app's own services (AddRecorderCore) over <see cref="HostSettings"/>, for benchmarks that call them in process.</summary>
     public ServiceProvider CoreServices()
     {
         var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(HostSettings().Select(setting => new KeyValuePair<string, string?>(setting.Key, setting.Value)))
+            .AddInMemoryCollection(HostSettings())
             .Build();
         var services = new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(configuration);
         services.AddRecorderCore(configuration);
@@ -141,25 +142,10 @@ public sealed class BenchServices : IAsyncDisposable
     }
 
     /// <summary>Users with live sessions; each cookie is what the main app would set (signed connect.sid).</summary>
-    public async Task<IReadOnlyList<string>> SignInUsersAsync(int count)
+    public Task<IReadOnlyList<string>> SignInUsersAsync(int count)
     {
-        var cookies = new List<string>(count);
-        await using var connection = new NpgsqlConnection(OwnerConnectionString);
-        await connection.OpenAsync();
         var prefix = Guid.NewGuid().ToString("N")[..8];
-        var ids = Enumerable.Range(0, count).Select(i => $"bench-{prefix}-{i}").ToArray();
-        var sids = ids.Select(_ => Guid.NewGuid().ToString("N")).ToArray();
-        await connection.ExecuteAsync(
-            """
-            INSERT INTO users (id, email, password, first_name, last_name)
-            SELECT id, id || '@example.test', 'x', 'Bench', 'User' FROM unnest(@ids) AS id;
-            INSERT INTO sessions (sid, sess, expire)
-            SELECT sid, jsonb_build_object('passport', jsonb_build_object('user', jsonb_build_object('claims', jsonb_build_object('sub', id)))), (now() AT TIME ZONE 'UTC') + interval '1 day'
-            FROM unnest(@ids, @sids) AS s(id, sid);
-            """,
-            new { ids, sids });
-        cookies.AddRange(sids.Select(sid => "connect.sid=" + Uri.EscapeDataString("s:" + SessionCookieSigner.Sign(sid, SessionSecret))));
-        return cookies;
+        return TestSessions.SignInAsync(OwnerConnectionString, SessionSecret, [.. Enumerable.Range(0, count).Select(i => $"bench-{prefix}-{i}")]);
     }
 
     public async ValueTask DisposeAsync()

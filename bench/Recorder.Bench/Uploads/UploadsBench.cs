@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Recorder.Bench.Common;
+using Recorder.Testing.Services;
 
 namespace Recorder.Bench.Uploads;
 
@@ -24,7 +25,7 @@ public static class UploadsBench
 
         // Ceiling first, then the API, then the ceiling again: a drift in the machine's load shows as a difference between the two.
         var cpu = new Dictionary<LoadResult, (double Host, double Database)>();
-        async Task<LoadResult> MeteredAsync(DevHostProcess server, Func<Task<LoadResult>> run)
+        async Task<LoadResult> MeteredAsync(HostProcess server, Func<Task<LoadResult>> run)
         {
             var load = run();
             await Task.Delay(warmUp);
@@ -88,7 +89,7 @@ public static class UploadsBench
         return 0;
     }
 
-    private static Task<LoadResult> PingAsync(DevHostProcess host, int concurrency, TimeSpan warmUp, TimeSpan duration)
+    private static Task<LoadResult> PingAsync(HostProcess host, int concurrency, TimeSpan warmUp, TimeSpan duration)
         => LoadGenerator.RunAsync("GET /api/bench/ping", host.BaseAddress, concurrency, warmUp, duration,
             (_, _) => new HttpRequestMessage(HttpMethod.Get, "api/" + BenchPing.Route), HttpStatusCode.OK);
 

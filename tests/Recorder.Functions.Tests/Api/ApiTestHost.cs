@@ -1,7 +1,5 @@
 using System.Net.Http.Headers;
-using Dapper;
 using Npgsql;
-using Recorder.Core.Security;
 using Recorder.Core.Storage;
 using Recorder.Functions.Tests.DevHost;
 using Recorder.Testing;
@@ -71,16 +69,9 @@ public sealed class ApiTestHost : IAsyncLifetime
     public async Task<TestUser> SignInNewUserAsync(string? userId = null)
     {
         userId ??= "user-" + Guid.NewGuid().ToString("N")[..12];
-        var sid = Guid.NewGuid().ToString("N");
-        await using var connection = new NpgsqlConnection(database.OwnerConnectionString);
-        await connection.ExecuteAsync(
-            """
-            INSERT INTO users (id, email, password, first_name, last_name) VALUES (@userId, @email, 'x', 'Test', 'User');
-            INSERT INTO sessions (sid, sess, expire) VALUES (@sid, jsonb_build_object('passport', jsonb_build_object('user', jsonb_build_object('claims', jsonb_build_object('sub', @userId)))), (now() AT TIME ZONE 'UTC') + interval '1 day');
-            """,
-            new { userId, email = userId + "@example.test", sid });
+        var cookies = await TestSessions.SignInAsync(database.OwnerConnectionString, SessionSecret, [userId]);
         var client = AnonymousClient();
-        client.DefaultRequestHeaders.Add("Cookie", "connect.sid=" + Uri.EscapeDataString("s:" + SessionCookieSigner.Sign(sid, SessionSecret)));
+        client.DefaultRequestHeaders.Add("Cookie", cookies[0]);
         return new TestUser(userId, client);
     }
 

@@ -1,0 +1,150 @@
+using Dapper;
+using Npgsql;
+using Recorder.Functions.Tests.DevHost;
+using Recorder.Functions.Tests.Ingest;
+using Recorder.Testing;
+using Recorder.Testing.Media;
+using Recorder.Testing.Services;
+using Recorder.Testing.Uploads;
+using Xunit;
+
+namespace Recorder.Functions.Tests.Faults;
+
+/// <summary>
+/// The fault tests run one at a time: each stops a service or kills a host and holds the app to a time bound,
+/// which another fault test's load on the same two cores should not eat into.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class FaultCollection
+{
+    public const string Name = "Faults";
+}
+
+/// <summary>
+/// A fault test class's own PostgreSQL and Azurite (<see cref="PrivateServices"/>), which its test stops and
+/// starts under the app, and what every fault test does with them: the app's settings for fast recovery, users,
+/// uploads through the API, and the bound every recording must meet.
+/// </summary>
+public sealed class FaultServices : IAsyncLifetime
+{
+    public const string SessionSecret = "fault-session-secret";
+
+    /// <summary>The ingest lease the hosts run with (default 2 minutes): a dead worker's recording is taken up again after it.</summary>
+    public static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(10);
+
+    /// <summary>The issue's bound after any single fault: every recording terminal within the lease plus a minute of the service's return.</summary>
+    public static readonly TimeSpan RecoveryBound = LeaseDuration + TimeSpan.FromMinutes(1);
+
+    // The timer that sends the ingest outbox and re-queues recordings whose worker died. It is becoming
+    // IngestRecoverySweep (setting IngestRecoverySweepSchedule); until then it is the outbox sweep's.
+    private const string RecoverySweepScheduleSetting = "IngestOutboxSweepSchedule";
+
+    private PrivateServices services = null!;
+
+    public PrivateServices Services => services;
+
+    public async Task InitializeAsync() => services = await PrivateServices.StartAsync();
+
+    public async Task DisposeAsync() => await services.DisposeAsync();
+
+    /// <summary>
+    /// The dev host's settings over these services, tuned so recovery is quick enough to test: a short ingest lease,
+    /// the recovery sweep every 5 s resending what is 2 s old, the event bridge polling every 200 ms.
+    /// </summary>
+    /// <param name="ffprobePath">A <see cref="ToolGate"/> to hold ingest at the probe; null for the real ffprobe.</param>
+    public Dictionary<string, string?> HostSettings(string? ffprobePath)
+    {
+        var settings = RunningDevHost.BaselineSettings();
+        foreach (var (key, value) in services.ConnectionSettings())
+        {
+            settings[key] = value;
+        }
+        settings["Auth:SessionSecrets:0"] = SessionSecret;
+        // The same queue for every host of the test: a restarted host takes up what the killed one left.
+        settings["IngestQueueName"] = "ingest";
+        settings["Ingest:StorageAccountTopic"] = IngestTestHost.Topic;
+        settings["DevHost:EventBridge"] = "true";
+        settings["DevHost:EventBridgeIntervalMs"] = "200";
+        settings["Ingest:LeaseDuration"] = LeaseDuration.ToString("c", System.Globalization.CultureInfo.InvariantCulture);
+        settings["Ingest:OutboxResendAfter"] = "00:00:02";
+        settings[RecoverySweepScheduleSetting] = "*/5 * * * * *";
+        if (ffprobePath is not null)
+        {
+            settings["Media:FfprobePath"] = ffprobePath;
+        }
+        return settings;
+    }
+
+    /// <summary>New users, each with an API client of the host at <paramref name="baseAddress"/> that sends their session cookie.</summary>
+    public async Task<IReadOnlyList<HttpClient>> SignInAsync(Uri baseAddress, int count)
+    {
+        var cookies = await TestSessions.SignInAsync(services.OwnerConnectionString, SessionSecret,
+            [.. Enumerable.Range(0, count).Select(_ => "user-" + Guid.NewGuid().ToString("N")[..12])]);
+        return [.. cookies.Select(cookie =>
+        {
+            var client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+            client.DefaultRequestHeaders.Add("Cookie", cookie);
+            return client;
+        })];
+    }
+
+    /// <summary>The <paramref name="index"/>th of a round of the good recordings (camera, microphone, Ogg, in turn).</summary>
+    public static MediaSample Sample(int index) => MediaSample.Recordings[index % MediaSample.Recordings.Count];
+
+    /// <summary>Asks for an upload URL and puts the whole file to it; the recording is then ingested.</summary>
+    public static async Task<long> UploadAsync(HttpClient user, MediaSample sample)
+    {
+        var content = await File.ReadAllBytesAsync(sample.Path);
+        var ticket = await BrowserUploads.RequestAsync(user, sample, content.Length);
+        await BrowserUploads.PutAsync(ticket, sample, content);
+        return ticket.RecordingId;
+    }
+
+    /// <summary>
+    /// Waits until none of <paramref name="ids"/> is 'uploading' or 'processing', failing with their states once
+    /// <paramref name="bound"/> has passed since the fault ended (<paramref name="since"/>); then every one must be
+    /// 'completed' (good media, so a failure is the fault's doing). Returns how long they took.
+    /// </summary>
+    public async Task<TimeSpan> AssertAllCompleteWithinAsync(IReadOnlyCollection<long> ids, DateTime since, TimeSpan bound)
+    {
+        IReadOnlyList<(long Id, string Status, string? FailureCode)> states;
+        while (true)
+        {
+            await using (var connection = new NpgsqlConnection(services.OwnerConnectionString))
+            {
+                states = [.. await connection.QueryAsync<(long, string, string?)>(
+                    "SELECT id, status, failure_code FROM recordings WHERE id = ANY(@ids) ORDER BY id", new { ids = ids.ToArray() })];
+            }
+            if (states.Count == ids.Count && states.All(state => state.Status is not ("uploading" or "processing")))
+            {
+                break;
+            }
+            if (DateTime.UtcNow > since + bound)
+            {
+                Assert.Fail($"{bound.TotalSeconds:0} s after the fault ended, not every recording is terminal: {Describe(states)}");
+            }
+            await Task.Delay(200);
+        }
+        Assert.True(states.All(state => state.Status == "completed"), $"Every recording should complete: {Describe(states)}");
+        return DateTime.UtcNow - since;
+    }
+
+    /// <summary>
+    /// One ingest audit and one thumbnail per recording, no blob without its row, no row without its blobs, nothing
+    /// unsent: polled for a while, since a completed WebM's seekable copy may still be on its way.
+    /// </summary>
+    public async Task AssertInvariantsHoldAsync()
+    {
+        var report = await RecordingInvariants.CheckAsync(services.OwnerConnectionString, services.Blobs(), services.Storage);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!report.Holds && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(500);
+            report = await RecordingInvariants.CheckAsync(services.OwnerConnectionString, services.Blobs(), services.Storage);
+        }
+        Assert.True(report.Holds, report.ToString());
+    }
+
+    private static string Describe(IEnumerable<(long Id, string Status, string? FailureCode)> states)
+        => string.Join(", ", states.Select(state => $"{state.Id} {state.Status}{(state.FailureCode is null ? "" : " " + state.FailureCode)}"));
+}

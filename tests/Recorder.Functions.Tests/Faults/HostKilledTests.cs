@@ -1,0 +1,58 @@
+using Recorder.Testing;
+using Recorder.Testing.Media;
+using Recorder.Testing.Services;
+using Recorder.Testing.Uploads;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Recorder.Functions.Tests.Faults;
+
+/// <summary>The dev host, a process of its own, killed (SIGKILL) while recordings are being probed, then started again.</summary>
+[Collection(FaultCollection.Name)]
+public sealed class HostKilledTests(FaultServices fault, ITestOutputHelper output) : IClassFixture<FaultServices>
+{
+    [Fact]
+    public async Task Every_recording_completes_within_the_lease_and_a_minute_of_a_killed_host_starting_again()
+    {
+        var logs = Directory.CreateTempSubdirectory("recorder-fault-host-").FullName;
+        using var gate = new ToolGate();
+        await using var killed = await StartHostAsync(gate.Path, Path.Combine(logs, "killed.log"));
+        var users = await fault.SignInAsync(killed.BaseAddress, 2);
+
+        // Four recordings claimed and held at the probe: the host dies with their leases and queue messages.
+        var probing = new List<long>();
+        for (var i = 0; i < 4; i++)
+        {
+            probing.Add(await FaultServices.UploadAsync(users[i % 2], FaultServices.Sample(i)));
+        }
+        await Eventually.TrueAsync(() => gate.Calls >= probing.Count, "every recording is being probed");
+        // Two more awaiting their upload, which lands while no host is running to see it.
+        var committedWhileDown = new List<(UploadTicket Ticket, MediaSample Sample)>();
+        for (var i = 0; i < 2; i++)
+        {
+            var sample = FaultServices.Sample(i);
+            committedWhileDown.Add((await BrowserUploads.RequestAsync(users[i], sample, new FileInfo(sample.Path).Length), sample));
+        }
+
+        await killed.KillAsync();
+        foreach (var (ticket, sample) in committedWhileDown)
+        {
+            await BrowserUploads.PutAsync(ticket, sample, await File.ReadAllBytesAsync(sample.Path));
+        }
+        await using var restarted = await StartHostAsync(ffprobePath: null, Path.Combine(logs, "restarted.log"));
+        var returned = DateTime.UtcNow;
+
+        var recovery = await fault.AssertAllCompleteWithinAsync([.. probing, .. committedWhileDown.Select(upload => upload.Ticket.RecordingId)], returned, FaultServices.RecoveryBound);
+        output.WriteLine($"Every recording terminal {recovery.TotalSeconds:0.0} s after the host started again.");
+        await fault.AssertInvariantsHoldAsync();
+        Directory.Delete(logs, recursive: true); // kept when the test fails
+    }
+
+    /// <summary>The real dev host in a process of its own, healthy (database and storage reachable), logging to <paramref name="logFile"/>.</summary>
+    private Task<HostProcess> StartHostAsync(string? ffprobePath, string logFile)
+    {
+        var settings = fault.HostSettings(ffprobePath);
+        settings["Logging:Console:LogLevel:Default"] = "Information";
+        return HostProcess.StartAsync(HostProcess.DevHostAssembly, [], settings, "api/health", logFile);
+    }
+}

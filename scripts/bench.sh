@@ -2,13 +2,15 @@
 # Runs the benchmarks of bench/ against PostgreSQL + Azurite of the "test" profile (as scripts/test.sh
 # does: installs and starts what is missing, reuses what runs, stops only what it started). Each
 # benchmark writes bench/results/<name>.md: the machine, the command, raw figures, ratios against a
-# baseline measured in the same run. Not part of scripts/test.sh.
+# baseline measured in the same run. Not part of scripts/test.sh. The soak runs its own PostgreSQL and
+# Azurite (tests/Recorder.Testing PrivateServices), so it needs the packages but not the test profile's services.
 #
 #   scripts/bench.sh                      # all of them, at the scale (about an hour on 2 cores)
-#   scripts/bench.sh uploads ingest       # some: uploads sas ingest database burst
+#   scripts/bench.sh uploads ingest       # some: uploads sas ingest database burst soak
 #
 # Scale and length (environment): BENCH_SECONDS (30), BENCH_CONCURRENCY (32), BENCH_REPETITIONS (3),
-# BENCH_USERS (100000), BENCH_RECORDINGS (10000000), BENCH_RETENTION_SECONDS (120), BENCH_BURST_EVENTS (10000).
+# BENCH_USERS (100000), BENCH_RECORDINGS (10000000), BENCH_RETENTION_SECONDS (120), BENCH_BURST_EVENTS (10000),
+# BENCH_SOAK_USERS (4), BENCH_SOAK_MINUTES (2).
 # The database benchmark needs about 10 GB free at the default scale; its database is dropped afterwards.
 # If RECORDER_TEST_PG_ADMIN and RECORDER_TEST_STORAGE are already set, those services are used as they are.
 set -euo pipefail
@@ -28,12 +30,14 @@ trap 'on_signal TERM' TERM
 
 benchmarks=("$@")
 if ((${#benchmarks[@]} == 0)); then
-  benchmarks=(sas uploads ingest burst database)
+  benchmarks=(sas uploads ingest burst soak database)
 fi
+shared_services=0
 for name in "${benchmarks[@]}"; do
   case "$name" in
-    sas | uploads | ingest | database | burst) ;;
-    *) die "unknown benchmark '$name' (sas, uploads, ingest, database, burst)" ;;
+    sas | uploads | ingest | database | burst) shared_services=1 ;;
+    soak) ;;
+    *) die "unknown benchmark '$name' (sas, uploads, ingest, database, burst, soak)" ;;
   esac
 done
 
@@ -49,7 +53,7 @@ if [[ ! -x /usr/bin/time ]]; then
 fi
 if ((external_services)); then
   log "using the running services named by RECORDER_TEST_PG_ADMIN and RECORDER_TEST_STORAGE"
-else
+elif ((shared_services)); then
   start_postgres
   start_azurite
   print_services
@@ -84,6 +88,8 @@ for name in "${benchmarks[@]}"; do
         --recordings "${BENCH_RECORDINGS:-10000000}" --retention-seconds "${BENCH_RETENTION_SECONDS:-120}" ;;
     burst)
       run_bench burst dotnet "$bench_dll" burst --events "${BENCH_BURST_EVENTS:-10000}" --concurrency "${BENCH_CONCURRENCY:-32}" ;;
+    soak)
+      run_bench soak dotnet "$bench_dll" soak --users "${BENCH_SOAK_USERS:-4}" --minutes "${BENCH_SOAK_MINUTES:-2}" ;;
   esac
 done
 log "results: bench/results/"

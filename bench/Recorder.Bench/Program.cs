@@ -2,13 +2,14 @@ using Recorder.Bench.Burst;
 using Recorder.Bench.Common;
 using Recorder.Bench.Database;
 using Recorder.Bench.Ingest;
+using Recorder.Bench.Soak;
 using Recorder.Bench.Uploads;
 
 // scripts/bench.sh runs each benchmark as `Recorder.Bench <name> [--option value ...]`; `host` is the
 // child process the HTTP benchmarks start (the dev host plus a ping function).
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("usage: Recorder.Bench uploads|ingest|database|burst [--option value ...]");
+    Console.Error.WriteLine("usage: Recorder.Bench uploads|ingest|database|burst|soak [--option value ...]");
     return 2;
 }
 if (args[0] == "host")
@@ -23,6 +24,7 @@ return args[0] switch
     "ingest" => await IngestBench.RunAsync(options),
     "database" => await ScaleBench.RunAsync(options),
     "burst" => await BurstBench.RunAsync(options),
+    "soak" => await SoakBench.RunAsync(options),
     _ => Fail(args[0]),
 };
 

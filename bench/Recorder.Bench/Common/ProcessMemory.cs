@@ -57,6 +57,15 @@ public sealed class ProcessMemory : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Proportional set size of a process and all its descendants (shared pages split among their users, so a
+    /// PostgreSQL's shared buffers count once across its backends); RSS where smaps_rollup may not be read.
+    /// </summary>
+    public static long TreePssKb(int pid)
+        => new[] { pid }.Concat(Descendants(pid)).Sum(process => PssKb(process) ?? StatusKb(process, "VmRSS") ?? 0);
+
+    private static long? PssKb(int pid) => FieldKb($"/proc/{pid}/smaps_rollup", "Pss");
+
     private static IEnumerable<int> Descendants(int parent)
     {
         var children = new List<int>();
@@ -82,14 +91,17 @@ public sealed class ProcessMemory : IAsyncDisposable
         return children.Concat(children.SelectMany(Descendants)).ToList();
     }
 
-    public static long? StatusKb(int pid, string key)
+    public static long? StatusKb(int pid, string key) => FieldKb($"/proc/{pid}/status", key);
+
+    /// <summary>A "Key:   1234 kB" line of a /proc file; null when the process is gone or the file may not be read.</summary>
+    private static long? FieldKb(string file, string key)
     {
         try
         {
-            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith(key + ":", StringComparison.Ordinal));
+            var line = File.ReadLines(file).FirstOrDefault(l => l.StartsWith(key + ":", StringComparison.Ordinal));
             return line is null ? null : long.Parse(line.Split(':', 2)[1].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
         }
-        catch (IOException)
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
             return null;
         }

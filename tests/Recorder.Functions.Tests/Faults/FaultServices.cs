@@ -1,5 +1,6 @@
 using Dapper;
 using Npgsql;
+using Recorder.Core.Configuration;
 using Recorder.Functions.Tests.DevHost;
 using Recorder.Functions.Tests.Ingest;
 using Recorder.Testing;
@@ -29,11 +30,11 @@ public sealed class FaultServices : IAsyncLifetime
 {
     public const string SessionSecret = "fault-session-secret";
 
-    /// <summary>The ingest lease the hosts run with (default 2 minutes): a dead worker's recording is taken up again after it.</summary>
-    public static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(10);
+    /// <summary>The ingest lease of hosts with fast recovery (the app's default is minutes): a dead worker's recording is taken up again after it.</summary>
+    public static readonly TimeSpan ShortLease = TimeSpan.FromSeconds(10);
 
-    /// <summary>The bound after any single fault: every recording terminal within the lease plus a minute of the service's return.</summary>
-    public static readonly TimeSpan RecoveryBound = LeaseDuration + TimeSpan.FromMinutes(1);
+    /// <summary>The bound after a fault that may leave a worker's lease behind: every recording terminal within the lease plus a minute.</summary>
+    public static readonly TimeSpan RecoveryBound = ShortLease + TimeSpan.FromMinutes(1);
 
     // The timer that sends the ingest outbox and re-queues recordings whose worker died. It is becoming
     // IngestRecoverySweep (setting IngestRecoverySweepSchedule); until then it is the outbox sweep's.
@@ -47,12 +48,14 @@ public sealed class FaultServices : IAsyncLifetime
 
     public async Task DisposeAsync() => await services.DisposeAsync();
 
-    /// <summary>
-    /// The dev host's settings over these services, tuned so recovery is quick enough to test: a short ingest lease,
-    /// the recovery sweep every 5 s resending what is 2 s old, the event bridge polling every 200 ms.
-    /// </summary>
+    /// <summary>The dev host's settings over these services, with its event bridge polling every 200 ms.</summary>
     /// <param name="ffprobePath">A <see cref="ToolGate"/> to hold ingest at the probe; null for the real ffprobe.</param>
-    public Dictionary<string, string?> HostSettings(string? ffprobePath)
+    /// <param name="fastRecovery">
+    /// True: the <see cref="ShortLease"/> and the recovery sweep every 5 s resending what is 2 s old, so a bound of
+    /// the lease plus a minute is quick to test. False: the app's own lease and the sample settings' recovery
+    /// schedule, for a bound that the lease is no part of.
+    /// </param>
+    public Dictionary<string, string?> HostSettings(string? ffprobePath, bool fastRecovery)
     {
         var settings = RunningDevHost.BaselineSettings();
         foreach (var (key, value) in services.ConnectionSettings())
@@ -65,9 +68,16 @@ public sealed class FaultServices : IAsyncLifetime
         settings["Ingest:StorageAccountTopic"] = IngestTestHost.Topic;
         settings["DevHost:EventBridge"] = "true";
         settings["DevHost:EventBridgeIntervalMs"] = "200";
-        settings["Ingest:LeaseDuration"] = LeaseDuration.ToString("c", System.Globalization.CultureInfo.InvariantCulture);
-        settings["Ingest:OutboxResendAfter"] = "00:00:02";
-        settings[RecoverySweepScheduleSetting] = "*/5 * * * * *";
+        if (fastRecovery)
+        {
+            settings["Ingest:LeaseDuration"] = ShortLease.ToString("c", System.Globalization.CultureInfo.InvariantCulture);
+            settings["Ingest:OutboxResendAfter"] = "00:00:02";
+            settings[RecoverySweepScheduleSetting] = "*/5 * * * * *";
+        }
+        else
+        {
+            settings[RecoverySweepScheduleSetting] = LocalSettings.ReadValues(Path.Combine(TestEnvironment.RepositoryRoot, "local.settings.sample.json"))[RecoverySweepScheduleSetting];
+        }
         if (ffprobePath is not null)
         {
             settings["Media:FfprobePath"] = ffprobePath;

@@ -51,7 +51,7 @@ public sealed class HostKilledTests(FaultServices fault, ITestOutputHelper outpu
     /// <summary>The real dev host in a process of its own, healthy (database and storage reachable), logging to <paramref name="logFile"/>.</summary>
     private Task<HostProcess> StartHostAsync(string? ffprobePath, string logFile)
     {
-        var settings = fault.HostSettings(ffprobePath);
+        var settings = fault.HostSettings(ffprobePath, fastRecovery: true);
         settings["Logging:Console:LogLevel:Default"] = "Information";
         return HostProcess.StartAsync(HostProcess.DevHostAssembly, [], settings, "api/health", logFile);
     }

@@ -20,7 +20,7 @@ public sealed class StorageOutageTests(FaultServices fault, ITestOutputHelper ou
     public async Task Every_recording_completes_within_the_lease_and_a_minute_of_storage_returning_from_down_mid_upload_and_mid_ingest()
     {
         using var gate = new ToolGate();
-        await using var host = await RunningDevHost.StartAsync(functionTypes: null, fault.HostSettings(gate.Path));
+        await using var host = await RunningDevHost.StartAsync(functionTypes: null, fault.HostSettings(gate.Path, fastRecovery: true));
         var users = await fault.SignInAsync(host.Client.BaseAddress!, 2);
 
         // Four recordings claimed and held at the probe: their workers hold leases and queue messages when storage goes.

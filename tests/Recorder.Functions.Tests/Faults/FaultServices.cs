@@ -36,9 +36,8 @@ public sealed class FaultServices : IAsyncLifetime
     /// <summary>The bound after a fault that may leave a worker's lease behind: every recording terminal within the lease plus a minute.</summary>
     public static readonly TimeSpan RecoveryBound = ShortLease + TimeSpan.FromMinutes(1);
 
-    // The timer that sends the ingest outbox and re-queues recordings whose worker died. It is becoming
-    // IngestRecoverySweep (setting IngestRecoverySweepSchedule); until then it is the outbox sweep's.
-    private const string RecoverySweepScheduleSetting = "IngestOutboxSweepSchedule";
+    // The IngestRecoverySweep timer's: it sends the ingest outbox and re-queues recordings whose worker died.
+    private const string RecoverySweepScheduleSetting = "IngestRecoverySweepSchedule";
 
     private PrivateServices services = null!;
 

@@ -82,7 +82,7 @@ public sealed class E2EHost : IAsyncLifetime
         await database.DisposeAsync();
     }
 
-    private Dictionary<string, string?> Settings() => new()
+    private Dictionary<string, string?> Settings() => new(TimerSchedules.Off)
     {
         [FunctionKeyCheck.FunctionKeySetting] = "e2e-function-key",
         [FunctionKeyCheck.MasterKeySetting] = "e2e-master-key",
@@ -104,12 +104,6 @@ public sealed class E2EHost : IAsyncLifetime
         ["Ingest:StorageAccountTopic"] = Topic,
         ["DevHost:EventBridge"] = "true",
         ["DevHost:EventBridgeIntervalMs"] = "200",
-        ["PartitionMaintenanceSchedule"] = "0 0 0 1 1 *",
-        ["StaleSessionSweepSchedule"] = "0 0 0 1 1 *",
-        ["LifecycleSweepSchedule"] = "0 0 0 1 1 *",
-        ["IngestRecoverySweepSchedule"] = "0 0 0 1 1 *",
-        ["AlertsCheckSchedule"] = "0 0 0 1 1 *",
-        ["PrivacySweepSchedule"] = "0 0 0 1 1 *",
         ["PrivacyExportQueueName"] = "e2e-export-" + Guid.NewGuid().ToString("N")[..12],
         ["PrivacyErasureQueueName"] = "e2e-erasure-" + Guid.NewGuid().ToString("N")[..12],
         ["Logging:LogLevel:Default"] = "Warning",

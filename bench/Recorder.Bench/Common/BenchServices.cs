@@ -110,7 +110,7 @@ public sealed class BenchServices : IAsyncDisposable
     /// A bench host's settings other than where its services are: the bench's keys and topic, queues named after
     /// <paramref name="ingestQueueName"/>, no event bridge and no timers (a benchmark drives what it measures).
     /// </summary>
-    public static Dictionary<string, string?> AppSettings(string ingestQueueName) => new()
+    public static Dictionary<string, string?> AppSettings(string ingestQueueName) => new(TimerSchedules.Off)
     {
         ["Auth:SessionSecrets:0"] = SessionSecret,
         ["DevHost:FunctionKey"] = FunctionKey,
@@ -118,12 +118,6 @@ public sealed class BenchServices : IAsyncDisposable
         ["DevHost:EventBridge"] = "false",
         ["IngestQueueName"] = ingestQueueName,
         ["Ingest:StorageAccountTopic"] = Topic,
-        ["PartitionMaintenanceSchedule"] = "0 0 0 1 1 *",
-        ["StaleSessionSweepSchedule"] = "0 0 0 1 1 *",
-        ["LifecycleSweepSchedule"] = "0 0 0 1 1 *",
-        ["IngestRecoverySweepSchedule"] = "0 0 0 1 1 *",
-        ["AlertsCheckSchedule"] = "0 0 0 1 1 *",
-        ["PrivacySweepSchedule"] = "0 0 0 1 1 *",
         ["PrivacyExportQueueName"] = ingestQueueName + "-export",
         ["PrivacyErasureQueueName"] = ingestQueueName + "-erasure",
         // Both the API and its ceiling log at Warning: per-request Information lines on the console would measure the console.

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Recorder.DevHost;
+using Recorder.Testing;
 using Xunit;
 
 namespace Recorder.Functions.Tests.DevHost;
@@ -33,7 +34,7 @@ internal sealed class RunningDevHost : IAsyncDisposable
     /// Settings every test host gets, whatever local.settings.json or the environment hold: known keys, and
     /// dependencies on a closed loopback port, so nothing here needs (or touches) a real database or Azurite.
     /// </summary>
-    public static Dictionary<string, string?> BaselineSettings() => new()
+    public static Dictionary<string, string?> BaselineSettings() => new(TimerSchedules.Off)
     {
         [FunctionKeyCheck.FunctionKeySetting] = FunctionKey,
         [FunctionKeyCheck.MasterKeySetting] = MasterKey,
@@ -43,12 +44,6 @@ internal sealed class RunningDevHost : IAsyncDisposable
         ["RecordingsStorage"] = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
             "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
             "BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;QueueEndpoint=http://127.0.0.1:9/devstoreaccount1;",
-        ["PartitionMaintenanceSchedule"] = "0 0 0 1 1 *",
-        ["StaleSessionSweepSchedule"] = "0 0 0 1 1 *",
-        ["LifecycleSweepSchedule"] = "0 0 0 1 1 *",
-        ["IngestRecoverySweepSchedule"] = "0 0 0 1 1 *",
-        ["AlertsCheckSchedule"] = "0 0 0 1 1 *",
-        ["PrivacySweepSchedule"] = "0 0 0 1 1 *",
         ["Auth:SessionSecrets:0"] = "baseline-session-secret",
         // The app's queue functions listen on %IngestQueueName%: each host a queue of its own.
         ["IngestQueueName"] = "t" + Guid.NewGuid().ToString("N")[..12] + "-ingest",

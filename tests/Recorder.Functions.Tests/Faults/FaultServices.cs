@@ -100,13 +100,32 @@ public sealed class FaultServices : IAsyncLifetime
     /// <summary>The <paramref name="index"/>th of a round of the good recordings (camera, microphone, Ogg, in turn).</summary>
     public static MediaSample Sample(int index) => MediaSample.Recordings[index % MediaSample.Recordings.Count];
 
-    /// <summary>Asks for an upload URL and puts the whole file to it; the recording is then ingested.</summary>
-    public static async Task<long> UploadAsync(HttpClient user, MediaSample sample)
+    /// <summary>
+    /// Uploads <paramref name="count"/> recordings (the users in turn) and waits until each is held at the gate's
+    /// probe: every one claimed, its worker holding its lease and its queue message.
+    /// </summary>
+    public static async Task<IReadOnlyList<long>> UploadAndHoldAtProbeAsync(IReadOnlyList<HttpClient> users, ToolGate gate, int count)
     {
-        var content = await File.ReadAllBytesAsync(sample.Path);
-        var ticket = await BrowserUploads.RequestAsync(user, sample, content.Length);
-        await BrowserUploads.PutAsync(ticket, sample, content);
-        return ticket.RecordingId;
+        var ids = new List<long>();
+        for (var i = 0; i < count; i++)
+        {
+            var upload = await PendingUpload.RequestAsync(users[i % users.Count], Sample(i));
+            await upload.PutAsync();
+            ids.Add(upload.RecordingId);
+        }
+        await Eventually.TrueAsync(() => gate.Calls >= count, "every recording is being probed");
+        return ids;
+    }
+
+    /// <summary>Upload URLs for <paramref name="count"/> more recordings (the users in turn), whose files the test sends during the fault.</summary>
+    public static async Task<IReadOnlyList<PendingUpload>> RequestUploadsAsync(IReadOnlyList<HttpClient> users, int count)
+    {
+        var uploads = new List<PendingUpload>();
+        for (var i = 0; i < count; i++)
+        {
+            uploads.Add(await PendingUpload.RequestAsync(users[i % users.Count], Sample(i)));
+        }
+        return uploads;
     }
 
     /// <summary>
@@ -156,4 +175,19 @@ public sealed class FaultServices : IAsyncLifetime
 
     private static string Describe(IEnumerable<(long Id, string Status, string? FailureCode)> states)
         => string.Join(", ", states.Select(state => $"{state.Id} {state.Status}{(state.FailureCode is null ? "" : " " + state.FailureCode)}"));
+}
+
+/// <summary>A recording whose upload URL the API issued, and the file the page will send to it.</summary>
+public sealed record PendingUpload(UploadTicket Ticket, MediaSample Sample, byte[] Content)
+{
+    public long RecordingId => Ticket.RecordingId;
+
+    public static async Task<PendingUpload> RequestAsync(HttpClient user, MediaSample sample)
+    {
+        var content = await File.ReadAllBytesAsync(sample.Path);
+        return new PendingUpload(await BrowserUploads.RequestAsync(user, sample, content.Length), sample, content);
+    }
+
+    /// <summary>The whole file in one Put Blob; its recording is then ingested.</summary>
+    public Task PutAsync() => BrowserUploads.PutAsync(Ticket, Sample, Content);
 }

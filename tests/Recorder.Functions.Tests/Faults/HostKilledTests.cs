@@ -1,7 +1,5 @@
-using Recorder.Testing;
 using Recorder.Testing.Media;
 using Recorder.Testing.Services;
-using Recorder.Testing.Uploads;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -20,29 +18,19 @@ public sealed class HostKilledTests(FaultServices fault, ITestOutputHelper outpu
         var users = await fault.SignInAsync(killed.BaseAddress, 2);
 
         // Four recordings claimed and held at the probe: the host dies with their leases and queue messages.
-        var probing = new List<long>();
-        for (var i = 0; i < 4; i++)
-        {
-            probing.Add(await FaultServices.UploadAsync(users[i % 2], FaultServices.Sample(i)));
-        }
-        await Eventually.TrueAsync(() => gate.Calls >= probing.Count, "every recording is being probed");
+        var probing = await FaultServices.UploadAndHoldAtProbeAsync(users, gate, 4);
         // Two more awaiting their upload, which lands while no host is running to see it.
-        var committedWhileDown = new List<(UploadTicket Ticket, MediaSample Sample)>();
-        for (var i = 0; i < 2; i++)
-        {
-            var sample = FaultServices.Sample(i);
-            committedWhileDown.Add((await BrowserUploads.RequestAsync(users[i], sample, new FileInfo(sample.Path).Length), sample));
-        }
+        var committedWhileDown = await FaultServices.RequestUploadsAsync(users, 2);
 
         await killed.KillAsync();
-        foreach (var (ticket, sample) in committedWhileDown)
+        foreach (var upload in committedWhileDown)
         {
-            await BrowserUploads.PutAsync(ticket, sample, await File.ReadAllBytesAsync(sample.Path));
+            await upload.PutAsync();
         }
         await using var restarted = await StartHostAsync(ffprobePath: null, Path.Combine(logs, "restarted.log"));
         var returned = DateTime.UtcNow;
 
-        var recovery = await fault.AssertAllCompleteWithinAsync([.. probing, .. committedWhileDown.Select(upload => upload.Ticket.RecordingId)], returned, FaultServices.RecoveryBound);
+        var recovery = await fault.AssertAllCompleteWithinAsync([.. probing, .. committedWhileDown.Select(upload => upload.RecordingId)], returned, FaultServices.RecoveryBound);
         output.WriteLine($"Every recording terminal {recovery.TotalSeconds:0.0} s after the host started again.");
         await fault.AssertInvariantsHoldAsync();
         Directory.Delete(logs, recursive: true); // kept when the test fails

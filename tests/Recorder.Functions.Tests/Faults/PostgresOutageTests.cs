@@ -1,7 +1,5 @@
 using Recorder.Functions.Tests.DevHost;
-using Recorder.Testing;
 using Recorder.Testing.Media;
-using Recorder.Testing.Uploads;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -26,32 +24,22 @@ public sealed class PostgresOutageTests(FaultServices fault, ITestOutputHelper o
         var users = await fault.SignInAsync(host.Client.BaseAddress!, 2);
 
         // Four recordings claimed and held at the probe: their workers hold leases when the database goes.
-        var probing = new List<long>();
-        for (var i = 0; i < 4; i++)
-        {
-            probing.Add(await FaultServices.UploadAsync(users[i % 2], FaultServices.Sample(i)));
-        }
-        await Eventually.TrueAsync(() => gate.Calls >= probing.Count, "every recording is being probed");
+        var probing = await FaultServices.UploadAndHoldAtProbeAsync(users, gate, 4);
         // Two more awaiting their upload: it is committed, and its event delivered, while the database is down.
-        var committedInOutage = new List<(UploadTicket Ticket, MediaSample Sample)>();
-        for (var i = 0; i < 2; i++)
-        {
-            var sample = FaultServices.Sample(i);
-            committedInOutage.Add((await BrowserUploads.RequestAsync(users[i], sample, new FileInfo(sample.Path).Length), sample));
-        }
+        var committedInOutage = await FaultServices.RequestUploadsAsync(users, 2);
 
         await fault.Services.Postgres.StopAsync();
         var outageEnds = DateTime.UtcNow + Outage;
         gate.Open();
-        foreach (var (ticket, sample) in committedInOutage)
+        foreach (var upload in committedInOutage)
         {
-            await BrowserUploads.PutAsync(ticket, sample, await File.ReadAllBytesAsync(sample.Path));
+            await upload.PutAsync();
         }
         await Task.Delay(outageEnds - DateTime.UtcNow); // the fault's length, not a wait for the app
         await fault.Services.Postgres.StartAsync();
         var returned = DateTime.UtcNow;
 
-        var recovery = await fault.AssertAllCompleteWithinAsync([.. probing, .. committedInOutage.Select(upload => upload.Ticket.RecordingId)], returned, Bound);
+        var recovery = await fault.AssertAllCompleteWithinAsync([.. probing, .. committedInOutage.Select(upload => upload.RecordingId)], returned, Bound);
         output.WriteLine($"Every recording terminal {recovery.TotalSeconds:0.0} s after PostgreSQL returned.");
         await fault.AssertInvariantsHoldAsync();
     }

@@ -2,7 +2,6 @@ using Azure;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using Recorder.Functions.Tests.DevHost;
-using Recorder.Testing;
 using Recorder.Testing.Media;
 using Recorder.Testing.Uploads;
 using Xunit;
@@ -24,22 +23,12 @@ public sealed class StorageOutageTests(FaultServices fault, ITestOutputHelper ou
         var users = await fault.SignInAsync(host.Client.BaseAddress!, 2);
 
         // Four recordings claimed and held at the probe: their workers hold leases and queue messages when storage goes.
-        var probing = new List<long>();
-        for (var i = 0; i < 4; i++)
-        {
-            probing.Add(await FaultServices.UploadAsync(users[i % 2], FaultServices.Sample(i)));
-        }
-        await Eventually.TrueAsync(() => gate.Calls >= probing.Count, "every recording is being probed");
+        var probing = await FaultServices.UploadAndHoldAtProbeAsync(users, gate, 4);
         // Two uploads half sent, as the page sends a recording in blocks: the first block staged, the rest to come.
-        var halfSent = new List<HalfSentUpload>();
-        for (var i = 0; i < 2; i++)
+        var halfSent = (await FaultServices.RequestUploadsAsync(users, 2)).Select(upload => new HalfSentUpload(upload)).ToList();
+        foreach (var upload in halfSent)
         {
-            var sample = FaultServices.Sample(i);
-            var content = await File.ReadAllBytesAsync(sample.Path);
-            var ticket = await BrowserUploads.RequestAsync(users[i], sample, content.Length);
-            var upload = new HalfSentUpload(ticket, sample, content);
             await upload.StageAsync(0);
-            halfSent.Add(upload);
         }
 
         await fault.Services.Azurite.StopAsync();
@@ -53,33 +42,33 @@ public sealed class StorageOutageTests(FaultServices fault, ITestOutputHelper ou
         await Task.WhenAll(finishing).WaitAsync(TimeSpan.FromSeconds(30));
         Assert.All(halfSent, upload => Assert.True(upload.Refusals > 0, "the upload met the outage"));
 
-        var recovery = await fault.AssertAllCompleteWithinAsync([.. probing, .. halfSent.Select(upload => upload.Ticket.RecordingId)], returned, FaultServices.RecoveryBound);
+        var recovery = await fault.AssertAllCompleteWithinAsync([.. probing, .. halfSent.Select(upload => upload.Pending.RecordingId)], returned, FaultServices.RecoveryBound);
         output.WriteLine($"Every recording terminal {recovery.TotalSeconds:0.0} s after Azurite returned.");
         await fault.AssertInvariantsHoldAsync();
     }
 
     /// <summary>A recording sent as two blocks and a block list, each retried every 250 ms while storage does not answer.</summary>
-    private sealed class HalfSentUpload(UploadTicket ticket, MediaSample sample, byte[] content)
+    private sealed class HalfSentUpload(PendingUpload pending)
     {
         private static readonly string[] BlockIds = [Convert.ToBase64String("block-0"u8), Convert.ToBase64String("block-1"u8)];
 
-        private readonly BlockBlobClient blob = BrowserUploads.Blob(ticket);
+        private readonly BlockBlobClient blob = BrowserUploads.Blob(pending.Ticket);
 
-        public UploadTicket Ticket => ticket;
+        public PendingUpload Pending => pending;
 
         public int Refusals { get; private set; }
 
         public Task StageAsync(int block)
         {
-            var half = content.Length / 2;
-            var part = block == 0 ? content.AsMemory(0, half) : content.AsMemory(half);
+            var half = pending.Content.Length / 2;
+            var part = block == 0 ? pending.Content.AsMemory(0, half) : pending.Content.AsMemory(half);
             return blob.StageBlockAsync(BlockIds[block], new MemoryStream(part.ToArray()));
         }
 
         public async Task FinishAsync()
         {
             await UntilTakenAsync(() => StageAsync(1));
-            await UntilTakenAsync(() => blob.CommitBlockListAsync(BlockIds, new CommitBlockListOptions { HttpHeaders = new BlobHttpHeaders { ContentType = sample.MimeType } }));
+            await UntilTakenAsync(() => blob.CommitBlockListAsync(BlockIds, new CommitBlockListOptions { HttpHeaders = new BlobHttpHeaders { ContentType = pending.Sample.MimeType } }));
         }
 
         private async Task UntilTakenAsync(Func<Task> send)

@@ -1,3 +1,4 @@
+using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Dapper;
@@ -7,6 +8,7 @@ using Npgsql;
 using Recorder.Core.Storage;
 using Recorder.DevHost;
 using Recorder.Testing;
+using Recorder.Testing.Media;
 using Xunit;
 
 namespace Recorder.E2E.Tests;
@@ -147,6 +149,37 @@ public sealed class E2EHost : IAsyncLifetime
     }
 
     public BlobContainerClient Container(string name) => TestStorage.CreateClient().GetBlobContainerClient(name);
+
+    /// <summary>
+    /// Where the media a recording serves ends (<see cref="MediaTools.PacketEndAsync"/>: ffprobe reading every packet):
+    /// what MediaRecorder produced, which durations are checked against, never the wall clock of a busy machine.
+    /// </summary>
+    public async Task<double> MediaDurationAsync(long recordingId)
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            // Ingest may replace the upload with its seekable copy meanwhile: then the row names the copy.
+            for (var attempt = 1; ; attempt++)
+            {
+                var (upload, copy) = await QuerySingleAsync<(string, string?)>("SELECT blob_name, media_blob_name FROM recordings WHERE id = @recordingId", new { recordingId });
+                var blob = copy is null ? Container(Storage.UploadsContainer).GetBlobClient(upload) : Container(Storage.ProcessedContainer).GetBlobClient(copy);
+                try
+                {
+                    await blob.DownloadToAsync(file);
+                    return (await MediaTools.PacketEndAsync(file)).TotalSeconds;
+                }
+                catch (RequestFailedException exception) when (exception.Status == 404 && attempt < 5)
+                {
+                    await Task.Delay(500);
+                }
+            }
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
 
     public async Task<NpgsqlConnection> OpenOwnerAsync()
     {

@@ -65,8 +65,11 @@ public sealed partial class UploadResilienceTests(E2EHost host)
         // Every block reached storage exactly once: the staged ones were not sent again.
         Assert.Equal(Enumerable.Range(0, blocks), sent.Keys.Order());
         Assert.All(sent, pair => Assert.True(pair.Value == 1, $"block {pair.Key} reached storage {pair.Value} times"));
-        var duration = await host.QuerySingleAsync<decimal>("SELECT duration FROM recordings WHERE id = @id AND status = 'completed'", new { id });
-        Assert.InRange((double)duration, 4.5, 5.5);
+        // Storage holds what the page recorded, byte for byte in length, and ingest measured that media.
+        var (duration, fileSize) = await host.QuerySingleAsync<(decimal, long)>("SELECT duration, file_size FROM recordings WHERE id = @id AND status = 'completed'", new { id });
+        Assert.Equal(kept[0].GetProperty("size").GetInt64(), fileSize);
+        var media = await host.MediaDurationAsync(id);
+        Assert.InRange((double)duration, media - 0.1, media + 0.1);
         Assert.Equal(0, await page.EvaluateAsync<int>("async () => (await new (await import('/recorder-client.js')).LocalRecordings().list()).length"));
         await Expect(page.LocalEntries).ToHaveCountAsync(0);
     }

@@ -1,16 +1,23 @@
+using System.Text.Json;
 using System.Text.RegularExpressions;
+using Npgsql;
 using Recorder.Infra.Tests.Support;
 using Xunit;
 
 namespace Recorder.Infra.Tests;
 
 /// <summary>
-/// The azd hooks do what docs/deploy.md says: migrations and the identity mapping after provisioning,
-/// the Event Grid subscription (from eventgrid-subscription.bicep, key as a secure parameter) after
-/// deploying, and the publish step the Dockerfile depends on.
+/// The azd hooks do what docs/deploy.md says, run with bash against stand-ins for az, azd, dotnet, psql and the
+/// recorder CLI that record their calls: migrations and the identity mapping after provisioning, the Event Grid
+/// subscription (from eventgrid-subscription.bicep, key as a secure parameter) after deploying. The identity
+/// mapping's SQL runs against PostgreSQL.
 /// </summary>
-public sealed class HookScriptTests
+[Collection(BicepCollection.Name)]
+public sealed partial class HookScriptTests(BicepFixture bicep)
 {
+    private const string Token = "entra-access-token-value";
+    private const string StoredKey = "stored-function-key-value";
+
     public static TheoryData<string> Scripts() => new(
         Directory.EnumerateFiles(Repository.HooksDirectory, "*.sh").Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal));
 
@@ -30,36 +37,76 @@ public sealed class HookScriptTests
         Assert.True(syntax.ExitCode == 0, syntax.Describe());
     }
 
-    [Fact]
-    public void The_shared_library_is_strict_and_cleans_up()
+    [Theory]
+    [InlineData("false")]                 // set -e
+    [InlineData("echo \"$UNSET_NAME\"")] // set -u
+    [InlineData("false | true")]          // set -o pipefail
+    public async Task A_hook_using_the_shared_library_stops_at_a_failure_and_still_cleans_up(string failure)
     {
-        var lib = Repository.ReadText("infra", "hooks", "lib.sh");
-        Assert.Contains("set -euo pipefail", lib, StringComparison.Ordinal);
-        Assert.Contains("trap run_cleanup EXIT", lib, StringComparison.Ordinal);
-        Assert.Contains("umask 077", lib, StringComparison.Ordinal);
+        using var sandbox = new HookSandbox();
+        await File.WriteAllTextAsync(Path.Combine(sandbox.Root, "infra", "hooks", "probe.sh"), $$"""
+            #!/usr/bin/env bash
+            source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+            make_private_tmp
+            echo "$PRIVATE_TMP" >private-tmp
+            stat -c %a "$PRIVATE_TMP" >private-tmp-mode
+            on_exit "echo first >>cleanup"
+            on_exit "echo second >>cleanup"
+            {{failure}}
+            touch went-on
+            """);
+
+        var result = await sandbox.RunAsync("probe.sh", new Dictionary<string, string>());
+
+        Assert.True(result.ExitCode != 0, result.Describe());
+        Assert.False(File.Exists(Path.Combine(sandbox.Root, "went-on")), "the hook went on after the failure");
+        Assert.Equal("second\nfirst\n", await File.ReadAllTextAsync(Path.Combine(sandbox.Root, "cleanup")));
+        Assert.Equal("700", (await File.ReadAllTextAsync(Path.Combine(sandbox.Root, "private-tmp-mode"))).Trim());
+        Assert.False(Directory.Exists((await File.ReadAllTextAsync(Path.Combine(sandbox.Root, "private-tmp"))).Trim()), "the private temporary folder outlived the hook");
     }
 
     [Fact]
-    public void Postdeploy_subscribes_the_webhook_with_its_function_key_through_the_subscription_template()
+    public async Task Postdeploy_creates_the_function_key_and_subscribes_the_webhook_with_it_through_the_subscription_template()
     {
-        var script = Repository.ReadText("infra", "hooks", "postdeploy.sh");
+        using var sandbox = PostdeploySandbox(
+            keysList: [new(""), new($$"""{ "keys": [ { "name": "default", "value": "other" }, { "name": "eventgrid", "value": "{{StoredKey}}" } ] }""")]);
 
-        Assert.Contains("readonly FUNCTION_NAME=BlobCreatedWebhook", script, StringComparison.Ordinal);
-        Assert.Contains("readonly WEBHOOK_ROUTE=api/events/blob-created", script, StringComparison.Ordinal);
-        Assert.Contains("az containerapp function keys list", script, StringComparison.Ordinal);
-        Assert.Contains("--key-type functionKey", script, StringComparison.Ordinal);
-        Assert.Contains("az containerapp function keys set", script, StringComparison.Ordinal);
-        Assert.Contains("az deployment group create", script, StringComparison.Ordinal);
-        Assert.Contains("--template-file infra/bicep/modules/eventgrid-subscription.bicep", script, StringComparison.Ordinal);
-        Assert.True(File.Exists(Repository.File("infra", "bicep", "modules", "eventgrid-subscription.bicep")));
-        Assert.Contains("webhookUrl: { value: $ENV.WEBHOOK_URL }", script, StringComparison.Ordinal);
-        Assert.Contains("make_private_tmp", script, StringComparison.Ordinal);
-        Assert.Contains("--parameters \"@$parameters_file\"", script, StringComparison.Ordinal);
-        Assert.Contains("az eventgrid system-topic event-subscription show", script, StringComparison.Ordinal);
+        var result = await sandbox.RunAsync("postdeploy.sh", PostdeployEnvironment);
 
-        // The key never reaches the log.
-        Assert.DoesNotMatch(@"(log|echo|printf)[^\n]*\$\{?key\b", script);
-        Assert.DoesNotMatch(@"(log|echo|printf)[^\n]*WEBHOOK_URL", script);
+        Assert.True(result.ExitCode == 0, result.Describe());
+        var calls = sandbox.Calls().Where(call => call.Command == "az").ToList();
+        Assert.Equal(
+            ["containerapp function keys list --help", "containerapp function show", "containerapp function keys list", "containerapp function keys set",
+             "containerapp function keys list", "deployment group create", "eventgrid system-topic event-subscription show"],
+            calls.Select(CommandWords));
+        var set = Assert.Single(calls, call => call.Is("az", "containerapp function keys set"));
+        Assert.Equal(("rg-test", "ca-functions", "functionKey", "BlobCreatedWebhook", "eventgrid"),
+            (set.Option("--resource-group"), set.Option("--name"), set.Option("--key-type"), set.Option("--function-name"), set.Option("--key-name")));
+        Assert.Matches("^[0-9a-f]{64}$", set.Option("--key-value"));
+        AssertSubscribedWithKey(sandbox, result, StoredKey);
+    }
+
+    [Fact]
+    public async Task Postdeploy_keeps_an_existing_function_key()
+    {
+        using var sandbox = PostdeploySandbox(keysList: [new($$"""[ { "name": "eventgrid", "value": "{{StoredKey}}" } ]""")]);
+
+        var result = await sandbox.RunAsync("postdeploy.sh", PostdeployEnvironment);
+
+        Assert.True(result.ExitCode == 0, result.Describe());
+        Assert.DoesNotContain(sandbox.Calls(), call => call.Is("az", "containerapp function keys set"));
+        AssertSubscribedWithKey(sandbox, result, StoredKey);
+    }
+
+    [Fact]
+    public async Task Postdeploy_fails_when_the_subscription_is_not_provisioned()
+    {
+        using var sandbox = PostdeploySandbox(keysList: [new($$"""[ { "name": "eventgrid", "value": "{{StoredKey}}" } ]""")], subscriptionState: "Failed");
+
+        var result = await sandbox.RunAsync("postdeploy.sh", PostdeployEnvironment);
+
+        Assert.True(result.ExitCode != 0, result.Describe());
+        Assert.Contains("event subscription is Failed", result.StandardError, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -73,64 +120,300 @@ public sealed class HookScriptTests
     }
 
     [Fact]
-    public void Postprovision_migrates_as_the_Entra_administrator_with_a_token_and_maps_the_identity()
+    public async Task Postprovision_migrates_as_the_Entra_administrator_with_a_token_maps_the_identity_and_closes_the_firewall()
     {
-        var script = Repository.ReadText("infra", "hooks", "postprovision.sh");
+        using var sandbox = PostprovisionSandbox();
 
-        Assert.Contains("az account get-access-token --resource-type oss-rdbms", script, StringComparison.Ordinal);
-        Assert.Contains("dotnet publish functions/Recorder.Cli", script, StringComparison.Ordinal);
-        Assert.Matches(@"""\$CLI_DIR/recorder"" migrate", script);
-        Assert.Contains("Database__MigratorConnectionString=", script, StringComparison.Ordinal);
-        Assert.Contains("Username=$POSTGRES_ADMIN_PRINCIPAL_NAME;Password=$PGPASSWORD", script, StringComparison.Ordinal);
-        Assert.Contains("--file infra/hooks/sql/map-app-identity.sql", script, StringComparison.Ordinal);
-        Assert.Contains("firewall-rule create", script, StringComparison.Ordinal);
-        Assert.Contains("firewall-rule delete", script, StringComparison.Ordinal);
-        // The token is passed in the environment, never on a command line or in the log.
-        Assert.DoesNotMatch(@"--connection", script);
-        Assert.DoesNotMatch(@"(log|echo|printf)[^\n]*PGPASSWORD", script);
+        var result = await sandbox.RunAsync("postprovision.sh", PostprovisionEnvironment);
+
+        Assert.True(result.ExitCode == 0, result.Describe());
+        var calls = sandbox.Calls();
+        Assert.Equal(["az postgres", "az account", "dotnet publish", "recorder migrate", "psql --no-psqlrc", "az postgres"], calls.Select(call => call.Command + " " + call.Arguments[0]));
+        var (open, close) = (calls[0], calls[^1]);
+        Assert.True(open.Is("az", "postgres flexible-server firewall-rule create"), open.Line);
+        Assert.True(close.Is("az", "postgres flexible-server firewall-rule delete"), close.Line);
+        Assert.Matches("^azd-migrate-[0-9]{14}$", open.Option("--rule-name"));
+        Assert.Equal(("203.0.113.7", "203.0.113.7"), (open.Option("--start-ip-address"), open.Option("--end-ip-address")));
+        Assert.Equal((open.Option("--resource-group"), open.Option("--name"), open.Option("--rule-name")), (close.Option("--resource-group"), close.Option("--name"), close.Option("--rule-name")));
+        Assert.Equal(("rg-test", "psql-test"), (open.Option("--resource-group"), open.Option("--name")));
+        Assert.Equal("account get-access-token --resource-type oss-rdbms --query accessToken -o tsv", calls[1].Line);
+        Assert.Equal("publish functions/Recorder.Cli -c Release -o functions/Recorder.Cli/bin/publish --nologo", calls[2].Line);
+
+        var migrate = calls[3];
+        Assert.Equal("migrate --migrations functions/Recorder.Cli/bin/publish/migrations", migrate.Line);
+        var connection = new NpgsqlConnectionStringBuilder(migrate.Environment["Database__MigratorConnectionString"]);
+        Assert.Equal(("psql-test.postgres.database.azure.com", 5432, "recorder", "admin@example.test", Token, SslMode.VerifyFull),
+            (connection.Host, connection.Port, connection.Database, connection.Username, connection.Password, connection.SslMode));
+
+        var psql = calls[4];
+        Assert.Equal(("psql-test.postgres.database.azure.com", "postgres", "admin@example.test", "infra/hooks/sql/map-app-identity.sql"),
+            (psql.Option("--host"), psql.Option("--dbname"), psql.Option("--username"), psql.Option("--file")));
+        Assert.True(File.Exists(Repository.File(psql.Option("--file")!)));
+        Assert.Equal(
+            ["identity_name=id-recorder-test", "identity_object_id=11111111-2222-3333-4444-555555555555"],
+            psql.Arguments.Select((argument, index) => (argument, index)).Where(pair => pair.index > 0 && psql.Arguments[pair.index - 1] == "--set").Select(pair => pair.argument));
+        Assert.Equal((Token, "require"), (psql.Environment["PGPASSWORD"], psql.Environment["PGSSLMODE"]));
+
+        // The token travels in the environment only: never on a command line, never in the log.
+        Assert.All(calls, call => Assert.DoesNotContain(Token, call.Line, StringComparison.Ordinal));
+        Assert.DoesNotContain(Token, result.StandardOutput + result.StandardError, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void The_identity_mapping_grants_the_roles_migration_006_creates()
+    public async Task Postprovision_closes_the_firewall_even_when_the_migration_fails()
     {
-        var sql = Repository.ReadText("infra", "hooks", "sql", "map-app-identity.sql");
-        var migration = Repository.ReadText("migrations", "006_add_app_roles.sql");
+        using var sandbox = PostprovisionSandbox().Answer("recorder", "migrate*", new StubAnswer("Migration 014 failed", 1));
 
-        Assert.Contains("pgaadauth_create_principal_with_oid(:'identity_name', :'identity_object_id', 'service', false, false)", sql, StringComparison.Ordinal);
-        foreach (var role in new[] { "recorder_app", "recorder_maintenance" })
+        var result = await sandbox.RunAsync("postprovision.sh", PostprovisionEnvironment);
+
+        Assert.True(result.ExitCode != 0, result.Describe());
+        var calls = sandbox.Calls();
+        Assert.DoesNotContain(calls, call => call.Command == "psql");
+        Assert.True(calls[^1].Is("az", "postgres flexible-server firewall-rule delete"), calls[^1].Line);
+    }
+
+    [Fact]
+    public async Task Postprovision_does_nothing_when_told_to_skip_migrations()
+    {
+        using var sandbox = PostprovisionSandbox();
+
+        var result = await sandbox.RunAsync("postprovision.sh", new Dictionary<string, string>(PostprovisionEnvironment) { ["RECORDER_SKIP_MIGRATIONS"] = "true" });
+
+        Assert.True(result.ExitCode == 0, result.Describe());
+        Assert.Empty(sandbox.Calls());
+    }
+
+    [Theory]
+    [InlineData("user", "User", "ada@example.test")]
+    [InlineData("servicePrincipal", "ServicePrincipal", "sp-deployer")]
+    public async Task Preprovision_names_the_signed_in_principal_as_the_PostgreSQL_administrator(string accountType, string principalType, string principalName)
+    {
+        using var sandbox = new HookSandbox()
+            .Stub("azd")
+            .Answer("az", "account show --query user.type -o tsv", new StubAnswer(accountType + "\n"))
+            .Answer("az", "ad signed-in-user show --query userPrincipalName -o tsv", new StubAnswer("ada@example.test\n"))
+            .Answer("az", "ad signed-in-user show --query id -o tsv", new StubAnswer("object-id-of-principal\n"))
+            .Answer("az", "account show --query user.name -o tsv", new StubAnswer("app-id-of-principal\n"))
+            .Answer("az", "ad sp show --id app-id-of-principal --query displayName -o tsv", new StubAnswer("sp-deployer\n"))
+            .Answer("az", "ad sp show --id app-id-of-principal --query id -o tsv", new StubAnswer("object-id-of-principal\n"));
+
+        var result = await sandbox.RunAsync("preprovision.sh", PreprovisionEnvironment);
+
+        Assert.True(result.ExitCode == 0, result.Describe());
+        Assert.Equal(
+            [$"env set AZURE_PRINCIPAL_NAME {principalName}", $"env set AZURE_PRINCIPAL_TYPE {principalType}", "env set AZURE_PRINCIPAL_ID object-id-of-principal"],
+            sandbox.Calls().Where(call => call.Command == "azd").Select(call => call.Line));
+        Assert.All(sandbox.Calls(), call => Assert.DoesNotContain("first-provision-secret", call.Line, StringComparison.Ordinal));
+        Assert.DoesNotContain("first-provision-secret", result.StandardOutput + result.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Preprovision_refuses_a_first_provision_without_the_app_secrets()
+    {
+        using var sandbox = new HookSandbox().Stub("az").Stub("azd");
+        var environment = new Dictionary<string, string>(PreprovisionEnvironment) { ["AZURE_PRINCIPAL_NAME"] = "ada@example.test", ["AZURE_PRINCIPAL_ID"] = "object-id" };
+        environment.Remove("RECORDER_JWT_HMAC_SECRET");
+
+        var result = await sandbox.RunAsync("preprovision.sh", environment);
+
+        Assert.True(result.ExitCode != 0, result.Describe());
+        Assert.Contains("RECORDER_JWT_HMAC_SECRET", result.StandardError, StringComparison.Ordinal);
+        Assert.Empty(sandbox.Calls());
+
+        // Once Key Vault exists (a later provision) the secrets are not needed.
+        var later = await sandbox.RunAsync("preprovision.sh", new Dictionary<string, string>(environment) { ["AZURE_KEY_VAULT_NAME"] = "kv-test" });
+        Assert.True(later.ExitCode == 0, later.Describe());
+    }
+
+    [Theory]
+    [InlineData("postprovision.sh")]
+    [InlineData("postdeploy.sh")]
+    public async Task Hooks_read_only_values_the_template_outputs_or_azd_provides(string hook)
+    {
+        using var sandbox = new HookSandbox().Stub("az").Stub("azd").Stub("dotnet").Stub("psql").Stub("curl");
+
+        // With an empty environment the hook names every value it requires, and stops.
+        var result = await sandbox.RunAsync(hook, new Dictionary<string, string>());
+
+        Assert.True(result.ExitCode != 0, result.Describe());
+        var required = MissingValues().Match(result.StandardError).Groups["names"].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.NotEmpty(required);
+        var provided = bicep.Main.Outputs.Select(output => output.Key)
+            .Concat(["AZURE_PRINCIPAL_ID", "AZURE_PRINCIPAL_NAME", "AZURE_ENV_NAME", "AZURE_SUBSCRIPTION_ID"]) // azd's own
+            .ToHashSet(StringComparer.Ordinal);
+        Assert.All(required, name => Assert.True(provided.Contains(name), $"{hook} needs {name}, which neither main.bicep outputs nor azd provides"));
+        Assert.Empty(sandbox.Calls());
+    }
+
+    [PostgresFact(MinimumMajorVersion = 16)]
+    public async Task The_identity_mapping_makes_a_login_that_can_set_either_app_role_and_inherits_neither()
+    {
+        var identity = "id-recorder-test-" + Guid.NewGuid().ToString("N")[..8];
+        var database = "t_identity_mapping_" + Guid.NewGuid().ToString("N");
+        var admin = new NpgsqlConnectionStringBuilder(PostgresFactAttribute.AdminConnectionString);
+        await using (var connection = await OpenAsync(admin.ConnectionString))
         {
-            Assert.Matches($@"CREATE ROLE {role}\b", migration);
-            Assert.Contains($"GRANT {role} TO :\"identity_name\" WITH INHERIT FALSE, SET TRUE;", sql, StringComparison.Ordinal);
-            Assert.Contains($"Options=-c role={role}", Repository.ReadText("infra", "bicep", "main.bicep"), StringComparison.Ordinal);
+            await ExecuteAsync(connection, $"CREATE DATABASE {database}");
         }
-        Assert.Matches(@"CREATE ROLE recorder_maintenance[^;]*\bBYPASSRLS\b", migration);
-        Assert.Matches(@"CREATE ROLE recorder_app[^;]*\bNOBYPASSRLS\b", migration);
-    }
-
-    [Fact]
-    public void Preprovision_names_the_PostgreSQL_administrator_and_demands_the_first_secrets()
-    {
-        var script = Repository.ReadText("infra", "hooks", "preprovision.sh");
-        Assert.Contains("azd env set AZURE_PRINCIPAL_NAME", script, StringComparison.Ordinal);
-        Assert.Contains("RECORDER_SESSION_SECRET", script, StringComparison.Ordinal);
-        Assert.Contains("RECORDER_JWT_HMAC_SECRET", script, StringComparison.Ordinal);
-        Assert.DoesNotMatch(@"(log|echo|printf)[^\n]*\$\{?RECORDER_(SESSION|JWT_HMAC)_SECRET", script);
-    }
-
-    [Fact]
-    public void Hooks_read_only_values_the_template_outputs_or_azd_provides()
-    {
-        var main = Repository.ReadText("infra", "bicep", "main.bicep");
-        var outputs = Regex.Matches(main, @"^output ([A-Z0-9_]+) ", RegexOptions.Multiline).Select(match => match.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
-        var provided = new HashSet<string>(StringComparer.Ordinal) { "AZURE_PRINCIPAL_ID", "AZURE_PRINCIPAL_NAME", "AZURE_ENV_NAME", "AZURE_SUBSCRIPTION_ID" };
-
-        foreach (var script in new[] { "postprovision.sh", "postdeploy.sh" })
+        try
         {
-            var text = Repository.ReadText("infra", "hooks", script);
-            var required = Regex.Match(text, @"require_env ((?:[A-Z0-9_]+\s*\\?\s*)+)").Groups[1].Value
-                .Split([' ', '\\', '\n'], StringSplitOptions.RemoveEmptyEntries);
-            Assert.NotEmpty(required);
-            Assert.All(required, name => Assert.True(outputs.Contains(name) || provided.Contains(name), $"{script} needs {name}, which main.bicep does not output"));
+            await using (var connection = await OpenAsync(new NpgsqlConnectionStringBuilder(admin.ConnectionString) { Database = database, Pooling = false }.ConnectionString))
+            {
+                // Azure's pgaadauth binds a login role to an Entra object id; here, a plain login role stands in.
+                await ExecuteAsync(connection, """
+                    CREATE FUNCTION pgaadauth_create_principal_with_oid(role_name text, object_id text, principal_type text, is_admin boolean, is_mfa boolean)
+                    RETURNS text LANGUAGE plpgsql AS $$
+                    BEGIN
+                      EXECUTE format('CREATE ROLE %I LOGIN', role_name);
+                      RETURN 'Created role for ' || role_name;
+                    END
+                    $$
+                    """);
+            }
+
+            // As postprovision.sh runs it, twice: every deployment runs it again.
+            foreach (var run in new[] { 1, 2 })
+            {
+                var mapping = await ProcessRunner.RunAsync(
+                    "psql",
+                    ["--no-psqlrc", "--quiet", "--set", $"identity_name={identity}", "--set", "identity_object_id=11111111-2222-3333-4444-555555555555",
+                     "--file", Repository.File("infra", "hooks", "sql", "map-app-identity.sql")],
+                    Repository.Root,
+                    TimeSpan.FromSeconds(60),
+                    new Dictionary<string, string> { ["PGHOST"] = admin.Host!, ["PGPORT"] = admin.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), ["PGUSER"] = admin.Username!, ["PGDATABASE"] = database });
+                Assert.True(mapping.ExitCode == 0, $"run {run}: {mapping.Describe()}");
+            }
+
+            await using var check = await OpenAsync(new NpgsqlConnectionStringBuilder(admin.ConnectionString) { Database = database, Pooling = false }.ConnectionString);
+            var login = await RowAsync(check, "SELECT rolcanlogin, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = $1", identity);
+            Assert.Equal((true, false, false), ((bool)login[0], (bool)login[1], (bool)login[2]));
+            foreach (var role in new[] { "recorder_app", "recorder_maintenance" })
+            {
+                var privileges = await RowAsync(check, "SELECT pg_has_role($1::name, $2::name, 'SET'), pg_has_role($1::name, $2::name, 'USAGE'), pg_has_role($1::name, $2::name, 'MEMBER')", identity, role);
+                Assert.Equal((true, false, true), ((bool)privileges[0], (bool)privileges[1], (bool)privileges[2]));
+            }
+            Assert.Equal(2L, (long)(await RowAsync(check, "SELECT count(*) FROM pg_auth_members WHERE member = to_regrole($1)", identity))[0]);
+
+            // A pool's connection takes its role at start-up, as the app's connection strings do (main.bicep).
+            foreach (var role in new[] { "recorder_app", "recorder_maintenance" })
+            {
+                Assert.Contains($"Options=-c role={role}", Repository.ReadText("infra", "bicep", "main.bicep"), StringComparison.Ordinal);
+                await using var pool = await OpenAsync(new NpgsqlConnectionStringBuilder(admin.ConnectionString) { Database = database, Username = identity, Options = $"-c role={role}", Pooling = false }.ConnectionString);
+                Assert.Equal(role, (string)(await RowAsync(pool, "SELECT current_user"))[0]);
+            }
+        }
+        finally
+        {
+            await using var connection = await OpenAsync(admin.ConnectionString);
+            await ExecuteAsync(connection, $"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
+            await ExecuteAsync(connection, $"DROP ROLE IF EXISTS \"{identity}\"");
         }
     }
+
+    private static readonly Dictionary<string, string> PostdeployEnvironment = new()
+    {
+        ["AZURE_RESOURCE_GROUP"] = "rg-test",
+        ["SERVICE_FUNCTIONS_NAME"] = "ca-functions",
+        ["SERVICE_FUNCTIONS_URI"] = "https://ca-functions.example.test/",
+        ["EVENTGRID_SYSTEM_TOPIC_NAME"] = "evgt-test",
+        ["RECORDINGS_STORAGE_ACCOUNT_ID"] = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-test/providers/Microsoft.Storage/storageAccounts/sttest",
+        ["RECORDINGS_UPLOADS_CONTAINER"] = "recordings-uploads",
+        ["RECORDINGS_DEADLETTER_CONTAINER"] = "recordings-deadletter",
+    };
+
+    private static readonly Dictionary<string, string> PostprovisionEnvironment = new()
+    {
+        ["AZURE_RESOURCE_GROUP"] = "rg-test",
+        ["POSTGRES_SERVER_NAME"] = "psql-test",
+        ["POSTGRES_HOST"] = "psql-test.postgres.database.azure.com",
+        ["POSTGRES_DATABASE_NAME"] = "recorder",
+        ["POSTGRES_ADMIN_PRINCIPAL_NAME"] = "admin@example.test",
+        ["APP_IDENTITY_NAME"] = "id-recorder-test",
+        ["APP_IDENTITY_PRINCIPAL_ID"] = "11111111-2222-3333-4444-555555555555",
+        ["RECORDER_CLIENT_IP"] = "203.0.113.7",
+    };
+
+    private static readonly Dictionary<string, string> PreprovisionEnvironment = new()
+    {
+        ["RECORDER_ALERT_EMAIL"] = "ops@example.test",
+        ["RECORDER_JWT_ISSUER"] = "https://app.example.test",
+        ["RECORDER_SESSION_SECRET"] = "first-provision-secret-session",
+        ["RECORDER_JWT_HMAC_SECRET"] = "first-provision-secret-jwt",
+    };
+
+    private static HookSandbox PostdeploySandbox(StubAnswer[] keysList, string subscriptionState = "Succeeded")
+        => new HookSandbox()
+            .Answer("az", "containerapp function keys list *--key-type functionKey*", keysList)
+            .Answer("az", "eventgrid system-topic event-subscription show *", new StubAnswer(subscriptionState + "\n"));
+
+    // The recorder CLI is where the hook publishes it; the curl stand-in fails: RECORDER_CLIENT_IP makes it unneeded.
+    private static HookSandbox PostprovisionSandbox()
+        => new HookSandbox()
+            .Stub("dotnet").Stub("psql").Stub("recorder", "functions/Recorder.Cli/bin/publish/recorder")
+            .Answer("curl", "*", new StubAnswer("", 7))
+            .Answer("az", "account get-access-token *", new StubAnswer(Token + "\n"));
+
+    // The subscription deployed from the Bicep module, its parameters in a private file that is gone afterwards,
+    // the webhook URL with the function key in it, and the key nowhere else: no command line, no log.
+    private static void AssertSubscribedWithKey(HookSandbox sandbox, ProcessResult result, string key)
+    {
+        var calls = sandbox.Calls();
+        var deploy = Assert.Single(calls, call => call.Is("az", "deployment group create"));
+        Assert.Equal(("rg-test", "infra/bicep/modules/eventgrid-subscription.bicep"), (deploy.Option("--resource-group"), deploy.Option("--template-file")));
+        Assert.True(File.Exists(Repository.File(deploy.Option("--template-file")!)));
+        var parametersFile = deploy.Option("--parameters")!;
+        Assert.StartsWith("@", parametersFile, StringComparison.Ordinal);
+        var (content, folderMode) = sandbox.Captured(Path.GetFileName(parametersFile[1..]));
+        Assert.Equal("700", folderMode);
+        Assert.False(File.Exists(parametersFile[1..]), "the parameters file outlived the hook");
+        using var parameters = JsonDocument.Parse(content);
+        string Value(string name) => parameters.RootElement.GetProperty("parameters").GetProperty(name).GetProperty("value").GetString()!;
+        Assert.Equal($"https://ca-functions.example.test/api/events/blob-created?code={key}", Value("webhookUrl"));
+        Assert.Equal(
+            ("evgt-test", "recordings-uploads-blob-created", PostdeployEnvironment["RECORDINGS_STORAGE_ACCOUNT_ID"], "recordings-uploads", "recordings-deadletter"),
+            (Value("systemTopicName"), Value("subscriptionName"), Value("storageAccountId"), Value("uploadsContainerName"), Value("deadLetterContainerName")));
+        var show = Assert.Single(calls, call => call.Is("az", "eventgrid system-topic event-subscription show"));
+        Assert.Equal(("evgt-test", "recordings-uploads-blob-created"), (show.Option("--system-topic-name"), show.Option("--name")));
+        Assert.All(calls, call => Assert.DoesNotContain(key, call.Line, StringComparison.Ordinal));
+        Assert.DoesNotContain(key, result.StandardOutput + result.StandardError, StringComparison.Ordinal);
+    }
+
+    private static async Task<NpgsqlConnection> OpenAsync(string connectionString)
+    {
+        var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    // The words of a command up to its first option, and --help when asked.
+    private static string CommandWords(StubCall call)
+    {
+        var end = call.Line.IndexOf(" --", StringComparison.Ordinal);
+        var words = end < 0 ? call.Line : call.Line[..end];
+        return call.Arguments.Contains("--help") ? words + " --help" : words;
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    // The one row of a query with positional parameters ($1, $2 …).
+    private static async Task<object[]> RowAsync(NpgsqlConnection connection, string sql, params object[] parameters)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        }
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync(), sql);
+        var values = new object[reader.FieldCount];
+        reader.GetValues(values);
+        return values;
+    }
+
+    [GeneratedRegex("missing azd environment values: (?<names>[A-Z0-9_ ]+)")]
+    private static partial Regex MissingValues();
 }

@@ -17,6 +17,7 @@ using Recorder.Core.Security;
 using Recorder.Core.Storage;
 using Recorder.Core.Uploads;
 using Recorder.Core.Uploads.Sas;
+using Recorder.Testing.Data;
 
 namespace Recorder.Bench.Database;
 
@@ -33,7 +34,7 @@ public static class ScaleBench
 
     private static readonly string ListSql = Constant<RecordingsService>("ListSql");
     private const string UsageByTypeSql = StorageQuota.UsageByTypeSql;
-    private static readonly string UsageSql = Constant<StorageQuota>("UsageSql");
+    private const string UsageSql = StorageQuota.UsageSql;
     private static readonly string SelectExpiredSql = Constant<RecordingLifecycleSweeper>("SelectExpiredSql");
 
     // GET /api/recordings?cursor=… deep in a heavy user's list, done the way keyset replaces: OFFSET.
@@ -42,7 +43,7 @@ public static class ScaleBench
         .Replace("LIMIT @Take", "LIMIT @Take OFFSET @Offset", StringComparison.Ordinal);
 
     // The AlertsCheck timer's storage condition (users at or over the warning share of their limit), as it runs it.
-    private static readonly string StorageAlertSql = Constant<AlertConditions>("StorageSql");
+    private const string StorageAlertSql = AlertConditions.StorageSql;
 
 
     // The database side of retention alone: one statement per batch, audited in the same statement, no storage
@@ -103,7 +104,7 @@ public static class ScaleBench
             var shape = await DescribeDataAsync(owner);
             result.Line((string.Create(CultureInfo.InvariantCulture, $"Data: {recordings:N0} recordings across {users:N0} users (owner rank = floor(users × random()^2.5): a few heavy users), ") +
             string.Create(CultureInfo.InvariantCulture, $"created over the last 406 days, 95 % completed; sessions for half the recordings, edits 0.2 per recording; generated with ") +
-            string.Create(CultureInfo.InvariantCulture, $"generate_series (bench/Recorder.Bench/Database/generate.sql) in {loadSeconds:0} s including index builds and VACUUM ANALYZE.")));
+            string.Create(CultureInfo.InvariantCulture, $"generate_series (tests/Recorder.Testing/Data/RealisticData.sql) in {loadSeconds:0} s including index builds and VACUUM ANALYZE.")));
             result.Code(shape);
 
             var random = new Random(42);
@@ -290,22 +291,14 @@ public static class ScaleBench
         }
         await connection.ExecuteAsync("ALTER TABLE recordings DROP CONSTRAINT recordings_blob_name_key");
 
-        var sql = (await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Database", "generate.sql")))
-            .Replace("{users}", users.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
-            .Replace("{recordings}", recordings.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
-            .Replace("{skew}", "2.5", StringComparison.Ordinal)
-            .Replace("{session_ratio}", "0.5", StringComparison.Ordinal)
-            .Replace("{edit_ratio}", "0.2", StringComparison.Ordinal);
-        foreach (var statement in sql.Split(";\n", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        // As the cluster's superuser: no foreign-key triggers during the bulk load (the data is consistent by
+        // construction), and row-level security does not apply.
+        await connection.ExecuteAsync("SET session_replication_role = replica; SET synchronous_commit = off");
+        foreach (var statement in RealisticData.Statements(users, recordings))
         {
-            var body = string.Join('\n', statement.Split('\n').Where(line => !line.TrimStart().StartsWith("--", StringComparison.Ordinal)));
-            if (body.Trim().Length == 0)
-            {
-                continue;
-            }
             var step = Stopwatch.StartNew();
-            await connection.ExecuteAsync(new CommandDefinition(body, commandTimeout: 0));
-            note($"{body.Trim().Split('\n')[0]} … {step.Elapsed.TotalSeconds:0.0} s");
+            await connection.ExecuteAsync(new CommandDefinition(statement, commandTimeout: 0));
+            note($"{statement.Split('\n')[0]} … {step.Elapsed.TotalSeconds:0.0} s");
         }
         await connection.ExecuteAsync("SET maintenance_work_mem = '1GB'; SET max_parallel_maintenance_workers = 1");
         foreach (var (name, definition) in indexes)

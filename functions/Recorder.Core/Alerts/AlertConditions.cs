@@ -12,10 +12,12 @@ namespace Recorder.Core.Alerts;
 /// </summary>
 public sealed class AlertConditions(IOptions<AlertsOptions> options, IOptions<RecordingsOptions> recordingsOptions)
 {
-    // Storage in use and limits exactly as the quota check counts them (StorageQuota): one pass over
-    // idx_recordings_user_live_type_size (index-only, grouped by user), joined to the users with a limit row.
-    // Only users at or above the warning share come back. A zero limit counts any byte as over it.
-    private const string StorageSql = $"""
+    /// <summary>
+    /// Storage in use and limits exactly as the quota check counts them (StorageQuota): one pass over
+    /// idx_recordings_user_live_type_size (index-only, grouped by user), joined to the users with a limit row.
+    /// Only users at or above the warning share come back. A zero limit counts any byte as over it.
+    /// </summary>
+    public const string StorageSql = $"""
         SELECT usage.user_id AS UserId, usage.recordings AS Recordings, usage.used_bytes AS UsedBytes,
                {StorageQuota.LimitBytesSql} AS LimitBytes, l.user_id IS NOT NULL AS OwnLimit
         FROM ({StorageQuota.UsageByUserSql}) AS usage
@@ -23,10 +25,12 @@ public sealed class AlertConditions(IOptions<AlertsOptions> options, IOptions<Re
         WHERE usage.used_bytes::numeric * 100 >= {StorageQuota.LimitBytesSql} * @WarningPercent
         """;
 
-    // Settled recordings (completed or failed) created in each window: uploads still running have no
-    // outcome yet, and 'deleting' ones are being removed. idx_recordings_created_status (014) serves the
-    // counts index-only; only failed rows are read for their codes.
-    private const string RecordingFailuresSql = """
+    /// <summary>
+    /// Settled recordings (completed or failed) created in each window: uploads still running have no
+    /// outcome yet, and 'deleting' ones are being removed. idx_recordings_created_status (014) serves the
+    /// counts index-only; only failed rows are read for their codes.
+    /// </summary>
+    public const string RecordingFailuresSql = """
         SELECT w.name AS Window,
                count(r.status) FILTER (WHERE r.status = 'failed')::int AS Failed,
                count(r.status)::int AS Settled,

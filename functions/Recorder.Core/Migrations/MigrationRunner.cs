@@ -10,8 +10,9 @@ public sealed record MigrationResult(IReadOnlyList<string> Applied, int AlreadyA
 /// <summary>
 /// Applies migrations/ in order as the owner role. Holds a session advisory lock for the whole run,
 /// so a second migrator waits and then finds nothing to do; refuses to run when an applied file
-/// was edited; applies each file with its journal row in one transaction, except files marked
-/// <see cref="MigrationScript.NoTransactionMarker"/>.
+/// was edited or a new file is numbered at or below the newest applied one; applies each file with its
+/// journal row in one transaction, except files marked <see cref="MigrationScript.NoTransactionMarker"/>,
+/// which are journaled only once every index they build concurrently is valid.
 /// </summary>
 public sealed class MigrationRunner(NpgsqlDataSource ownerDataSource, ILogger<MigrationRunner> logger)
 {
@@ -30,6 +31,7 @@ public sealed class MigrationRunner(NpgsqlDataSource ownerDataSource, ILogger<Mi
                 .ToDictionary(m => m.Name, StringComparer.Ordinal);
 
             VerifyUnchanged(scripts, applied);
+            RefuseLateFiles(scripts, applied);
 
             var newlyApplied = new List<string>();
             foreach (var script in scripts.Where(s => !applied.ContainsKey(s.Name)))
@@ -81,6 +83,26 @@ public sealed class MigrationRunner(NpgsqlDataSource ownerDataSource, ILogger<Mi
         }
     }
 
+    // A new file numbered at or below the newest applied one would run after it on this database and
+    // in number order on a new one: two different schemas from the same files. A change goes into the
+    // next free number instead (migrations/README.md).
+    private static void RefuseLateFiles(IReadOnlyList<MigrationScript> scripts, Dictionary<string, AppliedMigration> applied)
+    {
+        if (applied.Count == 0)
+        {
+            return;
+        }
+        var newest = applied.Keys.MaxBy(MigrationScript.NumberOf)!;
+        var late = scripts.Where(s => !applied.ContainsKey(s.Name) && s.Number <= MigrationScript.NumberOf(newest)).Select(s => s.Name).ToList();
+        if (late.Count > 0)
+        {
+            throw new MigrationException(
+                $"Migration {string.Join(", ", late)} is numbered at or below {newest}, the newest migration this database has applied, and was never applied here. " +
+                "Applying it now would give this database a schema that a new database, applying in number order, never has. " +
+                "Give the file the next free number instead. Nothing was applied.");
+        }
+    }
+
     private async Task ApplyAsync(NpgsqlConnection connection, MigrationScript script, CancellationToken cancellationToken)
     {
         logger.LogInformation("Applying {Migration}{Mode}", script.Name, script.RunsInTransaction ? "" : " (statement by statement, no transaction)");
@@ -100,6 +122,7 @@ public sealed class MigrationRunner(NpgsqlDataSource ownerDataSource, ILogger<Mi
                 {
                     await connection.ExecuteAsync(new CommandDefinition(statement, commandTimeout: 0, cancellationToken: cancellationToken));
                 }
+                await VerifyIndexesValidAsync(connection, script, cancellationToken);
                 await RecordAsync(connection, script, stopwatch, null, cancellationToken);
             }
         }
@@ -113,6 +136,26 @@ public sealed class MigrationRunner(NpgsqlDataSource ownerDataSource, ILogger<Mi
         }
         logger.LogInformation("Applied {Migration} in {ElapsedMs} ms", script.Name, stopwatch.ElapsedMilliseconds);
     }
+
+    // A CREATE INDEX CONCURRENTLY that fails leaves its index behind, INVALID: never used by the planner,
+    // yet IF NOT EXISTS skips it on the next run, which would then journal the file as a success.
+    private static async Task VerifyIndexesValidAsync(NpgsqlConnection connection, MigrationScript script, CancellationToken cancellationToken)
+    {
+        var invalid = (await connection.QueryAsync<string>(new CommandDefinition(
+            InvalidIndexesSql, new { Names = script.ConcurrentIndexNames().ToArray() }, cancellationToken: cancellationToken))).AsList();
+        if (invalid.Count > 0)
+        {
+            throw new MigrationException(
+                $"Migration {script.Name} left index {string.Join(", ", invalid)} INVALID: a concurrent build of it failed, in this run or an earlier one. " +
+                $"Fix the cause, DROP INDEX CONCURRENTLY {string.Join(", ", invalid)}, and run again. It was not journaled.");
+        }
+    }
+
+    private const string InvalidIndexesSql = """
+        SELECT name FROM unnest(@Names::text[]) AS name
+        JOIN pg_index AS i ON i.indexrelid = to_regclass(name)::oid
+        WHERE NOT i.indisvalid
+        """;
 
     private static Task RecordAsync(NpgsqlConnection connection, MigrationScript script, Stopwatch stopwatch, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
         => connection.ExecuteAsync(new CommandDefinition(

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -13,6 +14,12 @@ public sealed partial record MigrationScript(string Name, string Sql, string Che
     /// half-way leaves the earlier ones applied.
     /// </summary>
     public const string NoTransactionMarker = "-- recorder:no-transaction";
+
+    /// <summary>The file's number, which decides its order (<c>001</c> of <c>001_add_recordings_table.sql</c>).</summary>
+    public int Number => NumberOf(Name);
+
+    /// <summary>The number of a migration named <c>NNN_name.sql</c>.</summary>
+    public static int NumberOf(string name) => int.Parse(name.AsSpan(0, 3), NumberStyles.None, CultureInfo.InvariantCulture);
 
     public static MigrationScript FromText(string name, string text)
     {
@@ -54,11 +61,18 @@ public sealed partial record MigrationScript(string Name, string Sql, string Che
             .Select(StripComments)
             .Where(statement => statement.Length > 0);
 
+    /// <summary>The indexes the file builds with CREATE INDEX CONCURRENTLY, as it names them (IF NOT EXISTS needs a name).</summary>
+    public IEnumerable<string> ConcurrentIndexNames()
+        => SplitStatements().Select(statement => ConcurrentIndex().Match(statement)).Where(match => match.Success).Select(match => match.Groups["name"].Value);
+
     private static string StripComments(string statement)
         => string.Join('\n', statement.Split('\n').Where(line => !line.TrimStart().StartsWith("--", StringComparison.Ordinal))).Trim();
 
     [GeneratedRegex(@"^\d{3}_[a-z0-9_]+\.sql$")]
     private static partial Regex FileName();
+
+    [GeneratedRegex("""^CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+(?:IF\s+NOT\s+EXISTS\s+)?(?!ON\s)(?<name>(?:"[^"]+"|[a-z_][a-z0-9_$]*)(?:\.(?:"[^"]+"|[a-z_][a-z0-9_$]*))?)\s""", RegexOptions.IgnoreCase)]
+    private static partial Regex ConcurrentIndex();
 
     [GeneratedRegex(@";[ \t]*(?:\n|$)")]
     private static partial Regex StatementEnd();

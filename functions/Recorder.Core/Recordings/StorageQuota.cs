@@ -41,7 +41,8 @@ public sealed class StorageQuota(IOptions<RecordingsOptions> options)
     // the first key namespaces the lock among the app's advisory locks.
     private const string LockUserSql = "SELECT pg_advisory_xact_lock(hashtext('recorder.quota'), hashtext(@UserId))";
 
-    private const string UsageSql = $"""
+    /// <summary>A user's storage in use and own limit (NULL: the default applies); index-only on the same index.</summary>
+    public const string UsageSql = $"""
         SELECT coalesce(sum(file_size), 0)::bigint AS UsedBytes,
                (SELECT limit_bytes FROM user_storage_limits WHERE user_id = @UserId) AS LimitBytes
         FROM recordings

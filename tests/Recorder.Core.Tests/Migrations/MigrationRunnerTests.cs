@@ -29,6 +29,8 @@ public sealed class MigrationRunnerTests
             "SELECT column_default FROM information_schema.columns WHERE table_name = 'recordings' AND column_name = 'status'"));
         Assert.Equal("YES", await connection.ExecuteScalarAsync<string>(
             "SELECT is_nullable FROM information_schema.columns WHERE table_name = 'recordings' AND column_name = 'duration'"));
+        // Constraints added NOT VALID (013, 022) are validated by a later migration (023).
+        Assert.Empty(await connection.QueryAsync<string>("SELECT conrelid::regclass || '.' || conname FROM pg_constraint WHERE NOT convalidated"));
     }
 
     [Fact]
@@ -95,6 +97,54 @@ public sealed class MigrationRunnerTests
         await using var connection = await database.OpenAsync();
         Assert.False(await connection.ExecuteScalarAsync<bool>("SELECT to_regclass('half_done') IS NOT NULL"));
         Assert.Equal(["000_app_baseline.sql", "001_add_recordings_table.sql"], await connection.QueryAsync<string>("SELECT name FROM schema_migrations ORDER BY name"));
+    }
+
+    [Fact]
+    public async Task A_new_file_numbered_below_the_newest_applied_one_is_refused_and_nothing_is_applied()
+    {
+        using var folder = new MigrationsFolder([]);
+        folder.Write("001_first.sql", "CREATE TABLE first (id int);");
+        folder.Write("003_third.sql", "CREATE TABLE third (id int);");
+        await using var database = await ScratchDatabase.CreateAsync("late");
+        await database.RunnerMigrateAsync(folder.Load());
+        folder.Write("002_second.sql", "CREATE TABLE second (id int);");
+        folder.Write("004_fourth.sql", "CREATE TABLE fourth (id int);");
+
+        var error = await Assert.ThrowsAsync<MigrationException>(() => database.RunnerMigrateAsync(folder.Load()));
+
+        Assert.Contains("002_second.sql is numbered at or below 003_third.sql", error.Message);
+        await using var connection = await database.OpenAsync();
+        Assert.Equal(["001_first.sql", "003_third.sql"], await connection.QueryAsync<string>("SELECT name FROM schema_migrations ORDER BY name"));
+        Assert.False(await connection.ExecuteScalarAsync<bool>("SELECT to_regclass('second') IS NOT NULL OR to_regclass('fourth') IS NOT NULL"));
+
+        // A new database applies the same files, in number order.
+        await using var fresh = await ScratchDatabase.CreateAsync("latefresh");
+        Assert.Equal(["001_first.sql", "002_second.sql", "003_third.sql", "004_fourth.sql"], (await fresh.RunnerMigrateAsync(folder.Load())).Applied);
+    }
+
+    [Fact]
+    public async Task An_index_a_failed_concurrent_build_left_invalid_stops_the_next_run_naming_it()
+    {
+        using var folder = new MigrationsFolder([]);
+        folder.Write("001_table.sql", "CREATE TABLE t (x int);\nINSERT INTO t VALUES (1), (1);");
+        folder.Write("002_index.sql", "-- recorder:no-transaction\nCREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS idx_t_x ON t (x);\n");
+        await using var database = await ScratchDatabase.CreateAsync("invalidindex");
+        var failedBuild = await Assert.ThrowsAsync<MigrationException>(() => database.RunnerMigrateAsync(folder.Load()));
+        Assert.Contains("002_index.sql failed: 23505", failedBuild.Message);
+        await using var connection = await database.OpenAsync();
+        Assert.False(await connection.ExecuteScalarAsync<bool>("SELECT indisvalid FROM pg_index WHERE indexrelid = 'idx_t_x'::regclass"));
+
+        // IF NOT EXISTS skips the invalid index that is there: the run must not count that as done.
+        var error = await Assert.ThrowsAsync<MigrationException>(() => database.RunnerMigrateAsync(folder.Load()));
+
+        Assert.Contains("002_index.sql left index idx_t_x INVALID", error.Message);
+        Assert.Equal(["001_table.sql"], await connection.QueryAsync<string>("SELECT name FROM schema_migrations ORDER BY name"));
+
+        // What the message says to do works.
+        await connection.ExecuteAsync("DELETE FROM t");
+        await connection.ExecuteAsync("DROP INDEX CONCURRENTLY idx_t_x");
+        Assert.Equal(["002_index.sql"], (await database.RunnerMigrateAsync(folder.Load())).Applied);
+        Assert.True(await connection.ExecuteScalarAsync<bool>("SELECT indisvalid FROM pg_index WHERE indexrelid = 'idx_t_x'::regclass"));
     }
 
     [Fact]

@@ -31,6 +31,22 @@ public sealed class MigrationScriptTests
     }
 
     [Fact]
+    public void The_indexes_a_file_builds_concurrently_are_known_by_their_names()
+    {
+        var script = MigrationScript.FromText("011_x.sql", """
+            -- recorder:no-transaction
+            CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_a ON t (x);
+            CREATE UNIQUE INDEX CONCURRENTLY idx_b
+              ON t (y);
+            create index concurrently if not exists "Idx C" on t (z);
+            CREATE INDEX CONCURRENTLY IF NOT EXISTS public.idx_d ON t (w);
+            DROP INDEX CONCURRENTLY IF EXISTS idx_old;
+            """);
+
+        Assert.Equal(["idx_a", "idx_b", "\"Idx C\"", "public.idx_d"], script.ConcurrentIndexNames());
+    }
+
+    [Fact]
     public void Every_shipped_migration_loads_in_number_order()
     {
         var names = MigrationScript.LoadDirectory(Testing.TestEnvironment.MigrationsDirectory).Select(s => s.Name).ToList();

@@ -99,9 +99,11 @@ public sealed class SessionRecordingLinkTests : IAsyncLifetime
         await using var deletion = await deleter.BeginTransactionAsync();
         await deleter.ExecuteAsync("DELETE FROM recordings WHERE id = @recording", new { recording }, deletion);
 
-        var link = data.ExecuteAsync("UPDATE recording_sessions SET recording_id = @recording WHERE id = @session", new { recording, session });
-        await Task.Delay(300);
-        Assert.False(link.IsCompleted); // waiting for the deleting transaction's row lock
+        // The link checks the recording under KEY SHARE: it waits for the deleting transaction's row lock.
+        await using var linker = await data.OpenOwnerAsync();
+        var link = linker.ExecuteAsync("UPDATE recording_sessions SET recording_id = @recording WHERE id = @session", new { recording, session });
+        await LockWaits.UntilWaitingForRowAsync(database.OwnerConnectionString, waiterPid: linker.ProcessID, holderPid: deleter.ProcessID, "recordings");
+        Assert.False(link.IsCompleted);
         await deletion.CommitAsync();
 
         var failure = await Assert.ThrowsAsync<PostgresException>(() => link);
@@ -119,9 +121,11 @@ public sealed class SessionRecordingLinkTests : IAsyncLifetime
         await using var linking = await linker.BeginTransactionAsync();
         await linker.ExecuteAsync("UPDATE recording_sessions SET recording_id = @recording WHERE id = @session", new { recording, session }, linking);
 
-        var delete = data.ExecuteAsync("DELETE FROM recordings WHERE id = @recording", new { recording });
-        await Task.Delay(300);
-        Assert.False(delete.IsCompleted); // the link holds the recording under KEY SHARE
+        // The link holds the recording under KEY SHARE: the delete waits for the linking transaction.
+        await using var deleter = await data.OpenOwnerAsync();
+        var delete = deleter.ExecuteAsync("DELETE FROM recordings WHERE id = @recording", new { recording });
+        await LockWaits.UntilWaitingForRowAsync(database.OwnerConnectionString, waiterPid: deleter.ProcessID, holderPid: linker.ProcessID, "recordings");
+        Assert.False(delete.IsCompleted);
         await linking.CommitAsync();
 
         Assert.Equal(1, await delete);

@@ -232,11 +232,28 @@ public sealed class UploadsApiTests(ApiTestHost api) : IClassFixture<ApiTestHost
     [Fact]
     public async Task Without_credentials_it_is_401_and_nothing_is_written()
     {
+        var request = Api.UploadRequest(b => b["title"] = "Anonymous " + Guid.NewGuid().ToString("N"));
+        var before = await WrittenAsync();
         using var client = api.AnonymousClient();
 
-        using var response = await client.PostAsync("api/recordings/uploads", Api.Json(Api.UploadRequest()));
+        using var response = await client.PostAsync("api/recordings/uploads", Api.Json(request));
 
         await response.AssertProblemAsync(HttpStatusCode.Unauthorized);
+        Assert.Equal(before, await WrittenAsync());
+
+        // The same request signed in writes a recording and its audit entry: the missing credentials kept them out.
+        var user = await api.SignInNewUserAsync();
+        using var signedIn = await user.Client.PostAsync("api/recordings/uploads", Api.Json(request));
+        await signedIn.AssertOkAsync(HttpStatusCode.Created);
+        Assert.Equal((before.Recordings + 1, before.AuditEntries + 1), await WrittenAsync());
+    }
+
+    // What this upload request writes, counted over every user: a recording and its audit entry (a session link
+    // needs a sessionId; the upload URL is signed, not stored).
+    private async Task<(long Recordings, long AuditEntries)> WrittenAsync()
+    {
+        await using var connection = await api.OpenOwnerAsync();
+        return await connection.QuerySingleAsync<(long, long)>("SELECT (SELECT count(*) FROM recordings), (SELECT count(*) FROM audit_log)");
     }
 
     private async Task AssertNoRecordingsAsync(string userId)

@@ -8,7 +8,10 @@ public sealed record ProcessResult(string Command, int ExitCode, string Standard
     public string Describe() => $"{Command} exited {ExitCode}\n--- stdout ---\n{StandardOutput}\n--- stderr ---\n{StandardError}";
 }
 
-/// <summary>Runs a command to completion with a time limit, capturing both output streams.</summary>
+/// <summary>
+/// Runs a command to completion with a time limit, capturing both output streams; in the test process's
+/// environment plus <c>environment</c>, or in <c>environment</c> alone.
+/// </summary>
 public static class ProcessRunner
 {
     public static async Task<ProcessResult> RunAsync(
@@ -16,7 +19,8 @@ public static class ProcessRunner
         IEnumerable<string> arguments,
         string workingDirectory,
         TimeSpan timeout,
-        IReadOnlyDictionary<string, string>? environment = null)
+        IReadOnlyDictionary<string, string>? environment = null,
+        bool inheritEnvironment = true)
     {
         var startInfo = new ProcessStartInfo(fileName)
         {
@@ -28,6 +32,10 @@ public static class ProcessRunner
         foreach (var argument in arguments)
         {
             startInfo.ArgumentList.Add(argument);
+        }
+        if (!inheritEnvironment)
+        {
+            startInfo.Environment.Clear();
         }
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {

@@ -46,10 +46,11 @@ public sealed class FfmpegRunnerTests
         var marker = Marker();
         var stopwatch = Stopwatch.StartNew();
 
-        var exception = await Assert.ThrowsAsync<FfmpegTimeoutException>(
-            () => runner.RunAsync(Command("ffmpeg", EndlessEncode(marker, "null", "-"), timeout: TimeSpan.FromSeconds(1)), CancellationToken.None));
+        var run = runner.RunAsync(Command("ffmpeg", EndlessEncode(marker, "null", "-"), timeout: TimeSpan.FromSeconds(3)), CancellationToken.None);
+        await UntilRunningAsync(marker);
 
-        Assert.InRange(stopwatch.Elapsed, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
+        var exception = await Assert.ThrowsAsync<FfmpegTimeoutException>(() => run.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.InRange(stopwatch.Elapsed, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(30));
         Assert.Contains("ffmpeg", exception.Message);
         Assert.False(IsRunning(marker));
     }
@@ -58,10 +59,14 @@ public sealed class FfmpegRunnerTests
     public async Task Cancellation_kills_the_process()
     {
         var marker = Marker();
-        using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+        using var cancellation = new CancellationTokenSource();
+        var run = runner.RunAsync(Command("ffmpeg", EndlessEncode(marker, "null", "-")), cancellation.Token);
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => runner.RunAsync(Command("ffmpeg", EndlessEncode(marker, "null", "-")), cancellation.Token));
+        // Cancelled once ffmpeg runs: a run cancelled before its process started would prove no kill.
+        await UntilRunningAsync(marker);
+        await cancellation.CancelAsync();
 
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.False(IsRunning(marker));
     }
 
@@ -108,6 +113,9 @@ public sealed class FfmpegRunnerTests
         => ["-nostdin", "-v", "error", "-re", "-f", "lavfi", "-i", "testsrc=size=64x64:rate=25", "-metadata", $"comment={marker}", "-f", format, output];
 
     private static string Marker() => "recorder-test-" + Guid.NewGuid().ToString("N");
+
+    private static Task UntilRunningAsync(string marker)
+        => Eventually.TrueAsync(() => IsRunning(marker), $"ffmpeg {marker} runs", TimeSpan.FromSeconds(15));
 
     private static bool IsRunning(string marker)
         => Directory.EnumerateDirectories("/proc").Any(process =>

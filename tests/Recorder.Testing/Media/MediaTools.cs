@@ -2,10 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 
-namespace Recorder.Core.Tests.Media.Webm;
+namespace Recorder.Testing.Media;
 
 /// <summary>Debian's ffmpeg and ffprobe, run as processes: they make test files and give the ground truth.</summary>
-internal static class MediaTools
+public static class MediaTools
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 

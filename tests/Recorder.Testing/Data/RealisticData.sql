@@ -1,11 +1,7 @@
--- Fills a freshly migrated database with :recordings recordings across :users users (bench/Recorder.Bench,
--- database benchmark). Run as the cluster's superuser: session_replication_role = replica skips the
--- foreign-key triggers during the bulk load (the data is consistent by construction), and row-level
--- security does not apply to a superuser. Parameters are spliced in by the bench as literals:
---   {users} {recordings} {skew} {session_ratio} {edit_ratio}
-SET session_replication_role = replica;
-SET maintenance_work_mem = '1GB';
-SET synchronous_commit = off;
+-- Fills a freshly migrated database with {recordings} recordings across {users} users, as production holds
+-- them (RealisticData.cs: the database benchmark and the query plan tests). Statements end with ";" at the
+-- end of a line. Parameters are spliced in as literals: {users} {recordings} {skew} {session_ratio} {edit_ratio}.
+-- Data is consistent by construction, so a bulk load may skip the foreign-key triggers.
 
 INSERT INTO users (id, email, password, first_name, last_name)
 SELECT 'u' || lpad(i::text, 6, '0'), 'u' || i || '@example.test', 'x', 'Bench', 'User ' || i
@@ -16,8 +12,9 @@ INSERT INTO user_storage_limits (user_id, limit_bytes)
 SELECT 'u' || lpad(i::text, 6, '0'), (20 + (i % 5) * 20)::bigint * 1024 * 1024 * 1024
 FROM generate_series(0, {users} - 1, 100) AS i;
 
--- Owner rank floor(users * random()^skew): with skew 2.5 the heaviest user owns 1 % of all recordings,
--- the top 1 % of users 16 %, the median user about 0.0006 %. Created over the last 406 days, so about
+-- Owner rank floor(users * random()^skew): the heaviest user owns users^(-1/skew) of all recordings (with
+-- skew 2.5: 1 % among 100 000 users, 5 % among 2 000), the top 1 % of users 16 %, the median user about
+-- 0.0006 %. Created over the last 406 days, so about
 -- 10 % are past a 365-day retention; 95 % completed.
 INSERT INTO recordings (id, user_id, title, recording_type, duration, file_size, mime_type, blob_name, thumbnail_blob_name,
                         quality, status, failure_code, failure_reason, metadata, created_at, updated_at, completed_at, blob_etag, blob_sequencer)

@@ -1,0 +1,38 @@
+using Recorder.Core.Alerts;
+using Recorder.Core.Recordings;
+using Recorder.Core.Tests.Fixtures;
+using Xunit;
+
+namespace Recorder.Core.Tests.Alerts;
+
+/// <summary>
+/// The AlertsCheck statements read recordings across all users every few minutes: through their indexes,
+/// index-only. The planner chooses freely, on realistic statistics, for the statements AlertConditions runs,
+/// as recorder_maintenance.
+/// </summary>
+public sealed class AlertsQueryPlanTests(RealisticDatabase data) : IClassFixture<RealisticDatabase>
+{
+    [Fact]
+    public async Task The_storage_pass_over_all_users_is_one_index_only_scan()
+    {
+        var plan = await data.ExplainAsync(data.Database.MaintenanceConnectionString, AlertConditions.StorageSql, new
+        {
+            WarningPercent = new AlertsOptions().StorageWarningPercent,
+            new RecordingsOptions().DefaultStorageLimitBytes,
+        });
+
+        Assert.True(plan.ReadsOnlyByIndexOnlyScan("recordings", "idx_recordings_user_live_type_size"), plan.ToString());
+    }
+
+    [Fact]
+    public async Task The_failure_windows_count_settled_recordings_by_an_index_only_scan_of_creation_time()
+    {
+        var plan = await data.ExplainAsync(data.Database.MaintenanceConnectionString, AlertConditions.RecordingFailuresSql, new
+        {
+            Names = AlertWindow.All.Select(window => window.Name).ToArray(),
+            Hours = AlertWindow.All.Select(window => window.Hours).ToArray(),
+        });
+
+        Assert.True(plan.ReadsOnlyByIndexOnlyScan("recordings", "idx_recordings_created_status", alias: "r"), plan.ToString());
+    }
+}

@@ -52,7 +52,9 @@ public sealed class IngestWorker(
         WHERE id = @Id AND status = 'processing' AND blob_etag = @ETag AND ingest_lease_until > now()
         """;
 
-    private const string ReleaseSql = "UPDATE recordings SET ingest_lease_id = NULL, ingest_lease_until = NULL WHERE id = @Id AND ingest_lease_id = @LeaseId";
+    // Ends the lease now rather than clearing it: another worker may claim at once, and when the queue cannot hand the
+    // message out again (storage down) the recovery sweep sees a lease that ran out and re-queues it.
+    private const string ReleaseSql = "UPDATE recordings SET ingest_lease_until = now() WHERE id = @Id AND ingest_lease_id = @LeaseId";
 
     private const string CompleteSql = """
         UPDATE recordings

@@ -195,8 +195,8 @@ public sealed class PrivacyApiTests(PrivacyTestHost host) : IClassFixture<Privac
 
         // The URL is still valid: the upload lands, the bridge posts BlobCreated, ingest finds no row and an erased owner.
         await new BlockBlobClient(new Uri(ticket.GetProperty("uploadUrl").GetString()!)).UploadAsync(new MemoryStream(media));
-        await Eventually(async () => await host.CountAsync("SELECT count(*) FROM audit_log WHERE action = 'blob.erased_late'", new { }) >= 1
-            && !await host.Container(host.Api.Storage.UploadsContainer).GetBlobClient(lateBlobName).ExistsAsync());
+        await Eventually.TrueAsync(async () => await host.CountAsync("SELECT count(*) FROM audit_log WHERE action = 'blob.erased_late'", new { }) >= 1
+            && !await host.Container(host.Api.Storage.UploadsContainer).GetBlobClient(lateBlobName).ExistsAsync(), "the late upload is deleted as an erased user's", TimeSpan.FromSeconds(60));
         Assert.Empty(await host.BlobsAsync(host.Api.Storage.DeadLetterContainer, ""));
         Assert.Equal(0, await host.CountAsync("SELECT count(*) FROM recordings WHERE user_id = @Id", new { user.Id }));
         Assert.Equal(0, await host.CountAsync("SELECT count(*) FROM audit_log WHERE details::text LIKE '%' || @Id || '%'", new { user.Id }));
@@ -217,16 +217,6 @@ public sealed class PrivacyApiTests(PrivacyTestHost host) : IClassFixture<Privac
                 return found;
             }
             Assert.True(DateTime.UtcNow < deadline, $"{path} still '{found.GetProperty("status").GetString()}' after the timeout");
-            await Task.Delay(200);
-        }
-    }
-
-    private static async Task Eventually(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met before the timeout");
             await Task.Delay(200);
         }
     }

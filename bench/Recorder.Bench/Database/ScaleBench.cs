@@ -232,12 +232,12 @@ public static class ScaleBench
         foreach (var sample in samples.Take(20))
         {
             var (userId, sql, parameters) = query(sample);
-            await app.RunAsync(userId, async (connection, transaction) => await connection.QueryAsync(new CommandDefinition(sql, parameters, transaction)), CancellationToken.None);
+            await app.RunAsUserAsync(userId, async (connection, transaction) => await connection.QueryAsync(new CommandDefinition(sql, parameters, transaction)), CancellationToken.None);
         }
         foreach (var sample in samples)
         {
             var (userId, sql, parameters) = query(sample);
-            await app.RunAsync(userId, async (connection, transaction) =>
+            await app.RunAsUserAsync(userId, async (connection, transaction) =>
             {
                 var stopwatch = Stopwatch.StartNew();
                 await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, parameters, transaction));

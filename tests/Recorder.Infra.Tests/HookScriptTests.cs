@@ -10,7 +10,7 @@ namespace Recorder.Infra.Tests;
 /// The azd hooks do what docs/deploy.md says, run with bash against stand-ins for az, azd, dotnet, psql and the
 /// recorder CLI that record their calls: migrations and the identity mapping after provisioning, the Event Grid
 /// subscription (from eventgrid-subscription.bicep, key as a secure parameter) after deploying. The identity
-/// mapping's SQL runs against PostgreSQL.
+/// mapping's SQL runs against PostgreSQL in IdentityMappingTests.
 /// </summary>
 [Collection(BicepCollection.Name)]
 public sealed partial class HookScriptTests(BicepFixture bicep)
@@ -245,71 +245,6 @@ public sealed partial class HookScriptTests(BicepFixture bicep)
         Assert.Empty(sandbox.Calls());
     }
 
-    [PostgresFact(MinimumMajorVersion = 16)]
-    public async Task The_identity_mapping_makes_a_login_that_can_set_either_app_role_and_inherits_neither()
-    {
-        var identity = "id-recorder-test-" + Guid.NewGuid().ToString("N")[..8];
-        var database = "t_identity_mapping_" + Guid.NewGuid().ToString("N");
-        var admin = new NpgsqlConnectionStringBuilder(PostgresFactAttribute.AdminConnectionString);
-        await using (var connection = await OpenAsync(admin.ConnectionString))
-        {
-            await ExecuteAsync(connection, $"CREATE DATABASE {database}");
-        }
-        try
-        {
-            await using (var connection = await OpenAsync(new NpgsqlConnectionStringBuilder(admin.ConnectionString) { Database = database, Pooling = false }.ConnectionString))
-            {
-                // Azure's pgaadauth binds a login role to an Entra object id; here, a plain login role stands in.
-                await ExecuteAsync(connection, """
-                    CREATE FUNCTION pgaadauth_create_principal_with_oid(role_name text, object_id text, principal_type text, is_admin boolean, is_mfa boolean)
-                    RETURNS text LANGUAGE plpgsql AS $$
-                    BEGIN
-                      EXECUTE format('CREATE ROLE %I LOGIN', role_name);
-                      RETURN 'Created role for ' || role_name;
-                    END
-                    $$
-                    """);
-            }
-
-            // As postprovision.sh runs it, twice: every deployment runs it again.
-            foreach (var run in new[] { 1, 2 })
-            {
-                var mapping = await ProcessRunner.RunAsync(
-                    "psql",
-                    ["--no-psqlrc", "--quiet", "--set", $"identity_name={identity}", "--set", "identity_object_id=11111111-2222-3333-4444-555555555555",
-                     "--file", Repository.File("infra", "hooks", "sql", "map-app-identity.sql")],
-                    Repository.Root,
-                    TimeSpan.FromSeconds(60),
-                    new Dictionary<string, string> { ["PGHOST"] = admin.Host!, ["PGPORT"] = admin.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), ["PGUSER"] = admin.Username!, ["PGDATABASE"] = database });
-                Assert.True(mapping.ExitCode == 0, $"run {run}: {mapping.Describe()}");
-            }
-
-            await using var check = await OpenAsync(new NpgsqlConnectionStringBuilder(admin.ConnectionString) { Database = database, Pooling = false }.ConnectionString);
-            var login = await RowAsync(check, "SELECT rolcanlogin, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = $1", identity);
-            Assert.Equal((true, false, false), ((bool)login[0], (bool)login[1], (bool)login[2]));
-            foreach (var role in new[] { "recorder_app", "recorder_maintenance" })
-            {
-                var privileges = await RowAsync(check, "SELECT pg_has_role($1::name, $2::name, 'SET'), pg_has_role($1::name, $2::name, 'USAGE'), pg_has_role($1::name, $2::name, 'MEMBER')", identity, role);
-                Assert.Equal((true, false, true), ((bool)privileges[0], (bool)privileges[1], (bool)privileges[2]));
-            }
-            Assert.Equal(2L, (long)(await RowAsync(check, "SELECT count(*) FROM pg_auth_members WHERE member = to_regrole($1)", identity))[0]);
-
-            // A pool's connection takes its role at start-up, as the app's connection strings do (main.bicep).
-            foreach (var role in new[] { "recorder_app", "recorder_maintenance" })
-            {
-                Assert.Contains($"Options=-c role={role}", Repository.ReadText("infra", "bicep", "main.bicep"), StringComparison.Ordinal);
-                await using var pool = await OpenAsync(new NpgsqlConnectionStringBuilder(admin.ConnectionString) { Database = database, Username = identity, Options = $"-c role={role}", Pooling = false }.ConnectionString);
-                Assert.Equal(role, (string)(await RowAsync(pool, "SELECT current_user"))[0]);
-            }
-        }
-        finally
-        {
-            await using var connection = await OpenAsync(admin.ConnectionString);
-            await ExecuteAsync(connection, $"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
-            await ExecuteAsync(connection, $"DROP ROLE IF EXISTS \"{identity}\"");
-        }
-    }
-
     private static readonly Dictionary<string, string> PostdeployEnvironment = new()
     {
         ["AZURE_RESOURCE_GROUP"] = "rg-test",
@@ -378,40 +313,12 @@ public sealed partial class HookScriptTests(BicepFixture bicep)
         Assert.DoesNotContain(key, result.StandardOutput + result.StandardError, StringComparison.Ordinal);
     }
 
-    private static async Task<NpgsqlConnection> OpenAsync(string connectionString)
-    {
-        var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        return connection;
-    }
-
     // The words of a command up to its first option, and --help when asked.
     private static string CommandWords(StubCall call)
     {
         var end = call.Line.IndexOf(" --", StringComparison.Ordinal);
         var words = end < 0 ? call.Line : call.Line[..end];
         return call.Arguments.Contains("--help") ? words + " --help" : words;
-    }
-
-    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
-
-    // The one row of a query with positional parameters ($1, $2 …).
-    private static async Task<object[]> RowAsync(NpgsqlConnection connection, string sql, params object[] parameters)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var parameter in parameters)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
-        }
-        await using var reader = await command.ExecuteReaderAsync();
-        Assert.True(await reader.ReadAsync(), sql);
-        var values = new object[reader.FieldCount];
-        reader.GetValues(values);
-        return values;
     }
 
     [GeneratedRegex("missing azd environment values: (?<names>[A-Z0-9_ ]+)")]

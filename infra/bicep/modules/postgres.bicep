@@ -16,7 +16,7 @@ param location string
 @description('Tags applied to the server.')
 param tags object
 
-@description('PostgreSQL major version. 16 or later: on 15 Azure does not let the Entra administrator create the BYPASSRLS role recorder_maintenance needs.')
+@description('PostgreSQL major version. 16 or later: infra/hooks/sql/map-app-identity.sql grants roles WITH INHERIT FALSE, SET TRUE.')
 @allowed([
   '16'
   '17'

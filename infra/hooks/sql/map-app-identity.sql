@@ -8,8 +8,8 @@
 -- 2. Membership in recorder_app and recorder_maintenance WITH INHERIT FALSE, SET TRUE: the login
 --    role has no privileges of its own; each connection pool takes one role with the startup option
 --    `-c role=recorder_app` (HTTP functions, row-level security applies) or
---    `-c role=recorder_maintenance` (timers and ingest, BYPASSRLS). Role attributes such as
---    BYPASSRLS are never inherited, so only the pool that SETs recorder_maintenance bypasses RLS.
+--    `-c role=recorder_maintenance` (timers and ingest: row-level security policies of its own let it
+--    work across users, migration 025). No role of the app has BYPASSRLS.
 \set ON_ERROR_STOP on
 
 SELECT pgaadauth_create_principal_with_oid(:'identity_name', :'identity_object_id', 'service', false, false)
@@ -18,7 +18,7 @@ WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'identity_name');
 GRANT recorder_app TO :"identity_name" WITH INHERIT FALSE, SET TRUE;
 GRANT recorder_maintenance TO :"identity_name" WITH INHERIT FALSE, SET TRUE;
 
--- What the app will find: the identity's login, and BYPASSRLS on recorder_maintenance only.
+-- What the app will find: the identity's login and the two roles, none a superuser or bypassing RLS.
 SELECT r.rolname, r.rolcanlogin, r.rolbypassrls, r.rolsuper
 FROM pg_roles r
 WHERE r.rolname IN (:'identity_name', 'recorder_app', 'recorder_maintenance')

@@ -14,21 +14,9 @@ using Recorder.Core.Storage;
 namespace Recorder.DevHost;
 
 /// <summary>
-/// Stands in for Event Grid, since Azurite emits no events: polls the uploads container (<c>Storage:UploadsContainer</c>
-/// of connection <c>RecordingsStorage</c>, the app's own settings) and, for each committed block blob that is new or
-/// whose ETag changed, POSTs a <c>Microsoft.Storage.BlobCreated</c> event in the Event Grid schema (an array of one)
-/// to the webhook function on the dev host's own address, with the key its authorization level needs.
-/// <list type="bullet">
-/// <item>The first poll covers every blob already there, catching up on what landed while the dev host was down;
-/// what an earlier run announced is remembered (<see cref="EventBridgeMemory"/>) and not announced again, as Event
-/// Grid never announces a committed blob twice.</item>
-/// <item>As Event Grid does: a 2xx answer delivers the event; 400, 401, 403 and 413 are not retried (dropped, logged);
-/// any other answer or a connection failure is delivered again on the next poll.</item>
-/// <item><c>api</c> is CopyBlob when storage made the blob by a copy, PutBlockList when it has committed blocks, else
-/// PutBlob (an append or page blob too, as Event Grid reports their creation); <c>sequencer</c> is the blob's
-/// last-modified ticks and a counter, 16 hex digits each, so a later version of a blob compares higher.</item>
-/// <item>Without the target function (<see cref="EventGridBridgeSettings"/>), the bridge says so once and idles.</item>
-/// </list>
+/// Stands in for Event Grid, since Azurite emits no events: polls the uploads container and POSTs a <c>BlobCreated</c>
+/// event to the webhook for each committed blob that is new or changed, retrying as Event Grid does
+/// (docs/architecture.md, "The dev host").
 /// </summary>
 public sealed class EventGridBridge(
     EventGridBridgeSettings settings,

@@ -6,12 +6,8 @@ using Microsoft.AspNetCore.WebUtilities;
 namespace Recorder.DevHost;
 
 /// <summary>
-/// Every error the dev host answers is <c>application/problem+json</c>, like the app's own: routing's 404
-/// and 405, and the request limits and header values Kestrel checks. Kestrel answers those before any
-/// middleware runs, with an empty body, so its own limits are raised above the API's and its header
-/// decoding made lenient; the API's limits are then checked here, where a problem body can be written.
-/// Only a request beyond Kestrel's raised limits, or one it cannot parse, still gets its bare answer
-/// (docs/api.md, "Errors the hosts answer themselves").
+/// Answers every dev host error as problem+json, like the app's own, the limits Kestrel would answer with an empty body
+/// included: Kestrel's are raised and the API's checked here (docs/api.md, "Errors the hosts answer themselves").
 /// </summary>
 public static class ProblemResponses
 {

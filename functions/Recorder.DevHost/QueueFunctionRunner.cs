@@ -8,18 +8,7 @@ namespace Recorder.DevHost;
 
 /// <summary>
 /// Runs each <c>[QueueTrigger]</c> function as the Functions host's queue listener does, with host.json's
-/// <c>extensions.queues</c> (<see cref="QueueHostOptions"/>):
-/// <list type="bullet">
-/// <item>The queue is created if missing. An empty queue is polled with back-off from 100 ms up to
-/// <c>maxPollingInterval</c>; messages are received up to <c>batchSize</c> at a time, and at most <c>batchSize</c>
-/// run at once, each in a fresh DI scope with the host's stopping token.</item>
-/// <item>Bodies are Base64 unless host.json's <c>messageEncoding</c> is none; the parameter gets the text, the bytes, or the
-/// JSON deserialized with web defaults (camelCase, case-insensitive). A body that does not deserialize is a
-/// failed run; one that is not Base64 goes to the poison queue without a run, as in the host.</item>
-/// <item>Success deletes the message. A failure leaves it to reappear after <see cref="QueueHostOptions.RetryDelay"/>;
-/// the failure of its <c>maxDequeueCount</c>-th attempt moves it to <c>{queue}-poison</c> (created if missing).
-/// A poison queue has no poison queue of its own: its failed messages stay invisible, as in the host.</item>
-/// </list>
+/// <c>extensions.queues</c> (<see cref="QueueHostOptions"/>); polling, retries and poison queue: docs/architecture.md, "The dev host".
 /// </summary>
 public sealed class QueueFunctionRunner(
     FunctionCatalog catalog,

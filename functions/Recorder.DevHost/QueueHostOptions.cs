@@ -3,9 +3,8 @@ using System.Globalization;
 namespace Recorder.DevHost;
 
 /// <summary>
-/// host.json's <c>extensions.queues</c>, with the host's defaults and limits, except where the dev host says otherwise:
-/// it polls at most every 2 s when idle (the host: 1 minute), and retries a failed message after 3 s when
-/// <c>visibilityTimeout</c> is 0 (the host's default retries at once, which floods a local log).
+/// host.json's <c>extensions.queues</c> with the host's defaults and limits, except that an idle queue is polled every
+/// 2 s at most and a <c>visibilityTimeout</c> of 0 retries after 3 s, so a local log is not flooded.
 /// </summary>
 /// <param name="BatchSize">Messages received at once, and the most run at a time per function (1–32).</param>
 /// <param name="MaxDequeueCount">Attempts before a failing message moves to the poison queue.</param>

@@ -12,11 +12,8 @@ namespace Recorder.Core.Alerts;
 public sealed record WebhookDeliveryResult(int Delivered, int Failed);
 
 /// <summary>
-/// Tells the configured webhook (<see cref="AlertsOptions.WebhookUrl"/>) what changed: each alert row
-/// remembers what the webhook was last told (webhook_severity, webhook_resolved), so whatever a run
-/// could not deliver is delivered by a later one. A failing webhook is logged and stops this run's
-/// deliveries, never the run. The URL may carry a secret: it is never logged (the named client has
-/// no request logging either).
+/// Tells the configured webhook what changed. Each alert row remembers what the webhook was last told, so a later run
+/// delivers what this one could not, and a failing webhook never fails the run. The URL may carry a secret: never log it.
 /// </summary>
 public sealed class AlertWebhook(IHttpClientFactory httpClients, IOptions<AlertsOptions> options, ILogger<AlertWebhook> logger)
 {

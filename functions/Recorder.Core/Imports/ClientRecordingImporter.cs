@@ -19,12 +19,9 @@ using Recorder.Core.Uploads;
 namespace Recorder.Core.Imports;
 
 /// <summary>
-/// Imports the recordings of a recorder-page export for one user through the normal upload path: an upload
-/// URL from <see cref="UploadService"/> as that user (validation, quota, audit), a block upload of the file
-/// to it, and ingest as for any upload (the BlobCreated event). An entry's <c>localId</c> is kept on the
-/// recording (<c>client_id</c>), so a re-run skips what is there and finishes what a crash left half-done
-/// (a recording still 'uploading' gets a renewed URL, never a twin). Entries are imported one after another;
-/// a bad one is reported and skipped.
+/// Imports a recorder-page export for one user through the normal upload path (upload URL, block upload, ingest). An
+/// entry's <c>localId</c> is kept as <c>client_id</c>, so a re-run skips what is there and finishes what a crash left
+/// half-done, never making a twin (docs/operations.md, "Importing client recordings").
 /// </summary>
 public sealed class ClientRecordingImporter(
     RecorderDataSources dataSources,

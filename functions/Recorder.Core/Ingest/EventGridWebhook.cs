@@ -26,11 +26,9 @@ public abstract record WebhookResult
 }
 
 /// <summary>
-/// Parses Event Grid deliveries in either schema (Event Grid: a JSON array; CloudEvents 1.0: one event
-/// or a batch) and passes each <c>Microsoft.Storage.BlobCreated</c> in the uploads
-/// container of our own storage account to <see cref="BlobEventAcceptor"/>, whatever storage operation made
-/// it (the acceptor refuses any but the browser's own upload). Everything else is acknowledged
-/// and ignored. Storage or database failures propagate, so the caller answers 5xx and Event Grid retries.
+/// Parses Event Grid deliveries (Event Grid or CloudEvents 1.0 schema) and passes each BlobCreated of our uploads container
+/// to <see cref="BlobEventAcceptor"/>, which refuses all but a browser upload; everything else is acknowledged and ignored.
+/// Storage and database failures propagate, so the caller answers 5xx and Event Grid retries.
 /// </summary>
 public sealed class EventGridWebhook(BlobEventAcceptor acceptor, IOptions<IngestOptions> ingestOptions, IOptions<StorageOptions> storageOptions, ILogger<EventGridWebhook> logger)
 {

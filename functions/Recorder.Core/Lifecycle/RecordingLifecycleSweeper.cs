@@ -30,21 +30,9 @@ public sealed record LifecycleSweepResult(
 }
 
 /// <summary>
-/// The end of a recording's life, run as recorder_maintenance (across users), audited as the system:
-/// <list type="number">
-/// <item>retention marks completed recordings past their retention (<see cref="RetentionCandidates"/>: holds,
-/// project and user policies, <see cref="LifecycleOptions.RetentionDays"/>) 'deleting', releasing the app's
-/// references in the same transaction, as the HTTP delete does;</item>
-/// <item>reconciliation (<see cref="UploadReconciler"/>) ingests or quarantines blobs no event brought in;</item>
-/// <item>uploads never finished within <see cref="LifecycleOptions.AbandonedUploadAfter"/> fail and lose their blob,
-/// unless a legal hold keeps it;</item>
-/// <item>recordings marked 'deleting' (by retention, an erasure, or an HTTP delete whose storage call failed)
-/// lose their blobs, then their row, unless a legal hold keeps them;</item>
-/// <item>derived blobs nothing serves (an ingest attempt that crashed or lost a race, a media copy replaced
-/// by its seekable copy whose read URLs have expired) are removed (<see cref="DerivedBlobs"/>).</item>
-/// </list>
-/// Every step works in bounded batches, each committed on its own, so a run stopped anywhere leaves
-/// rows the next run finishes (deleting a blob that is already gone succeeds).
+/// The end of a recording's life (retention, reconciliation, abandoned uploads, finishing deletions, unserved derived
+/// blobs), across users as recorder_maintenance. Every step works in bounded batches committed on their own, so a run
+/// stopped anywhere leaves rows the next run finishes (docs/operations.md, "Lifecycle").
 /// </summary>
 public sealed class RecordingLifecycleSweeper(
     RecorderDataSources dataSources,

@@ -15,15 +15,9 @@ public sealed record StuckProcessingResult(int Requeued, int Failed)
 }
 
 /// <summary>
-/// Recordings left 'processing' are sent to the ingest queue again (through the outbox) with the very message the
-/// webhook sends: at once when the worker that held them died (its lease ran out: a live worker renews it), and
-/// after <see cref="LifecycleOptions.StuckProcessingAfter"/> when no worker ever took them up (the queue still holds
-/// their message unless something lost it; a backlog is no reason to fail them). After
-/// <see cref="LifecycleOptions.MaxProcessingRequeues"/> re-queues they fail with <see cref="ProcessingTimeoutCode"/>.
-/// Run by the IngestRecoverySweep timer. Safe beside a worker: a recording whose worker still holds its lease, or
-/// that a worker is writing (row lock), is passed over; a worker that completes after a re-queue makes the new
-/// message a no-op (its claim needs 'processing'); failing clears the lease, so a late worker's completion no
-/// longer matches.
+/// Re-queues recordings left 'processing' (their worker's lease ran out, or none took them up within
+/// <see cref="LifecycleOptions.StuckProcessingAfter"/>) with the webhook's own message, and fails them with
+/// <see cref="ProcessingTimeoutCode"/> after too many; safe beside a live worker (docs/operations.md, "Ingest recovery").
 /// </summary>
 public sealed class StuckProcessingSweep(IngestOutbox outbox, IOptions<LifecycleOptions> options, ILogger<StuckProcessingSweep> logger)
 {

@@ -19,21 +19,9 @@ public sealed record ReconciliationResult(int Listed, int Ingested, int Quaranti
 }
 
 /// <summary>
-/// Catches what a dropped or dead-lettered BlobCreated event left behind. Blobs in the uploads container
-/// older than <see cref="LifecycleOptions.ReconcileAfter"/> are looked up by name:
-/// <list type="bullet">
-/// <item>no recording, or one still 'uploading': handed to <see cref="BlobEventAcceptor.AcceptAsync"/>, the
-/// webhook's own path, which ingests the awaited blob, refuses one that storage made by a copy (named as
-/// Event Grid would name it: CopyBlob) or queues the unknown one for quarantine;</item>
-/// <item>a recording that failed with a code whose blob is removed (an abandoned upload whose blob could
-/// not be deleted then, or that was written after it failed), or a completed one that serves the server's
-/// own copy (its upload left behind, or written again by an old upload URL): the blob is deleted now, unless a legal
-/// hold keeps the recording;</item>
-/// <item>anything else is the recording's own business (processing, deleting, failed and kept).</item>
-/// </list>
-/// The listing is paged (<see cref="LifecycleOptions.ReconcilePageSize"/>) and bounded per run
-/// (<see cref="LifecycleOptions.ReconcileMaxPages"/>); the continuation token is kept in
-/// lifecycle_cursors, so runs go on where the last stopped and start over at the end.
+/// Catches what a dropped or dead-lettered BlobCreated event left behind: old upload blobs are ingested through the
+/// webhook's own path, quarantined, or deleted once their recording no longer needs them, a bounded number of pages
+/// per run from a kept cursor (docs/operations.md, "Lifecycle", step 2).
 /// </summary>
 public sealed class UploadReconciler(
     RecorderDataSources dataSources,

@@ -8,11 +8,8 @@ namespace Recorder.Core.Migrations;
 public sealed record MigrationResult(IReadOnlyList<string> Applied, int AlreadyApplied);
 
 /// <summary>
-/// Applies migrations/ in order as the owner role. Holds a session advisory lock for the whole run,
-/// so a second migrator waits and then finds nothing to do; refuses to run when an applied file
-/// was edited or a new file is numbered at or below the newest applied one; applies each file with its
-/// journal row in one transaction, except files marked <see cref="MigrationScript.NoTransactionMarker"/>,
-/// which are journaled only once every index they build concurrently is valid.
+/// Applies migrations/ in order as the owner role, one migrator at a time, refusing edited or out-of-order files
+/// (docs/architecture.md, "Migrations"; migrations/README.md).
 /// </summary>
 public sealed class MigrationRunner(NpgsqlDataSource ownerDataSource, ILogger<MigrationRunner> logger)
 {

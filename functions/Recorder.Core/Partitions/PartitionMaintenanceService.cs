@@ -19,13 +19,8 @@ public sealed record SessionExpiryPreview(DateTime Cutoff, IReadOnlyList<Expired
 public sealed record ExpiredPartition(string PartitionName, DateTime RangeEnd, long Rows);
 
 /// <summary>
-/// Keeps weekly partitions of recording_sessions created ahead of time, so rows land in their own
-/// week rather than the default partition, and removes sessions past
-/// <see cref="PartitionOptions.SessionRetentionDays"/>: a week whose whole range is past the cutoff is
-/// dropped (recorder_drop_expired_session_partitions, migrations 013 and 024); rows of the default partition past
-/// the cutoff are deleted by primary key in batches. Sessions of users under a legal hold stay.
-/// A week straddling the cutoff waits until it is wholly past it, so a session lives from
-/// SessionRetentionDays to SessionRetentionDays + 7 days. Audited as the system (actor "partitions").
+/// Keeps weekly recording_sessions partitions created ahead, so rows land in their own week, and removes sessions past
+/// <see cref="PartitionOptions.SessionRetentionDays"/> except held users' (docs/operations.md, "Partitions and session retention").
 /// </summary>
 public sealed class PartitionMaintenanceService(RecorderDataSources dataSources, IOptions<PartitionOptions> options, ILogger<PartitionMaintenanceService> logger)
 {

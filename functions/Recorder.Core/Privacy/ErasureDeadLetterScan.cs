@@ -8,15 +8,8 @@ using Microsoft.Extensions.Logging;
 namespace Recorder.Core.Privacy;
 
 /// <summary>
-/// Finds Event Grid's dead-lettered events that name one of the user's blobs, reading only those that can.
-/// <para>
-/// Event Grid writes each event it could not deliver as a small JSON array, named
-/// <c>{SUBSCRIPTION}/{year}/{month}/{day}/{hour}/{guid}.json</c> by the UTC hour it wrote it (not zero-padded).
-/// None about the user's blobs can be written before their first upload (the erasure's
-/// <c>dead_letters_since</c>), so the scan walks the dated folders down from the top and lists only those whose
-/// time reaches that far: whole years, months and days before it are never listed, and only the blobs listed are
-/// downloaded. A dead letter read once in a sweep and found to be someone else's is not read again by its later passes.
-/// </para>
+/// Finds Event Grid's dead-lettered events that name one of the user's blobs, listing only the dated folders that reach
+/// into the erasure's <c>dead_letters_since</c> window and reading each blob once a sweep (docs/privacy.md, "Dead letters").
 /// </summary>
 public sealed class ErasureDeadLetterScan(ILogger<ErasureDeadLetterScan> logger)
 {

@@ -6,28 +6,9 @@ using Recorder.Core.Data;
 namespace Recorder.Core.Privacy;
 
 /// <summary>
-/// Erases a user's recorder data (GDPR erasure): every recording, blob (snapshots and previous versions too),
-/// session, edit, export and audit entry of theirs, with the app's rows made from their recordings released as a
-/// delete releases them. Runs as recorder_maintenance, every statement naming the user.
-/// <para>
-/// The erasure is a <c>privacy_erasures</c> row that knows the user from the first step until storage holds
-/// nothing of theirs, so no blob is ever left that no row knows about. Its states: <c>pending</c>: recordings
-/// marked <c>deleting</c> (references released), storage swept (<see cref="ErasureStorageSweep"/>), rows deleted
-/// with the receipt written in the same transaction (<see cref="ErasureDatabaseSteps"/>); <c>finishing</c>:
-/// storage swept again, and by the privacy sweep for <see cref="PrivacyOptions.ErasureGracePeriod"/> (ingest work
-/// already running may still write); <c>completed</c>: the user id is forgotten.
-/// </para>
-/// <para>
-/// Who moves it on: the API request opens it and marks the recordings (gone for the user at once), then queues it;
-/// the queue worker carries it on; the CLI runs it through in-process; the privacy sweep carries on every open
-/// erasure (a lost message, a crash, storage down, a hold lifted). Any run continues where the last one stopped,
-/// one run per erasure at a time.
-/// </para>
-/// <para>
-/// A legal hold on the user or on one of their recordings (GDPR Art. 17(3)(e)) refuses a new erasure, and stops
-/// one whose rows are not yet deleted before its next step: it stays pending, the privacy sweep passes it over,
-/// and it carries on once the hold is lifted.
-/// </para>
+/// GDPR erasure of a user's recorder data: a <c>privacy_erasures</c> row that knows the user until storage holds nothing
+/// of theirs, carried on by whichever run comes next (API, queue worker, CLI, privacy sweep) and paused by a legal hold.
+/// States, steps and who moves them on: docs/privacy.md, "Erasure".
 /// </summary>
 public sealed class ErasureService(
     RecorderDataSources dataSources,

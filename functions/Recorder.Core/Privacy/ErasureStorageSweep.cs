@@ -11,11 +11,9 @@ namespace Recorder.Core.Privacy;
 internal sealed record StorageSweepResult(ErasureCounts Deleted, int SoftDeleted);
 
 /// <summary>
-/// Deletes every blob of a user's in every container (snapshots and previous versions too) except those of
-/// recordings that live on: their folder in the uploads, processed, thumbnails and exports containers, their
-/// quarantined blobs, and the dead-lettered events naming their blobs (<see cref="ErasureDeadLetterScan"/>).
-/// Storage that cannot be reached throws (RequestFailedException, or AggregateException once the SDK's retries
-/// all failed); what was deleted by then stays deleted, and the erasure's next run sweeps again.
+/// Deletes every blob of a user's in every container (snapshots and versions too), except those of recordings that live
+/// on. Unreachable storage throws (RequestFailedException, or AggregateException after the SDK's retries); the next run
+/// sweeps again.
 /// </summary>
 public sealed class ErasureStorageSweep(
     BlobServiceClient blobs,

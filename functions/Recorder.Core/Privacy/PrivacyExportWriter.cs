@@ -20,13 +20,8 @@ public readonly record struct PrivacyProgress(int Done, int Total, string Item);
 public sealed record ExportSummary(IReadOnlyDictionary<string, int> Rows, int Files, long FileBytes, int MissingFiles);
 
 /// <summary>
-/// Writes one user's recorder data as a zip to any stream (a blob's write stream, a file), entry by entry, so
-/// neither the zip nor a media file is ever held in memory:
-/// <c>data/{table}.json</c> (a JSON array of the user's rows, as PostgreSQL renders them),
-/// <c>media/{recordingId}/…</c> and <c>thumbnails/{recordingId}/…</c> (completed recordings: the seekable copy
-/// when there is one, else the upload), and <c>manifest.json</c> last, listing all of it.
-/// Every query names the user explicitly (recorder_maintenance bypasses row-level security), and the rows come
-/// from one snapshot; the read is audited in that transaction.
+/// Writes one user's recorder data as a zip to any stream, entry by entry, so neither the zip nor a media file is held
+/// in memory; rows from one audited snapshot, every query naming the user (docs/privacy.md, "Exports").
 /// </summary>
 public sealed class PrivacyExportWriter(
     RecorderDataSources dataSources,

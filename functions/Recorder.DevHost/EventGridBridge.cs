@@ -36,7 +36,8 @@ public sealed class EventGridBridge(
         [HttpStatusCode.BadRequest, HttpStatusCode.Unauthorized, HttpStatusCode.Forbidden, HttpStatusCode.RequestEntityTooLarge];
 
     // No retries inside a poll: the next poll is the retry.
-    private static readonly BlobClientOptions ClientOptions = new() { Retry = { MaxRetries = 0, NetworkTimeout = TimeSpan.FromSeconds(10) } };
+    private static readonly BlobClientOptions ClientOptions =
+        new() { Retry = { MaxRetries = 0, NetworkTimeout = TimeSpan.FromSeconds(10) } };
 
     // The blobs delivered, by name, with the ETag delivered; kept across restarts (EventBridgeMemory).
     private Dictionary<string, string> delivered = new(StringComparer.Ordinal);
@@ -77,7 +78,9 @@ public sealed class EventGridBridge(
         }
     }
 
-    /// <summary>What earlier runs announced; until storage answers, the bridge waits (announcing everything again would be a lie).</summary>
+    /// <summary>
+    /// What earlier runs announced; until storage answers, the bridge waits (announcing everything again would be a lie).
+    /// </summary>
     private async Task<Dictionary<string, string>> RememberAsync(CancellationToken stoppingToken)
     {
         while (true)
@@ -86,7 +89,9 @@ public sealed class EventGridBridge(
             {
                 return await memory.LoadAsync(stoppingToken);
             }
-            catch (Exception exception) when (exception is RequestFailedException or AggregateException or HttpRequestException && !stoppingToken.IsCancellationRequested)
+            catch (Exception exception)
+                when (exception is RequestFailedException or AggregateException or HttpRequestException
+                    && !stoppingToken.IsCancellationRequested)
             {
                 DevHostLog.EventBridgeMemoryFailed(logger, exception, EventBridgeMemory.ContainerName, settings.Interval);
                 await Task.Delay(settings.Interval, time, stoppingToken);
@@ -117,9 +122,11 @@ public sealed class EventGridBridge(
             await started.Task.WaitAsync(stoppingToken);
         }
         var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-        var address = addresses.FirstOrDefault(a => a.StartsWith("http://", StringComparison.OrdinalIgnoreCase)) ?? addresses.FirstOrDefault()
+        var address = addresses.FirstOrDefault(a => a.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
+            ?? addresses.FirstOrDefault()
             ?? throw new InvalidOperationException("The server reports no listening address.");
-        var uri = new UriBuilder(address.Replace("://*", "://localhost", StringComparison.Ordinal).Replace("://+", "://localhost", StringComparison.Ordinal));
+        var uri = new UriBuilder(
+            address.Replace("://*", "://localhost", StringComparison.Ordinal).Replace("://+", "://localhost", StringComparison.Ordinal));
         if (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && (ip.Equals(IPAddress.Any) || ip.Equals(IPAddress.IPv6Any)))
         {
             uri.Host = "localhost";
@@ -179,22 +186,27 @@ public sealed class EventGridBridge(
         {
             await memory.SaveAsync(delivered, stoppingToken);
         }
-        catch (Exception exception) when (exception is RequestFailedException or AggregateException or HttpRequestException && !stoppingToken.IsCancellationRequested)
+        catch (Exception exception)
+            when (exception is RequestFailedException or AggregateException or HttpRequestException
+                && !stoppingToken.IsCancellationRequested)
         {
-            // Kept in memory; the next change saves it. A restart before then announces those blobs again (harmless: the app takes duplicates).
+            // Kept in memory; the next change saves it. A restart before then
+            // announces those blobs again (harmless: the app takes duplicates).
             DevHostLog.EventBridgeMemoryFailed(logger, exception, EventBridgeMemory.ContainerName, settings.Interval);
         }
     }
 
     /// <returns>Whether the event is settled (delivered or dropped); false to deliver it again on the next poll.</returns>
-    private async Task<bool> DeliverAsync(BlobContainerClient container, BlobItem blob, string eTag, Webhook webhook, CancellationToken stoppingToken)
+    private async Task<bool> DeliverAsync(
+        BlobContainerClient container, BlobItem blob, string eTag, Webhook webhook, CancellationToken stoppingToken)
     {
         try
         {
             var api = await ApiAsync(container, blob, stoppingToken);
             using var request = new HttpRequestMessage(HttpMethod.Post, webhook.Endpoint)
             {
-                Content = new StringContent(Event(container, blob, eTag, api, webhook.Topic).ToJsonString(), Encoding.UTF8, "application/json"),
+                Content = new StringContent(Event(container, blob, eTag, api, webhook.Topic).ToJsonString(), Encoding.UTF8,
+                    "application/json"),
             };
             request.Headers.Add("aeg-event-type", "Notification");
             if (webhook.Key is not null)
@@ -239,7 +251,8 @@ public sealed class EventGridBridge(
         {
             return "PutBlob";
         }
-        var blocks = await container.GetBlockBlobClient(blob.Name).GetBlockListAsync(BlockListTypes.Committed, cancellationToken: cancellationToken);
+        var blocks = await container.GetBlockBlobClient(blob.Name)
+            .GetBlockListAsync(BlockListTypes.Committed, cancellationToken: cancellationToken);
         return blocks.Value.CommittedBlocks.Any() ? "PutBlockList" : "PutBlob";
     }
 

@@ -29,7 +29,8 @@ public static class HttpFunctionEndpoints
         if (!keys.IsAuthorized(context.Request, function.AuthLevel))
         {
             await ProblemResponses.Problem(StatusCodes.Status401Unauthorized,
-                $"This function needs a key, in the '{FunctionKeyCheck.KeyHeader}' header or the '{FunctionKeyCheck.KeyQueryParameter}' query parameter.").ExecuteAsync(context);
+                $"This function needs a key, in the '{FunctionKeyCheck.KeyHeader}' header or the " +
+                $"'{FunctionKeyCheck.KeyQueryParameter}' query parameter.").ExecuteAsync(context);
             return;
         }
 
@@ -47,11 +48,14 @@ public static class HttpFunctionEndpoints
                     break;
                 case ParameterSource.RouteValue:
                     // An optional route value that is absent stays null (Convert.ToString would make it "").
-                    var text = context.Request.RouteValues[parameter.Name] is { } value ? Convert.ToString(value, CultureInfo.InvariantCulture) : null;
+                    var text = context.Request.RouteValues[parameter.Name] is { } value
+                        ? Convert.ToString(value, CultureInfo.InvariantCulture) : null;
                     if (!RouteValueConverter.TryConvert(text, parameter.Type, out arguments[i]))
                     {
                         await ProblemResponses.Problem(StatusCodes.Status400BadRequest,
-                            $"Route value '{parameter.Name}' must be a {(Nullable.GetUnderlyingType(parameter.Type) ?? parameter.Type).Name}.", "Invalid route value").ExecuteAsync(context);
+                            $"Route value '{parameter.Name}' must be a " +
+                            $"{(Nullable.GetUnderlyingType(parameter.Type) ?? parameter.Type).Name}.",
+                            "Invalid route value").ExecuteAsync(context);
                         return;
                     }
                     break;
@@ -86,7 +90,8 @@ public static class HttpFunctionEndpoints
                 return;
             }
             context.Response.Clear();
-            await ProblemResponses.Problem(StatusCodes.Status500InternalServerError, "The function failed; the dev host's log has the details.").ExecuteAsync(context);
+            await ProblemResponses.Problem(StatusCodes.Status500InternalServerError,
+                "The function failed; the dev host's log has the details.").ExecuteAsync(context);
         }
     }
 }

@@ -11,7 +11,8 @@ namespace Recorder.DevHost;
 /// <param name="VisibilityTimeout">How long a failed message stays invisible before its next attempt, as configured.</param>
 /// <param name="MaxPollingInterval">The longest wait between polls of an empty queue.</param>
 /// <param name="Base64Messages"><c>messageEncoding</c>: base64 (the default) or none.</param>
-public sealed record QueueHostOptions(int BatchSize, int MaxDequeueCount, TimeSpan VisibilityTimeout, TimeSpan MaxPollingInterval, bool Base64Messages)
+public sealed record QueueHostOptions(
+    int BatchSize, int MaxDequeueCount, TimeSpan VisibilityTimeout, TimeSpan MaxPollingInterval, bool Base64Messages)
 {
     public static readonly TimeSpan MinPollingInterval = TimeSpan.FromMilliseconds(100);
     public static readonly TimeSpan DefaultMaxPollingInterval = TimeSpan.FromSeconds(2);
@@ -27,7 +28,8 @@ public sealed record QueueHostOptions(int BatchSize, int MaxDequeueCount, TimeSp
     public static QueueHostOptions Read(HostJson hostJson)
     {
         var encoding = hostJson[$"{Section}:messageEncoding"];
-        if (encoding is not null && !encoding.Equals("base64", StringComparison.OrdinalIgnoreCase) && !encoding.Equals("none", StringComparison.OrdinalIgnoreCase))
+        if (encoding is not null && !encoding.Equals("base64", StringComparison.OrdinalIgnoreCase)
+            && !encoding.Equals("none", StringComparison.OrdinalIgnoreCase))
         {
             throw Invalid("messageEncoding", encoding, "base64 or none");
         }

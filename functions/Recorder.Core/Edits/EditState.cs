@@ -58,7 +58,8 @@ public sealed record EditState(
         FilterParameters filter => this with { Filters = WithFilter(filter) },
         TextOverlayParameters overlay => this with
         {
-            Overlays = [.. Overlays, new TextOverlay(editId, overlay.Text, overlay.X, overlay.Y, overlay.FontSize, overlay.Color, overlay.Start, overlay.End)],
+            Overlays = [.. Overlays,
+                new TextOverlay(editId, overlay.Text, overlay.X, overlay.Y, overlay.FontSize, overlay.Color, overlay.Start, overlay.End)],
         },
         _ => throw new UnreachableException($"No effect defined for {edit.GetType().Name}."),
     };

@@ -30,7 +30,8 @@ public abstract record WebhookResult
 /// to <see cref="BlobEventAcceptor"/>, which refuses all but a browser upload; everything else is acknowledged and ignored.
 /// Storage and database failures propagate, so the caller answers 5xx and Event Grid retries.
 /// </summary>
-public sealed class EventGridWebhook(BlobEventAcceptor acceptor, IOptions<IngestOptions> ingestOptions, IOptions<StorageOptions> storageOptions, ILogger<EventGridWebhook> logger)
+public sealed class EventGridWebhook(BlobEventAcceptor acceptor, IOptions<IngestOptions> ingestOptions,
+    IOptions<StorageOptions> storageOptions, ILogger<EventGridWebhook> logger)
 {
     private const string BlobCreatedType = "Microsoft.Storage.BlobCreated";
 
@@ -50,7 +51,8 @@ public sealed class EventGridWebhook(BlobEventAcceptor acceptor, IOptions<Ingest
         catch (Exception exception) when (exception is JsonException or FormatException or ArgumentException or InvalidOperationException)
         {
             logger.LogWarning("Webhook body is not an Event Grid or CloudEvents delivery: {Error}", exception.Message);
-            return new WebhookResult.Invalid(new Failure(FailureKind.Validation, "The body is not an Event Grid (JSON array) or CloudEvents 1.0 delivery."));
+            return new WebhookResult.Invalid(
+                new Failure(FailureKind.Validation, "The body is not an Event Grid (JSON array) or CloudEvents 1.0 delivery."));
         }
 
         if (events.Select(e => e.Data).OfType<SubscriptionValidationEventData>().FirstOrDefault() is { } validation)
@@ -98,7 +100,8 @@ public sealed class EventGridWebhook(BlobEventAcceptor acceptor, IOptions<Ingest
         }
         else
         {
-            return new BlobCreatedEvent(delivered.Id, delivered.Topic!, location.Value.Container, location.Value.BlobName, data.Api, QuotedETag(data.ETag), data.Sequencer, data.ContentLength ?? 0, data.ContentType);
+            return new BlobCreatedEvent(delivered.Id, delivered.Topic!, location.Value.Container, location.Value.BlobName, data.Api,
+                QuotedETag(data.ETag), data.Sequencer, data.ContentLength ?? 0, data.ContentType);
         }
         logger.LogDebug("Ignored event {EventId} of type {EventType}: {Reason}", delivered.Id, delivered.Type, reason);
         return null;

@@ -52,28 +52,37 @@ public sealed class StuckProcessingSweep(IngestOutbox outbox, IOptions<Lifecycle
     {
         var settings = options.Value;
         var reason = string.Create(CultureInfo.InvariantCulture,
-            $"The recording was still being processed after {settings.MaxProcessingRequeues + 1} attempts of {settings.StuckProcessingAfter.TotalMinutes:0} minutes.");
+            $"The recording was still being processed after {settings.MaxProcessingRequeues + 1} attempts of " +
+            $"{settings.StuckProcessingAfter.TotalMinutes:0} minutes.");
         var (requeued, failed) = (0, 0);
         var afterId = 0L;
         for (var batch = 1; ; batch++)
         {
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             var stuck = (await connection.QueryAsync<StuckRow>(new CommandDefinition(
-                SelectStuckSql, new { AfterId = afterId, settings.StuckProcessingAfter, settings.BatchSize }, transaction, cancellationToken: cancellationToken))).AsList();
+                SelectStuckSql, new { AfterId = afterId, settings.StuckProcessingAfter, settings.BatchSize }, transaction,
+                cancellationToken: cancellationToken))).AsList();
             var messages = new List<OutboxEntry>();
             foreach (var row in stuck)
             {
                 if (row.Requeues < settings.MaxProcessingRequeues && row.ETag is { } eTag)
                 {
-                    await connection.ExecuteAsync(new CommandDefinition(RequeueSql, new { row.Id }, transaction, cancellationToken: cancellationToken));
-                    await AuditAsync(connection, transaction, row, AuditActions.RecordingRequeue, AuditOutcomes.Success, new { attempt = row.Requeues + 1 }, cancellationToken);
-                    messages.Add(await IngestOutbox.AddAsync(connection, transaction, new IngestMessage(IngestMessage.IngestKind, row.Id, null, eTag, row.Sequencer), cancellationToken));
+                    await connection.ExecuteAsync(
+                        new CommandDefinition(RequeueSql, new { row.Id }, transaction, cancellationToken: cancellationToken));
+                    await AuditAsync(connection, transaction, row, AuditActions.RecordingRequeue, AuditOutcomes.Success,
+                        new { attempt = row.Requeues + 1 }, cancellationToken);
+                    messages.Add(
+                        await IngestOutbox.AddAsync(connection, transaction,
+                            new IngestMessage(IngestMessage.IngestKind, row.Id, null, eTag, row.Sequencer), cancellationToken));
                     requeued++;
                 }
                 else
                 {
-                    await connection.ExecuteAsync(new CommandDefinition(FailSql, new { row.Id, Code = ProcessingTimeoutCode, Reason = reason }, transaction, cancellationToken: cancellationToken));
-                    await AuditAsync(connection, transaction, row, AuditActions.RecordingIngest, AuditOutcomes.Failed, new { code = ProcessingTimeoutCode, requeues = row.Requeues }, cancellationToken);
+                    await connection.ExecuteAsync(
+                        new CommandDefinition(FailSql, new { row.Id, Code = ProcessingTimeoutCode, Reason = reason }, transaction,
+                            cancellationToken: cancellationToken));
+                    await AuditAsync(connection, transaction, row, AuditActions.RecordingIngest, AuditOutcomes.Failed,
+                        new { code = ProcessingTimeoutCode, requeues = row.Requeues }, cancellationToken);
                     logger.LogWarning("Recording {RecordingId} failed: still processing after {Requeues} re-queues", row.Id, row.Requeues);
                     failed++;
                 }
@@ -91,8 +100,10 @@ public sealed class StuckProcessingSweep(IngestOutbox outbox, IOptions<Lifecycle
         }
     }
 
-    private static Task AuditAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, StuckRow row, string action, string outcome, object details, CancellationToken cancellationToken)
-        => AuditLog.WriteSystemAsync(connection, transaction, new SystemAuditEntry(RecordingLifecycleSweeper.ActorId, row.UserId, action, outcome, row.Id, details), cancellationToken);
+    private static Task AuditAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, StuckRow row, string action, string outcome,
+        object details, CancellationToken cancellationToken)
+        => AuditLog.WriteSystemAsync(connection, transaction,
+            new SystemAuditEntry(RecordingLifecycleSweeper.ActorId, row.UserId, action, outcome, row.Id, details), cancellationToken);
 
     private sealed record StuckRow(long Id, string UserId, string? ETag, string? Sequencer, int Requeues);
 }

@@ -54,12 +54,16 @@ public static class RecordingReferences
     /// transaction that makes the recording gone for its owner (marking it 'deleting'), so no later
     /// failure (storage, the sweeper) can leave a reference to a recording that is gone.
     /// </summary>
-    public static async Task<ReleasedLinks> ReleaseAsync(IDbConnection connection, IDbTransaction transaction, string userId, long recordingId, CancellationToken cancellationToken)
+    public static async Task<ReleasedLinks> ReleaseAsync(
+        IDbConnection connection, IDbTransaction transaction, string userId, long recordingId, CancellationToken cancellationToken)
     {
         var parameters = new { UserId = userId, RecordingId = recordingId, Media = Media(recordingId), Thumbnail = Thumbnail(recordingId) };
-        var content = await connection.QueryAsync<int>(new CommandDefinition(ReleaseContentSql, parameters, transaction, cancellationToken: cancellationToken));
-        var posts = await connection.QueryAsync<int>(new CommandDefinition(ReleaseSocialPostsSql, parameters, transaction, cancellationToken: cancellationToken));
-        var tasks = await connection.QueryAsync<int>(new CommandDefinition(ReleaseAiTasksSql, parameters, transaction, cancellationToken: cancellationToken));
+        var content = await connection.QueryAsync<int>(
+            new CommandDefinition(ReleaseContentSql, parameters, transaction, cancellationToken: cancellationToken));
+        var posts = await connection.QueryAsync<int>(
+            new CommandDefinition(ReleaseSocialPostsSql, parameters, transaction, cancellationToken: cancellationToken));
+        var tasks = await connection.QueryAsync<int>(
+            new CommandDefinition(ReleaseAiTasksSql, parameters, transaction, cancellationToken: cancellationToken));
         return new ReleasedLinks(content.Order().ToList(), posts.Order().ToList(), tasks.Order().ToList());
     }
 
@@ -68,7 +72,8 @@ public static class RecordingReferences
     /// the app's metadata ->> 'recordingId' index is partial and has no statistics, so a batch join was planned as a scan.
     /// </summary>
     public static async Task<IReadOnlyDictionary<long, ReleasedLinks>> ReleaseAsync(
-        IDbConnection connection, IDbTransaction transaction, IReadOnlyCollection<(string UserId, long RecordingId)> recordings, CancellationToken cancellationToken)
+        IDbConnection connection, IDbTransaction transaction, IReadOnlyCollection<(string UserId, long RecordingId)> recordings,
+        CancellationToken cancellationToken)
     {
         var released = new Dictionary<long, ReleasedLinks>(recordings.Count);
         foreach (var (userId, recordingId) in recordings)

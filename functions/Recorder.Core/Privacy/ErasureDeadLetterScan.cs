@@ -21,9 +21,12 @@ public sealed class ErasureDeadLetterScan(ILogger<ErasureDeadLetterScan> logger)
     private static readonly TimeSpan ClockMargin = TimeSpan.FromHours(1);
 
     /// <summary>Dead letters of the window naming one of the folder's blobs, except those only about recordings that live on.</summary>
-    /// <param name="unrelated">Dead letters already read in this sweep and found not to concern the user; grows as the scan reads more.</param>
-    internal async IAsyncEnumerable<BlobItem> FindAsync(BlobContainerClient container, string folder, DateTimeOffset since, IReadOnlySet<long> live,
-        ISet<string> unrelated, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <param name="unrelated">
+    /// Dead letters already read in this sweep and found not to concern the user; grows as the scan reads more.
+    /// </param>
+    internal async IAsyncEnumerable<BlobItem> FindAsync(
+        BlobContainerClient container, string folder, DateTimeOffset since, IReadOnlySet<long> live, ISet<string> unrelated,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var from = since - DateTimeOffset.MinValue > ClockMargin ? since - ClockMargin : DateTimeOffset.MinValue;
         var marker = $"/blobs/{folder}/";
@@ -91,13 +94,15 @@ public sealed class ErasureDeadLetterScan(ILogger<ErasureDeadLetterScan> logger)
     /// <summary>The time a year, month, day or hour folder covers; null for what is no date.</summary>
     private static (DateTimeOffset Start, DateTimeOffset End)? Span(int[] date)
     {
-        var (year, month, day, hour) = (date[0], date.Length > 1 ? date[1] : 1, date.Length > 2 ? date[2] : 1, date.Length > 3 ? date[3] : 0);
+        var (year, month, day, hour) = (date[0], date.Length > 1 ? date[1] : 1, date.Length > 2 ? date[2] : 1,
+            date.Length > 3 ? date[3] : 0);
         if (year is < 1 or > 9998 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23)
         {
             return null;
         }
         var start = new DateTimeOffset(year, month, day, hour, 0, 0, TimeSpan.Zero);
-        return (start, date.Length switch { 1 => start.AddYears(1), 2 => start.AddMonths(1), 3 => start.AddDays(1), _ => start.AddHours(1) });
+        return (start,
+            date.Length switch { 1 => start.AddYears(1), 2 => start.AddMonths(1), 3 => start.AddDays(1), _ => start.AddHours(1) });
     }
 
     private static async Task<string?> ReadAsync(BlobContainerClient container, BlobItem item, CancellationToken cancellationToken)
@@ -121,7 +126,10 @@ public sealed class ErasureDeadLetterScan(ILogger<ErasureDeadLetterScan> logger)
         }
     }
 
-    /// <summary>Whether the events name one of the user's blobs; one about a recording made after the erasure stays (the operator may still re-post it).</summary>
+    /// <summary>
+    /// Whether the events name one of the user's blobs; one about a recording
+    /// made after the erasure stays (the operator may still re-post it).
+    /// </summary>
     private static bool Concerns(string text, string marker, IReadOnlySet<long> live)
     {
         if (!text.Contains(marker, StringComparison.Ordinal))

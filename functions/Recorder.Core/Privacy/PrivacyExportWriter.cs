@@ -37,11 +37,18 @@ public sealed class PrivacyExportWriter(
     private static readonly (string Table, string Sql)[] Tables =
     [
         ("recordings", "SELECT row_to_json(t)::text FROM (SELECT * FROM recordings WHERE user_id = @UserId ORDER BY id) t"),
-        ("recording_sessions", "SELECT row_to_json(t)::text FROM (SELECT * FROM recording_sessions WHERE user_id = @UserId ORDER BY started_at, id) t"),
-        ("recording_edits", "SELECT row_to_json(t)::text FROM (SELECT * FROM recording_edits WHERE user_id = @UserId ORDER BY recording_id, sequence) t"),
-        ("content", "SELECT row_to_json(t)::text FROM (SELECT * FROM content WHERE user_id = @UserId AND (metadata ->> 'recordingId') IS NOT NULL ORDER BY id) t"),
-        ("social_posts", "SELECT row_to_json(t)::text FROM (SELECT * FROM social_posts WHERE user_id = @UserId AND (metadata ->> 'recordingId') IS NOT NULL ORDER BY id) t"),
-        ("ai_generation_tasks", "SELECT row_to_json(t)::text FROM (SELECT * FROM ai_generation_tasks WHERE user_id = @UserId AND (metadata ->> 'recordingId') IS NOT NULL ORDER BY id) t"),
+        ("recording_sessions",
+            "SELECT row_to_json(t)::text FROM (SELECT * FROM recording_sessions WHERE user_id = @UserId ORDER BY started_at, id) t"),
+        ("recording_edits",
+            "SELECT row_to_json(t)::text FROM (SELECT * FROM recording_edits WHERE user_id = @UserId ORDER BY recording_id, sequence) t"),
+        ("content", "SELECT row_to_json(t)::text FROM (SELECT * FROM content WHERE user_id = @UserId " +
+            "AND (metadata ->> 'recordingId') IS NOT NULL ORDER BY id) t"),
+        ("social_posts",
+            "SELECT row_to_json(t)::text FROM (SELECT * FROM social_posts " +
+            "WHERE user_id = @UserId AND (metadata ->> 'recordingId') IS NOT NULL ORDER BY id) t"),
+        ("ai_generation_tasks",
+            "SELECT row_to_json(t)::text FROM (SELECT * FROM ai_generation_tasks WHERE user_id = @UserId " +
+            "AND (metadata ->> 'recordingId') IS NOT NULL ORDER BY id) t"),
         ("audit_log", "SELECT row_to_json(t)::text FROM (SELECT * FROM audit_log WHERE user_id = @UserId ORDER BY id) t"),
     ];
 
@@ -57,11 +64,13 @@ public sealed class PrivacyExportWriter(
 
     /// <param name="actorId">Who the audit entry names: the export worker or the CLI.</param>
     /// <param name="exportId">The export row this zip is for; null for an export made by the CLI.</param>
-    public async Task<ExportSummary> WriteAsync(string userId, Stream output, string actorId, long? exportId, IProgress<PrivacyProgress>? progress, CancellationToken cancellationToken)
+    public async Task<ExportSummary> WriteAsync(string userId, Stream output, string actorId, long? exportId,
+        IProgress<PrivacyProgress>? progress, CancellationToken cancellationToken)
     {
         var storage = storageOptions.Value;
         var createdAt = time.GetUtcNow();
-        await using var zip = await ZipArchive.CreateAsync(output, ZipArchiveMode.Create, leaveOpen: true, entryNameEncoding: null, cancellationToken);
+        await using var zip = await ZipArchive.CreateAsync(output, ZipArchiveMode.Create, leaveOpen: true, entryNameEncoding: null,
+            cancellationToken);
 
         var rows = new Dictionary<string, int>(StringComparer.Ordinal);
         List<ExportFile> files;
@@ -73,7 +82,8 @@ public sealed class PrivacyExportWriter(
                 progress?.Report(new PrivacyProgress(rows.Count, Tables.Length, table));
                 rows[table] = await WriteRowsAsync(zip, $"data/{table}.json", connection, transaction, sql, userId, cancellationToken);
             }
-            files = [.. (await connection.QueryAsync<FileRow>(new CommandDefinition(FilesSql, new { UserId = userId }, transaction, cancellationToken: cancellationToken)))
+            files = [.. (await connection.QueryAsync<FileRow>(
+                new CommandDefinition(FilesSql, new { UserId = userId }, transaction, cancellationToken: cancellationToken)))
                 .SelectMany(row => FilesOf(row, storage))];
             await connection.ExecuteAsync(new CommandDefinition(AuditSql, new
             {
@@ -135,7 +145,8 @@ public sealed class PrivacyExportWriter(
     }
 
     /// <summary>A JSON array of the rows, one per line, streamed from the reader into the entry.</summary>
-    private static async Task<int> WriteRowsAsync(ZipArchive zip, string path, NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, string userId, CancellationToken cancellationToken)
+    private static async Task<int> WriteRowsAsync(ZipArchive zip, string path, NpgsqlConnection connection, NpgsqlTransaction transaction,
+        string sql, string userId, CancellationToken cancellationToken)
     {
         var entry = zip.CreateEntry(path, CompressionLevel.Optimal);
         await using var stream = await entry.OpenAsync(cancellationToken);
@@ -156,11 +167,13 @@ public sealed class PrivacyExportWriter(
 
     private static IEnumerable<ExportFile> FilesOf(FileRow row, StorageOptions storage)
     {
-        var (container, media) = row.MediaBlobName is { } copy ? (storage.ProcessedContainer, copy) : (storage.UploadsContainer, row.BlobName);
+        var (container, media) = row.MediaBlobName is { } copy ? (storage.ProcessedContainer, copy)
+            : (storage.UploadsContainer, row.BlobName);
         yield return new ExportFile($"media/{row.RecordingId}/{FileName(media)}", "media", row.RecordingId, container, media);
         if (row.ThumbnailBlobName is { } thumbnail)
         {
-            yield return new ExportFile($"thumbnails/{row.RecordingId}/{FileName(thumbnail)}", "thumbnail", row.RecordingId, storage.ThumbnailsContainer, thumbnail);
+            yield return new ExportFile($"thumbnails/{row.RecordingId}/{FileName(thumbnail)}", "thumbnail", row.RecordingId,
+                storage.ThumbnailsContainer, thumbnail);
         }
     }
 

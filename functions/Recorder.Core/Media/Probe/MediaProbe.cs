@@ -65,8 +65,12 @@ public sealed class MediaProbe(FfmpegRunner runner, IOptions<MediaOptions> optio
             output?.Format?.FormatName ?? "",
             ParseDuration(output?.Format?.Duration),
             long.TryParse(output?.Format?.BitRate, NumberStyles.None, CultureInfo.InvariantCulture, out var bitRate) ? bitRate : null,
-            video is null ? null : new VideoInfo(video.CodecName ?? "", video.Width ?? 0, video.Height ?? 0, ParseRate(video.AverageFrameRate) ?? ParseRate(video.RealFrameRate)),
-            audio is null ? null : new AudioInfo(audio.CodecName ?? "", audio.Channels ?? 0, int.TryParse(audio.SampleRate, NumberStyles.None, CultureInfo.InvariantCulture, out var sampleRate) ? sampleRate : 0));
+            video is null ? null
+                : new VideoInfo(video.CodecName ?? "", video.Width ?? 0, video.Height ?? 0,
+                    ParseRate(video.AverageFrameRate) ?? ParseRate(video.RealFrameRate)),
+            audio is null ? null
+                : new AudioInfo(audio.CodecName ?? "", audio.Channels ?? 0,
+                    int.TryParse(audio.SampleRate, NumberStyles.None, CultureInfo.InvariantCulture, out var sampleRate) ? sampleRate : 0));
         logger.LogDebug("Probed {Input}: {Container}, video {VideoCodec}, audio {AudioCodec}, duration {Duration}",
             source.Display, info.Container, info.Video?.Codec, info.Audio?.Codec, info.Duration);
         return new ProbeResult.Probed(info);

@@ -36,7 +36,8 @@ public abstract class BlobSasIssuer(BlobServiceClient blobs, IOptions<SasOptions
         return blobs.GetBlobContainerClient(container).GetBlobClient(blobName);
     }
 
-    private BlobSasBuilder Describe(BlobClient blob, BlobSasPermissions permissions, DateTimeOffset expiresOn) => new(permissions, expiresOn)
+    private BlobSasBuilder Describe(BlobClient blob, BlobSasPermissions permissions, DateTimeOffset expiresOn)
+        => new(permissions, expiresOn)
     {
         BlobContainerName = blob.BlobContainerName,
         BlobName = blob.Name,

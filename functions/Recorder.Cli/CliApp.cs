@@ -68,7 +68,9 @@ public static class CliApp
             await error.WriteLineAsync($"recorder {command.Name}: {exception.Message}\n\n{Usage}");
             return 2;
         }
-        catch (Exception exception) when (exception is MigrationException or InvalidOperationException or FileNotFoundException or OptionsValidationException or Npgsql.NpgsqlException or Azure.RequestFailedException)
+        catch (Exception exception)
+            when (exception is MigrationException or InvalidOperationException or FileNotFoundException or OptionsValidationException
+                or Npgsql.NpgsqlException or Azure.RequestFailedException)
         {
             await error.WriteLineAsync($"recorder {command.Name}: {exception.Message}");
             return 1;

@@ -42,7 +42,8 @@ public sealed class CliArguments
     }
 
     public string? Single(string name)
-        => values.TryGetValue(name, out var list) ? (list.Count == 1 ? list[0] : throw new ArgumentException($"Option '--{name}' is given more than once.")) : null;
+        => values.TryGetValue(name, out var list)
+            ? (list.Count == 1 ? list[0] : throw new ArgumentException($"Option '--{name}' is given more than once.")) : null;
 
     public IReadOnlyList<string> Many(string name) => values.TryGetValue(name, out var list) ? list : [];
 }

@@ -27,7 +27,8 @@ public sealed class TextTable(params (string Header, bool AlignRight)[] columns)
     }
 
     private string Line(string[] cells, int[] widths)
-        => string.Join("  ", cells.Select((cell, i) => columns[i].AlignRight ? cell.PadLeft(widths[i]) : cell.PadRight(widths[i]))).TrimEnd();
+        => string.Join("  ", cells.Select((cell, i) => columns[i].AlignRight ? cell.PadLeft(widths[i]) : cell.PadRight(widths[i])))
+            .TrimEnd();
 
     /// <summary>Bytes for people: binary units (KiB, MiB, GiB, TiB). Stored and computed figures stay in bytes.</summary>
     public static string Size(long bytes)

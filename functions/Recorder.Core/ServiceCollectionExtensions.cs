@@ -36,12 +36,14 @@ public static class ServiceCollectionExtensions
         services.AddOptions<PartitionOptions>().BindConfiguration(PartitionOptions.SectionName);
         services.AddOptions<RecordingsOptions>().BindConfiguration(RecordingsOptions.SectionName);
         services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.SectionName);
-        services.AddOptions<ClientAddressOptions>().BindConfiguration(ClientAddressOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ClientAddressOptions>().BindConfiguration(ClientAddressOptions.SectionName).ValidateDataAnnotations()
+            .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
 
         services.AddSingleton<RecorderDataSources>();
         services.AddHostedService<AppRoleStartupCheck>();
-        services.AddSingleton(_ => RecordingsStorageClient.Create(configuration, RecordingsStorageClient.WithBriefRetries(new BlobClientOptions())));
+        services.AddSingleton(
+            _ => RecordingsStorageClient.Create(configuration, RecordingsStorageClient.WithBriefRetries(new BlobClientOptions())));
         services.AddSingleton(_ =>
         {
             var options = new BlobClientOptions { Retry = { MaxRetries = 0, NetworkTimeout = TimeSpan.FromSeconds(5) } };

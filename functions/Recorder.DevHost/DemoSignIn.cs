@@ -36,7 +36,9 @@ public static partial class DemoSignIn
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,39}$")]
     private static partial Regex UserIdPattern();
 
-    /// <summary>Maps <c>POST /dev/sign-in</c> and <c>POST /dev/sign-out</c> when the owner connection and a session secret are configured.</summary>
+    /// <summary>
+    /// Maps <c>POST /dev/sign-in</c> and <c>POST /dev/sign-out</c> when the owner connection and a session secret are configured.
+    /// </summary>
     public static void MapDemoSignIn(this WebApplication app)
     {
         var connectionString = app.Configuration[ConnectionSetting];
@@ -87,7 +89,8 @@ public static partial class DemoSignIn
                 && SessionCookieSigner.Unsign(value[2..], [System.Text.Encoding.UTF8.GetBytes(secret)]) is { } sid)
             {
                 await using var connection = new NpgsqlConnection(connectionString);
-                await connection.ExecuteAsync(new CommandDefinition(SignOutSql, new { Sid = sid }, cancellationToken: context.RequestAborted));
+                await connection.ExecuteAsync(
+                    new CommandDefinition(SignOutSql, new { Sid = sid }, cancellationToken: context.RequestAborted));
             }
             context.Response.Cookies.Delete(auth.SessionCookieName, new CookieOptions { Path = "/" });
             return Results.NoContent();
@@ -99,7 +102,8 @@ public static partial class DemoSignIn
 
     private static string SessionJson(string userId, DateTimeOffset expires) => JsonSerializer.Serialize(new
     {
-        cookie = new { originalMaxAge = (long)SessionLifetime.TotalMilliseconds, expires = expires.ToString("O"), httpOnly = true, path = "/", sameSite = "lax" },
+        cookie = new { originalMaxAge = (long)SessionLifetime.TotalMilliseconds, expires = expires.ToString("O"), httpOnly = true,
+            path = "/", sameSite = "lax" },
         passport = new { user = new { claims = new { sub = userId } } },
     });
 

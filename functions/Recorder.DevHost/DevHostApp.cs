@@ -34,7 +34,8 @@ public static class DevHostApp
         {
             builder.Configuration.AddLocalSettingsFile(settingsFile);
         }
-        builder.Configuration.AddEnvironmentVariables().AddCommandLine(args).AddInMemoryCollection(overrides ?? new Dictionary<string, string?>());
+        builder.Configuration.AddEnvironmentVariables().AddCommandLine(args)
+            .AddInMemoryCollection(overrides ?? new Dictionary<string, string?>());
         if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
         {
             builder.WebHost.UseUrls(DefaultUrl);
@@ -42,7 +43,8 @@ public static class DevHostApp
         builder.WebHost.ConfigureKestrel(ProblemResponses.RaiseKestrelLimits);
 
         var hostJson = RepositoryLayout.HostJson(builder.Configuration);
-        var catalog = FunctionCatalog.Create(functionTypes ?? typeof(Health).Assembly.GetTypes(), builder.Configuration, hostJson.RoutePrefix);
+        var catalog = FunctionCatalog.Create(functionTypes ?? typeof(Health).Assembly.GetTypes(), builder.Configuration,
+            hostJson.RoutePrefix);
         var keys = new FunctionKeyCheck(builder.Configuration, catalog);
         var queueOptions = hostJson.Queues();
         var bridgeSettings = EventGridBridgeSettings.Read(builder.Configuration);
@@ -51,7 +53,8 @@ public static class DevHostApp
         builder.Services.AddMvcCore(); // the executors and JSON formatter IActionResults need
         // What the Functions host's CORS setting does in Azure: browser pages on these origins may call the API with their cookies.
         var corsOrigins = builder.Configuration.GetSection(CorsOriginsSetting).Get<string[]>() ?? [];
-        builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy => policy.WithOrigins(corsOrigins).AllowAnyHeader().AllowAnyMethod().AllowCredentials()));
+        builder.Services.AddCors(
+            cors => cors.AddDefaultPolicy(policy => policy.WithOrigins(corsOrigins).AllowAnyHeader().AllowAnyMethod().AllowCredentials()));
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(catalog);
         builder.Services.AddHostedService<TimerFunctionRunner>();

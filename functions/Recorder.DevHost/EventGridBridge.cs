@@ -14,21 +14,9 @@ using Recorder.Core.Storage;
 namespace Recorder.DevHost;
 
 /// <summary>
-/// Stands in for Event Grid, since Azurite emits no events: polls the uploads container (<c>Storage:UploadsContainer</c>
-/// of connection <c>RecordingsStorage</c>, the app's own settings) and, for each committed block blob that is new or
-/// whose ETag changed, POSTs a <c>Microsoft.Storage.BlobCreated</c> event in the Event Grid schema (an array of one)
-/// to the webhook function on the dev host's own address, with the key its authorization level needs.
-/// <list type="bullet">
-/// <item>The first poll covers every blob already there, catching up on what landed while the dev host was down;
-/// what an earlier run announced is remembered (<see cref="EventBridgeMemory"/>) and not announced again, as Event
-/// Grid never announces a committed blob twice.</item>
-/// <item>As Event Grid does: a 2xx answer delivers the event; 400, 401, 403 and 413 are not retried (dropped, logged);
-/// any other answer or a connection failure is delivered again on the next poll.</item>
-/// <item><c>api</c> is CopyBlob when storage made the blob by a copy, PutBlockList when it has committed blocks, else
-/// PutBlob (an append or page blob too, as Event Grid reports their creation); <c>sequencer</c> is the blob's
-/// last-modified ticks and a counter, 16 hex digits each, so a later version of a blob compares higher.</item>
-/// <item>Without the target function (<see cref="EventGridBridgeSettings"/>), the bridge says so once and idles.</item>
-/// </list>
+/// Stands in for Event Grid, since Azurite emits no events: polls the uploads container and POSTs a <c>BlobCreated</c>
+/// event to the webhook for each committed blob that is new or changed, retrying as Event Grid does
+/// (docs/architecture.md, "The dev host").
 /// </summary>
 public sealed class EventGridBridge(
     EventGridBridgeSettings settings,
@@ -48,7 +36,8 @@ public sealed class EventGridBridge(
         [HttpStatusCode.BadRequest, HttpStatusCode.Unauthorized, HttpStatusCode.Forbidden, HttpStatusCode.RequestEntityTooLarge];
 
     // No retries inside a poll: the next poll is the retry.
-    private static readonly BlobClientOptions ClientOptions = new() { Retry = { MaxRetries = 0, NetworkTimeout = TimeSpan.FromSeconds(10) } };
+    private static readonly BlobClientOptions ClientOptions =
+        new() { Retry = { MaxRetries = 0, NetworkTimeout = TimeSpan.FromSeconds(10) } };
 
     // The blobs delivered, by name, with the ETag delivered; kept across restarts (EventBridgeMemory).
     private Dictionary<string, string> delivered = new(StringComparer.Ordinal);
@@ -89,7 +78,9 @@ public sealed class EventGridBridge(
         }
     }
 
-    /// <summary>What earlier runs announced; until storage answers, the bridge waits (announcing everything again would be a lie).</summary>
+    /// <summary>
+    /// What earlier runs announced; until storage answers, the bridge waits (announcing everything again would be a lie).
+    /// </summary>
     private async Task<Dictionary<string, string>> RememberAsync(CancellationToken stoppingToken)
     {
         while (true)
@@ -98,7 +89,9 @@ public sealed class EventGridBridge(
             {
                 return await memory.LoadAsync(stoppingToken);
             }
-            catch (Exception exception) when (exception is RequestFailedException or AggregateException or HttpRequestException && !stoppingToken.IsCancellationRequested)
+            catch (Exception exception)
+                when (exception is RequestFailedException or AggregateException or HttpRequestException
+                    && !stoppingToken.IsCancellationRequested)
             {
                 DevHostLog.EventBridgeMemoryFailed(logger, exception, EventBridgeMemory.ContainerName, settings.Interval);
                 await Task.Delay(settings.Interval, time, stoppingToken);
@@ -129,9 +122,11 @@ public sealed class EventGridBridge(
             await started.Task.WaitAsync(stoppingToken);
         }
         var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-        var address = addresses.FirstOrDefault(a => a.StartsWith("http://", StringComparison.OrdinalIgnoreCase)) ?? addresses.FirstOrDefault()
+        var address = addresses.FirstOrDefault(a => a.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
+            ?? addresses.FirstOrDefault()
             ?? throw new InvalidOperationException("The server reports no listening address.");
-        var uri = new UriBuilder(address.Replace("://*", "://localhost", StringComparison.Ordinal).Replace("://+", "://localhost", StringComparison.Ordinal));
+        var uri = new UriBuilder(
+            address.Replace("://*", "://localhost", StringComparison.Ordinal).Replace("://+", "://localhost", StringComparison.Ordinal));
         if (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && (ip.Equals(IPAddress.Any) || ip.Equals(IPAddress.IPv6Any)))
         {
             uri.Host = "localhost";
@@ -191,22 +186,27 @@ public sealed class EventGridBridge(
         {
             await memory.SaveAsync(delivered, stoppingToken);
         }
-        catch (Exception exception) when (exception is RequestFailedException or AggregateException or HttpRequestException && !stoppingToken.IsCancellationRequested)
+        catch (Exception exception)
+            when (exception is RequestFailedException or AggregateException or HttpRequestException
+                && !stoppingToken.IsCancellationRequested)
         {
-            // Kept in memory; the next change saves it. A restart before then announces those blobs again (harmless: the app takes duplicates).
+            // Kept in memory; the next change saves it. A restart before then
+            // announces those blobs again (harmless: the app takes duplicates).
             DevHostLog.EventBridgeMemoryFailed(logger, exception, EventBridgeMemory.ContainerName, settings.Interval);
         }
     }
 
     /// <returns>Whether the event is settled (delivered or dropped); false to deliver it again on the next poll.</returns>
-    private async Task<bool> DeliverAsync(BlobContainerClient container, BlobItem blob, string eTag, Webhook webhook, CancellationToken stoppingToken)
+    private async Task<bool> DeliverAsync(
+        BlobContainerClient container, BlobItem blob, string eTag, Webhook webhook, CancellationToken stoppingToken)
     {
         try
         {
             var api = await ApiAsync(container, blob, stoppingToken);
             using var request = new HttpRequestMessage(HttpMethod.Post, webhook.Endpoint)
             {
-                Content = new StringContent(Event(container, blob, eTag, api, webhook.Topic).ToJsonString(), Encoding.UTF8, "application/json"),
+                Content = new StringContent(Event(container, blob, eTag, api, webhook.Topic).ToJsonString(), Encoding.UTF8,
+                    "application/json"),
             };
             request.Headers.Add("aeg-event-type", "Notification");
             if (webhook.Key is not null)
@@ -251,7 +251,8 @@ public sealed class EventGridBridge(
         {
             return "PutBlob";
         }
-        var blocks = await container.GetBlockBlobClient(blob.Name).GetBlockListAsync(BlockListTypes.Committed, cancellationToken: cancellationToken);
+        var blocks = await container.GetBlockBlobClient(blob.Name)
+            .GetBlockListAsync(BlockListTypes.Committed, cancellationToken: cancellationToken);
         return blocks.Value.CommittedBlocks.Any() ? "PutBlockList" : "PutBlob";
     }
 

@@ -29,14 +29,18 @@ public sealed record EventGridBridgeSettings(bool Enabled, string TargetFunction
             ? on
             : throw new DevHostStartupException($"Setting '{EnabledSetting}' is '{enabledText}'; it must be true or false."));
         var interval = configuration[IntervalSetting] is not { Length: > 0 } intervalText ? TimeSpan.FromSeconds(1)
-            : int.TryParse(intervalText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms) && ms > 0 ? TimeSpan.FromMilliseconds(ms)
-            : throw new DevHostStartupException($"Setting '{IntervalSetting}' is '{intervalText}'; it must be a whole number of milliseconds above 0.");
+            : int.TryParse(intervalText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms) && ms > 0
+            ? TimeSpan.FromMilliseconds(ms)
+            : throw new DevHostStartupException(
+                $"Setting '{IntervalSetting}' is '{intervalText}'; it must be a whole number of milliseconds above 0.");
         var target = configuration[TargetSetting] is { Length: > 0 } configuredTarget ? configuredTarget : DefaultTargetFunction;
-        var topic = new[] { configuration[TopicSetting], configuration[AppTopicSetting] }.FirstOrDefault(value => !string.IsNullOrWhiteSpace(value));
+        var topic = new[] { configuration[TopicSetting], configuration[AppTopicSetting] }.FirstOrDefault(
+            value => !string.IsNullOrWhiteSpace(value));
         return new EventGridBridgeSettings(enabled, target, interval, topic);
     }
 
     /// <summary>A storage account's resource id as Event Grid puts it in <c>topic</c>, in a made-up local subscription.</summary>
     public static string DefaultTopic(string accountName)
-        => $"/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/local/providers/Microsoft.Storage/storageAccounts/{accountName}";
+        => $"/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/local" +
+            $"/providers/Microsoft.Storage/storageAccounts/{accountName}";
 }

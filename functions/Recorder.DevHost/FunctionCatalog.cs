@@ -34,7 +34,8 @@ public sealed partial class FunctionCatalog
     {
         var functions = new List<FunctionEntry>();
         var problems = new List<string>();
-        var methods = types.SelectMany(type => type.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly));
+        var methods = types.SelectMany(
+            type => type.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly));
         foreach (var method in methods)
         {
             if (method.GetCustomAttribute<FunctionAttribute>() is not { } function)
@@ -70,18 +71,21 @@ public sealed partial class FunctionCatalog
         {
             HttpFunction http => new[]
             {
-                http.Name, "http", http.HttpMethods.Count == 0 ? "*" : string.Join(',', http.HttpMethods), http.AuthLevel.ToString(), http.Route,
+                http.Name, "http", http.HttpMethods.Count == 0 ? "*" : string.Join(',', http.HttpMethods), http.AuthLevel.ToString(),
+                http.Route,
             },
             TimerFunction timer => new[]
             {
                 timer.Name, "timer", "", "",
-                (timer.Schedule.Expression == timer.Schedule.Resolved ? timer.Schedule.Resolved : $"{timer.Schedule.Expression} = {timer.Schedule.Resolved}")
+                (timer.Schedule.Expression == timer.Schedule.Resolved ? timer.Schedule.Resolved
+                    : $"{timer.Schedule.Expression} = {timer.Schedule.Resolved}")
                     + (timer.RunOnStartup ? " (run on startup)" : ""),
             },
             QueueFunction queue => new[]
             {
                 queue.Name, "queue", "", "",
-                (queue.QueueNameExpression == queue.QueueName ? queue.QueueName : $"{queue.QueueNameExpression} = {queue.QueueName}") + $" ({queue.Connection})",
+                (queue.QueueNameExpression == queue.QueueName ? queue.QueueName : $"{queue.QueueNameExpression} = {queue.QueueName}") +
+                $" ({queue.Connection})",
             },
             _ => throw new InvalidOperationException($"Unknown function kind {function.Kind}."),
         }).Prepend(header).ToList();
@@ -116,18 +120,22 @@ public sealed partial class FunctionCatalog
         };
     }
 
-    private static HttpFunction DescribeHttp(string name, MethodInfo method, ParameterInfo trigger, HttpTriggerAttribute attribute, string routePrefix)
+    private static HttpFunction DescribeHttp(
+        string name, MethodInfo method, ParameterInfo trigger, HttpTriggerAttribute attribute, string routePrefix)
     {
         if (attribute.AuthLevel == AuthorizationLevel.User)
         {
             throw new DevHostStartupException("AuthorizationLevel.User is not supported; use Anonymous, Function or Admin.");
         }
         var returnType = method.ReturnType;
-        var resultType = returnType.IsGenericType && returnType.GetGenericTypeDefinition() == typeof(Task<>) ? returnType.GetGenericArguments()[0] : returnType;
-        if (returnType != typeof(Task) && !typeof(IActionResult).IsAssignableFrom(resultType) && !typeof(IResult).IsAssignableFrom(resultType))
+        var resultType = returnType.IsGenericType && returnType.GetGenericTypeDefinition() == typeof(Task<>)
+            ? returnType.GetGenericArguments()[0] : returnType;
+        if (returnType != typeof(Task) && !typeof(IActionResult).IsAssignableFrom(resultType)
+            && !typeof(IResult).IsAssignableFrom(resultType))
         {
             throw new DevHostStartupException(
-                $"returns {Display(returnType)}; the dev host runs HTTP functions returning IActionResult, IResult, Task, Task<IActionResult> or Task<IResult>.");
+                $"returns {Display(returnType)}; the dev host runs HTTP functions returning IActionResult, IResult, Task, " +
+                $"Task<IActionResult> or Task<IResult>.");
         }
 
         var template = (attribute.Route ?? name).Trim('/');
@@ -164,28 +172,33 @@ public sealed partial class FunctionCatalog
         if (routeParameter.IsOptional && routeParameter.Default is null && !RouteValueConverter.AcceptsNull(parameter.ParameterType))
         {
             throw new DevHostStartupException(
-                $"parameter '{parameter.Name}' ({Display(parameter.ParameterType)}) takes an optional route value, so it must be nullable.");
+                $"parameter '{parameter.Name}' ({Display(parameter.ParameterType)}) takes an optional route value, " +
+                $"so it must be nullable.");
         }
         return new ParameterBinding(parameter.Name!, parameter.ParameterType, ParameterSource.RouteValue);
     }
 
-    private static TimerFunction DescribeTimer(string name, MethodInfo method, ParameterInfo trigger, TimerTriggerAttribute attribute, IConfiguration configuration)
+    private static TimerFunction DescribeTimer(
+        string name, MethodInfo method, ParameterInfo trigger, TimerTriggerAttribute attribute, IConfiguration configuration)
     {
         if (method.ReturnType != typeof(Task) && method.ReturnType != typeof(void))
         {
-            throw new DevHostStartupException($"returns {Display(method.ReturnType)}; the dev host runs timer functions returning void or Task.");
+            throw new DevHostStartupException(
+                $"returns {Display(method.ReturnType)}; the dev host runs timer functions returning void or Task.");
         }
         var parameters = method.GetParameters().Select(parameter => parameter == trigger
             ? RequireTrigger(parameter, typeof(TimerInfo), ParameterSource.TimerInfo)
             : parameter.ParameterType == typeof(CancellationToken)
                 ? new ParameterBinding(parameter.Name!, parameter.ParameterType, ParameterSource.CancellationToken)
                 : throw new DevHostStartupException(
-                    $"parameter '{parameter.Name}' ({Display(parameter.ParameterType)}) cannot be bound: the dev host passes timer functions " +
+                    $"parameter '{parameter.Name}' ({Display(parameter.ParameterType)}) cannot be bound: " +
+                    "the dev host passes timer functions " +
                     "TimerInfo and CancellationToken only; take services through the constructor.")).ToList();
         return new TimerFunction(name, method, parameters, TimerSchedule.Parse(attribute.Schedule, configuration), attribute.RunOnStartup);
     }
 
-    private static QueueFunction DescribeQueue(string name, MethodInfo method, ParameterInfo trigger, QueueTriggerAttribute attribute, IConfiguration configuration)
+    private static QueueFunction DescribeQueue(
+        string name, MethodInfo method, ParameterInfo trigger, QueueTriggerAttribute attribute, IConfiguration configuration)
     {
         if (method.ReturnType != typeof(Task) && method.ReturnType != typeof(void))
         {
@@ -197,15 +210,17 @@ public sealed partial class FunctionCatalog
         if (!QueueNameRule().IsMatch(queueName))
         {
             throw new DevHostStartupException(
-                $"queue name '{queueName}' is not valid: 3 to 63 letters, digits and single hyphens, starting and ending with a letter or digit.");
+                $"queue name '{queueName}' is not valid: 3 to 63 letters, digits and single hyphens, " +
+                $"starting and ending with a letter or digit.");
         }
         var connection = string.IsNullOrEmpty(attribute.Connection) ? DefaultQueueConnection : attribute.Connection;
         var connectionKey = connection.Replace("__", ConfigurationPath.KeyDelimiter, StringComparison.Ordinal);
-        if (string.IsNullOrWhiteSpace(configuration[connectionKey]) && string.IsNullOrWhiteSpace(configuration[$"{connectionKey}:queueServiceUri"]))
+        if (string.IsNullOrWhiteSpace(configuration[connectionKey])
+            && string.IsNullOrWhiteSpace(configuration[$"{connectionKey}:queueServiceUri"]))
         {
             throw new DevHostStartupException(
-                $"connection '{connection}' is not set: set '{connection}' to a storage connection string, or '{connection}__queueServiceUri' " +
-                $"(with '{connection}__credential' = managedidentity and '{connection}__clientId').");
+                $"connection '{connection}' is not set: set '{connection}' to a storage connection string, " +
+                $"or '{connection}__queueServiceUri' (with '{connection}__credential' = managedidentity and '{connection}__clientId').");
         }
 
         var parameters = method.GetParameters().Select(parameter => parameter == trigger
@@ -213,12 +228,15 @@ public sealed partial class FunctionCatalog
             : parameter.ParameterType == typeof(CancellationToken)
                 ? new ParameterBinding(parameter.Name!, parameter.ParameterType, ParameterSource.CancellationToken)
                 : throw new DevHostStartupException(
-                    $"parameter '{parameter.Name}' ({Display(parameter.ParameterType)}) cannot be bound: the dev host passes queue functions " +
+                    $"parameter '{parameter.Name}' ({Display(parameter.ParameterType)}) cannot be bound: " +
+                    "the dev host passes queue functions " +
                     "the message and CancellationToken only; take services through the constructor.")).ToList();
         return new QueueFunction(name, method, parameters, attribute.QueueName, queueName, connection);
     }
 
-    /// <summary>The message as text or bytes, or a type of the app's own deserialized from its JSON (not a framework type like int or List).</summary>
+    /// <summary>
+    /// The message as text or bytes, or a type of the app's own deserialized from its JSON (not a framework type like int or List).
+    /// </summary>
     private static ParameterBinding BindQueueMessage(ParameterInfo parameter)
     {
         var type = parameter.ParameterType;
@@ -228,7 +246,8 @@ public sealed partial class FunctionCatalog
         return isBody || isJson
             ? new ParameterBinding(parameter.Name!, type, ParameterSource.QueueMessage)
             : throw new DevHostStartupException(
-                $"trigger parameter '{parameter.Name}' is {Display(type)}; the dev host passes the queue message as string, BinaryData, byte[] " +
+                $"trigger parameter '{parameter.Name}' is {Display(type)}; " +
+                "the dev host passes the queue message as string, BinaryData, byte[] " +
                 "or a class or record deserialized from its JSON.");
     }
 
@@ -241,7 +260,8 @@ public sealed partial class FunctionCatalog
     /// <summary>A type name for messages: <c>long?</c>, <c>Task&lt;String&gt;</c> rather than <c>Nullable`1</c>.</summary>
     private static string Display(Type type)
         => Nullable.GetUnderlyingType(type) is { } underlying ? Display(underlying) + "?"
-            : type.IsGenericType ? $"{type.Name[..type.Name.IndexOf('`', StringComparison.Ordinal)]}<{string.Join(", ", type.GetGenericArguments().Select(Display))}>"
+            : type.IsGenericType ? $"{type.Name[..type.Name.IndexOf('`', StringComparison.Ordinal)]}" +
+                $"<{string.Join(", ", type.GetGenericArguments().Select(Display))}>"
             : type.Name;
 
     [GeneratedRegex("^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")]

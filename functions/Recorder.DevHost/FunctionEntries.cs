@@ -10,7 +10,9 @@ public enum TriggerKind
     Queue,
 }
 
-/// <summary>Where a function parameter's value comes from (the conventions are on the runners, see <see cref="FunctionCatalog"/>).</summary>
+/// <summary>
+/// Where a function parameter's value comes from (the conventions are on the runners, see <see cref="FunctionCatalog"/>).
+/// </summary>
 public enum ParameterSource
 {
     HttpRequest,

@@ -19,7 +19,8 @@ public static class FunctionInvoker
                 return returned;
             }
             await task;
-            // The catalog only admits Task and Task<T>; the runtime type of a plain Task may still have a Result, so go by the declared type.
+            // The catalog only admits Task and Task<T>; the runtime type of a
+            // plain Task may still have a Result, so go by the declared type.
             return method.ReturnType == typeof(Task) ? null : task.GetType().GetProperty(nameof(Task<object>.Result))!.GetValue(task);
         }
         finally

@@ -26,7 +26,8 @@ public sealed class FunctionKeyCheck
         functionKeyHash = Hash(configuration[FunctionKeySetting]);
         masterKeyHash = Hash(configuration[MasterKeySetting]);
         RequireKey(functionKeyHash, FunctionKeySetting, catalog.Http.Where(f => f.AuthLevel == AuthorizationLevel.Function));
-        RequireKey(masterKeyHash, MasterKeySetting, catalog.Http.Where(f => f.AuthLevel is AuthorizationLevel.Admin or AuthorizationLevel.System));
+        RequireKey(masterKeyHash, MasterKeySetting,
+            catalog.Http.Where(f => f.AuthLevel is AuthorizationLevel.Admin or AuthorizationLevel.System));
     }
 
     public bool IsAuthorized(HttpRequest request, AuthorizationLevel level)
@@ -35,7 +36,8 @@ public sealed class FunctionKeyCheck
         {
             return true;
         }
-        var presented = request.Headers[KeyHeader].FirstOrDefault() is { Length: > 0 } header ? header : request.Query[KeyQueryParameter].FirstOrDefault();
+        var presented = request.Headers[KeyHeader].FirstOrDefault() is { Length: > 0 } header ? header
+            : request.Query[KeyQueryParameter].FirstOrDefault();
         if (Hash(presented) is not { } presentedHash)
         {
             return false;
@@ -44,7 +46,8 @@ public sealed class FunctionKeyCheck
         return level == AuthorizationLevel.Function ? isMaster | Matches(presentedHash, functionKeyHash) : isMaster;
     }
 
-    private static bool Matches(byte[] presented, byte[]? expected) => expected is not null && CryptographicOperations.FixedTimeEquals(presented, expected);
+    private static bool Matches(byte[] presented, byte[]? expected)
+        => expected is not null && CryptographicOperations.FixedTimeEquals(presented, expected);
 
     private static byte[]? Hash(string? key) => string.IsNullOrEmpty(key) ? null : SHA256.HashData(Encoding.UTF8.GetBytes(key));
 

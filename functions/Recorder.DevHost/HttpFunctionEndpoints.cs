@@ -6,22 +6,8 @@ using Microsoft.AspNetCore.Mvc.Abstractions;
 namespace Recorder.DevHost;
 
 /// <summary>
-/// Maps each <c>[HttpTrigger]</c> function onto Kestrel at <c>{routePrefix}/{Route ?? name}</c>.
-/// The invocation convention, which functions can rely on:
-/// <list type="bullet">
-/// <item>The function class is created per request in the request's DI scope
-/// (<c>ActivatorUtilities.CreateInstance</c>): constructor injection of services and <c>ILogger&lt;T&gt;</c>;
-/// disposed after the call if it is disposable. Static function methods get no instance.</item>
-/// <item>Parameters: the <c>[HttpTrigger]</c> one is an <see cref="HttpRequest"/> (<c>HttpContext.Request</c>);
-/// a <see cref="CancellationToken"/> is <c>HttpContext.RequestAborted</c>; a string, int, long, Guid or bool
-/// (or nullable) is the route value of the same name, parsed with the invariant culture, and an unparsable
-/// value answers 400 problem+json. Any other parameter stops the dev host at start-up, naming the function.</item>
-/// <item>Returns <see cref="IActionResult"/>, <see cref="IResult"/>, <see cref="Task"/>, or a Task of either result.
-/// An IActionResult runs through MVC's executors (JSON in camelCase, as in the Functions ASP.NET Core
-/// integration); with a plain Task the function writes the response itself.</item>
-/// <item>Keys as <see cref="FunctionKeyCheck"/> checks them: a missing or wrong key answers 401 problem+json.</item>
-/// <item>An exception answers 500 problem+json without its message, and is logged.</item>
-/// </list>
+/// Maps each <c>[HttpTrigger]</c> function onto Kestrel at <c>{routePrefix}/{Route ?? name}</c> and invokes it as the
+/// Functions host would; what functions may rely on (parameters, results, errors): docs/architecture.md, "The dev host".
 /// </summary>
 public static class HttpFunctionEndpoints
 {
@@ -43,7 +29,8 @@ public static class HttpFunctionEndpoints
         if (!keys.IsAuthorized(context.Request, function.AuthLevel))
         {
             await ProblemResponses.Problem(StatusCodes.Status401Unauthorized,
-                $"This function needs a key, in the '{FunctionKeyCheck.KeyHeader}' header or the '{FunctionKeyCheck.KeyQueryParameter}' query parameter.").ExecuteAsync(context);
+                $"This function needs a key, in the '{FunctionKeyCheck.KeyHeader}' header or the " +
+                $"'{FunctionKeyCheck.KeyQueryParameter}' query parameter.").ExecuteAsync(context);
             return;
         }
 
@@ -61,11 +48,14 @@ public static class HttpFunctionEndpoints
                     break;
                 case ParameterSource.RouteValue:
                     // An optional route value that is absent stays null (Convert.ToString would make it "").
-                    var text = context.Request.RouteValues[parameter.Name] is { } value ? Convert.ToString(value, CultureInfo.InvariantCulture) : null;
+                    var text = context.Request.RouteValues[parameter.Name] is { } value
+                        ? Convert.ToString(value, CultureInfo.InvariantCulture) : null;
                     if (!RouteValueConverter.TryConvert(text, parameter.Type, out arguments[i]))
                     {
                         await ProblemResponses.Problem(StatusCodes.Status400BadRequest,
-                            $"Route value '{parameter.Name}' must be a {(Nullable.GetUnderlyingType(parameter.Type) ?? parameter.Type).Name}.", "Invalid route value").ExecuteAsync(context);
+                            $"Route value '{parameter.Name}' must be a " +
+                            $"{(Nullable.GetUnderlyingType(parameter.Type) ?? parameter.Type).Name}.",
+                            "Invalid route value").ExecuteAsync(context);
                         return;
                     }
                     break;
@@ -100,7 +90,8 @@ public static class HttpFunctionEndpoints
                 return;
             }
             context.Response.Clear();
-            await ProblemResponses.Problem(StatusCodes.Status500InternalServerError, "The function failed; the dev host's log has the details.").ExecuteAsync(context);
+            await ProblemResponses.Problem(StatusCodes.Status500InternalServerError,
+                "The function failed; the dev host's log has the details.").ExecuteAsync(context);
         }
     }
 }

@@ -6,12 +6,8 @@ using Microsoft.AspNetCore.WebUtilities;
 namespace Recorder.DevHost;
 
 /// <summary>
-/// Every error the dev host answers is <c>application/problem+json</c>, like the app's own: routing's 404
-/// and 405, and the request limits and header values Kestrel checks. Kestrel answers those before any
-/// middleware runs, with an empty body, so its own limits are raised above the API's and its header
-/// decoding made lenient; the API's limits are then checked here, where a problem body can be written.
-/// Only a request beyond Kestrel's raised limits, or one it cannot parse, still gets its bare answer
-/// (docs/api.md, "Errors the hosts answer themselves").
+/// Answers every dev host error as problem+json, like the app's own, the limits Kestrel would answer with an empty body
+/// included: Kestrel's are raised and the API's checked here (docs/api.md, "Errors the hosts answer themselves").
 /// </summary>
 public static class ProblemResponses
 {
@@ -41,13 +37,16 @@ public static class ProblemResponses
     /// <summary>Goes first: checks the API's limits, and gives every empty error response a problem body.</summary>
     public static void UseProblemResponses(this WebApplication app)
     {
-        app.UseStatusCodePages(context => Problem(context.HttpContext.Response.StatusCode, EmptyErrorDetail(context.HttpContext)).ExecuteAsync(context.HttpContext));
+        app.UseStatusCodePages(
+            context => Problem(context.HttpContext.Response.StatusCode, EmptyErrorDetail(context.HttpContext))
+                .ExecuteAsync(context.HttpContext));
         app.Use((context, next) => RequestProblem(context) is { } problem ? problem.ExecuteAsync(context) : next(context));
     }
 
     /// <summary>A problem response in the app's form (<c>Recorder.Core.Api.Problems</c>): type, title, status, detail.</summary>
     public static IResult Problem(int status, string detail, string? title = null)
-        => Results.Problem(detail, statusCode: status, title: title ?? ReasonPhrases.GetReasonPhrase(status), type: $"https://httpstatuses.io/{status}");
+        => Results.Problem(detail, statusCode: status, title: title ?? ReasonPhrases.GetReasonPhrase(status),
+            type: $"https://httpstatuses.io/{status}");
 
     private static IResult? RequestProblem(HttpContext context)
     {
@@ -60,13 +59,16 @@ public static class ProblemResponses
         }
 
         var fields = request.Headers.Sum(header => header.Value.Count);
-        var bytes = request.Headers.Sum(header => header.Value.Sum(value => header.Key.Length + Encoding.UTF8.GetByteCount(value ?? "") + 4)); // "name: value\r\n"
+        var bytes = request.Headers.Sum(
+            header => header.Value.Sum(value => header.Key.Length + Encoding.UTF8.GetByteCount(value ?? "") + 4)); // "name: value\r\n"
         if (fields > MaxHeaderCount || bytes > MaxHeaderBytes)
         {
-            return Problem(StatusCodes.Status431RequestHeaderFieldsTooLarge, $"The request has more than {MaxHeaderCount} header fields or more than {MaxHeaderBytes} bytes of them.");
+            return Problem(StatusCodes.Status431RequestHeaderFieldsTooLarge,
+                $"The request has more than {MaxHeaderCount} header fields or more than {MaxHeaderBytes} bytes of them.");
         }
 
-        return request.Headers.FirstOrDefault(header => header.Value.Any(value => value?.Contains(Replacement) == true)) is { Key: { } invalid }
+        return request.Headers.FirstOrDefault(
+            header => header.Value.Any(value => value?.Contains(Replacement) == true)) is { Key: { } invalid }
             ? Problem(StatusCodes.Status400BadRequest, $"The value of header '{invalid}' is not valid UTF-8.")
             : null;
     }
@@ -74,7 +76,8 @@ public static class ProblemResponses
     private static string EmptyErrorDetail(HttpContext context) => context.Response.StatusCode switch
     {
         StatusCodes.Status404NotFound => "There is nothing at this path.",
-        StatusCodes.Status405MethodNotAllowed => $"This resource does not accept {context.Request.Method}; it accepts {context.Response.Headers.Allow}.",
+        StatusCodes.Status405MethodNotAllowed => $"This resource does not accept {context.Request.Method}; it accepts " +
+            $"{context.Response.Headers.Allow}.",
         var status => ReasonPhrases.GetReasonPhrase(status),
     };
 }

@@ -8,18 +8,7 @@ namespace Recorder.DevHost;
 
 /// <summary>
 /// Runs each <c>[QueueTrigger]</c> function as the Functions host's queue listener does, with host.json's
-/// <c>extensions.queues</c> (<see cref="QueueHostOptions"/>):
-/// <list type="bullet">
-/// <item>The queue is created if missing. An empty queue is polled with back-off from 100 ms up to
-/// <c>maxPollingInterval</c>; messages are received up to <c>batchSize</c> at a time, and at most <c>batchSize</c>
-/// run at once, each in a fresh DI scope with the host's stopping token.</item>
-/// <item>Bodies are Base64 unless host.json's <c>messageEncoding</c> is none; the parameter gets the text, the bytes, or the
-/// JSON deserialized with web defaults (camelCase, case-insensitive). A body that does not deserialize is a
-/// failed run; one that is not Base64 goes to the poison queue without a run, as in the host.</item>
-/// <item>Success deletes the message. A failure leaves it to reappear after <see cref="QueueHostOptions.RetryDelay"/>;
-/// the failure of its <c>maxDequeueCount</c>-th attempt moves it to <c>{queue}-poison</c> (created if missing).
-/// A poison queue has no poison queue of its own: its failed messages stay invisible, as in the host.</item>
-/// </list>
+/// <c>extensions.queues</c> (<see cref="QueueHostOptions"/>); polling, retries and poison queue: docs/architecture.md, "The dev host".
 /// </summary>
 public sealed class QueueFunctionRunner(
     FunctionCatalog catalog,
@@ -72,7 +61,8 @@ public sealed class QueueFunctionRunner(
                         created = true;
                         DevHostLog.QueueListening(logger, function.Name, function.QueueName, function.Connection);
                     }
-                    messages = (await queue.ReceiveMessagesAsync(options.BatchSize - running.Count, InFlightVisibility, stoppingToken)).Value;
+                    messages = (await queue.ReceiveMessagesAsync(options.BatchSize - running.Count, InFlightVisibility,
+                        stoppingToken)).Value;
                     reachable = true;
                 }
                 catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
@@ -95,7 +85,9 @@ public sealed class QueueFunctionRunner(
                 }
                 idleDelay = QueueHostOptions.MinPollingInterval;
                 // On the thread pool, so a function that blocks before its first await cannot hold up the listener.
-                running.AddRange(messages.Select(message => Task.Run(() => ProcessAsync(function, queue, poison, message, stoppingToken), CancellationToken.None)));
+                running.AddRange(
+                    messages.Select(
+                        message => Task.Run(() => ProcessAsync(function, queue, poison, message, stoppingToken), CancellationToken.None)));
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -105,7 +97,8 @@ public sealed class QueueFunctionRunner(
         }
     }
 
-    private async Task ProcessAsync(QueueFunction function, QueueClient queue, QueueClient? poison, QueueMessage message, CancellationToken stoppingToken)
+    private async Task ProcessAsync(
+        QueueFunction function, QueueClient queue, QueueClient? poison, QueueMessage message, CancellationToken stoppingToken)
     {
         // Settling uses no token: a message whose run finished must be deleted (or released) even while stopping.
         try
@@ -137,18 +130,21 @@ public sealed class QueueFunctionRunner(
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 // Not the message's fault: make it visible again at once for the next start.
-                await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: TimeSpan.Zero, cancellationToken: CancellationToken.None);
+                await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: TimeSpan.Zero,
+                    cancellationToken: CancellationToken.None);
                 DevHostLog.QueueMessageReleasedByShutdown(logger, function.Name, message.MessageId);
                 return;
             }
             catch (Exception exception)
             {
-                DevHostLog.QueueMessageFailed(logger, exception, function.Name, message.MessageId, message.DequeueCount, options.MaxDequeueCount);
+                DevHostLog.QueueMessageFailed(logger, exception, function.Name, message.MessageId, message.DequeueCount,
+                    options.MaxDequeueCount);
                 await FailAsync(function, queue, poison, message);
                 return;
             }
             await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
-            DevHostLog.QueueMessageProcessed(logger, function.Name, message.MessageId, (long)time.GetElapsedTime(started).TotalMilliseconds, message.DequeueCount);
+            DevHostLog.QueueMessageProcessed(logger, function.Name, message.MessageId, (long)time.GetElapsedTime(started).TotalMilliseconds,
+                message.DequeueCount);
         }
         catch (Exception exception)
         {
@@ -163,7 +159,8 @@ public sealed class QueueFunctionRunner(
             await MoveToPoisonAsync(function, queue, poison, message);
             return;
         }
-        await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: options.RetryDelay, cancellationToken: CancellationToken.None);
+        await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: options.RetryDelay,
+            cancellationToken: CancellationToken.None);
         DevHostLog.QueueMessageRetrying(logger, function.Name, message.MessageId, options.RetryDelay);
     }
 
@@ -171,7 +168,8 @@ public sealed class QueueFunctionRunner(
     /// Copies the body as received (still encoded) to the poison queue, then deletes the original. On a poison
     /// queue, which has none, the host leaves the message invisible instead (no fast loop of failures); so does this.
     /// </summary>
-    private async Task MoveToPoisonAsync(QueueFunction function, QueueClient queue, QueueClient? poison, QueueMessage message, bool undecodable = false)
+    private async Task MoveToPoisonAsync(
+        QueueFunction function, QueueClient queue, QueueClient? poison, QueueMessage message, bool undecodable = false)
     {
         if (poison is null)
         {

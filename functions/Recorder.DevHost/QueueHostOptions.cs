@@ -3,16 +3,16 @@ using System.Globalization;
 namespace Recorder.DevHost;
 
 /// <summary>
-/// host.json's <c>extensions.queues</c>, with the host's defaults and limits, except where the dev host says otherwise:
-/// it polls at most every 2 s when idle (the host: 1 minute), and retries a failed message after 3 s when
-/// <c>visibilityTimeout</c> is 0 (the host's default retries at once, which floods a local log).
+/// host.json's <c>extensions.queues</c> with the host's defaults and limits, except that an idle queue is polled every
+/// 2 s at most and a <c>visibilityTimeout</c> of 0 retries after 3 s, so a local log is not flooded.
 /// </summary>
 /// <param name="BatchSize">Messages received at once, and the most run at a time per function (1–32).</param>
 /// <param name="MaxDequeueCount">Attempts before a failing message moves to the poison queue.</param>
 /// <param name="VisibilityTimeout">How long a failed message stays invisible before its next attempt, as configured.</param>
 /// <param name="MaxPollingInterval">The longest wait between polls of an empty queue.</param>
 /// <param name="Base64Messages"><c>messageEncoding</c>: base64 (the default) or none.</param>
-public sealed record QueueHostOptions(int BatchSize, int MaxDequeueCount, TimeSpan VisibilityTimeout, TimeSpan MaxPollingInterval, bool Base64Messages)
+public sealed record QueueHostOptions(
+    int BatchSize, int MaxDequeueCount, TimeSpan VisibilityTimeout, TimeSpan MaxPollingInterval, bool Base64Messages)
 {
     public static readonly TimeSpan MinPollingInterval = TimeSpan.FromMilliseconds(100);
     public static readonly TimeSpan DefaultMaxPollingInterval = TimeSpan.FromSeconds(2);
@@ -28,7 +28,8 @@ public sealed record QueueHostOptions(int BatchSize, int MaxDequeueCount, TimeSp
     public static QueueHostOptions Read(HostJson hostJson)
     {
         var encoding = hostJson[$"{Section}:messageEncoding"];
-        if (encoding is not null && !encoding.Equals("base64", StringComparison.OrdinalIgnoreCase) && !encoding.Equals("none", StringComparison.OrdinalIgnoreCase))
+        if (encoding is not null && !encoding.Equals("base64", StringComparison.OrdinalIgnoreCase)
+            && !encoding.Equals("none", StringComparison.OrdinalIgnoreCase))
         {
             throw Invalid("messageEncoding", encoding, "base64 or none");
         }

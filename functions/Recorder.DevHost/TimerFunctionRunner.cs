@@ -4,11 +4,8 @@ using Microsoft.Azure.Functions.Worker;
 namespace Recorder.DevHost;
 
 /// <summary>
-/// Runs each <c>[TimerTrigger]</c> function on its schedule (UTC), each run in a fresh DI scope with a
-/// <see cref="TimerInfo"/> and the host's stopping token. One run at a time per function, as the Functions
-/// host's singleton lock ensures: an occurrence due while the previous run is still going is skipped and
-/// logged. A failed run is logged and the schedule goes on. There is no schedule monitor (UseMonitor):
-/// occurrences missed while the dev host was stopped are not made up.
+/// Runs each <c>[TimerTrigger]</c> function on its UTC schedule, one run at a time per function as the host's singleton
+/// lock ensures; occurrences missed while stopped are not made up (docs/architecture.md, "The dev host").
 /// </summary>
 public sealed class TimerFunctionRunner(
     FunctionCatalog catalog,

@@ -34,7 +34,8 @@ public sealed class TimerSchedule
         if (TimeSpan.TryParse(resolved, CultureInfo.InvariantCulture, out _))
         {
             throw new DevHostStartupException(
-                $"schedule '{resolved}' is a TimeSpan; the dev host supports NCRONTAB schedules only (e.g. '0 */5 * * * *' for every five minutes).");
+                $"schedule '{resolved}' is a TimeSpan; the dev host supports NCRONTAB schedules only (e.g. " +
+                $"'0 */5 * * * *' for every five minutes).");
         }
 
         var fields = resolved.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;

@@ -46,21 +46,27 @@ internal sealed class EraseUserCommand : ICliCommand
 
         var counts = receipt.Counts;
         await context.Output.WriteLineAsync(
-            $"Erasure {receipt.ErasureId} ({receipt.Status}): {counts.Recordings} recordings, {counts.Sessions} sessions, {counts.Edits} edits, " +
-            $"{counts.Exports} exports, {counts.AuditEntries} audit entries; {counts.Blobs} blobs, {counts.Snapshots} snapshots, {counts.Versions} versions deleted; " +
-            $"{counts.ReleasedContent + counts.ReleasedSocialPosts + counts.ReleasedAiTasks} app rows released. Receipt subject: {receipt.SubjectHash}.");
+            $"Erasure {receipt.ErasureId} ({receipt.Status}): {counts.Recordings} recordings, {counts.Sessions} sessions, " +
+            $"{counts.Edits} edits, {counts.Exports} exports, {counts.AuditEntries} audit entries; " +
+            $"{counts.Blobs} blobs, {counts.Snapshots} snapshots, {counts.Versions} versions deleted; " +
+            $"{counts.ReleasedContent + counts.ReleasedSocialPosts + counts.ReleasedAiTasks} app rows released. " +
+            $"Receipt subject: {receipt.SubjectHash}.");
         switch (receipt.Status)
         {
             case ErasureReceipt.Pending:
-                await context.Error.WriteLineAsync("recorder erase-user: storage could not be reached; run the command again (or let the privacy sweep) to finish.");
+                await context.Error.WriteLineAsync(
+                    "recorder erase-user: storage could not be reached; run the command again (or let the privacy sweep) to finish.");
                 return 1;
             case ErasureReceipt.Finishing:
-                await context.Output.WriteLineAsync($"The rows are gone; the privacy sweep keeps clearing late writes until {receipt.FinishAfter:u}, then forgets the user id.");
+                await context.Output.WriteLineAsync(
+                    $"The rows are gone; the privacy sweep keeps clearing late writes until {receipt.FinishAfter:u}, " +
+                    $"then forgets the user id.");
                 break;
         }
         if (counts.SoftDeletedLeftToRetention > 0)
         {
-            await context.Output.WriteLineAsync($"{counts.SoftDeletedLeftToRetention} soft-deleted blobs remain until the account's soft-delete retention ends.");
+            await context.Output.WriteLineAsync(
+                $"{counts.SoftDeletedLeftToRetention} soft-deleted blobs remain until the account's soft-delete retention ends.");
         }
         return 0;
     }

@@ -44,7 +44,8 @@ internal sealed class ExportUserCommand : ICliCommand
 
         await context.Output.WriteLineAsync(
             $"Exported user {userId} to {path}: {string.Join(", ", summary.Rows.Select(pair => $"{pair.Value} {pair.Key}"))}; " +
-            $"{summary.Files} files ({summary.FileBytes} bytes){(summary.MissingFiles > 0 ? $", {summary.MissingFiles} files gone meanwhile" : "")}.");
+            $"{summary.Files} files ({summary.FileBytes} bytes)" +
+            $"{(summary.MissingFiles > 0 ? $", {summary.MissingFiles} files gone meanwhile" : "")}.");
         return 0;
     }
 

@@ -45,7 +45,8 @@ internal sealed class ImportClientRecordingsCommand : ICliCommand
     private static async Task WriteSummaryAsync(TextWriter output, ClientImportSummary summary)
     {
         await output.WriteLineAsync(
-            $"Imported {summary.Count(ClientImportOutcome.Imported)}, already imported {summary.Count(ClientImportOutcome.AlreadyImported)}, " +
+            $"Imported {summary.Count(ClientImportOutcome.Imported)}, " +
+            $"already imported {summary.Count(ClientImportOutcome.AlreadyImported)}, " +
             $"failed {summary.Count(ClientImportOutcome.Failed)} of {summary.Entries.Count} entries.");
         foreach (var failed in summary.Entries.Where(entry => entry.Outcome == ClientImportOutcome.Failed))
         {

@@ -26,7 +26,8 @@ internal sealed class MigrateCommand : ICliCommand
 
         await using var dataSource = RecorderDataSources.Build(connectionString, "recorder-migrate");
         using var loggers = CliLogging.CreateFactory();
-        var result = await new MigrationRunner(dataSource, loggers.CreateLogger<MigrationRunner>()).MigrateAsync(scripts, cancellationToken);
+        var result = await new MigrationRunner(dataSource, loggers.CreateLogger<MigrationRunner>())
+            .MigrateAsync(scripts, cancellationToken);
         await context.Output.WriteLineAsync($"Applied {result.Applied.Count} migration(s); {result.AlreadyApplied} already applied.");
         return 0;
     }

@@ -44,7 +44,8 @@ internal sealed class ReportCommand : ICliCommand
                 }
                 return 0;
             case "activity":
-                var activity = await reports.ActivityAsync(PositiveOption(context, "days", 30, OperationsReports.MaxDays), cancellationToken);
+                var activity = await reports.ActivityAsync(PositiveOption(context, "days", 30, OperationsReports.MaxDays),
+                    cancellationToken);
                 if (json)
                 {
                     await context.Output.WriteLineAsync(JsonSerializer.Serialize(activity, Json));
@@ -76,12 +77,16 @@ internal sealed class ReportCommand : ICliCommand
     private static void WriteStorage(TextWriter output, StorageReport report)
     {
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Storage in use (uploads pending, processing and completed, as the quota counts): {TextTable.Size(report.UsedBytes)} ({report.UsedBytes} bytes) by {report.UsersWithRecordings} {(report.UsersWithRecordings == 1 ? "user" : "users")}"));
+            $"Storage in use (uploads pending, processing and completed, as the quota counts): " +
+            $"{TextTable.Size(report.UsedBytes)} ({report.UsedBytes} bytes) " +
+            $"by {report.UsersWithRecordings} {(report.UsersWithRecordings == 1 ? "user" : "users")}"));
         output.WriteLine();
-        var users = new TextTable(("User", false), ("Recordings", true), ("Used", true), ("Limit", true), ("Limit from", false), ("% of limit", true));
+        var users = new TextTable(("User", false), ("Recordings", true), ("Used", true), ("Limit", true), ("Limit from", false),
+            ("% of limit", true));
         foreach (var user in report.TopUsers)
         {
-            users.Add(user.UserId, user.Recordings.ToString(CultureInfo.InvariantCulture), TextTable.Size(user.UsedBytes), TextTable.Size(user.LimitBytes),
+            users.Add(user.UserId, user.Recordings.ToString(CultureInfo.InvariantCulture),
+                TextTable.Size(user.UsedBytes), TextTable.Size(user.LimitBytes),
                 user.OwnLimit ? "user" : "default", TextTable.Number(user.PercentOfLimit, "0.00"));
         }
         users.WriteTo(output);

@@ -26,7 +26,8 @@ internal static class RetentionArguments
         {
             throw new CliUsageException($"Give exactly one of {string.Join(", ", allowed)}.");
         }
-        return new RetentionSubject(user, project is null ? null : Number<int>(project, "project"), recording is null ? null : Number<long>(recording, "recording"));
+        return new RetentionSubject(user, project is null ? null : Number<int>(project, "project"),
+            recording is null ? null : Number<long>(recording, "recording"));
     }
 
     public static T Number<T>(string value, string option) where T : INumber<T>

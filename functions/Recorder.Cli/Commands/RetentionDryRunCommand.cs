@@ -21,10 +21,15 @@ internal sealed class RetentionDryRunCommand : ICliCommand
         var output = context.Output;
         var now = DateTime.UtcNow;
         var total = report.ExpiredByRule.Values.Sum();
-        await output.WriteLineAsync(Line($"Recordings past retention: {total} ({string.Join(", ", new[] { RetentionRules.Project, RetentionRules.User, RetentionRules.Default }.Select(rule => $"{rule} {report.ExpiredByRule.GetValueOrDefault(rule)}"))})"));
+        var byRule = new[] { RetentionRules.Project, RetentionRules.User, RetentionRules.Default }
+            .Select(rule => $"{rule} {report.ExpiredByRule.GetValueOrDefault(rule)}");
+        await output.WriteLineAsync(Line($"Recordings past retention: {total} ({string.Join(", ", byRule)})"));
         foreach (var candidate in report.Listed)
         {
-            await output.WriteLineAsync(Line($"  recording {candidate.Id}  user {candidate.UserId}  project {candidate.ProjectId?.ToString(CultureInfo.InvariantCulture) ?? "-"}  age {(now - candidate.CreatedAt).TotalDays:0} days  rule {candidate.Rule} ({candidate.RetentionDays} days)"));
+            var project = candidate.ProjectId?.ToString(CultureInfo.InvariantCulture) ?? "-";
+            await output.WriteLineAsync(
+                Line($"  recording {candidate.Id}  user {candidate.UserId}  project {project}") +
+                Line($"  age {(now - candidate.CreatedAt).TotalDays:0} days  rule {candidate.Rule} ({candidate.RetentionDays} days)"));
         }
         if (report.Listed.Count < total)
         {
@@ -34,10 +39,13 @@ internal sealed class RetentionDryRunCommand : ICliCommand
         await output.WriteLineAsync(Line($"Abandoned uploads to fail: {report.AbandonedUploads}"));
         await output.WriteLineAsync(Line($"Stuck in processing (re-queue or fail): {report.StuckProcessing}"));
         var sessions = report.Sessions;
-        await output.WriteLineAsync(Line($"Recording sessions started before {sessions.Cutoff:yyyy-MM-dd HH:mm} UTC: {sessions.Partitions.Count} weekly partitions to drop, {sessions.DefaultRows} default-partition rows to delete"));
+        await output.WriteLineAsync(
+            Line($"Recording sessions started before {sessions.Cutoff:yyyy-MM-dd HH:mm} UTC: ") +
+            Line($"{sessions.Partitions.Count} weekly partitions to drop, {sessions.DefaultRows} default-partition rows to delete"));
         foreach (var partition in sessions.Partitions)
         {
-            await output.WriteLineAsync(Line($"  {partition.PartitionName}  ends {partition.RangeEnd:yyyy-MM-dd}  {partition.Rows} sessions"));
+            await output.WriteLineAsync(
+                Line($"  {partition.PartitionName}  ends {partition.RangeEnd:yyyy-MM-dd}  {partition.Rows} sessions"));
         }
         return 0;
     }

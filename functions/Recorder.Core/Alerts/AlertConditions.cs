@@ -92,7 +92,8 @@ public sealed class AlertConditions(IOptions<AlertsOptions> options, IOptions<Re
             var percent = row.UsedBytes * 100m / Math.Max(row.LimitBytes, 1);
             var (severity, threshold) = AlertSeverities.Of(percent, settings.StorageWarningPercent, settings.StorageCriticalPercent)
                 ?? throw new InvalidOperationException("The storage query returned a user below the warning threshold.");
-            return new AlertCondition(AlertKinds.StorageUsage, row.UserId, severity, Truncate(percent), threshold, new Dictionary<string, object?>
+            return new AlertCondition(AlertKinds.StorageUsage, row.UserId, severity, Truncate(percent), threshold,
+                new Dictionary<string, object?>
             {
                 ["usedBytes"] = row.UsedBytes,
                 ["limitBytes"] = row.LimitBytes,
@@ -103,7 +104,8 @@ public sealed class AlertConditions(IOptions<AlertsOptions> options, IOptions<Re
     }
 
     private async Task<IEnumerable<AlertCondition>> ShareAsync(
-        NpgsqlConnection connection, string sql, string kind, string codesName, decimal warningPercent, decimal criticalPercent, CancellationToken cancellationToken)
+        NpgsqlConnection connection, string sql, string kind, string codesName, decimal warningPercent, decimal criticalPercent,
+        CancellationToken cancellationToken)
     {
         var minimumSample = options.Value.FailureMinimumSample;
         var rows = await connection.QueryAsync<ShareRow>(new CommandDefinition(sql, new
@@ -117,7 +119,8 @@ public sealed class AlertConditions(IOptions<AlertsOptions> options, IOptions<Re
             var percent = row.Failed * 100m / row.Settled;
             if (AlertSeverities.Of(percent, warningPercent, criticalPercent) is { } level)
             {
-                conditions.Add(new AlertCondition(kind, row.Window, level.Severity, Truncate(percent), level.Threshold, new Dictionary<string, object?>
+                conditions.Add(
+                    new AlertCondition(kind, row.Window, level.Severity, Truncate(percent), level.Threshold, new Dictionary<string, object?>
                 {
                     ["failed"] = row.Failed,
                     ["settled"] = row.Settled,
@@ -140,7 +143,8 @@ public sealed class AlertConditions(IOptions<AlertsOptions> options, IOptions<Re
         var size = await connection.ExecuteScalarAsync<long>(new CommandDefinition(DatabaseSizeSql, cancellationToken: cancellationToken));
         var percent = size * 100m / budget;
         return AlertSeverities.Of(percent, settings.DatabaseSizeWarningPercent, settings.DatabaseSizeCriticalPercent) is { } level
-            ? new AlertCondition(AlertKinds.DatabaseSize, AlertKinds.DatabaseSubject, level.Severity, Truncate(percent), level.Threshold, new Dictionary<string, object?>
+            ? new AlertCondition(AlertKinds.DatabaseSize, AlertKinds.DatabaseSubject, level.Severity, Truncate(percent), level.Threshold,
+                new Dictionary<string, object?>
             {
                 ["sizeBytes"] = size,
                 ["budgetBytes"] = budget,

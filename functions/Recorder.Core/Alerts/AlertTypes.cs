@@ -26,7 +26,9 @@ public static class AlertSeverities
     public const string Warning = "warning";
     public const string Critical = "critical";
 
-    /// <summary>The severity <paramref name="percent"/> reaches, with the threshold it starts at; null below the warning threshold.</summary>
+    /// <summary>
+    /// The severity <paramref name="percent"/> reaches, with the threshold it starts at; null below the warning threshold.
+    /// </summary>
     public static (string Severity, decimal Threshold)? Of(decimal percent, decimal warningPercent, decimal criticalPercent)
         => percent >= criticalPercent ? (Critical, criticalPercent)
             : percent >= warningPercent ? (Warning, warningPercent)
@@ -42,7 +44,8 @@ public sealed record AlertWindow(string Name, int Hours)
 }
 
 /// <summary>A condition that holds now. <see cref="Value"/> and <see cref="Threshold"/> are percentages.</summary>
-public sealed record AlertCondition(string Kind, string Subject, string Severity, decimal Value, decimal Threshold, IReadOnlyDictionary<string, object?> Details);
+public sealed record AlertCondition(
+    string Kind, string Subject, string Severity, decimal Value, decimal Threshold, IReadOnlyDictionary<string, object?> Details);
 
 /// <summary>How an alert changed in a run (also the webhook's <c>event</c>).</summary>
 public static class AlertChanges
@@ -54,10 +57,12 @@ public static class AlertChanges
 }
 
 /// <summary>An alert that opened, changed severity or resolved in a run.</summary>
-public sealed record AlertTransition(long AlertId, string Change, string Kind, string Subject, string Severity, decimal Value, decimal Threshold);
+public sealed record AlertTransition(
+    long AlertId, string Change, string Kind, string Subject, string Severity, decimal Value, decimal Threshold);
 
 /// <summary>What one AlertsCheck run did; <see cref="Skipped"/> when another instance was running.</summary>
-public sealed record AlertsCheckResult(bool Skipped, int Open, IReadOnlyList<AlertTransition> Transitions, int WebhookDelivered, int WebhookFailed)
+public sealed record AlertsCheckResult(
+    bool Skipped, int Open, IReadOnlyList<AlertTransition> Transitions, int WebhookDelivered, int WebhookFailed)
 {
     public static readonly AlertsCheckResult SkippedRun = new(true, 0, [], 0, 0);
 }

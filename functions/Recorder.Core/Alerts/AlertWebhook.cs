@@ -12,11 +12,8 @@ namespace Recorder.Core.Alerts;
 public sealed record WebhookDeliveryResult(int Delivered, int Failed);
 
 /// <summary>
-/// Tells the configured webhook (<see cref="AlertsOptions.WebhookUrl"/>) what changed: each alert row
-/// remembers what the webhook was last told (webhook_severity, webhook_resolved), so whatever a run
-/// could not deliver is delivered by a later one. A failing webhook is logged and stops this run's
-/// deliveries, never the run. The URL may carry a secret: it is never logged (the named client has
-/// no request logging either).
+/// Tells the configured webhook what changed. Each alert row remembers what the webhook was last told, so a later run
+/// delivers what this one could not, and a failing webhook never fails the run. The URL may carry a secret: never log it.
 /// </summary>
 public sealed class AlertWebhook(IHttpClientFactory httpClients, IOptions<AlertsOptions> options, ILogger<AlertWebhook> logger)
 {
@@ -70,8 +67,11 @@ public sealed class AlertWebhook(IHttpClientFactory httpClients, IOptions<Alerts
                 : AlertChanges.Deescalated;
             if (await TryPostAsync(client, webhook, Payload(change, alert), alert, cancellationToken) is { } failure)
             {
-                var left = await connection.ExecuteScalarAsync<int>(new CommandDefinition(CountPendingSql, cancellationToken: cancellationToken));
-                logger.LogWarning("Alert webhook delivery of alert {AlertId} ({AlertChange}) failed: {Failure}; {Pending} deliveries wait for the next run",
+                var left = await connection.ExecuteScalarAsync<int>(
+                    new CommandDefinition(CountPendingSql, cancellationToken: cancellationToken));
+                logger.LogWarning(
+                    "Alert webhook delivery of alert {AlertId} ({AlertChange}) failed: {Failure}; " +
+                    "{Pending} deliveries wait for the next run",
                     alert.Id, change, failure, left);
                 return new WebhookDeliveryResult(delivered, 1);
             }
@@ -81,13 +81,15 @@ public sealed class AlertWebhook(IHttpClientFactory httpClients, IOptions<Alerts
         }
         if (pending.Count == settings.WebhookMaxDeliveries)
         {
-            logger.LogWarning("Alert webhook delivered {Delivered} alerts, the most one run may; the rest wait for the next run", delivered);
+            logger.LogWarning("Alert webhook delivered {Delivered} alerts, the most one run may; the rest wait for the next run",
+                delivered);
         }
         return new WebhookDeliveryResult(delivered, 0);
     }
 
     /// <summary>Null when the webhook took it (2xx); else why not, in words that hold no part of the URL.</summary>
-    private static async Task<string?> TryPostAsync(HttpClient client, Uri webhook, object payload, PendingAlert alert, CancellationToken cancellationToken)
+    private static async Task<string?> TryPostAsync(
+        HttpClient client, Uri webhook, object payload, PendingAlert alert, CancellationToken cancellationToken)
     {
         try
         {
@@ -123,8 +125,10 @@ public sealed class AlertWebhook(IHttpClientFactory httpClients, IOptions<Alerts
         alert.ResolvedAt,
         // One line for chat webhooks (Slack, Teams) that show a "text" field.
         text = change == AlertChanges.Resolved
-            ? string.Create(CultureInfo.InvariantCulture, $"[recorder] resolved: {alert.Kind} {alert.Subject} (was {alert.Severity} at {alert.Value} %)")
-            : string.Create(CultureInfo.InvariantCulture, $"[recorder] {alert.Severity} ({change}): {alert.Kind} {alert.Subject} at {alert.Value} % (threshold {alert.Threshold} %)"),
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"[recorder] resolved: {alert.Kind} {alert.Subject} (was {alert.Severity} at {alert.Value} %)")
+            : string.Create(CultureInfo.InvariantCulture,
+                $"[recorder] {alert.Severity} ({change}): {alert.Kind} {alert.Subject} at {alert.Value} % (threshold {alert.Threshold} %)"),
     };
 
     private sealed record PendingAlert(

@@ -28,7 +28,8 @@ public sealed class AlertsCheckService(
     // evaluated kinds whose condition is gone resolve. Unchanged alerts only refresh last_seen and value.
     private const string RecordSql = """
         WITH current AS (
-          SELECT * FROM unnest(@Kinds::text[], @Subjects::text[], @Severities::text[], @Values::numeric[], @Thresholds::numeric[], @Details::jsonb[])
+          SELECT * FROM unnest(@Kinds::text[], @Subjects::text[], @Severities::text[], @Values::numeric[], @Thresholds::numeric[],
+                               @Details::jsonb[])
             AS c(kind, subject, severity, value, threshold, details)
         ), previous AS (
           SELECT id, kind, subject, severity FROM alerts WHERE resolved_at IS NULL AND kind = ANY(@EvaluatedKinds)
@@ -54,7 +55,8 @@ public sealed class AlertsCheckService(
           UNION ALL
           SELECT id, 'resolved', kind, subject, severity, value, threshold FROM resolved
         )
-        SELECT id AS AlertId, change AS Change, kind AS Kind, subject AS Subject, severity AS Severity, value AS Value, threshold AS Threshold
+        SELECT id AS AlertId, change AS Change, kind AS Kind, subject AS Subject, severity AS Severity, value AS Value,
+               threshold AS Threshold
         FROM changes WHERE change IS NOT NULL
         ORDER BY id
         """;
@@ -85,7 +87,8 @@ public sealed class AlertsCheckService(
         return new AlertsCheckResult(false, open, transitions, delivery.Delivered, delivery.Failed);
     }
 
-    private static async Task<List<AlertTransition>> RecordAsync(NpgsqlConnection connection, List<AlertCondition> holding, CancellationToken cancellationToken)
+    private static async Task<List<AlertTransition>> RecordAsync(
+        NpgsqlConnection connection, List<AlertCondition> holding, CancellationToken cancellationToken)
         => (await connection.QueryAsync<AlertTransition>(new CommandDefinition(RecordSql, new
         {
             Kinds = holding.Select(condition => condition.Kind).ToArray(),
@@ -102,14 +105,17 @@ public sealed class AlertsCheckService(
         if (transition.Change == AlertChanges.Resolved)
         {
             logger.LogInformation(
-                "Alert {AlertKind} resolved for {AlertSubject} (alert {AlertId}; was {AlertSeverity} at {AlertValue} %, threshold {AlertThreshold} %)",
+                "Alert {AlertKind} resolved for {AlertSubject} (alert {AlertId}; was {AlertSeverity} at {AlertValue} %, " +
+                "threshold {AlertThreshold} %)",
                 transition.Kind, transition.Subject, transition.AlertId, transition.Severity, transition.Value, transition.Threshold);
         }
         else
         {
             logger.LogWarning(
-                "Alert {AlertKind} {AlertChange} for {AlertSubject}: {AlertSeverity} at {AlertValue} % (threshold {AlertThreshold} %, alert {AlertId})",
-                transition.Kind, transition.Change, transition.Subject, transition.Severity, transition.Value, transition.Threshold, transition.AlertId);
+                "Alert {AlertKind} {AlertChange} for {AlertSubject}: " +
+                "{AlertSeverity} at {AlertValue} % (threshold {AlertThreshold} %, alert {AlertId})",
+                transition.Kind, transition.Change, transition.Subject, transition.Severity, transition.Value, transition.Threshold,
+                transition.AlertId);
         }
     }
 }

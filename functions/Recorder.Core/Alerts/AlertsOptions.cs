@@ -59,8 +59,10 @@ internal sealed class AlertsOptionsValidator : IValidateOptions<AlertsOptions>
     {
         var failures = new List<string>();
         CheckPair(failures, "Storage", options.StorageWarningPercent, options.StorageCriticalPercent, maxCritical: 1000);
-        CheckPair(failures, "RecordingFailure", options.RecordingFailureWarningPercent, options.RecordingFailureCriticalPercent, maxCritical: 100);
-        CheckPair(failures, "SessionInterruption", options.SessionInterruptionWarningPercent, options.SessionInterruptionCriticalPercent, maxCritical: 100);
+        CheckPair(failures, "RecordingFailure", options.RecordingFailureWarningPercent, options.RecordingFailureCriticalPercent,
+            maxCritical: 100);
+        CheckPair(failures, "SessionInterruption", options.SessionInterruptionWarningPercent, options.SessionInterruptionCriticalPercent,
+            maxCritical: 100);
         CheckPair(failures, "DatabaseSize", options.DatabaseSizeWarningPercent, options.DatabaseSizeCriticalPercent, maxCritical: 100);
         if (options.FailureMinimumSample < 1)
         {
@@ -90,7 +92,8 @@ internal sealed class AlertsOptionsValidator : IValidateOptions<AlertsOptions>
     {
         if (warning <= 0 || warning > critical || critical > maxCritical)
         {
-            failures.Add($"Alerts:{prefix}WarningPercent and Alerts:{prefix}CriticalPercent must satisfy 0 < warning <= critical <= {maxCritical}.");
+            failures.Add(
+                $"Alerts:{prefix}WarningPercent and Alerts:{prefix}CriticalPercent must satisfy 0 < warning <= critical <= {maxCritical}.");
         }
     }
 }

@@ -12,7 +12,8 @@ public static class AlertsServiceCollectionExtensions
         services.AddOptions<AlertsOptions>().BindConfiguration(AlertsOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AlertsOptions>, AlertsOptionsValidator>());
         services.AddHttpClient(AlertWebhook.HttpClientName)
-            .ConfigureHttpClient((provider, client) => client.Timeout = provider.GetRequiredService<IOptions<AlertsOptions>>().Value.WebhookTimeout)
+            .ConfigureHttpClient(
+                (provider, client) => client.Timeout = provider.GetRequiredService<IOptions<AlertsOptions>>().Value.WebhookTimeout)
             // A redirect would re-send the alert elsewhere (as a GET): the webhook must answer itself.
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false })
             // The default handlers log request URLs, and the webhook URL may carry a secret.

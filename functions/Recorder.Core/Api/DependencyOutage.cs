@@ -27,12 +27,16 @@ public static class DependencyOutage
     // PostgreSQL's SQLSTATEs for "not serving now": class 08 connection exceptions, admin or crash shutdown, still
     // starting or in recovery, and no connection slot left.
     private static readonly HashSet<string> UnavailableStates =
-        [PostgresErrorCodes.AdminShutdown, PostgresErrorCodes.CrashShutdown, PostgresErrorCodes.CannotConnectNow, PostgresErrorCodes.TooManyConnections];
+        [PostgresErrorCodes.AdminShutdown, PostgresErrorCodes.CrashShutdown, PostgresErrorCodes.CannotConnectNow,
+            PostgresErrorCodes.TooManyConnections];
 
-    /// <summary>The dependency <paramref name="exception"/> shows to be unreachable (<see cref="Database"/> or <see cref="Storage"/>), or null.</summary>
+    /// <summary>
+    /// The dependency <paramref name="exception"/> shows to be unreachable (<see cref="Database"/> or <see cref="Storage"/>), or null.
+    /// </summary>
     public static string? Of(Exception exception) => exception switch
     {
-        PostgresException postgres => postgres.SqlState.StartsWith("08", StringComparison.Ordinal) || UnavailableStates.Contains(postgres.SqlState) ? Database : null,
+        PostgresException postgres => postgres.SqlState.StartsWith("08", StringComparison.Ordinal)
+            || UnavailableStates.Contains(postgres.SqlState) ? Database : null,
         // Npgsql's own failures, without an answer from PostgreSQL: transient when the network, a timeout or a pool with
         // no free connection in time caused them (its IsTransient), not when the connection string is wrong, say.
         NpgsqlException npgsql => npgsql.IsTransient ? Database : null,

@@ -26,10 +26,12 @@ public sealed class HttpApi(RequestAuthenticator authenticator, IOptions<ClientA
                 case AuthenticationResult.Authenticated { Caller: var caller } when caller.Scopes.Contains(requiredScope):
                     return await endpoint(caller, RequestInfo.From(request, clientAddress.Value.TrustedProxyHops));
                 case AuthenticationResult.Authenticated { Caller: var caller }:
-                    logger.LogInformation("Caller {UserId} lacks scope {Scope} for {Path}", caller.UserId, requiredScope, request.Path.Value);
+                    logger.LogInformation("Caller {UserId} lacks scope {Scope} for {Path}", caller.UserId, requiredScope,
+                        request.Path.Value);
                     return Problems.Status(StatusCodes.Status403Forbidden, $"This call needs the scope '{requiredScope}'.");
                 default:
-                    return Problems.Status(StatusCodes.Status401Unauthorized, "Sign in first: send the app's session cookie or a bearer token.");
+                    return Problems.Status(StatusCodes.Status401Unauthorized,
+                        "Sign in first: send the app's session cookie or a bearer token.");
             }
         });
 
@@ -46,12 +48,15 @@ public sealed class HttpApi(RequestAuthenticator authenticator, IOptions<ClientA
         catch (Exception exception) when (DependencyOutage.Of(exception) is { } dependency)
         {
             // The path only: a query string may carry a function key.
-            logger.LogWarning(exception, "The {Dependency} could not be reached for {Method} {Path}; answered 503", dependency, request.Method, request.Path.Value);
+            logger.LogWarning(exception, "The {Dependency} could not be reached for {Method} {Path}; answered 503", dependency,
+                request.Method, request.Path.Value);
             return DependencyOutage.Answer(dependency);
         }
     }
 
-    /// <summary><see cref="RunAsync"/> for a route naming a row by id (a recording, a session): an id that is not a positive integer is a 400.</summary>
+    /// <summary>
+    /// <see cref="RunAsync"/> for a route naming a row by id (a recording, a session): an id that is not a positive integer is a 400.
+    /// </summary>
     public Task<IActionResult> RunWithRouteIdAsync(
         HttpRequest request,
         string id,

@@ -70,12 +70,15 @@ public static class JsonRequest
             var field = FieldOf(exception.Path);
             return field is null
                 ? new Failure(FailureKind.Validation, "The request body is not valid JSON.")
-                : Failure.Invalid(field, exception.Message.Contains("could not be mapped", StringComparison.Ordinal) ? "is not a known property." : "has the wrong type or format.");
+                : Failure.Invalid(field,
+                    exception.Message.Contains("could not be mapped", StringComparison.Ordinal) ? "is not a known property."
+                        : "has the wrong type or format.");
         }
     }
 
     /// <summary>The body read as <typeparamref name="T"/>, then checked by <paramref name="validate"/>.</summary>
-    public static async Task<ServiceResult<TValid>> ReadAsync<T, TValid>(HttpRequest request, Func<T, ServiceResult<TValid>> validate, CancellationToken cancellationToken)
+    public static async Task<ServiceResult<TValid>> ReadAsync<T, TValid>(
+        HttpRequest request, Func<T, ServiceResult<TValid>> validate, CancellationToken cancellationToken)
         where T : class
     {
         var body = await ReadAsync<T>(request, cancellationToken);

@@ -14,13 +14,15 @@ public static class KeysetCursor
         => Base64Url.EncodeToString(Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{at.Ticks}.{id}")));
 
     /// <summary>The cursor of a list keyed on one positive number (an id or a sequence).</summary>
-    public static string EncodeNumber(long value) => Base64Url.EncodeToString(Encoding.ASCII.GetBytes(value.ToString(CultureInfo.InvariantCulture)));
+    public static string EncodeNumber(long value)
+        => Base64Url.EncodeToString(Encoding.ASCII.GetBytes(value.ToString(CultureInfo.InvariantCulture)));
 
     public static long? DecodeNumber(string text)
     {
         try
         {
-            return long.TryParse(Encoding.ASCII.GetString(Base64Url.DecodeFromChars(text)), NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0 ? value : null;
+            return long.TryParse(Encoding.ASCII.GetString(Base64Url.DecodeFromChars(text)), NumberStyles.None, CultureInfo.InvariantCulture,
+                out var value) && value > 0 ? value : null;
         }
         catch (FormatException)
         {

@@ -26,7 +26,8 @@ public static class Problems
     }
 
     public static IActionResult Status(int status, string detail)
-        => Result(new ProblemDetails { Status = status, Title = TitleOf(status), Detail = detail, Type = $"https://httpstatuses.io/{status}" });
+        => Result(new ProblemDetails { Status = status, Title = TitleOf(status), Detail = detail,
+            Type = $"https://httpstatuses.io/{status}" });
 
     private static ObjectResult Result(ProblemDetails problem)
         => new(problem) { StatusCode = problem.Status, ContentTypes = { ContentType } };

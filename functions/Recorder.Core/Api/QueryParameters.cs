@@ -33,7 +33,9 @@ public static class QueryParameters
         return values[0];
     }
 
-    /// <summary><c>limit</c>: a whole number from 1 to <paramref name="maxLimit"/>, else <paramref name="defaultLimit"/> when absent.</summary>
+    /// <summary>
+    /// <c>limit</c>: a whole number from 1 to <paramref name="maxLimit"/>, else <paramref name="defaultLimit"/> when absent.
+    /// </summary>
     public static int Limit(IQueryCollection query, ValidationErrors errors, int defaultLimit, int maxLimit)
     {
         if (Single(query, "limit", errors) is not { } text)

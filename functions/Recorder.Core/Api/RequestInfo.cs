@@ -13,7 +13,8 @@ public sealed record RequestInfo(string? RequestId, IPAddress? ClientIp, string?
     public static RequestInfo From(HttpRequest request, int trustedProxyHops)
     {
         var requestId = Bounded(request.Headers["x-request-id"].FirstOrDefault(), 128) ?? Bounded(request.HttpContext.TraceIdentifier, 128);
-        return new RequestInfo(requestId, ClientAddress(request, trustedProxyHops), Bounded(request.Headers.UserAgent.FirstOrDefault(), 512));
+        return new RequestInfo(requestId, ClientAddress(request, trustedProxyHops),
+            Bounded(request.Headers.UserAgent.FirstOrDefault(), 512));
     }
 
     /// <summary>

@@ -20,7 +20,8 @@ public sealed record Failure(
 {
     public static Failure NotFound(string detail) => new(FailureKind.NotFound, detail);
 
-    public static Failure Invalid(string field, string message) => new(FailureKind.Validation, "The request is not valid.", new Dictionary<string, string[]> { [field] = [message] });
+    public static Failure Invalid(string field, string message)
+        => new(FailureKind.Validation, "The request is not valid.", new Dictionary<string, string[]> { [field] = [message] });
 }
 
 /// <summary>A value, or the <see cref="Failure"/> that prevented it.</summary>

@@ -10,7 +10,8 @@ public static class StorableText
 {
     public const string NulProblem = "must not contain NUL characters (\\u0000): PostgreSQL cannot store them.";
 
-    public const string NotUnicodeProblem = "must be valid Unicode: an unpaired UTF-16 surrogate (such as \\ud800), or bytes that are not UTF-8, cannot be stored.";
+    public const string NotUnicodeProblem = "must be valid Unicode: an unpaired UTF-16 surrogate (such as \\ud800), " +
+        "or bytes that are not UTF-8, cannot be stored.";
 
     /// <summary>Why <paramref name="text"/> cannot be stored, or null when it can.</summary>
     public static string? ProblemOf(ReadOnlySpan<char> text)

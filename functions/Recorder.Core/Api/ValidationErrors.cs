@@ -106,7 +106,9 @@ public sealed class ValidationErrors
     private static bool ExponentWithinRange(string number)
     {
         var e = number.IndexOfAny(['e', 'E']);
-        return e < 0 || (int.TryParse(number.AsSpan(e + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var exponent) && exponent is >= -400 and <= 400);
+        return e < 0
+            || (int.TryParse(number.AsSpan(e + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var exponent)
+                && exponent is >= -400 and <= 400);
     }
 
     public Failure ToFailure() => new(

@@ -63,8 +63,12 @@ public static class AuditOutcomes
 /// <summary>One audit entry about a user's action on their own data.</summary>
 public sealed record AuditEntry(string UserId, string Action, string Outcome, long? RecordingId = null, object? Details = null);
 
-/// <summary>One audit entry about what a timer or worker (<paramref name="ActorId"/>) did; <paramref name="UserId"/> is whose data it touched, if anyone's.</summary>
-public sealed record SystemAuditEntry(string ActorId, string? UserId, string Action, string Outcome, long? RecordingId = null, object? Details = null);
+/// <summary>
+/// One audit entry about what a timer or worker (<paramref name="ActorId"/>)
+/// did; <paramref name="UserId"/> is whose data it touched, if anyone's.
+/// </summary>
+public sealed record SystemAuditEntry(
+    string ActorId, string? UserId, string Action, string Outcome, long? RecordingId = null, object? Details = null);
 
 /// <summary>
 /// Writes audit entries inside the caller's transaction, so an entry exists exactly when the
@@ -77,7 +81,8 @@ public static class AuditLog
         VALUES ('user', @UserId, @UserId, @Action, @RecordingId, @Outcome, @RequestId, @ClientIp::inet, @UserAgent, @Details::jsonb)
         """;
 
-    public static Task WriteAsync(IDbConnection connection, IDbTransaction transaction, AuditEntry entry, RequestInfo request, CancellationToken cancellationToken)
+    public static Task WriteAsync(
+        IDbConnection connection, IDbTransaction transaction, AuditEntry entry, RequestInfo request, CancellationToken cancellationToken)
         => connection.ExecuteAsync(new CommandDefinition(
             InsertUserEntrySql,
             new
@@ -99,7 +104,8 @@ public static class AuditLog
         VALUES ('system', @ActorId, @UserId, @Action, @RecordingId, @Outcome, @Details::jsonb)
         """;
 
-    public static Task WriteSystemAsync(IDbConnection connection, IDbTransaction transaction, SystemAuditEntry entry, CancellationToken cancellationToken)
+    public static Task WriteSystemAsync(
+        IDbConnection connection, IDbTransaction transaction, SystemAuditEntry entry, CancellationToken cancellationToken)
         => connection.ExecuteAsync(new CommandDefinition(
             InsertSystemEntrySql,
             new

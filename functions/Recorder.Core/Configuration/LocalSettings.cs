@@ -19,7 +19,8 @@ public static class LocalSettings
     public static IReadOnlyDictionary<string, string?> ReadValues(string path)
     {
         using var stream = File.OpenRead(path);
-        using var document = JsonDocument.Parse(stream, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        using var document = JsonDocument.Parse(stream,
+            new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
         var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         if (document.RootElement.TryGetProperty("Values", out var section))
         {
@@ -40,7 +41,8 @@ public static class LocalSettings
     {
         if (!string.IsNullOrEmpty(explicitPath))
         {
-            return File.Exists(explicitPath) ? Path.GetFullPath(explicitPath) : throw new FileNotFoundException($"Settings file not found: {explicitPath}", explicitPath);
+            return File.Exists(explicitPath) ? Path.GetFullPath(explicitPath)
+                : throw new FileNotFoundException($"Settings file not found: {explicitPath}", explicitPath);
         }
         for (var directory = new DirectoryInfo(Directory.GetCurrentDirectory()); directory is not null; directory = directory.Parent)
         {

@@ -30,7 +30,8 @@ public sealed class RecorderDataSources : IAsyncDisposable
     public NpgsqlDataSource Maintenance { get; }
 
     /// <param name="verifyConnection">Runs on every new physical connection before the pool hands it out.</param>
-    public static NpgsqlDataSource Build(string connectionString, string applicationName, TokenCredential? credential = null, Func<NpgsqlConnection, Task>? verifyConnection = null)
+    public static NpgsqlDataSource Build(string connectionString, string applicationName, TokenCredential? credential = null,
+        Func<NpgsqlConnection, Task>? verifyConnection = null)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         builder.ConnectionStringBuilder.ApplicationName ??= applicationName;
@@ -50,7 +51,8 @@ public sealed class RecorderDataSources : IAsyncDisposable
     }
 
     private static TokenCredential CreateCredential(string? clientId)
-        => string.IsNullOrEmpty(clientId) ? new DefaultAzureCredential() : new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId));
+        => string.IsNullOrEmpty(clientId) ? new DefaultAzureCredential()
+            : new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId));
 
     public async ValueTask DisposeAsync()
     {

@@ -30,7 +30,8 @@ public sealed class RunLock : IAsyncDisposable
     public static Task<RunLock?> TryTakeAsync(NpgsqlDataSource dataSource, int lockClass, long itemId, CancellationToken cancellationToken)
         => TryTakeAsync(dataSource, TryLockPairSql, UnlockPairSql, new { Class = lockClass, Key = itemId }, cancellationToken);
 
-    private static async Task<RunLock?> TryTakeAsync(NpgsqlDataSource dataSource, string trySql, string unlockSql, object parameters, CancellationToken cancellationToken)
+    private static async Task<RunLock?> TryTakeAsync(
+        NpgsqlDataSource dataSource, string trySql, string unlockSql, object parameters, CancellationToken cancellationToken)
     {
         var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         try

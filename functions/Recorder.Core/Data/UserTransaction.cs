@@ -18,7 +18,9 @@ public static class UserTransaction
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition("SELECT set_config('app.user_id', @userId, true)", new { userId }, transaction, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(
+            new CommandDefinition("SELECT set_config('app.user_id', @userId, true)", new { userId }, transaction,
+                cancellationToken: cancellationToken));
         var result = await work(connection, transaction);
         await transaction.CommitAsync(cancellationToken);
         return result;

@@ -24,7 +24,9 @@ public abstract partial record EditParameters
 
     public abstract JsonObject ToJson();
 
-    /// <summary>Null when the edit fits the recording; else a 400 naming the parameter, or a 409 when the recording lacks what the check needs.</summary>
+    /// <summary>
+    /// Null when the edit fits the recording; else a 400 naming the parameter, or a 409 when the recording lacks what the check needs.
+    /// </summary>
     public abstract Failure? Check(EditTarget target);
 
     /// <summary>The parameters of an edit request, or null with the problems added to <paramref name="errors"/>.</summary>
@@ -59,13 +61,16 @@ public abstract partial record EditParameters
         using var document = JsonDocument.Parse(json);
         var errors = new ValidationErrors();
         return Parse(editType, document.RootElement.Clone(), errors)
-            ?? throw new InvalidOperationException($"Stored parameters of a '{editType}' edit are not valid: {string.Join("; ", errors.ToFailure().Errors!.Select(error => $"{error.Key} {string.Join(' ', error.Value)}"))}");
+            ?? throw new InvalidOperationException(
+                $"Stored parameters of a '{editType}' edit are not valid: " +
+                $"{string.Join("; ", errors.ToFailure().Errors!.Select(error => $"{error.Key} {string.Join(' ', error.Value)}"))}");
     }
 
     /// <summary>A 409 when the recording's length was never measured, a 400 when <paramref name="end"/> lies past it.</summary>
     private protected static Failure? WithinDuration(EditTarget target, decimal end)
         => target.Duration is not { } duration
-            ? EditFailures.Conflict(EditFailures.DurationUnknown, "The recording's duration is not known, so no time range can be checked against it.")
+            ? EditFailures.Conflict(EditFailures.DurationUnknown,
+                "The recording's duration is not known, so no time range can be checked against it.")
             : end > duration
                 ? Failure.Invalid("parameters.end", $"must be at most the recording's duration ({duration} s).")
                 : null;
@@ -122,7 +127,8 @@ public sealed record CropParameters(int X, int Y, int Width, int Height) : EditP
         var y = reader.Integer("y", 0, MaxPixels);
         var width = reader.Integer("width", 1, MaxPixels);
         var height = reader.Integer("height", 1, MaxPixels);
-        return x is null || y is null || width is null || height is null ? null : new CropParameters(x.Value, y.Value, width.Value, height.Value);
+        return x is null || y is null || width is null || height is null ? null
+            : new CropParameters(x.Value, y.Value, width.Value, height.Value);
     }
 
     public override Failure? Check(EditTarget target)
@@ -133,7 +139,8 @@ public sealed record CropParameters(int X, int Y, int Width, int Height) : EditP
         }
         if (target is not { Width: { } frameWidth, Height: { } frameHeight })
         {
-            return EditFailures.Conflict(EditFailures.FrameUnknown, "The recording's frame size is not known, so no crop can be checked against it.");
+            return EditFailures.Conflict(EditFailures.FrameUnknown,
+                "The recording's frame size is not known, so no crop can be checked against it.");
         }
         var errors = new ValidationErrors();
         if (X + Width > frameWidth)
@@ -172,7 +179,8 @@ public sealed record FilterParameters(string Name, decimal Value) : EditParamete
             reader.Allow(FilterDefinitions.All.Select(f => f.Parameter));
             return null;
         }
-        return reader.Number(filter.Parameter, filter.Min, filter.Max, filter.Default) is { } value ? new FilterParameters(name, value) : null;
+        return reader.Number(filter.Parameter, filter.Min, filter.Max, filter.Default) is { } value ? new FilterParameters(name, value)
+            : null;
     }
 
     public override Failure? Check(EditTarget target) => NeedsVideo(target, EditType);
@@ -184,7 +192,8 @@ public sealed record FilterParameters(string Name, decimal Value) : EditParamete
 /// Text drawn over the video from <c>start</c> to <c>end</c> seconds; <c>x</c>, <c>y</c> place its
 /// top-left corner relative to the frame (0..1). Overlays add up: each edit adds one.
 /// </summary>
-public sealed record TextOverlayParameters(string Text, decimal X, decimal Y, int FontSize, string Color, decimal Start, decimal End) : EditParameters
+public sealed record TextOverlayParameters(
+    string Text, decimal X, decimal Y, int FontSize, string Color, decimal Start, decimal End) : EditParameters
 {
     public const int MaxTextLength = 200;
 
@@ -210,7 +219,8 @@ public sealed record TextOverlayParameters(string Text, decimal X, decimal Y, in
         var range = Range(reader, "text overlay");
         return text is null || x is null || y is null || fontSize is null || color is null || range is null
             ? null
-            : new TextOverlayParameters(text, x.Value, y.Value, fontSize.Value, color.ToUpperInvariant(), range.Value.Start, range.Value.End);
+            : new TextOverlayParameters(text, x.Value, y.Value, fontSize.Value, color.ToUpperInvariant(), range.Value.Start,
+                range.Value.End);
     }
 
     public override Failure? Check(EditTarget target) => NeedsVideo(target, EditType) ?? WithinDuration(target, End);

@@ -16,10 +16,8 @@ public sealed record TextOverlay(long EditId, string Text, decimal X, decimal Y,
 public sealed record HistoryEdit(long Id, int Sequence, string State, EditParameters Parameters);
 
 /// <summary>
-/// What a recording's edits add up to. Only applied edits count, in history order: a later trim,
-/// crop or value of a filter replaces the earlier one (a filter set to its neutral value drops out),
-/// overlays accumulate. <see cref="Compute"/> is a pure function of the history, so the state is
-/// never stored and can never disagree with it.
+/// What a recording's applied edits add up to, in history order (a later trim, crop or filter value replaces the earlier;
+/// overlays accumulate). <see cref="Compute"/> derives it from the history, so it is never stored and cannot disagree.
 /// </summary>
 /// <param name="Version">The recording's edit version: the token the next change must be based on.</param>
 /// <param name="Filters">Filter name → its one parameter's value, in the order of <see cref="FilterDefinitions.All"/>.</param>
@@ -60,7 +58,8 @@ public sealed record EditState(
         FilterParameters filter => this with { Filters = WithFilter(filter) },
         TextOverlayParameters overlay => this with
         {
-            Overlays = [.. Overlays, new TextOverlay(editId, overlay.Text, overlay.X, overlay.Y, overlay.FontSize, overlay.Color, overlay.Start, overlay.End)],
+            Overlays = [.. Overlays,
+                new TextOverlay(editId, overlay.Text, overlay.X, overlay.Y, overlay.FontSize, overlay.Color, overlay.Start, overlay.End)],
         },
         _ => throw new UnreachableException($"No effect defined for {edit.GetType().Name}."),
     };

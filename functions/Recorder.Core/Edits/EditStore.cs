@@ -19,13 +19,18 @@ public static class EditStore
         """;
 
     /// <summary>The effective edit state of a recording the caller has just read (<c>GET /api/recordings/{id}</c>).</summary>
-    public static async Task<EditState> ReadStateAsync(IDbConnection connection, IDbTransaction transaction, long recordingId, CancellationToken cancellationToken)
+    public static async Task<EditState> ReadStateAsync(
+        IDbConnection connection, IDbTransaction transaction, long recordingId, CancellationToken cancellationToken)
     {
-        var version = await connection.ExecuteScalarAsync<long>(new CommandDefinition(VersionSql, new { RecordingId = recordingId }, transaction, cancellationToken: cancellationToken));
+        var version = await connection.ExecuteScalarAsync<long>(
+            new CommandDefinition(VersionSql, new { RecordingId = recordingId }, transaction, cancellationToken: cancellationToken));
         var live = await ReadLiveAsync(connection, transaction, recordingId, cancellationToken);
         return EditState.Compute(version, live.Select(edit => edit.ToHistoryEdit()));
     }
 
-    public static async Task<List<EditRow>> ReadLiveAsync(IDbConnection connection, IDbTransaction transaction, long recordingId, CancellationToken cancellationToken)
-        => (await connection.QueryAsync<EditRow>(new CommandDefinition(LiveEditsSql, new { RecordingId = recordingId }, transaction, cancellationToken: cancellationToken))).AsList();
+    public static async Task<List<EditRow>> ReadLiveAsync(
+        IDbConnection connection, IDbTransaction transaction, long recordingId, CancellationToken cancellationToken)
+        => (await connection.QueryAsync<EditRow>(
+            new CommandDefinition(LiveEditsSql, new { RecordingId = recordingId }, transaction,
+                cancellationToken: cancellationToken))).AsList();
 }

@@ -24,7 +24,10 @@ public static class EditStates
     public const string Discarded = "discarded";
 }
 
-/// <summary>One filter of the documented set: its one numeric parameter, that parameter's range and default, and the value at which the filter does nothing.</summary>
+/// <summary>
+/// One filter of the documented set: its one numeric parameter, that parameter's
+/// range and default, and the value at which the filter does nothing.
+/// </summary>
 public sealed record FilterDefinition(string Name, string Parameter, decimal Min, decimal Max, decimal? Default, decimal Neutral);
 
 /// <summary>The filters an edit may set, in the order the effective state lists them.</summary>

@@ -53,27 +53,35 @@ public sealed class EditsService(RecorderDataSources dataSources)
 
     private const string SetStateSql = $"UPDATE recording_edits SET state = @State WHERE id = @Id RETURNING {EditRow.Columns}";
 
-    private const string NextVersionSql = "UPDATE recordings SET edit_version = edit_version + 1 WHERE id = @RecordingId RETURNING edit_version";
+    private const string NextVersionSql = "UPDATE recordings SET edit_version = edit_version + 1 " +
+        "WHERE id = @RecordingId RETURNING edit_version";
 
-    public async Task<ServiceResult<EditHistoryPage>> ListAsync(Caller caller, long recordingId, EditListQuery query, RequestInfo request, CancellationToken cancellationToken)
+    public async Task<ServiceResult<EditHistoryPage>> ListAsync(
+        Caller caller, long recordingId, EditListQuery query, RequestInfo request, CancellationToken cancellationToken)
         => await dataSources.App.RunAsUserAsync<ServiceResult<EditHistoryPage>>(caller.UserId, async (connection, transaction) =>
         {
-            var version = await connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(VersionSql, new { RecordingId = recordingId }, transaction, cancellationToken: cancellationToken));
+            var version = await connection.QuerySingleOrDefaultAsync<long?>(
+                new CommandDefinition(VersionSql, new { RecordingId = recordingId }, transaction, cancellationToken: cancellationToken));
             var rows = version is null ? [] : (await connection.QueryAsync<EditRow>(new CommandDefinition(
-                PageSql, new { RecordingId = recordingId, query.AfterSequence, Take = query.Limit + 1 }, transaction, cancellationToken: cancellationToken))).AsList();
+                PageSql, new { RecordingId = recordingId, query.AfterSequence, Take = query.Limit + 1 }, transaction,
+                cancellationToken: cancellationToken))).AsList();
             var page = rows.Take(query.Limit).ToList();
             await AuditLog.WriteAsync(connection, transaction, new AuditEntry(
-                caller.UserId, AuditActions.RecordingEditHistory, version is null ? AuditOutcomes.NotFound : AuditOutcomes.Success, recordingId, new { count = page.Count }), request, cancellationToken);
+                caller.UserId, AuditActions.RecordingEditHistory, version is null ? AuditOutcomes.NotFound : AuditOutcomes.Success,
+                recordingId, new { count = page.Count }), request, cancellationToken);
             if (version is null)
             {
                 return NotFound(recordingId);
             }
-            return new EditHistoryPage(version.Value, page.Select(EditView.From).ToList(), rows.Count > query.Limit ? EditListQuery.EncodeCursor(page[^1].Sequence) : null);
+            return new EditHistoryPage(version.Value, page.Select(EditView.From).ToList(),
+                rows.Count > query.Limit ? EditListQuery.EncodeCursor(page[^1].Sequence) : null);
         }, cancellationToken);
 
     /// <summary>Applies a new edit; the undone edits it finds (the redo branch) become discarded.</summary>
-    public Task<ServiceResult<EditResult>> ApplyAsync(Caller caller, long recordingId, EditCommand command, RequestInfo request, CancellationToken cancellationToken)
-        => ChangeAsync(caller, recordingId, command.BaseVersion, AuditActions.RecordingEdit, command.Parameters.EditType, request, async (connection, transaction, recording, live) =>
+    public Task<ServiceResult<EditResult>> ApplyAsync(
+        Caller caller, long recordingId, EditCommand command, RequestInfo request, CancellationToken cancellationToken)
+        => ChangeAsync(caller, recordingId, command.BaseVersion, AuditActions.RecordingEdit, command.Parameters.EditType, request,
+            async (connection, transaction, recording, live) =>
         {
             if (command.Parameters.Check(recording.Target()) is { } invalid)
             {
@@ -82,10 +90,13 @@ public sealed class EditsService(RecorderDataSources dataSources)
             var current = EditState.Compute(recording.EditVersion, live.Select(edit => edit.ToHistoryEdit()));
             if (command.Parameters is TextOverlayParameters && current.Overlays.Count >= EditState.MaxOverlays)
             {
-                return EditFailures.Conflict(EditFailures.TooManyOverlays, $"The recording already carries {EditState.MaxOverlays} text overlays, the most it may.", recording.EditVersion);
+                return EditFailures.Conflict(EditFailures.TooManyOverlays,
+                    $"The recording already carries {EditState.MaxOverlays} text overlays, the most it may.", recording.EditVersion);
             }
 
-            var discarded = (await connection.QueryAsync<long>(new CommandDefinition(DiscardRedoBranchSql, new { RecordingId = recordingId }, transaction, cancellationToken: cancellationToken))).AsList();
+            var discarded = (await connection.QueryAsync<long>(
+                new CommandDefinition(DiscardRedoBranchSql, new { RecordingId = recordingId }, transaction,
+                    cancellationToken: cancellationToken))).AsList();
             var edit = await connection.QuerySingleAsync<EditRow>(new CommandDefinition(InsertSql, new
             {
                 RecordingId = recordingId,
@@ -100,17 +111,23 @@ public sealed class EditsService(RecorderDataSources dataSources)
         }, cancellationToken);
 
     /// <summary>Takes back the last applied edit.</summary>
-    public Task<ServiceResult<EditResult>> UndoAsync(Caller caller, long recordingId, long baseVersion, RequestInfo request, CancellationToken cancellationToken)
-        => ChangeAsync(caller, recordingId, baseVersion, AuditActions.RecordingEditUndo, editType: null, request, (connection, transaction, recording, live) =>
-            MoveAsync(connection, transaction, recording, live, live.LastOrDefault(edit => edit.State == EditStates.Applied), EditStates.Undone,
-                () => EditFailures.Conflict(EditFailures.NothingToUndo, "There is no applied edit to undo.", recording.EditVersion), cancellationToken),
+    public Task<ServiceResult<EditResult>> UndoAsync(
+        Caller caller, long recordingId, long baseVersion, RequestInfo request, CancellationToken cancellationToken)
+        => ChangeAsync(caller, recordingId, baseVersion, AuditActions.RecordingEditUndo, editType: null, request,
+            (connection, transaction, recording, live) => MoveAsync(
+                connection, transaction, recording, live, live.LastOrDefault(edit => edit.State == EditStates.Applied), EditStates.Undone,
+                () => EditFailures.Conflict(EditFailures.NothingToUndo, "There is no applied edit to undo.", recording.EditVersion),
+                cancellationToken),
             cancellationToken);
 
     /// <summary>Applies again the first edit that was undone (and not discarded since).</summary>
-    public Task<ServiceResult<EditResult>> RedoAsync(Caller caller, long recordingId, long baseVersion, RequestInfo request, CancellationToken cancellationToken)
-        => ChangeAsync(caller, recordingId, baseVersion, AuditActions.RecordingEditRedo, editType: null, request, (connection, transaction, recording, live) =>
-            MoveAsync(connection, transaction, recording, live, live.FirstOrDefault(edit => edit.State == EditStates.Undone), EditStates.Applied,
-                () => EditFailures.Conflict(EditFailures.NothingToRedo, "There is no undone edit to redo.", recording.EditVersion), cancellationToken),
+    public Task<ServiceResult<EditResult>> RedoAsync(
+        Caller caller, long recordingId, long baseVersion, RequestInfo request, CancellationToken cancellationToken)
+        => ChangeAsync(caller, recordingId, baseVersion, AuditActions.RecordingEditRedo, editType: null, request,
+            (connection, transaction, recording, live) => MoveAsync(
+                connection, transaction, recording, live, live.FirstOrDefault(edit => edit.State == EditStates.Undone), EditStates.Applied,
+                () => EditFailures.Conflict(EditFailures.NothingToRedo, "There is no undone edit to redo.", recording.EditVersion),
+                cancellationToken),
             cancellationToken);
 
     /// <summary>
@@ -129,17 +146,24 @@ public sealed class EditsService(RecorderDataSources dataSources)
         CancellationToken cancellationToken)
         => await dataSources.App.RunAsUserAsync(caller.UserId, async (connection, transaction) =>
         {
-            var recording = await connection.QuerySingleOrDefaultAsync<LockedRecording>(new CommandDefinition(LockSql, new { RecordingId = recordingId }, transaction, cancellationToken: cancellationToken));
+            var recording = await connection.QuerySingleOrDefaultAsync<LockedRecording>(
+                new CommandDefinition(LockSql, new { RecordingId = recordingId }, transaction, cancellationToken: cancellationToken));
             ServiceResult<EditResult> result = recording switch
             {
                 null => NotFound(recordingId),
                 { Status: not "completed" } => EditFailures.Conflict(
-                    EditFailures.NotCompleted, $"Recording {recordingId} is '{recording.Status}': only completed recordings take edits.", recording.EditVersion),
+                    EditFailures.NotCompleted, $"Recording {recordingId} is '{recording.Status}': only completed recordings take edits.",
+                    recording.EditVersion),
                 _ when recording.EditVersion != baseVersion => EditFailures.Conflict(
-                    EditFailures.StaleVersion, $"The recording's edits are at version {recording.EditVersion}, not {baseVersion}: reload them and make the change again.", recording.EditVersion),
-                _ => await change(connection, transaction, recording, await EditStore.ReadLiveAsync(connection, transaction, recordingId, cancellationToken)),
+                    EditFailures.StaleVersion,
+                    $"The recording's edits are at version {recording.EditVersion}, not {baseVersion}: reload " +
+                    $"them and make the change again.", recording.EditVersion),
+                _ => await change(connection, transaction, recording,
+                    await EditStore.ReadLiveAsync(connection, transaction, recordingId, cancellationToken)),
             };
-            await AuditLog.WriteAsync(connection, transaction, new AuditEntry(caller.UserId, action, OutcomeOf(result), recordingId, AuditDetails(result, editType, baseVersion)), request, cancellationToken);
+            await AuditLog.WriteAsync(connection, transaction,
+                new AuditEntry(caller.UserId, action, OutcomeOf(result), recordingId, AuditDetails(result, editType, baseVersion)), request,
+                cancellationToken);
             return result;
         }, cancellationToken);
 
@@ -157,14 +181,17 @@ public sealed class EditsService(RecorderDataSources dataSources)
         {
             return nothingToDo();
         }
-        var changed = await connection.QuerySingleAsync<EditRow>(new CommandDefinition(SetStateSql, new { edit.Id, State = newState }, transaction, cancellationToken: cancellationToken));
+        var changed = await connection.QuerySingleAsync<EditRow>(
+            new CommandDefinition(SetStateSql, new { edit.Id, State = newState }, transaction, cancellationToken: cancellationToken));
         var version = await NextVersionAsync(connection, transaction, recording.RecordingId, cancellationToken);
         var history = live.Select(row => row.Id == changed.Id ? changed : row).Select(row => row.ToHistoryEdit());
         return new EditResult(version, EditView.From(changed), [], EditState.Compute(version, history));
     }
 
-    private static Task<long> NextVersionAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long recordingId, CancellationToken cancellationToken)
-        => connection.ExecuteScalarAsync<long>(new CommandDefinition(NextVersionSql, new { RecordingId = recordingId }, transaction, cancellationToken: cancellationToken));
+    private static Task<long> NextVersionAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, long recordingId, CancellationToken cancellationToken)
+        => connection.ExecuteScalarAsync<long>(
+            new CommandDefinition(NextVersionSql, new { RecordingId = recordingId }, transaction, cancellationToken: cancellationToken));
 
     private static string OutcomeOf(ServiceResult<EditResult> result) => result.Failure switch
     {
@@ -175,7 +202,8 @@ public sealed class EditsService(RecorderDataSources dataSources)
 
     private static object AuditDetails(ServiceResult<EditResult> result, string? editType, long baseVersion)
         => result.Value is { } done
-            ? (object)new { editId = done.Edit.Id, editType = done.Edit.EditType, state = done.Edit.State, version = done.Version, baseVersion, discarded = done.Discarded }
+            ? (object)new { editId = done.Edit.Id, editType = done.Edit.EditType, state = done.Edit.State, version = done.Version,
+                baseVersion, discarded = done.Discarded }
             : new { editType, baseVersion, reason = result.Failure is { } failure ? EditFailures.CodeOf(failure) ?? "invalid" : null };
 
     private static Failure NotFound(long id) => Failure.NotFound($"Recording {id} does not exist.");
@@ -196,12 +224,15 @@ public sealed class EditsService(RecorderDataSources dataSources)
         {
             using var media = JsonDocument.Parse(Media ?? "null");
             var root = media.RootElement;
-            var saysNoVideo = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("hasVideo", out var hasVideo) && hasVideo.ValueKind == JsonValueKind.False;
-            return new EditTarget(Duration, RecordingType != RecordingTypes.Audio && !saysNoVideo, Dimension(root, "width"), Dimension(root, "height"));
+            var saysNoVideo = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("hasVideo", out var hasVideo)
+                && hasVideo.ValueKind == JsonValueKind.False;
+            return new EditTarget(Duration, RecordingType != RecordingTypes.Audio && !saysNoVideo, Dimension(root, "width"),
+                Dimension(root, "height"));
         }
 
         private static int? Dimension(JsonElement media, string name)
-            => media.ValueKind == JsonValueKind.Object && media.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var pixels) && pixels > 0
+            => media.ValueKind == JsonValueKind.Object && media.TryGetProperty(name, out var value)
+                && value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var pixels) && pixels > 0
                 ? pixels
                 : null;
     }

@@ -14,7 +14,9 @@ internal sealed class ParameterReader(JsonElement parameters, ValidationErrors e
     /// <summary>True once any member of this object was reported.</summary>
     public bool Failed { get; private set; }
 
-    /// <summary>A number within [<paramref name="min"/>, <paramref name="max"/>]; <paramref name="fallback"/> when left out (required when null).</summary>
+    /// <summary>
+    /// A number within [<paramref name="min"/>, <paramref name="max"/>]; <paramref name="fallback"/> when left out (required when null).
+    /// </summary>
     public decimal? Number(string name, decimal min, decimal max, decimal? fallback = null)
     {
         if (!TryGet(name, out var member))

@@ -66,7 +66,8 @@ public sealed class HealthService(
     }
 
     private static bool IsDependencyFailure(Exception exception)
-        => exception is NpgsqlException or RequestFailedException or OperationCanceledException or SocketException or TimeoutException or HttpRequestException;
+        => exception is NpgsqlException or RequestFailedException or OperationCanceledException or SocketException or TimeoutException
+            or HttpRequestException;
 
     private static string Describe(Exception exception) => exception switch
     {

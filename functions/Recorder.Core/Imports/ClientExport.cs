@@ -40,7 +40,8 @@ public abstract class ClientExport : IDisposable
 
     /// <summary>The file a manifest entry names, or null when the export holds no such file.</summary>
     public ExportFile? Find(string fileName)
-        => fileName.Length is 0 or > MaxFileNameLength || fileName.Contains('\\') || fileName.Split('/').Any(segment => segment is "" or "." or "..")
+        => fileName.Length is 0 or > MaxFileNameLength || fileName.Contains('\\')
+            || fileName.Split('/').Any(segment => segment is "" or "." or "..")
             ? null
             : FindSafe(fileName);
 
@@ -74,7 +75,8 @@ public abstract class ClientExport : IDisposable
             {
                 throw new ClientExportException($"{where} must hold a JSON object.");
             }
-            if (!root.TryGetProperty("version", out var version) || version.ValueKind != JsonValueKind.Number || !version.TryGetInt32(out var number))
+            if (!root.TryGetProperty("version", out var version) || version.ValueKind != JsonValueKind.Number
+                || !version.TryGetInt32(out var number))
             {
                 throw new ClientExportException($"{where} has no numeric 'version'.");
             }
@@ -100,16 +102,20 @@ public abstract class ClientExport : IDisposable
         if (!StorableText.IsStorable(element, "", unstorable))
         {
             var fields = unstorable.ToFailure().Errors!.Keys;
-            return new ClientExportEntry { Position = index + 1, Problem = $"holds text that cannot be stored ({string.Join(", ", fields)})" };
+            return new ClientExportEntry { Position = index + 1,
+                Problem = $"holds text that cannot be stored ({string.Join(", ", fields)})" };
         }
         try
         {
-            return (element.Deserialize<ClientExportEntry>(ManifestOptions) ?? new ClientExportEntry { Problem = "is null" }) with { Position = index + 1 };
+            return (element.Deserialize<ClientExportEntry>(ManifestOptions)
+                ?? new ClientExportEntry { Problem = "is null" }) with { Position = index + 1 };
         }
         catch (JsonException exception)
         {
-            var localId = element.ValueKind == JsonValueKind.Object && element.TryGetProperty("localId", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null;
-            return new ClientExportEntry { Position = index + 1, LocalId = localId, Problem = $"is not a valid entry ({exception.Path}: {exception.Message})" };
+            var localId = element.ValueKind == JsonValueKind.Object && element.TryGetProperty("localId", out var id)
+                && id.ValueKind == JsonValueKind.String ? id.GetString() : null;
+            return new ClientExportEntry { Position = index + 1, LocalId = localId,
+                Problem = $"is not a valid entry ({exception.Path}: {exception.Message})" };
         }
     }
 
@@ -136,7 +142,9 @@ public abstract class ClientExport : IDisposable
             {
                 return true;
             }
-            for (var directory = file.Directory; directory is not null && directory.FullName.TrimEnd('/') != root.TrimEnd('/'); directory = directory.Parent)
+            for (var directory = file.Directory;
+                directory is not null && directory.FullName.TrimEnd('/') != root.TrimEnd('/');
+                directory = directory.Parent)
             {
                 if (directory.LinkTarget is not null)
                 {

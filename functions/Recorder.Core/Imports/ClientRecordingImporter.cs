@@ -19,12 +19,9 @@ using Recorder.Core.Uploads;
 namespace Recorder.Core.Imports;
 
 /// <summary>
-/// Imports the recordings of a recorder-page export for one user through the normal upload path: an upload
-/// URL from <see cref="UploadService"/> as that user (validation, quota, audit), a block upload of the file
-/// to it, and ingest as for any upload (the BlobCreated event). An entry's <c>localId</c> is kept on the
-/// recording (<c>client_id</c>), so a re-run skips what is there and finishes what a crash left half-done
-/// (a recording still 'uploading' gets a renewed URL, never a twin). Entries are imported one after another;
-/// a bad one is reported and skipped.
+/// Imports a recorder-page export for one user through the normal upload path (upload URL, block upload, ingest). An
+/// entry's <c>localId</c> is kept as <c>client_id</c>, so a re-run skips what is there and finishes what a crash left
+/// half-done, never making a twin (docs/operations.md, "Importing client recordings").
 /// </summary>
 public sealed class ClientRecordingImporter(
     RecorderDataSources dataSources,
@@ -44,12 +41,14 @@ public sealed class ClientRecordingImporter(
     // A URL with less than this left is renewed before the next request, so a request never starts on a dying URL.
     private static readonly TimeSpan RenewMargin = TimeSpan.FromMinutes(1);
 
-    private static readonly IReadOnlySet<string> CallerScopes = new[] { RecordingScopes.Read, RecordingScopes.Write }.ToFrozenSet(StringComparer.Ordinal);
+    private static readonly IReadOnlySet<string> CallerScopes =
+        new[] { RecordingScopes.Read, RecordingScopes.Write }.ToFrozenSet(StringComparer.Ordinal);
 
     // A few quick retries per block, then the entry fails and a re-run resumes it.
     private static readonly BlobClientOptions StorageClientOptions = new()
     {
-        Retry = { MaxRetries = 3, Delay = TimeSpan.FromMilliseconds(500), MaxDelay = TimeSpan.FromSeconds(10), NetworkTimeout = TimeSpan.FromMinutes(2) },
+        Retry = { MaxRetries = 3, Delay = TimeSpan.FromMilliseconds(500), MaxDelay = TimeSpan.FromSeconds(10),
+            NetworkTimeout = TimeSpan.FromMinutes(2) },
     };
 
     private const string UserExistsSql = "SELECT EXISTS (SELECT 1 FROM users WHERE id = @UserId)";
@@ -61,7 +60,8 @@ public sealed class ClientRecordingImporter(
         WHERE user_id = @UserId AND client_id = @ClientId AND failure_code IS DISTINCT FROM 'upload_abandoned'
         """;
 
-    public async Task<ClientImportSummary> ImportAsync(string userId, ClientExport export, IProgress<ClientImportProgress>? progress, CancellationToken cancellationToken)
+    public async Task<ClientImportSummary> ImportAsync(
+        string userId, ClientExport export, IProgress<ClientImportProgress>? progress, CancellationToken cancellationToken)
     {
         if (!await UserExistsAsync(userId, cancellationToken))
         {
@@ -77,17 +77,20 @@ public sealed class ClientRecordingImporter(
         {
             cancellationToken.ThrowIfCancellationRequested();
             var result = await ImportEntryAsync(caller, requestInfo, export, entry, seen, cancellationToken);
-            logger.LogInformation("Client recording {Entry} for user {UserId}: {Outcome} {RecordingId} {Reason}", result.Label, userId, result.Outcome, result.RecordingId, result.Reason);
+            logger.LogInformation("Client recording {Entry} for user {UserId}: {Outcome} {RecordingId} {Reason}", result.Label, userId,
+                result.Outcome, result.RecordingId, result.Reason);
             results.Add(result);
             progress?.Report(new ClientImportProgress(results.Count, entries.Count, result));
         }
         return new ClientImportSummary(results);
     }
 
-    private async Task<ClientImportResult> ImportEntryAsync(Caller caller, RequestInfo requestInfo, ClientExport export, ClientExportEntry entry, Dictionary<string, int> seen, CancellationToken cancellationToken)
+    private async Task<ClientImportResult> ImportEntryAsync(Caller caller, RequestInfo requestInfo, ClientExport export,
+        ClientExportEntry entry, Dictionary<string, int> seen, CancellationToken cancellationToken)
     {
         var label = string.IsNullOrWhiteSpace(entry.LocalId) ? $"entry {entry.Position}" : entry.LocalId;
-        ClientImportResult Result(ClientImportOutcome outcome, long? recordingId = null, string? reason = null) => new(entry.Position, label, outcome, recordingId, reason);
+        ClientImportResult Result(ClientImportOutcome outcome, long? recordingId = null, string? reason = null)
+            => new(entry.Position, label, outcome, recordingId, reason);
 
         if (entry.Problem is not null)
         {
@@ -109,9 +112,12 @@ public sealed class ClientRecordingImporter(
             case { Status: "processing" or "completed" }:
                 return Result(ClientImportOutcome.AlreadyImported, existing.Id);
             case { Status: "failed" }:
-                return Result(ClientImportOutcome.Failed, existing.Id, $"imported before as recording {existing.Id}, which failed: {existing.FailureReason} (delete it to import the file again).");
+                return Result(ClientImportOutcome.Failed, existing.Id,
+                    $"imported before as recording {existing.Id}, which failed: {existing.FailureReason} (delete " +
+                    $"it to import the file again).");
             case { Status: "deleting" }:
-                return Result(ClientImportOutcome.Failed, existing.Id, $"imported before as recording {existing.Id}, which is being deleted; run again once it is gone.");
+                return Result(ClientImportOutcome.Failed, existing.Id,
+                    $"imported before as recording {existing.Id}, which is being deleted; run again once it is gone.");
         }
 
         var (file, request, problem) = await CheckAsync(export, entry, cancellationToken);
@@ -147,13 +153,15 @@ public sealed class ClientRecordingImporter(
         }
         catch (Exception exception) when (StorageProblem(exception, cancellationToken) is { } storageProblem)
         {
-            return Result(ClientImportOutcome.Failed, ticket.RecordingId, $"the upload of recording {ticket.RecordingId} did not finish ({storageProblem}); run again to resume it.");
+            return Result(ClientImportOutcome.Failed, ticket.RecordingId,
+                $"the upload of recording {ticket.RecordingId} did not finish ({storageProblem}); run again to resume it.");
         }
         return Result(ClientImportOutcome.Imported, ticket.RecordingId);
     }
 
     /// <summary>The file and the upload request of an entry, or why it cannot be imported; reads the file once to hash it.</summary>
-    private static async Task<(ExportFile? File, CreateUploadRequest? Request, string? Problem)> CheckAsync(ClientExport export, ClientExportEntry entry, CancellationToken cancellationToken)
+    private static async Task<(ExportFile? File, CreateUploadRequest? Request, string? Problem)> CheckAsync(
+        ClientExport export, ClientExportEntry entry, CancellationToken cancellationToken)
     {
         if (entry.RecordingType is null || !RecordingTypes.All.Contains(entry.RecordingType))
         {
@@ -161,7 +169,9 @@ public sealed class ClientRecordingImporter(
         }
         if (entry.MimeType is null || RecordingTypes.ExtensionFor(entry.RecordingType, entry.MimeType) is null)
         {
-            return (null, null, $"mimeType '{entry.MimeType}' is not one of {string.Join(", ", RecordingTypes.AllowedMimeTypes(entry.RecordingType))} for a {entry.RecordingType} recording.");
+            return (null, null,
+                $"mimeType '{entry.MimeType}' is not one of " +
+                $"{string.Join(", ", RecordingTypes.AllowedMimeTypes(entry.RecordingType))} for a {entry.RecordingType} recording.");
         }
         DateTimeOffset? createdAt = null;
         if (entry.CreatedAt is not null)
@@ -228,19 +238,24 @@ public sealed class ClientRecordingImporter(
 
     private async Task<bool> UserExistsAsync(string userId, CancellationToken cancellationToken)
         => await dataSources.App.RunAsUserAsync(userId, (connection, transaction) =>
-            connection.ExecuteScalarAsync<bool>(new CommandDefinition(UserExistsSql, new { UserId = userId }, transaction, cancellationToken: cancellationToken)), cancellationToken);
+            connection.ExecuteScalarAsync<bool>(
+                new CommandDefinition(UserExistsSql, new { UserId = userId }, transaction, cancellationToken: cancellationToken)),
+            cancellationToken);
 
     private sealed record ExistingRecording(long Id, string Status, string? FailureReason);
 
     /// <summary>The caller's recording made from this client id, if any; finding one is a read, audited.</summary>
-    private async Task<ExistingRecording?> FindAsync(Caller caller, RequestInfo requestInfo, string clientId, CancellationToken cancellationToken)
+    private async Task<ExistingRecording?> FindAsync(
+        Caller caller, RequestInfo requestInfo, string clientId, CancellationToken cancellationToken)
         => await dataSources.App.RunAsUserAsync(caller.UserId, async (connection, transaction) =>
         {
             var existing = await connection.QuerySingleOrDefaultAsync<ExistingRecording>(new CommandDefinition(
                 FindSql, new { caller.UserId, ClientId = clientId }, transaction, cancellationToken: cancellationToken));
             if (existing is not null)
             {
-                await AuditLog.WriteAsync(connection, transaction, new AuditEntry(caller.UserId, AuditActions.RecordingRead, AuditOutcomes.Success, existing.Id, new { clientId }), requestInfo, cancellationToken);
+                await AuditLog.WriteAsync(connection, transaction,
+                    new AuditEntry(caller.UserId, AuditActions.RecordingRead, AuditOutcomes.Success, existing.Id, new { clientId }),
+                    requestInfo, cancellationToken);
             }
             return existing;
         }, cancellationToken);
@@ -288,7 +303,9 @@ public sealed class ClientRecordingImporter(
                     // Ids of one length for the whole blob, as Put Block requires; the page's form.
                     var blockId = Convert.ToBase64String(Encoding.ASCII.GetBytes($"block-{blockIds.Count:D6}"));
                     var length = read;
-                    await SendAsync(blob => blob.StageBlockAsync(blockId, new MemoryStream(buffer, 0, length, writable: false), cancellationToken: cancellationToken), cancellationToken);
+                    await SendAsync(
+                        blob => blob.StageBlockAsync(blockId, new MemoryStream(buffer, 0, length, writable: false),
+                            cancellationToken: cancellationToken), cancellationToken);
                     blockIds.Add(blockId);
                     sent += read;
                 }

@@ -39,7 +39,8 @@ public sealed record IngestMessage(string Kind, long? RecordingId, string? BlobN
     public const string QuarantineKind = "quarantine";
     public const string SeekableCopyKind = "seekable-copy";
 
-    public static IngestMessage Ingest(long recordingId, string eTag, string? sequencer) => new(IngestKind, recordingId, null, eTag, sequencer);
+    public static IngestMessage Ingest(long recordingId, string eTag, string? sequencer)
+        => new(IngestKind, recordingId, null, eTag, sequencer);
 
     public static IngestMessage QuarantineBlob(string blobName, string eTag) => new(QuarantineKind, null, blobName, eTag, null);
 

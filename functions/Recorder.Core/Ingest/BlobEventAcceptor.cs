@@ -89,7 +89,8 @@ public sealed class BlobEventAcceptor(
         {
             if (IsBrowserUpload(blobCreated.Api))
             {
-                result = (AcceptOutcome.Queued, await QueueIngestAsync(connection, transaction, recording, blobCreated, cancellationToken), false);
+                result = (AcceptOutcome.Queued, await QueueIngestAsync(connection, transaction, recording, blobCreated, cancellationToken),
+                    false);
             }
             else
             {
@@ -99,9 +100,11 @@ public sealed class BlobEventAcceptor(
         }
         else
         {
-            await AuditLog.WriteSystemAsync(connection, transaction, new SystemAuditEntry(ActorId, recording.UserId, AuditActions.RecordingBlobRewritten,
-                AuditOutcomes.Rejected, recording.Id, new { recording.Status, blobCreated.ETag, blobCreated.Api }), cancellationToken);
-            logger.LogWarning("Blob of recording {RecordingId} was written again while '{Status}'; the recording is left as it is", recording.Id, recording.Status);
+            await AuditLog.WriteSystemAsync(connection, transaction, new SystemAuditEntry(
+                ActorId, recording.UserId, AuditActions.RecordingBlobRewritten, AuditOutcomes.Rejected, recording.Id,
+                new { recording.Status, blobCreated.ETag, blobCreated.Api }), cancellationToken);
+            logger.LogWarning("Blob of recording {RecordingId} was written again while '{Status}'; the recording is left as it is",
+                recording.Id, recording.Status);
             // The recording serves the server's own copy: what an old upload URL wrote is of no use to anyone.
             result = (AcceptOutcome.Ignored, null, recording.ServedElsewhere);
         }
@@ -127,14 +130,19 @@ public sealed class BlobEventAcceptor(
 
     public static bool IsBrowserUpload(string api) => BrowserUploadApis.Contains(api, StringComparer.Ordinal);
 
-    private static async Task<OutboxEntry> QueueIngestAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, AwaitingRecording recording, BlobCreatedEvent blobCreated, CancellationToken cancellationToken)
+    private static async Task<OutboxEntry> QueueIngestAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+        AwaitingRecording recording, BlobCreatedEvent blobCreated, CancellationToken cancellationToken)
     {
         // A newer commit while processing supersedes the older version: the running worker's claim on the old eTag fails and it stops.
-        await connection.ExecuteAsync(new CommandDefinition(MarkProcessingSql, new { recording.Id, blobCreated.ETag, blobCreated.Sequencer }, transaction, cancellationToken: cancellationToken));
-        return await IngestOutbox.AddAsync(connection, transaction, IngestMessage.Ingest(recording.Id, blobCreated.ETag, blobCreated.Sequencer), cancellationToken);
+        await connection.ExecuteAsync(
+            new CommandDefinition(MarkProcessingSql, new { recording.Id, blobCreated.ETag, blobCreated.Sequencer }, transaction,
+                cancellationToken: cancellationToken));
+        return await IngestOutbox.AddAsync(connection, transaction,
+            IngestMessage.Ingest(recording.Id, blobCreated.ETag, blobCreated.Sequencer), cancellationToken);
     }
 
-    private async Task RefuseAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, AwaitingRecording recording, BlobCreatedEvent blobCreated, CancellationToken cancellationToken)
+    private async Task RefuseAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, AwaitingRecording recording,
+        BlobCreatedEvent blobCreated, CancellationToken cancellationToken)
     {
         var failure = IngestFailure.NotABrowserUpload(blobCreated.Api);
         await connection.ExecuteAsync(new CommandDefinition(RefuseSql, new
@@ -145,9 +153,11 @@ public sealed class BlobEventAcceptor(
             blobCreated.ETag,
             blobCreated.Sequencer,
         }, transaction, cancellationToken: cancellationToken));
-        await AuditLog.WriteSystemAsync(connection, transaction, new SystemAuditEntry(ActorId, recording.UserId, AuditActions.RecordingIngest,
-            AuditOutcomes.Failed, recording.Id, new { code = failure.Code, api = blobCreated.Api }), cancellationToken);
-        logger.LogWarning("Recording {RecordingId} refused: its blob was written by {Api}, not by an upload", recording.Id, blobCreated.Api);
+        await AuditLog.WriteSystemAsync(connection, transaction, new SystemAuditEntry(
+            ActorId, recording.UserId, AuditActions.RecordingIngest, AuditOutcomes.Failed, recording.Id,
+            new { code = failure.Code, api = blobCreated.Api }), cancellationToken);
+        logger.LogWarning("Recording {RecordingId} refused: its blob was written by {Api}, not by an upload", recording.Id,
+            blobCreated.Api);
     }
 
     private async Task RemoveBlobVersionAsync(BlobCreatedEvent blobCreated, CancellationToken cancellationToken)
@@ -155,7 +165,8 @@ public sealed class BlobEventAcceptor(
         try
         {
             await blobs.GetBlobContainerClient(storageOptions.Value.UploadsContainer).GetBlobClient(blobCreated.BlobName).DeleteAsync(
-                DeleteSnapshotsOption.IncludeSnapshots, new BlobRequestConditions { IfMatch = new ETag(blobCreated.ETag) }, cancellationToken);
+                DeleteSnapshotsOption.IncludeSnapshots, new BlobRequestConditions { IfMatch = new ETag(blobCreated.ETag) },
+                cancellationToken);
         }
         catch (RequestFailedException exception) when (exception.Status is 404 or 412)
         {

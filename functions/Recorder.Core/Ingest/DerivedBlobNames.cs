@@ -11,11 +11,13 @@ public static class DerivedBlobNames
     private const string SeekableFile = "seekable.webm";
 
     /// <summary>The server's copy of the upload that a completed recording serves (no browser URL can write it).</summary>
-    public static string Media(string uploadBlobName, Guid attempt) => $"{Folder(uploadBlobName, attempt)}/media{Path.GetExtension(uploadBlobName)}";
+    public static string Media(string uploadBlobName, Guid attempt)
+        => $"{Folder(uploadBlobName, attempt)}/media{Path.GetExtension(uploadBlobName)}";
 
     public static string Seekable(string uploadBlobName, Guid attempt) => $"{Folder(uploadBlobName, attempt)}/{SeekableFile}";
 
-    public static string Thumbnail(string uploadBlobName, Guid attempt, string extension) => $"{Folder(uploadBlobName, attempt)}/thumbnail{extension}";
+    public static string Thumbnail(string uploadBlobName, Guid attempt, string extension)
+        => $"{Folder(uploadBlobName, attempt)}/thumbnail{extension}";
 
     /// <summary>Whether a recording's media is already a seekable copy (of this or of an earlier naming).</summary>
     public static bool IsSeekable(string mediaBlobName) => mediaBlobName.EndsWith("/" + SeekableFile, StringComparison.Ordinal);

@@ -23,7 +23,8 @@ public sealed record DerivedBlob(string Container, string BlobName)
 /// recording is removed by <see cref="SweepAsync"/>. So a crash between writing a blob and the row that
 /// names it, a lost race, or a replaced media copy never leaves a blob nobody knows of.
 /// </summary>
-public sealed class DerivedBlobs(RecorderDataSources dataSources, BlobServiceClient blobs, IOptions<StorageOptions> storageOptions, ILogger<DerivedBlobs> logger)
+public sealed class DerivedBlobs(
+    RecorderDataSources dataSources, BlobServiceClient blobs, IOptions<StorageOptions> storageOptions, ILogger<DerivedBlobs> logger)
 {
     private const int SweepBatchSize = 200;
 
@@ -54,14 +55,16 @@ public sealed class DerivedBlobs(RecorderDataSources dataSources, BlobServiceCli
         """;
 
     /// <summary>Records blobs about to be written (own transaction: the entry must exist even if the writer dies).</summary>
-    public async Task RecordAsync(long recordingId, IReadOnlyList<DerivedBlob> derived, TimeSpan keepFor, CancellationToken cancellationToken)
+    public async Task RecordAsync(
+        long recordingId, IReadOnlyList<DerivedBlob> derived, TimeSpan keepFor, CancellationToken cancellationToken)
     {
         await using var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
         await ScheduleRemovalAsync(connection, null, recordingId, derived, keepFor, cancellationToken);
     }
 
     /// <summary>Records blobs for removal once <paramref name="keepFor"/> has passed, unless a recording serves them then.</summary>
-    public static Task ScheduleRemovalAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, long recordingId, IReadOnlyList<DerivedBlob> derived, TimeSpan keepFor, CancellationToken cancellationToken)
+    public static Task ScheduleRemovalAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, long recordingId,
+        IReadOnlyList<DerivedBlob> derived, TimeSpan keepFor, CancellationToken cancellationToken)
         => connection.ExecuteAsync(new CommandDefinition(RecordSql, new
         {
             Containers = derived.Select(blob => blob.Container).ToArray(),
@@ -74,11 +77,15 @@ public sealed class DerivedBlobs(RecorderDataSources dataSources, BlobServiceCli
     /// In the transaction that makes a recording serve them: drops their entries. False when an entry is gone,
     /// i.e. the sweep removed the blob (its writer outlived its time): the caller must not reference it.
     /// </summary>
-    public static async Task<bool> AdoptAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<DerivedBlob> derived, CancellationToken cancellationToken)
+    public static async Task<bool> AdoptAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<DerivedBlob> derived, CancellationToken cancellationToken)
         => await ForgetAsync(connection, transaction, derived, cancellationToken) == derived.Count;
 
-    /// <summary>What the ledger holds for these recordings (a replaced media copy kept for its read URLs, an unfinished attempt's blobs).</summary>
-    public async Task<ILookup<long, DerivedBlob>> OfRecordingsAsync(IReadOnlyCollection<long> recordingIds, CancellationToken cancellationToken)
+    /// <summary>
+    /// What the ledger holds for these recordings (a replaced media copy kept for its read URLs, an unfinished attempt's blobs).
+    /// </summary>
+    public async Task<ILookup<long, DerivedBlob>> OfRecordingsAsync(
+        IReadOnlyCollection<long> recordingIds, CancellationToken cancellationToken)
     {
         await using var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
         var entries = await connection.QueryAsync<(long RecordingId, string Container, string BlobName)>(new CommandDefinition(
@@ -98,7 +105,8 @@ public sealed class DerivedBlobs(RecorderDataSources dataSources, BlobServiceCli
     }
 
     public BlobClient Client(DerivedBlob derived)
-        => blobs.GetBlobContainerClient(derived.Container == DerivedBlob.Processed ? storageOptions.Value.ProcessedContainer : storageOptions.Value.ThumbnailsContainer)
+        => blobs.GetBlobContainerClient(
+            derived.Container == DerivedBlob.Processed ? storageOptions.Value.ProcessedContainer : storageOptions.Value.ThumbnailsContainer)
             .GetBlobClient(derived.BlobName);
 
     /// <summary>Removes due blobs that nothing serves, with their entries; a blob that cannot be removed now keeps its entry.</summary>
@@ -109,7 +117,9 @@ public sealed class DerivedBlobs(RecorderDataSources dataSources, BlobServiceCli
         while (true)
         {
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            var due = (await connection.QueryAsync<DerivedBlob>(new CommandDefinition(DueSql, new { BatchSize = SweepBatchSize }, transaction, cancellationToken: cancellationToken))).AsList();
+            var due = (await connection.QueryAsync<DerivedBlob>(
+                new CommandDefinition(DueSql, new { BatchSize = SweepBatchSize }, transaction,
+                    cancellationToken: cancellationToken))).AsList();
             var gone = new List<DerivedBlob>();
             foreach (var derived in due)
             {
@@ -120,7 +130,8 @@ public sealed class DerivedBlobs(RecorderDataSources dataSources, BlobServiceCli
                 }
                 catch (Exception exception) when (exception is RequestFailedException or AggregateException)
                 {
-                    logger.LogWarning(exception, "Derived blob {BlobName} could not be removed now; the next sweep retries", derived.BlobName);
+                    logger.LogWarning(exception, "Derived blob {BlobName} could not be removed now; the next sweep retries",
+                        derived.BlobName);
                 }
             }
             await ForgetAsync(connection, transaction, gone, cancellationToken);
@@ -133,7 +144,8 @@ public sealed class DerivedBlobs(RecorderDataSources dataSources, BlobServiceCli
         }
     }
 
-    private static Task<int> ForgetAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyList<DerivedBlob> derived, CancellationToken cancellationToken)
+    private static Task<int> ForgetAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyList<DerivedBlob> derived,
+        CancellationToken cancellationToken)
         => connection.ExecuteAsync(new CommandDefinition(ForgetSql, new
         {
             Containers = derived.Select(blob => blob.Container).ToArray(),

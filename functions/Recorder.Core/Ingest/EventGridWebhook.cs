@@ -26,13 +26,12 @@ public abstract record WebhookResult
 }
 
 /// <summary>
-/// Parses Event Grid deliveries in either schema (Event Grid: a JSON array; CloudEvents 1.0: one event
-/// or a batch) and passes each <c>Microsoft.Storage.BlobCreated</c> in the uploads
-/// container of our own storage account to <see cref="BlobEventAcceptor"/>, whatever storage operation made
-/// it (the acceptor refuses any but the browser's own upload). Everything else is acknowledged
-/// and ignored. Storage or database failures propagate, so the caller answers 5xx and Event Grid retries.
+/// Parses Event Grid deliveries (Event Grid or CloudEvents 1.0 schema) and passes each BlobCreated of our uploads container
+/// to <see cref="BlobEventAcceptor"/>, which refuses all but a browser upload; everything else is acknowledged and ignored.
+/// Storage and database failures propagate, so the caller answers 5xx and Event Grid retries.
 /// </summary>
-public sealed class EventGridWebhook(BlobEventAcceptor acceptor, IOptions<IngestOptions> ingestOptions, IOptions<StorageOptions> storageOptions, ILogger<EventGridWebhook> logger)
+public sealed class EventGridWebhook(BlobEventAcceptor acceptor, IOptions<IngestOptions> ingestOptions,
+    IOptions<StorageOptions> storageOptions, ILogger<EventGridWebhook> logger)
 {
     private const string BlobCreatedType = "Microsoft.Storage.BlobCreated";
 
@@ -52,7 +51,8 @@ public sealed class EventGridWebhook(BlobEventAcceptor acceptor, IOptions<Ingest
         catch (Exception exception) when (exception is JsonException or FormatException or ArgumentException or InvalidOperationException)
         {
             logger.LogWarning("Webhook body is not an Event Grid or CloudEvents delivery: {Error}", exception.Message);
-            return new WebhookResult.Invalid(new Failure(FailureKind.Validation, "The body is not an Event Grid (JSON array) or CloudEvents 1.0 delivery."));
+            return new WebhookResult.Invalid(
+                new Failure(FailureKind.Validation, "The body is not an Event Grid (JSON array) or CloudEvents 1.0 delivery."));
         }
 
         if (events.Select(e => e.Data).OfType<SubscriptionValidationEventData>().FirstOrDefault() is { } validation)
@@ -100,7 +100,8 @@ public sealed class EventGridWebhook(BlobEventAcceptor acceptor, IOptions<Ingest
         }
         else
         {
-            return new BlobCreatedEvent(delivered.Id, delivered.Topic!, location.Value.Container, location.Value.BlobName, data.Api, QuotedETag(data.ETag), data.Sequencer, data.ContentLength ?? 0, data.ContentType);
+            return new BlobCreatedEvent(delivered.Id, delivered.Topic!, location.Value.Container, location.Value.BlobName, data.Api,
+                QuotedETag(data.ETag), data.Sequencer, data.ContentLength ?? 0, data.ContentType);
         }
         logger.LogDebug("Ignored event {EventId} of type {EventType}: {Reason}", delivered.Id, delivered.Type, reason);
         return null;

@@ -13,13 +13,18 @@ public sealed record IngestFailure(string Code, string Reason, bool RemoveBlob =
     public const string UnsupportedUpload = "unsupported_upload";
 
     /// <summary>The refusals whose blob ingest deletes (<see cref="RemoveBlob"/>): the file is of no use to anyone.</summary>
-    public static readonly IReadOnlyList<string> CodesThatRemoveTheBlob = [EmptyFile, FileTooLarge, QuotaExceeded, UnsupportedMedia, UnsupportedUpload];
+    public static readonly IReadOnlyList<string> CodesThatRemoveTheBlob = [EmptyFile, FileTooLarge, QuotaExceeded, UnsupportedMedia,
+        UnsupportedUpload];
 
-    /// <summary>Null when <paramref name="size"/> bytes fit beside the owner's other live recordings (<paramref name="othersBytes"/>).</summary>
+    /// <summary>
+    /// Null when <paramref name="size"/> bytes fit beside the owner's other live recordings (<paramref name="othersBytes"/>).
+    /// </summary>
     public static IngestFailure? BeyondQuota(long size, long othersBytes, long limitBytes) => othersBytes + size <= limitBytes ? null
-        : new(QuotaExceeded, $"The file ({size} bytes) does not fit in your storage: {othersBytes} of {limitBytes} bytes are in use.", RemoveBlob: true);
+        : new(QuotaExceeded, $"The file ({size} bytes) does not fit in your storage: {othersBytes} of {limitBytes} bytes are in use.",
+            RemoveBlob: true);
 
     /// <summary>The blob was made by storage itself (a copy from another blob, say), not uploaded by the browser.</summary>
     public static IngestFailure NotABrowserUpload(string how) => new(
-        UnsupportedUpload, "The file was not uploaded from the recorder (only a direct upload of the recording is accepted).", RemoveBlob: true, Detail: how);
+        UnsupportedUpload, "The file was not uploaded from the recorder (only a direct upload of the recording is accepted).",
+        RemoveBlob: true, Detail: how);
 }

@@ -33,7 +33,8 @@ internal sealed class IngestLease : IAsyncDisposable
         stop.Dispose();
     }
 
-    private static async Task RenewAsync(RecorderDataSources dataSources, long id, Guid leaseId, TimeSpan duration, ILogger logger, CancellationToken stopping)
+    private static async Task RenewAsync(
+        RecorderDataSources dataSources, long id, Guid leaseId, TimeSpan duration, ILogger logger, CancellationToken stopping)
     {
         using var timer = new PeriodicTimer(duration / 3);
         try
@@ -43,7 +44,9 @@ internal sealed class IngestLease : IAsyncDisposable
                 try
                 {
                     await using var connection = await dataSources.Maintenance.OpenConnectionAsync(stopping);
-                    if (await connection.ExecuteAsync(new CommandDefinition(RenewSql, new { Id = id, LeaseId = leaseId, Duration = duration }, cancellationToken: stopping)) == 0)
+                    if (await connection.ExecuteAsync(
+                        new CommandDefinition(RenewSql, new { Id = id, LeaseId = leaseId, Duration = duration },
+                            cancellationToken: stopping)) == 0)
                     {
                         // Deleted, superseded or taken over: the worker's final write will find out and lose.
                         logger.LogInformation("Ingest lease of recording {RecordingId} is no longer held; renewal stops", id);

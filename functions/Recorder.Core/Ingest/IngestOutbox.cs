@@ -17,7 +17,8 @@ public sealed record OutboxEntry(long Id, IngestMessage Message);
 /// (<see cref="SendAsync"/>), and <see cref="SweepAsync"/> (the IngestRecoverySweep timer) sends what a
 /// committer could not. A message is never visible before its change, and never lost after it.
 /// </summary>
-public sealed class IngestOutbox(RecorderDataSources dataSources, IngestQueue queue, IOptions<IngestOptions> options, ILogger<IngestOutbox> logger)
+public sealed class IngestOutbox(
+    RecorderDataSources dataSources, IngestQueue queue, IOptions<IngestOptions> options, ILogger<IngestOutbox> logger)
 {
     private const int SweepBatchSize = 100;
 
@@ -34,20 +35,25 @@ public sealed class IngestOutbox(RecorderDataSources dataSources, IngestQueue qu
         FOR UPDATE SKIP LOCKED
         """;
 
-    public static async Task<OutboxEntry> AddAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IngestMessage message, CancellationToken cancellationToken)
+    public static async Task<OutboxEntry> AddAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IngestMessage message, CancellationToken cancellationToken)
     {
-        var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(AddSql, new { Message = message.ToJson() }, transaction, cancellationToken: cancellationToken));
+        var id = await connection.ExecuteScalarAsync<long>(
+            new CommandDefinition(AddSql, new { Message = message.ToJson() }, transaction, cancellationToken: cancellationToken));
         return new OutboxEntry(id, message);
     }
 
-    /// <summary>Sends a committed entry and removes it. A failure is logged and left to the sweep: the change it follows is committed.</summary>
+    /// <summary>
+    /// Sends a committed entry and removes it. A failure is logged and left to the sweep: the change it follows is committed.
+    /// </summary>
     public async Task SendAsync(OutboxEntry entry, CancellationToken cancellationToken)
     {
         try
         {
             await queue.SendAsync(entry.Message, cancellationToken);
             await using var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
-            await connection.ExecuteAsync(new CommandDefinition(RemoveSql, new { Ids = new[] { entry.Id } }, cancellationToken: cancellationToken));
+            await connection.ExecuteAsync(
+                new CommandDefinition(RemoveSql, new { Ids = new[] { entry.Id } }, cancellationToken: cancellationToken));
         }
         catch (Exception exception) when (exception is RequestFailedException or AggregateException or NpgsqlException)
         {
@@ -57,7 +63,9 @@ public sealed class IngestOutbox(RecorderDataSources dataSources, IngestQueue qu
         }
     }
 
-    /// <summary>Sends every entry older than <see cref="IngestOptions.OutboxResendAfter"/> (a committer died or failed), in batches.</summary>
+    /// <summary>
+    /// Sends every entry older than <see cref="IngestOptions.OutboxResendAfter"/> (a committer died or failed), in batches.
+    /// </summary>
     public async Task<int> SweepAsync(CancellationToken cancellationToken)
     {
         var sent = 0;
@@ -66,13 +74,16 @@ public sealed class IngestOutbox(RecorderDataSources dataSources, IngestQueue qu
         {
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             var due = (await connection.QueryAsync<(long Id, string Message)>(new CommandDefinition(
-                DueSql, new { ResendAfter = options.Value.OutboxResendAfter, BatchSize = SweepBatchSize }, transaction, cancellationToken: cancellationToken))).AsList();
+                DueSql, new { ResendAfter = options.Value.OutboxResendAfter, BatchSize = SweepBatchSize }, transaction,
+                cancellationToken: cancellationToken))).AsList();
             foreach (var (_, message) in due)
             {
                 // A failure rolls the batch back: all of it is sent again next time, and handlers take duplicates.
                 await queue.SendAsync(IngestMessage.FromJson(message), cancellationToken);
             }
-            await connection.ExecuteAsync(new CommandDefinition(RemoveSql, new { Ids = due.Select(row => row.Id).ToArray() }, transaction, cancellationToken: cancellationToken));
+            await connection.ExecuteAsync(
+                new CommandDefinition(RemoveSql, new { Ids = due.Select(row => row.Id).ToArray() }, transaction,
+                    cancellationToken: cancellationToken));
             await transaction.CommitAsync(cancellationToken);
             sent += due.Count;
             if (due.Count < SweepBatchSize)

@@ -13,7 +13,8 @@ public sealed record IngestRecoveryResult(int OutboxSent, StuckProcessingResult 
 /// goes on within a lease and a run, not at the next hourly sweep. Both steps skip what others are doing
 /// (SKIP LOCKED), so two runs at once do no harm.
 /// </summary>
-public sealed class IngestRecovery(RecorderDataSources dataSources, IngestOutbox outbox, StuckProcessingSweep stuckProcessing, ILogger<IngestRecovery> logger)
+public sealed class IngestRecovery(
+    RecorderDataSources dataSources, IngestOutbox outbox, StuckProcessingSweep stuckProcessing, ILogger<IngestRecovery> logger)
 {
     public async Task<IngestRecoveryResult> RunAsync(CancellationToken cancellationToken)
     {
@@ -22,7 +23,8 @@ public sealed class IngestRecovery(RecorderDataSources dataSources, IngestOutbox
         var stuck = await stuckProcessing.SweepAsync(connection, cancellationToken);
         if (stuck.Requeued + stuck.Failed > 0)
         {
-            logger.LogWarning("Ingest recovery: {Requeued} recordings re-queued, {TimedOut} failed after their last re-queue", stuck.Requeued, stuck.Failed);
+            logger.LogWarning("Ingest recovery: {Requeued} recordings re-queued, {TimedOut} failed after their last re-queue",
+                stuck.Requeued, stuck.Failed);
         }
         return new IngestRecoveryResult(sent, stuck);
     }

@@ -96,7 +96,8 @@ public sealed class IngestWorker(
     public Task ProcessAsync(IngestMessage message, CancellationToken cancellationToken) => message.Kind switch
     {
         IngestMessage.IngestKind when message.RecordingId is { } id => IngestAsync(id, message.ETag, cancellationToken),
-        IngestMessage.QuarantineKind when message.BlobName is { } blobName => quarantine.QuarantineAsync(blobName, message.ETag, cancellationToken),
+        IngestMessage.QuarantineKind when message.BlobName is { } blobName => quarantine.QuarantineAsync(blobName, message.ETag,
+            cancellationToken),
         IngestMessage.SeekableCopyKind when message.RecordingId is { } id => seekableCopies.MakeAsync(id, message.ETag, cancellationToken),
         _ => throw new InvalidOperationException($"Ingest message of kind '{message.Kind}' is not understood."),
     };
@@ -120,7 +121,8 @@ public sealed class IngestWorker(
         }, transaction, cancellationToken: cancellationToken));
         if (userId is not null)
         {
-            await AuditIngestAsync(connection, transaction, userId, id, AuditOutcomes.Failed, new { code = IngestFailure.ProcessingFailed }, cancellationToken);
+            await AuditIngestAsync(connection, transaction, userId, id, AuditOutcomes.Failed, new { code = IngestFailure.ProcessingFailed },
+                cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
         logger.LogError("Recording {RecordingId} failed: its ingest message was poisoned", id);
@@ -179,7 +181,8 @@ public sealed class IngestWorker(
         TimeSpan? remaining;
         await using (var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken))
         {
-            remaining = await connection.ExecuteScalarAsync<TimeSpan?>(new CommandDefinition(LeasedElsewhereSql, new { Id = id, ETag = eTag }, cancellationToken: cancellationToken));
+            remaining = await connection.ExecuteScalarAsync<TimeSpan?>(
+                new CommandDefinition(LeasedElsewhereSql, new { Id = id, ETag = eTag }, cancellationToken: cancellationToken));
         }
         if (remaining is not { } wait)
         {
@@ -195,7 +198,8 @@ public sealed class IngestWorker(
     /// no URL handed to a browser can write), each recorded in the ledger first, then the row. A lost race
     /// removes both; a won one removes the upload.
     /// </summary>
-    private async Task CompleteAsync(ClaimedRecording recording, Guid leaseId, string eTag, InspectedMedia media, CancellationToken cancellationToken)
+    private async Task CompleteAsync(
+        ClaimedRecording recording, Guid leaseId, string eTag, InspectedMedia media, CancellationToken cancellationToken)
     {
         var mediaCopy = new DerivedBlob(DerivedBlob.Processed, DerivedBlobNames.Media(recording.BlobName, leaseId));
         var thumbnail = media.Thumbnail is { } picture
@@ -208,7 +212,8 @@ public sealed class IngestWorker(
         {
             await derivedBlobs.Client(thumbnail).UploadAsync(
                 new BinaryData(media.Thumbnail!.Content),
-                new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = media.Thumbnail.ContentType, CacheControl = "private, max-age=86400" } },
+                new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = media.Thumbnail.ContentType,
+                    CacheControl = "private, max-age=86400" } },
                 cancellationToken);
         }
         var upload = blobs.GetBlobContainerClient(storageOptions.Value.UploadsContainer).GetBlobClient(recording.BlobName);
@@ -250,19 +255,25 @@ public sealed class IngestWorker(
             if (updated == 0)
             {
                 await transaction.RollbackAsync(CancellationToken.None);
-                logger.LogWarning("Recording {RecordingId} was deleted or taken over while being ingested; what this attempt wrote is removed", recording.Id);
+                logger.LogWarning(
+                    "Recording {RecordingId} was deleted or taken over while being ingested; what this attempt wrote is removed",
+                    recording.Id);
                 await RemoveAsync(written);
                 return;
             }
-            await AuditIngestAsync(connection, transaction, recording.UserId, recording.Id, AuditOutcomes.Success, new { durationSeconds = media.Duration?.TotalSeconds, media.Size }, cancellationToken);
+            await AuditIngestAsync(connection, transaction, recording.UserId, recording.Id, AuditOutcomes.Success,
+                new { durationSeconds = media.Duration?.TotalSeconds, media.Size }, cancellationToken);
             if (ingestOptions.Value.CreateTranscriptionTasks && media.Info.HasAudio)
             {
-                await connection.ExecuteAsync(new CommandDefinition(TranscriptionTaskSql, new { recording.UserId, recording.Id }, transaction, cancellationToken: cancellationToken));
+                await connection.ExecuteAsync(
+                    new CommandDefinition(TranscriptionTaskSql, new { recording.UserId, recording.Id }, transaction,
+                        cancellationToken: cancellationToken));
             }
             // A WebM whose duration had to be found in its tail has no Duration and no Cues: players cannot seek it.
             if (ingestOptions.Value.SeekableCopy && media.DurationSource is "tail" or "scan")
             {
-                seekableCopy = await IngestOutbox.AddAsync(connection, transaction, IngestMessage.SeekableCopy(recording.Id, eTag), cancellationToken);
+                seekableCopy = await IngestOutbox.AddAsync(connection, transaction, IngestMessage.SeekableCopy(recording.Id, eTag),
+                    cancellationToken);
             }
             await transaction.CommitAsync(cancellationToken);
         }
@@ -277,18 +288,23 @@ public sealed class IngestWorker(
     }
 
     /// <summary>A server-side copy of exactly the inspected version (If-Match): false when the upload changed or went meanwhile.</summary>
-    private async Task<bool> CopyInspectedVersionAsync(long recordingId, BlobClient upload, BlobClient target, string eTag, CancellationToken cancellationToken)
+    private async Task<bool> CopyInspectedVersionAsync(
+        long recordingId, BlobClient upload, BlobClient target, string eTag, CancellationToken cancellationToken)
     {
-        var source = await sas.CreateReadUriAsync(upload.BlobContainerName, upload.Name, time.GetUtcNow() + ingestOptions.Value.SeekableCopyTimeout, cancellationToken);
+        var source = await sas.CreateReadUriAsync(upload.BlobContainerName, upload.Name,
+            time.GetUtcNow() + ingestOptions.Value.SeekableCopyTimeout, cancellationToken);
         try
         {
-            var copy = await target.StartCopyFromUriAsync(source, new BlobCopyFromUriOptions { SourceConditions = new BlobRequestConditions { IfMatch = new ETag(eTag) } }, cancellationToken);
+            var copy = await target.StartCopyFromUriAsync(source,
+                new BlobCopyFromUriOptions { SourceConditions = new BlobRequestConditions { IfMatch = new ETag(eTag) } },
+                cancellationToken);
             await copy.WaitForCompletionAsync(cancellationToken);
             return true;
         }
         catch (RequestFailedException exception) when (exception.Status is 404 or 412)
         {
-            logger.LogInformation("Upload of recording {RecordingId} changed or went while it was inspected; its newer event decides", recordingId);
+            logger.LogInformation("Upload of recording {RecordingId} changed or went while it was inspected; its newer event decides",
+                recordingId);
             return false;
         }
     }
@@ -310,7 +326,8 @@ public sealed class IngestWorker(
             {
                 return;
             }
-            await AuditIngestAsync(connection, transaction, recording.UserId, recording.Id, AuditOutcomes.Failed, new { code = failure.Code }, cancellationToken);
+            await AuditIngestAsync(connection, transaction, recording.UserId, recording.Id, AuditOutcomes.Failed,
+                new { code = failure.Code }, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
         logger.LogWarning("Recording {RecordingId} failed ingest: {FailureCode}", recording.Id, failure.Code);
@@ -324,7 +341,8 @@ public sealed class IngestWorker(
     private async Task ReleaseAsync(long id, Guid leaseId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(ReleaseSql, new { Id = id, LeaseId = leaseId }, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(
+            new CommandDefinition(ReleaseSql, new { Id = id, LeaseId = leaseId }, cancellationToken: cancellationToken));
     }
 
     /// <summary>Removes what a losing attempt wrote at once (their ledger entries are the fallback if this fails).</summary>
@@ -348,8 +366,11 @@ public sealed class IngestWorker(
         }
     }
 
-    private static Task AuditIngestAsync(Npgsql.NpgsqlConnection connection, Npgsql.NpgsqlTransaction transaction, string userId, long recordingId, string outcome, object details, CancellationToken cancellationToken)
-        => AuditLog.WriteSystemAsync(connection, transaction, new SystemAuditEntry(BlobEventAcceptor.ActorId, userId, AuditActions.RecordingIngest, outcome, recordingId, details), cancellationToken);
+    private static Task AuditIngestAsync(Npgsql.NpgsqlConnection connection, Npgsql.NpgsqlTransaction transaction, string userId,
+        long recordingId, string outcome, object details, CancellationToken cancellationToken)
+        => AuditLog.WriteSystemAsync(connection, transaction,
+            new SystemAuditEntry(BlobEventAcceptor.ActorId, userId, AuditActions.RecordingIngest, outcome, recordingId, details),
+            cancellationToken);
 
     private static string MediaJson(InspectedMedia media)
     {

@@ -89,15 +89,19 @@ public sealed class MediaInspector(
         var container = MediaSniffer.Detect(head);
         if (!MediaSniffer.Matches(container, recording.MimeType))
         {
-            return Refuse(new IngestFailure(IngestFailure.UnsupportedMedia, $"The file is not {recording.MimeType.Split(';')[0]} (it looks like {container}).", RemoveBlob: true));
+            return Refuse(
+                new IngestFailure(IngestFailure.UnsupportedMedia,
+                    $"The file is not {recording.MimeType.Split(';')[0]} (it looks like {container}).", RemoveBlob: true));
         }
 
-        var readUrl = await sas.CreateReadUriAsync(blob.BlobContainerName, blob.Name, time.GetUtcNow() + TimeSpan.FromMinutes(15), cancellationToken);
+        var readUrl = await sas.CreateReadUriAsync(blob.BlobContainerName, blob.Name, time.GetUtcNow() + TimeSpan.FromMinutes(15),
+            cancellationToken);
         var probed = await probe.ProbeAsync(readUrl.AbsoluteUri, cancellationToken);
         if (probed is not ProbeResult.Probed { Info: var info })
         {
             var reason = ((ProbeResult.Corrupt)probed).Reason;
-            return Refuse(new IngestFailure(IngestFailure.CorruptMedia, "The file is damaged or incomplete and cannot be played.", Detail: reason));
+            return Refuse(
+                new IngestFailure(IngestFailure.CorruptMedia, "The file is damaged or incomplete and cannot be played.", Detail: reason));
         }
 
         var duration = info.Duration;
@@ -108,7 +112,8 @@ public sealed class MediaInspector(
             var webm = await WebmDurationReader.ReadAsync(reader, cancellationToken);
             if (webm is { Truncated: true })
             {
-                return Refuse(new IngestFailure(IngestFailure.CorruptMedia, "The recording was cut off before its end (an incomplete upload).",
+                return Refuse(new IngestFailure(
+                    IngestFailure.CorruptMedia, "The recording was cut off before its end (an incomplete upload).",
                     Detail: $"WebM ends inside an element after {webm.Duration.TotalSeconds:0.000} s of media"));
             }
             duration = webm?.Duration;
@@ -125,12 +130,15 @@ public sealed class MediaInspector(
             // A recording that plays is worth keeping without a picture.
             logger.LogWarning(exception, "No thumbnail for recording {RecordingId}", recording.Id);
         }
-        logger.LogInformation("Recording {RecordingId} probed: {Container}, {Duration} ({DurationSource}), {BytesRead} bytes read for duration",
+        logger.LogInformation(
+            "Recording {RecordingId} probed: {Container}, {Duration} ({DurationSource}), {BytesRead} bytes read for duration",
             recording.Id, info.Container, duration, durationSource, reader.BytesRead);
         return new Inspection.Accepted(new InspectedMedia(size, info, duration, durationSource, thumbnail));
     }
 
-    /// <summary>How storage itself made the blob, when not by a browser's Put Blob / Put Block List: a copy, or another blob type.</summary>
+    /// <summary>
+    /// How storage itself made the blob, when not by a browser's Put Blob / Put Block List: a copy, or another blob type.
+    /// </summary>
     private static string? WrittenByStorage(BlobProperties properties)
         => properties.BlobType != BlobType.Block ? $"{properties.BlobType} blob"
             : properties.CopyId is not null || properties.CopySource is not null || properties.CopyCompletedOn != default ? "copy"
@@ -145,7 +153,8 @@ public sealed class MediaInspector(
         }
         if (size > limits.MaxFileSizeBytes)
         {
-            return new IngestFailure(IngestFailure.FileTooLarge, $"The file is larger than the {limits.MaxFileSizeBytes} bytes allowed.", RemoveBlob: true);
+            return new IngestFailure(IngestFailure.FileTooLarge, $"The file is larger than the {limits.MaxFileSizeBytes} bytes allowed.",
+                RemoveBlob: true);
         }
         // An early refusal without the lock, to spare the probe; the worker checks again under it when it completes.
         await using var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);

@@ -46,7 +46,8 @@ public sealed class SeekableCopyWorker(
         (string BlobName, string? MediaBlobName, decimal? Duration)? candidate;
         await using (var reader = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken))
         {
-            candidate = await reader.QuerySingleOrDefaultAsync<(string, string?, decimal?)?>(new CommandDefinition(CandidateSql, new { Id = id, ETag = eTag }, cancellationToken: cancellationToken));
+            candidate = await reader.QuerySingleOrDefaultAsync<(string, string?, decimal?)?>(
+                new CommandDefinition(CandidateSql, new { Id = id, ETag = eTag }, cancellationToken: cancellationToken));
         }
         if (candidate is not { MediaBlobName: { } mediaBlobName } recording || DerivedBlobNames.IsSeekable(mediaBlobName))
         {
@@ -58,7 +59,8 @@ public sealed class SeekableCopyWorker(
         var seekable = new DerivedBlob(DerivedBlob.Processed, DerivedBlobNames.Seekable(recording.BlobName, Guid.NewGuid()));
         // Recorded for longer than the remux may take, so the sweep never takes it from under the upload.
         await derivedBlobs.RecordAsync(id, [seekable], 2 * ingestOptions.Value.SeekableCopyTimeout, cancellationToken);
-        var readUrl = await sas.CreateReadUriAsync(source.BlobContainerName, source.Name, time.GetUtcNow() + ingestOptions.Value.SeekableCopyTimeout, cancellationToken);
+        var readUrl = await sas.CreateReadUriAsync(source.BlobContainerName, source.Name,
+            time.GetUtcNow() + ingestOptions.Value.SeekableCopyTimeout, cancellationToken);
         var localCopy = Path.Combine(Path.GetTempPath(), $"recorder-{id}-{Guid.NewGuid():N}.webm");
         try
         {
@@ -69,7 +71,9 @@ public sealed class SeekableCopyWorker(
                 logger.LogWarning("Seekable copy of recording {RecordingId} did not verify; the original stays the media", id);
                 return;
             }
-            await derivedBlobs.Client(seekable).UploadAsync(localCopy, new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "video/webm" } }, cancellationToken);
+            await derivedBlobs.Client(seekable)
+                .UploadAsync(localCopy, new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "video/webm" } },
+                    cancellationToken);
         }
         finally
         {
@@ -90,11 +94,13 @@ public sealed class SeekableCopyWorker(
         {
             // Deleted meanwhile, or done by a duplicate message: this copy belongs to nobody.
             await transaction.RollbackAsync(CancellationToken.None);
-            await derivedBlobs.Client(seekable).DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: CancellationToken.None);
+            await derivedBlobs.Client(seekable)
+                .DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: CancellationToken.None);
             return;
         }
         // A player may still be streaming the replaced copy with a URL valid until its expiry.
-        await DerivedBlobs.ScheduleRemovalAsync(connection, transaction, id, [new DerivedBlob(DerivedBlob.Processed, mediaBlobName)], sasOptions.Value.ReadUrlLifetime, cancellationToken);
+        await DerivedBlobs.ScheduleRemovalAsync(connection, transaction, id, [new DerivedBlob(DerivedBlob.Processed, mediaBlobName)],
+            sasOptions.Value.ReadUrlLifetime, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         logger.LogInformation("Recording {RecordingId} now plays from its seekable copy", id);
     }

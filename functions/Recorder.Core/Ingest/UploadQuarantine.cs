@@ -30,7 +30,8 @@ public sealed class UploadQuarantine(
         bool erased;
         await using (var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken))
         {
-            if (await connection.ExecuteScalarAsync<bool>(new CommandDefinition(ExistsSql, new { BlobName = blobName }, cancellationToken: cancellationToken)))
+            if (await connection.ExecuteScalarAsync<bool>(
+                new CommandDefinition(ExistsSql, new { BlobName = blobName }, cancellationToken: cancellationToken)))
             {
                 logger.LogInformation("Blob {BlobName} belongs to a recording after all; not quarantined", blobName);
                 return;
@@ -51,10 +52,13 @@ public sealed class UploadQuarantine(
             if (mode == QuarantineMode.Move)
             {
                 var target = blobs.GetBlobContainerClient(storage.DeadLetterContainer).GetBlobClient($"quarantine/{blobName}");
-                var copy = await target.StartCopyFromUriAsync(source.Uri, new BlobCopyFromUriOptions { SourceConditions = new BlobRequestConditions { IfMatch = new ETag(eTag) } }, cancellationToken);
+                var copy = await target.StartCopyFromUriAsync(source.Uri,
+                    new BlobCopyFromUriOptions { SourceConditions = new BlobRequestConditions { IfMatch = new ETag(eTag) } },
+                    cancellationToken);
                 await copy.WaitForCompletionAsync(cancellationToken);
             }
-            await source.DeleteAsync(DeleteSnapshotsOption.IncludeSnapshots, new BlobRequestConditions { IfMatch = new ETag(eTag) }, cancellationToken);
+            await source.DeleteAsync(DeleteSnapshotsOption.IncludeSnapshots, new BlobRequestConditions { IfMatch = new ETag(eTag) },
+                cancellationToken);
         }
         catch (RequestFailedException exception) when (exception.Status is 404 or 412)
         {
@@ -82,7 +86,8 @@ public sealed class UploadQuarantine(
     {
         await using var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await AuditLog.WriteSystemAsync(connection, transaction, new SystemAuditEntry(BlobEventAcceptor.ActorId, null, action, AuditOutcomes.Success, null, details), cancellationToken);
+        await AuditLog.WriteSystemAsync(connection, transaction,
+            new SystemAuditEntry(BlobEventAcceptor.ActorId, null, action, AuditOutcomes.Success, null, details), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
 }

@@ -22,7 +22,9 @@ public sealed class LifecycleOptions
     /// <summary>Batches per step and run; what is left waits for the next run.</summary>
     public int MaxBatches { get; set; } = 50;
 
-    /// <summary>A recording 'processing' this long (since it was queued or last re-queued) with no live worker lease is re-queued.</summary>
+    /// <summary>
+    /// A recording 'processing' this long (since it was queued or last re-queued) with no live worker lease is re-queued.
+    /// </summary>
     public TimeSpan StuckProcessingAfter { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>Re-queues of a stuck recording before it fails with <c>processing_timeout</c>.</summary>
@@ -49,7 +51,8 @@ internal sealed class LifecycleOptionsValidator : IValidateOptions<LifecycleOpti
         { BatchSize: < 1 or > 10_000 } => ValidateOptionsResult.Fail("Lifecycle:BatchSize must be from 1 to 10000."),
         { MaxBatches: < 1 } => ValidateOptionsResult.Fail("Lifecycle:MaxBatches must be at least 1."),
         // Shorter would re-queue recordings a healthy worker is still probing (Ingest:LeaseDuration guards the claim too).
-        { StuckProcessingAfter.TotalMinutes: < 5 } => ValidateOptionsResult.Fail("Lifecycle:StuckProcessingAfter must be at least five minutes."),
+        { StuckProcessingAfter.TotalMinutes: < 5 } => ValidateOptionsResult.Fail(
+            "Lifecycle:StuckProcessingAfter must be at least five minutes."),
         { MaxProcessingRequeues: < 0 or > 100 } => ValidateOptionsResult.Fail("Lifecycle:MaxProcessingRequeues must be from 0 to 100."),
         // Shorter would race Event Grid's own delivery of a blob that was just committed.
         { ReconcileAfter.TotalMinutes: < 15 } => ValidateOptionsResult.Fail("Lifecycle:ReconcileAfter must be at least 15 minutes."),

@@ -30,21 +30,9 @@ public sealed record LifecycleSweepResult(
 }
 
 /// <summary>
-/// The end of a recording's life, run as recorder_maintenance (across users), audited as the system:
-/// <list type="number">
-/// <item>retention marks completed recordings past their retention (<see cref="RetentionCandidates"/>: holds,
-/// project and user policies, <see cref="LifecycleOptions.RetentionDays"/>) 'deleting', releasing the app's
-/// references in the same transaction, as the HTTP delete does;</item>
-/// <item>reconciliation (<see cref="UploadReconciler"/>) ingests or quarantines blobs no event brought in;</item>
-/// <item>uploads never finished within <see cref="LifecycleOptions.AbandonedUploadAfter"/> fail and lose their blob,
-/// unless a legal hold keeps it;</item>
-/// <item>recordings marked 'deleting' (by retention, an erasure, or an HTTP delete whose storage call failed)
-/// lose their blobs, then their row, unless a legal hold keeps them;</item>
-/// <item>derived blobs nothing serves (an ingest attempt that crashed or lost a race, a media copy replaced
-/// by its seekable copy whose read URLs have expired) are removed (<see cref="DerivedBlobs"/>).</item>
-/// </list>
-/// Every step works in bounded batches, each committed on its own, so a run stopped anywhere leaves
-/// rows the next run finishes (deleting a blob that is already gone succeeds).
+/// The end of a recording's life (retention, reconciliation, abandoned uploads, finishing deletions, unserved derived
+/// blobs), across users as recorder_maintenance. Every step works in bounded batches committed on their own, so a run
+/// stopped anywhere leaves rows the next run finishes (docs/operations.md, "Lifecycle").
 /// </summary>
 public sealed class RecordingLifecycleSweeper(
     RecorderDataSources dataSources,
@@ -107,7 +95,8 @@ public sealed class RecordingLifecycleSweeper(
           RETURNING r.id, r.user_id, r.blob_name, recorder_recording_held(r) AS held
         ), audited AS (
           INSERT INTO audit_log (actor_type, actor_id, user_id, action, recording_id, outcome, details)
-          SELECT 'system', @ActorId, user_id, @Action, id, 'success', jsonb_build_object('failureCode', @FailureCode::text, 'legalHold', held)
+          SELECT 'system', @ActorId, user_id, @Action, id, 'success',
+                 jsonb_build_object('failureCode', @FailureCode::text, 'legalHold', held)
           FROM failed
         )
         SELECT id AS Id, blob_name AS BlobName, held AS Held FROM failed
@@ -156,10 +145,14 @@ public sealed class RecordingLifecycleSweeper(
         var abandoned = await FailAbandonedUploadsAsync(connection, cancellationToken);
         var (purged, failures) = await FinishDeletionsAsync(connection, cancellationToken);
         var derivedRemoved = await derivedBlobs.SweepAsync(cancellationToken);
-        if (marked + abandoned + purged + failures + reconciled.Ingested + reconciled.Quarantined + reconciled.BlobsRemoved + derivedRemoved > 0)
+        if (marked + abandoned + purged + failures + reconciled.Ingested + reconciled.Quarantined + reconciled.BlobsRemoved
+            + derivedRemoved > 0)
         {
             logger.LogInformation(
-                "Lifecycle sweep: {Marked} recordings past retention, {Abandoned} abandoned uploads failed, {Ingested} unannounced uploads ingested, {Quarantined} unknown blobs quarantined, {BlobsRemoved} leftover upload blobs removed, {Purged} deletions finished, {Failures} left for the next run, {DerivedRemoved} unserved derived blobs removed",
+                "Lifecycle sweep: {Marked} recordings past retention, {Abandoned} abandoned uploads failed, " +
+                "{Ingested} unannounced uploads ingested, {Quarantined} unknown blobs quarantined, " +
+                "{BlobsRemoved} leftover upload blobs removed, {Purged} deletions finished, {Failures} left for the next run, " +
+                "{DerivedRemoved} unserved derived blobs removed",
                 marked, abandoned, reconciled.Ingested, reconciled.Quarantined, reconciled.BlobsRemoved, purged, failures, derivedRemoved);
         }
         return new LifecycleSweepResult(false, marked, abandoned, purged, failures, reconciled, derivedRemoved);
@@ -187,14 +180,17 @@ public sealed class RecordingLifecycleSweeper(
         {
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             var expired = (await connection.QueryAsync<(long Id, string UserId, string Rule, int RetentionDays)>(new CommandDefinition(
-                SelectExpiredSql, new { DefaultDays = settings.RetentionDays, Limit = (int?)settings.BatchSize }, transaction, cancellationToken: cancellationToken))).AsList();
+                SelectExpiredSql, new { DefaultDays = settings.RetentionDays, Limit = (int?)settings.BatchSize }, transaction,
+                cancellationToken: cancellationToken))).AsList();
             if (expired.Count > 0)
             {
                 var markedIds = (await connection.QueryAsync<long>(new CommandDefinition(
-                    MarkExpiredSql, new { Ids = expired.Select(row => row.Id).ToArray() }, transaction, cancellationToken: cancellationToken))).ToHashSet();
+                    MarkExpiredSql, new { Ids = expired.Select(row => row.Id).ToArray() }, transaction,
+                    cancellationToken: cancellationToken))).ToHashSet();
                 var marked = expired.Where(row => markedIds.Contains(row.Id)).ToList();
                 // As the HTTP delete: from the moment it is gone, content and posts made from it lose its references.
-                var released = await RecordingReferences.ReleaseAsync(connection, transaction, marked.Select(row => (row.UserId, row.Id)).ToList(), cancellationToken);
+                var released = await RecordingReferences.ReleaseAsync(connection, transaction,
+                    marked.Select(row => (row.UserId, row.Id)).ToList(), cancellationToken);
                 await connection.ExecuteAsync(new CommandDefinition(AuditEachSql, new
                 {
                     ActorId,
@@ -237,7 +233,8 @@ public sealed class RecordingLifecycleSweeper(
         for (var batch = 1; ; batch++)
         {
             // The row fails (committed) before its blob goes: ingest never accepts a blob that is being removed.
-            var failed = (await connection.QueryAsync<(long Id, string BlobName, bool Held)>(new CommandDefinition(FailAbandonedSql, parameters, cancellationToken: cancellationToken))).AsList();
+            var failed = (await connection.QueryAsync<(long Id, string BlobName, bool Held)>(
+                new CommandDefinition(FailAbandonedSql, parameters, cancellationToken: cancellationToken))).AsList();
             foreach (var (id, blobName, _) in failed.Where(upload => !upload.Held))
             {
                 try
@@ -267,13 +264,15 @@ public sealed class RecordingLifecycleSweeper(
         {
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             var deleting = (await connection.QueryAsync<RecordingBlobNames>(new CommandDefinition(
-                SelectDeletingSql, new { AfterId = afterId, settings.BatchSize }, transaction, cancellationToken: cancellationToken))).AsList();
+                SelectDeletingSql, new { AfterId = afterId, settings.BatchSize }, transaction,
+                cancellationToken: cancellationToken))).AsList();
             var blobsGone = await recordingBlobs.RemoveAsync(deleting, cancellationToken);
             failures += deleting.Count - blobsGone.Count;
             if (blobsGone.Count > 0)
             {
                 purged += await connection.ExecuteScalarAsync<int>(new CommandDefinition(
-                    PurgeSql, new { Ids = blobsGone.ToArray(), ActorId, Action = AuditActions.RecordingPurge }, transaction, cancellationToken: cancellationToken));
+                    PurgeSql, new { Ids = blobsGone.ToArray(), ActorId, Action = AuditActions.RecordingPurge }, transaction,
+                    cancellationToken: cancellationToken));
             }
             await transaction.CommitAsync(cancellationToken);
             if (deleting.Count < settings.BatchSize || StopAfter(batch, "deletions"))
@@ -285,7 +284,8 @@ public sealed class RecordingLifecycleSweeper(
     }
 
     private Task DeleteBlobAsync(string container, string blobName, CancellationToken cancellationToken)
-        => blobs.GetBlobContainerClient(container).GetBlobClient(blobName).DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
+        => blobs.GetBlobContainerClient(container).GetBlobClient(blobName)
+            .DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
 
     private bool StopAfter(int batch, string step)
     {

@@ -11,7 +11,8 @@ namespace Recorder.Core.Lifecycle;
 /// <summary>Whom a retention policy or a legal hold is about: exactly one of the three.</summary>
 public sealed record RetentionSubject(string? UserId = null, int? ProjectId = null, long? RecordingId = null)
 {
-    public override string ToString() => UserId is not null ? $"user {UserId}" : ProjectId is { } project ? $"project {project}" : $"recording {RecordingId}";
+    public override string ToString()
+        => UserId is not null ? $"user {UserId}" : ProjectId is { } project ? $"project {project}" : $"recording {RecordingId}";
 }
 
 /// <summary>What a lifecycle run would do now; nothing was written to find it out.</summary>
@@ -60,7 +61,8 @@ public sealed class RetentionAdministration(
 
     private const string ClearUserHoldSql = "DELETE FROM user_legal_holds WHERE user_id = @UserId";
 
-    private const string SetRecordingHoldSql = "UPDATE recordings SET legal_hold = @Hold WHERE id = @RecordingId RETURNING user_id AS UserId, status AS Status";
+    private const string SetRecordingHoldSql = "UPDATE recordings SET legal_hold = @Hold WHERE id = @RecordingId " +
+        "RETURNING user_id AS UserId, status AS Status";
 
     private const string AuditSql = """
         INSERT INTO audit_log (actor_type, actor_id, user_id, action, recording_id, outcome, details)
@@ -87,7 +89,9 @@ public sealed class RetentionAdministration(
         return ChangeAsync(subject, AuditActions.RetentionPolicySet, new { retentionDays = days }, async (connection, transaction) =>
         {
             var sql = subject.UserId is not null ? SetUserPolicySql : SetProjectPolicySql;
-            await connection.ExecuteAsync(new CommandDefinition(sql, new { subject.UserId, subject.ProjectId, Days = days }, transaction, cancellationToken: cancellationToken));
+            await connection.ExecuteAsync(
+                new CommandDefinition(sql, new { subject.UserId, subject.ProjectId, Days = days }, transaction,
+                    cancellationToken: cancellationToken));
             return null;
         }, allowRecording: false, cancellationToken);
     }
@@ -98,7 +102,9 @@ public sealed class RetentionAdministration(
         var removed = 0;
         await ChangeAsync(subject, AuditActions.RetentionPolicyClear, new { }, async (connection, transaction) =>
         {
-            removed = await connection.ExecuteAsync(new CommandDefinition(ClearPolicySql, new { subject.UserId, subject.ProjectId }, transaction, cancellationToken: cancellationToken));
+            removed = await connection.ExecuteAsync(
+                new CommandDefinition(ClearPolicySql, new { subject.UserId, subject.ProjectId }, transaction,
+                    cancellationToken: cancellationToken));
             return null;
         }, allowRecording: false, cancellationToken);
         return removed > 0;
@@ -132,27 +138,36 @@ public sealed class RetentionAdministration(
                 status = row.Status;
                 return row.UserId;
             }
-            await connection.ExecuteAsync(new CommandDefinition(hold ? SetUserHoldSql : ClearUserHoldSql, new { subject.UserId, Reason = reason }, transaction, cancellationToken: cancellationToken));
+            await connection.ExecuteAsync(
+                new CommandDefinition(hold ? SetUserHoldSql : ClearUserHoldSql, new { subject.UserId, Reason = reason }, transaction,
+                    cancellationToken: cancellationToken));
             return null;
         }, allowRecording: true, cancellationToken);
         return status;
     }
 
-    /// <summary>What a run would delete now: counts by rule, the oldest <paramref name="limit"/> recordings, the other steps' counts, expired sessions.</summary>
+    /// <summary>
+    /// What a run would delete now: counts by rule, the oldest
+    /// <paramref name="limit"/> recordings, the other steps' counts, expired sessions.
+    /// </summary>
     public async Task<RetentionDryRun> DryRunAsync(int limit, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         await using var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
         // Read only, one snapshot: the counts and the list agree.
         await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition("SET TRANSACTION READ ONLY", transaction: transaction, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(
+            new CommandDefinition("SET TRANSACTION READ ONLY", transaction: transaction, cancellationToken: cancellationToken));
         var counts = (await connection.QueryAsync<(string Rule, int Count)>(new CommandDefinition(
-            CountsByRuleSql, new { DefaultDays = settings.RetentionDays, Limit = (int?)null }, transaction, cancellationToken: cancellationToken)))
+            CountsByRuleSql, new { DefaultDays = settings.RetentionDays, Limit = (int?)null }, transaction,
+            cancellationToken: cancellationToken)))
             .ToDictionary(row => row.Rule, row => row.Count);
         var listed = (await connection.QueryAsync<RetentionCandidate>(new CommandDefinition(
-            RetentionCandidates.Sql, new { DefaultDays = settings.RetentionDays, Limit = (int?)limit }, transaction, cancellationToken: cancellationToken))).AsList();
+            RetentionCandidates.Sql, new { DefaultDays = settings.RetentionDays, Limit = (int?)limit }, transaction,
+            cancellationToken: cancellationToken))).AsList();
         var other = await connection.QuerySingleAsync<(int Deleting, int Abandoned, int Stuck)>(new CommandDefinition(
-            OtherStepsSql, new { settings.AbandonedUploadAfter, settings.StuckProcessingAfter }, transaction, cancellationToken: cancellationToken));
+            OtherStepsSql, new { settings.AbandonedUploadAfter, settings.StuckProcessingAfter }, transaction,
+            cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
         var sessions = await partitions.PreviewExpiryAsync(cancellationToken);
         return new RetentionDryRun(counts, listed, other.Deleting, other.Abandoned, other.Stuck, sessions);
@@ -169,15 +184,18 @@ public sealed class RetentionAdministration(
         if (new object?[] { subject.UserId, subject.ProjectId, subject.RecordingId }.Count(value => value is not null) != 1
             || (!allowRecording && subject.RecordingId is not null))
         {
-            throw new ArgumentException(allowRecording ? "Name exactly one user or recording." : "Name exactly one user or project.", nameof(subject));
+            throw new ArgumentException(allowRecording ? "Name exactly one user or recording." : "Name exactly one user or project.",
+                nameof(subject));
         }
         await using var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var owner = subject switch
         {
-            { UserId: { } userId } => await connection.ExecuteScalarAsync<string?>(new CommandDefinition(UserExistsSql, new { UserId = userId }, transaction, cancellationToken: cancellationToken))
+            { UserId: { } userId } => await connection.ExecuteScalarAsync<string?>(
+                new CommandDefinition(UserExistsSql, new { UserId = userId }, transaction, cancellationToken: cancellationToken))
                 ?? throw new InvalidOperationException($"User {userId} does not exist."),
-            { ProjectId: { } projectId } => await connection.ExecuteScalarAsync<string?>(new CommandDefinition(ProjectOwnerSql, new { ProjectId = projectId }, transaction, cancellationToken: cancellationToken))
+            { ProjectId: { } projectId } => await connection.ExecuteScalarAsync<string?>(
+                new CommandDefinition(ProjectOwnerSql, new { ProjectId = projectId }, transaction, cancellationToken: cancellationToken))
                 ?? throw new InvalidOperationException($"Project {projectId} does not exist."),
             _ => null,
         };

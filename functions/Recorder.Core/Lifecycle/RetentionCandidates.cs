@@ -12,13 +12,9 @@ public static class RetentionRules
 public sealed record RetentionCandidate(long Id, string UserId, int? ProjectId, DateTime CreatedAt, string Rule, int RetentionDays);
 
 /// <summary>
-/// The one query that decides what retention deletes, shared by the sweep and the dry run.
-/// Precedence: a legal hold (on the recording or its owner) keeps it; else its project's policy;
-/// else its owner's policy; else the default. Each rule is its own index-served scan, oldest first:
-/// project policies by idx_recordings_project_id, user policies by idx_recordings_user_created,
-/// the default by idx_recordings_retention (created_at, id) WHERE status = 'completed'.
-/// The default scan passes over (by index, oldest first) the old rows that a longer policy or a
-/// hold keeps; see docs/operations.md for the EXPLAIN. <c>@Limit</c> null lists them all.
+/// The one query that decides what retention deletes, shared by the sweep and the dry run: hold, then project policy, then
+/// user policy, then the default, each its own index-served scan, oldest first (docs/operations.md, "Retention policies
+/// and legal holds"). <c>@Limit</c> null lists them all.
 /// </summary>
 public static class RetentionCandidates
 {

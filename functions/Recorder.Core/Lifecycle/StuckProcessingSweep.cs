@@ -15,15 +15,9 @@ public sealed record StuckProcessingResult(int Requeued, int Failed)
 }
 
 /// <summary>
-/// Recordings left 'processing' are sent to the ingest queue again (through the outbox) with the very message the
-/// webhook sends: at once when the worker that held them died (its lease ran out: a live worker renews it), and
-/// after <see cref="LifecycleOptions.StuckProcessingAfter"/> when no worker ever took them up (the queue still holds
-/// their message unless something lost it; a backlog is no reason to fail them). After
-/// <see cref="LifecycleOptions.MaxProcessingRequeues"/> re-queues they fail with <see cref="ProcessingTimeoutCode"/>.
-/// Run by the IngestRecoverySweep timer. Safe beside a worker: a recording whose worker still holds its lease, or
-/// that a worker is writing (row lock), is passed over; a worker that completes after a re-queue makes the new
-/// message a no-op (its claim needs 'processing'); failing clears the lease, so a late worker's completion no
-/// longer matches.
+/// Re-queues recordings left 'processing' (their worker's lease ran out, or none took them up within
+/// <see cref="LifecycleOptions.StuckProcessingAfter"/>) with the webhook's own message, and fails them with
+/// <see cref="ProcessingTimeoutCode"/> after too many; safe beside a live worker (docs/operations.md, "Ingest recovery").
 /// </summary>
 public sealed class StuckProcessingSweep(IngestOutbox outbox, IOptions<LifecycleOptions> options, ILogger<StuckProcessingSweep> logger)
 {
@@ -58,28 +52,37 @@ public sealed class StuckProcessingSweep(IngestOutbox outbox, IOptions<Lifecycle
     {
         var settings = options.Value;
         var reason = string.Create(CultureInfo.InvariantCulture,
-            $"The recording was still being processed after {settings.MaxProcessingRequeues + 1} attempts of {settings.StuckProcessingAfter.TotalMinutes:0} minutes.");
+            $"The recording was still being processed after {settings.MaxProcessingRequeues + 1} attempts of " +
+            $"{settings.StuckProcessingAfter.TotalMinutes:0} minutes.");
         var (requeued, failed) = (0, 0);
         var afterId = 0L;
         for (var batch = 1; ; batch++)
         {
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             var stuck = (await connection.QueryAsync<StuckRow>(new CommandDefinition(
-                SelectStuckSql, new { AfterId = afterId, settings.StuckProcessingAfter, settings.BatchSize }, transaction, cancellationToken: cancellationToken))).AsList();
+                SelectStuckSql, new { AfterId = afterId, settings.StuckProcessingAfter, settings.BatchSize }, transaction,
+                cancellationToken: cancellationToken))).AsList();
             var messages = new List<OutboxEntry>();
             foreach (var row in stuck)
             {
                 if (row.Requeues < settings.MaxProcessingRequeues && row.ETag is { } eTag)
                 {
-                    await connection.ExecuteAsync(new CommandDefinition(RequeueSql, new { row.Id }, transaction, cancellationToken: cancellationToken));
-                    await AuditAsync(connection, transaction, row, AuditActions.RecordingRequeue, AuditOutcomes.Success, new { attempt = row.Requeues + 1 }, cancellationToken);
-                    messages.Add(await IngestOutbox.AddAsync(connection, transaction, new IngestMessage(IngestMessage.IngestKind, row.Id, null, eTag, row.Sequencer), cancellationToken));
+                    await connection.ExecuteAsync(
+                        new CommandDefinition(RequeueSql, new { row.Id }, transaction, cancellationToken: cancellationToken));
+                    await AuditAsync(connection, transaction, row, AuditActions.RecordingRequeue, AuditOutcomes.Success,
+                        new { attempt = row.Requeues + 1 }, cancellationToken);
+                    messages.Add(
+                        await IngestOutbox.AddAsync(connection, transaction,
+                            new IngestMessage(IngestMessage.IngestKind, row.Id, null, eTag, row.Sequencer), cancellationToken));
                     requeued++;
                 }
                 else
                 {
-                    await connection.ExecuteAsync(new CommandDefinition(FailSql, new { row.Id, Code = ProcessingTimeoutCode, Reason = reason }, transaction, cancellationToken: cancellationToken));
-                    await AuditAsync(connection, transaction, row, AuditActions.RecordingIngest, AuditOutcomes.Failed, new { code = ProcessingTimeoutCode, requeues = row.Requeues }, cancellationToken);
+                    await connection.ExecuteAsync(
+                        new CommandDefinition(FailSql, new { row.Id, Code = ProcessingTimeoutCode, Reason = reason }, transaction,
+                            cancellationToken: cancellationToken));
+                    await AuditAsync(connection, transaction, row, AuditActions.RecordingIngest, AuditOutcomes.Failed,
+                        new { code = ProcessingTimeoutCode, requeues = row.Requeues }, cancellationToken);
                     logger.LogWarning("Recording {RecordingId} failed: still processing after {Requeues} re-queues", row.Id, row.Requeues);
                     failed++;
                 }
@@ -97,8 +100,10 @@ public sealed class StuckProcessingSweep(IngestOutbox outbox, IOptions<Lifecycle
         }
     }
 
-    private static Task AuditAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, StuckRow row, string action, string outcome, object details, CancellationToken cancellationToken)
-        => AuditLog.WriteSystemAsync(connection, transaction, new SystemAuditEntry(RecordingLifecycleSweeper.ActorId, row.UserId, action, outcome, row.Id, details), cancellationToken);
+    private static Task AuditAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, StuckRow row, string action, string outcome,
+        object details, CancellationToken cancellationToken)
+        => AuditLog.WriteSystemAsync(connection, transaction,
+            new SystemAuditEntry(RecordingLifecycleSweeper.ActorId, row.UserId, action, outcome, row.Id, details), cancellationToken);
 
     private sealed record StuckRow(long Id, string UserId, string? ETag, string? Sequencer, int Requeues);
 }

@@ -12,28 +12,19 @@ using Recorder.Core.Storage;
 
 namespace Recorder.Core.Lifecycle;
 
-/// <summary>What one reconciliation pass did: blobs listed, sent to ingest, queued for quarantine, leftovers removed; <see cref="Completed"/> when it reached the end of the container.</summary>
+/// <summary>
+/// What one reconciliation pass did: blobs listed, sent to ingest, queued for quarantine, leftovers removed; <see cref="Completed"/> when
+/// it reached the end of the container.
+/// </summary>
 public sealed record ReconciliationResult(int Listed, int Ingested, int Quarantined, int BlobsRemoved, bool Completed)
 {
     public static readonly ReconciliationResult None = new(0, 0, 0, 0, false);
 }
 
 /// <summary>
-/// Catches what a dropped or dead-lettered BlobCreated event left behind. Blobs in the uploads container
-/// older than <see cref="LifecycleOptions.ReconcileAfter"/> are looked up by name:
-/// <list type="bullet">
-/// <item>no recording, or one still 'uploading': handed to <see cref="BlobEventAcceptor.AcceptAsync"/>, the
-/// webhook's own path, which ingests the awaited blob, refuses one that storage made by a copy (named as
-/// Event Grid would name it: CopyBlob) or queues the unknown one for quarantine;</item>
-/// <item>a recording that failed with a code whose blob is removed (an abandoned upload whose blob could
-/// not be deleted then, or that was written after it failed), or a completed one that serves the server's
-/// own copy (its upload left behind, or written again by an old upload URL): the blob is deleted now, unless a legal
-/// hold keeps the recording;</item>
-/// <item>anything else is the recording's own business (processing, deleting, failed and kept).</item>
-/// </list>
-/// The listing is paged (<see cref="LifecycleOptions.ReconcilePageSize"/>) and bounded per run
-/// (<see cref="LifecycleOptions.ReconcileMaxPages"/>); the continuation token is kept in
-/// lifecycle_cursors, so runs go on where the last stopped and start over at the end.
+/// Catches what a dropped or dead-lettered BlobCreated event left behind: old upload blobs are ingested through the
+/// webhook's own path, quarantined, or deleted once their recording no longer needs them, a bounded number of pages
+/// per run from a kept cursor (docs/operations.md, "Lifecycle", step 2).
 /// </summary>
 public sealed class UploadReconciler(
     RecorderDataSources dataSources,
@@ -51,7 +42,8 @@ public sealed class UploadReconciler(
     public const string Sequencer = "0";
 
     /// <summary>Failure codes whose blob ingest removes (docs/ingest.md), plus abandoned uploads.</summary>
-    private static readonly string[] BlobRemovedOnFailure = [.. IngestFailure.CodesThatRemoveTheBlob, RecordingLifecycleSweeper.AbandonedFailureCode];
+    private static readonly string[] BlobRemovedOnFailure = [.. IngestFailure.CodesThatRemoveTheBlob,
+        RecordingLifecycleSweeper.AbandonedFailureCode];
 
     private const string ReadCursorSql = "SELECT position FROM lifecycle_cursors WHERE name = @Name";
 
@@ -81,18 +73,21 @@ public sealed class UploadReconciler(
         var container = blobs.GetBlobContainerClient(storageOptions.Value.UploadsContainer);
         var cutoff = time.GetUtcNow() - settings.ReconcileAfter;
         await using var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
-        var position = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(ReadCursorSql, new { Name = CursorName }, cancellationToken: cancellationToken));
+        var position = await connection.ExecuteScalarAsync<string?>(
+            new CommandDefinition(ReadCursorSql, new { Name = CursorName }, cancellationToken: cancellationToken));
 
         var (listed, ingested, quarantined, removed, pages) = (0, 0, 0, 0, 0);
         var completed = false;
-        await foreach (var page in container.GetBlobsAsync(new GetBlobsOptions { Traits = BlobTraits.CopyStatus }, cancellationToken).AsPages(string.IsNullOrEmpty(position) ? null : position, settings.ReconcilePageSize))
+        await foreach (var page in container.GetBlobsAsync(new GetBlobsOptions { Traits = BlobTraits.CopyStatus }, cancellationToken)
+            .AsPages(string.IsNullOrEmpty(position) ? null : position, settings.ReconcilePageSize))
         {
             listed += page.Values.Count;
             var settled = page.Values.Where(blob => blob.Properties.LastModified is { } modified && modified < cutoff).ToList();
             if (settled.Count > 0)
             {
                 var known = (await connection.QueryAsync<KnownRecording>(new CommandDefinition(
-                    KnownSql, new { Names = settled.Select(blob => blob.Name).ToArray() }, cancellationToken: cancellationToken))).ToDictionary(row => row.BlobName, StringComparer.Ordinal);
+                    KnownSql, new { Names = settled.Select(blob => blob.Name).ToArray() },
+                    cancellationToken: cancellationToken))).ToDictionary(row => row.BlobName, StringComparer.Ordinal);
                 foreach (var blob in settled)
                 {
                     if (!known.TryGetValue(blob.Name, out var recording) || recording.Status == "uploading")
@@ -112,7 +107,8 @@ public sealed class UploadReconciler(
             }
             pages++;
             position = string.IsNullOrEmpty(page.ContinuationToken) ? null : page.ContinuationToken;
-            await connection.ExecuteAsync(new CommandDefinition(SaveCursorSql, new { Name = CursorName, Position = position }, cancellationToken: cancellationToken));
+            await connection.ExecuteAsync(
+                new CommandDefinition(SaveCursorSql, new { Name = CursorName, Position = position }, cancellationToken: cancellationToken));
             completed = position is null;
             if (completed || pages >= settings.ReconcileMaxPages)
             {
@@ -122,14 +118,19 @@ public sealed class UploadReconciler(
         if (listed == 0)
         {
             // An empty container (or a token past its end): start over next time.
-            await connection.ExecuteAsync(new CommandDefinition(SaveCursorSql, new { Name = CursorName, Position = (string?)null }, cancellationToken: cancellationToken));
+            await connection.ExecuteAsync(
+                new CommandDefinition(SaveCursorSql, new { Name = CursorName, Position = (string?)null },
+                    cancellationToken: cancellationToken));
             completed = true;
         }
         return new ReconciliationResult(listed, ingested, quarantined, removed, completed);
     }
 
-    /// <summary>Deletes an upload blob its recording no longer needs, under the row lock (so the row cannot change meanwhile), and audits it.</summary>
-    private async Task<bool> RemoveLeftoverAsync(NpgsqlConnection connection, BlobContainerClient container, BlobItem blob, long recordingId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Deletes an upload blob its recording no longer needs, under the row lock (so the row cannot change meanwhile), and audits it.
+    /// </summary>
+    private async Task<bool> RemoveLeftoverAsync(
+        NpgsqlConnection connection, BlobContainerClient container, BlobItem blob, long recordingId, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var userId = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
@@ -140,15 +141,18 @@ public sealed class UploadReconciler(
         }
         try
         {
-            await container.GetBlobClient(blob.Name).DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
+            await container.GetBlobClient(blob.Name)
+                .DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
         }
         catch (Exception exception) when (exception is RequestFailedException or AggregateException)
         {
-            logger.LogWarning(exception, "Leftover upload blob of recording {RecordingId} could not be deleted; a later reconciliation retries", recordingId);
+            logger.LogWarning(exception,
+                "Leftover upload blob of recording {RecordingId} could not be deleted; a later reconciliation retries", recordingId);
             return false;
         }
         await AuditLog.WriteSystemAsync(connection, transaction, new SystemAuditEntry(
-            RecordingLifecycleSweeper.ActorId, userId, AuditActions.RecordingBlobCleanup, AuditOutcomes.Success, recordingId, new { blobName = blob.Name }), cancellationToken);
+            RecordingLifecycleSweeper.ActorId, userId, AuditActions.RecordingBlobCleanup, AuditOutcomes.Success, recordingId,
+            new { blobName = blob.Name }), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return true;
     }

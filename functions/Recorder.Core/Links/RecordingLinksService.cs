@@ -15,11 +15,13 @@ namespace Recorder.Core.Links;
 /// them filters by the caller's user id itself. Each call is one transaction with its audit entry;
 /// another user's recording or project is "not found".
 /// </summary>
-public sealed class RecordingLinksService(RecorderDataSources dataSources, RecordingsService recordings, ILogger<RecordingLinksService> logger)
+public sealed class RecordingLinksService(
+    RecorderDataSources dataSources, RecordingsService recordings, ILogger<RecordingLinksService> logger)
 {
     private const string ProjectOwnedSql = "SELECT EXISTS (SELECT 1 FROM projects WHERE id = @ProjectId AND user_id = @UserId)";
 
-    private const string RecordingExistsSql = "SELECT EXISTS (SELECT 1 FROM recordings WHERE id = @Id AND user_id = @UserId AND status <> 'deleting')";
+    private const string RecordingExistsSql = "SELECT EXISTS (SELECT 1 FROM recordings WHERE id = @Id " +
+        "AND user_id = @UserId AND status <> 'deleting')";
 
     // FOR SHARE holds off a concurrent delete until this transaction commits, so the delete rule
     // (RecordingReferences.ReleaseAsync, in the delete's transaction) sees every row made here.
@@ -41,7 +43,8 @@ public sealed class RecordingLinksService(RecorderDataSources dataSources, Recor
         """;
 
     private const string InsertContentSql = $"""
-        INSERT INTO content (user_id, project_id, title, description, platform, content_type, status, video_url, thumbnail_url, tags, metadata)
+        INSERT INTO content (user_id, project_id, title, description, platform, content_type, status, video_url, thumbnail_url, tags,
+                             metadata)
         VALUES (@UserId, @ProjectId, @Title, @Description, @Platform, @ContentType, 'draft', @VideoUrl, @ThumbnailUrl, @Tags::text[],
                 jsonb_build_object('recordingId', @RecordingId, 'source', @Source))
         RETURNING {ContentLink.Columns}
@@ -83,17 +86,24 @@ public sealed class RecordingLinksService(RecorderDataSources dataSources, Recor
         LIMIT @Take
         """;
 
-    /// <summary>The recordings of one of the caller's projects: <see cref="RecordingsService.ListAsync"/> once the project is known to be theirs.</summary>
-    public async Task<ServiceResult<RecordingPage>> ListProjectRecordingsAsync(Caller caller, RecordingListQuery query, RequestInfo request, CancellationToken cancellationToken)
+    /// <summary>
+    /// The recordings of one of the caller's projects: <see cref="RecordingsService.ListAsync"/> once the project is known to be theirs.
+    /// </summary>
+    public async Task<ServiceResult<RecordingPage>> ListProjectRecordingsAsync(
+        Caller caller, RecordingListQuery query, RequestInfo request, CancellationToken cancellationToken)
     {
         var projectId = query.ProjectId ?? throw new ArgumentException("The query names no project.", nameof(query));
         var owned = await dataSources.App.RunAsUserAsync(caller.UserId, async (connection, transaction) =>
         {
-            var found = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(ProjectOwnedSql, new { ProjectId = projectId, caller.UserId }, transaction, cancellationToken: cancellationToken));
+            var found = await connection.ExecuteScalarAsync<bool>(
+                new CommandDefinition(ProjectOwnedSql, new { ProjectId = projectId, caller.UserId }, transaction,
+                    cancellationToken: cancellationToken));
             if (!found)
             {
                 // When it is, RecordingsService.ListAsync writes the call's one entry.
-                await AuditLog.WriteAsync(connection, transaction, new AuditEntry(caller.UserId, AuditActions.RecordingList, AuditOutcomes.NotFound, Details: new { projectId }), request, cancellationToken);
+                await AuditLog.WriteAsync(connection, transaction,
+                    new AuditEntry(caller.UserId, AuditActions.RecordingList, AuditOutcomes.NotFound, Details: new { projectId }), request,
+                    cancellationToken);
             }
             return found;
         }, cancellationToken);
@@ -103,7 +113,8 @@ public sealed class RecordingLinksService(RecorderDataSources dataSources, Recor
     }
 
     /// <summary>A draft content item of the recording for a platform; the existing one if there is one.</summary>
-    public Task<ServiceResult<Linked<ContentLink>>> CreateContentAsync(Caller caller, long recordingId, ValidContent content, RequestInfo request, CancellationToken cancellationToken)
+    public Task<ServiceResult<Linked<ContentLink>>> CreateContentAsync(
+        Caller caller, long recordingId, ValidContent content, RequestInfo request, CancellationToken cancellationToken)
         => CreateOnceAsync(
             caller, recordingId, AuditActions.ContentCreate, $"content/{content.Platform}", request,
             (connection, transaction) => connection.QuerySingleOrDefaultAsync<ContentLink>(new CommandDefinition(FindContentSql, new
@@ -130,7 +141,8 @@ public sealed class RecordingLinksService(RecorderDataSources dataSources, Recor
             cancellationToken);
 
     /// <summary>A draft social post with the recording as its media, one per content type; the existing one if there is one.</summary>
-    public Task<ServiceResult<Linked<SocialPostLink>>> CreateSocialPostAsync(Caller caller, long recordingId, ValidSocialPost post, RequestInfo request, CancellationToken cancellationToken)
+    public Task<ServiceResult<Linked<SocialPostLink>>> CreateSocialPostAsync(
+        Caller caller, long recordingId, ValidSocialPost post, RequestInfo request, CancellationToken cancellationToken)
         => CreateOnceAsync(
             caller, recordingId, AuditActions.SocialPostCreate, $"social-post/{post.ContentType}", request,
             (connection, transaction) => connection.QuerySingleOrDefaultAsync<SocialPostLink>(new CommandDefinition(FindSocialPostSql, new
@@ -139,7 +151,8 @@ public sealed class RecordingLinksService(RecorderDataSources dataSources, Recor
                 RecordingId = recordingId,
                 post.ContentType,
             }, transaction, cancellationToken: cancellationToken)),
-            (connection, transaction, recording) => connection.QuerySingleAsync<SocialPostLink>(new CommandDefinition(InsertSocialPostSql, new
+            (connection, transaction, recording) => connection.QuerySingleAsync<SocialPostLink>(
+                new CommandDefinition(InsertSocialPostSql, new
             {
                 caller.UserId,
                 recording.ProjectId,
@@ -156,7 +169,8 @@ public sealed class RecordingLinksService(RecorderDataSources dataSources, Recor
             cancellationToken);
 
     /// <summary>A pending AI task about the recording; the unfinished one of the same type if there is one.</summary>
-    public Task<ServiceResult<Linked<AiTaskLink>>> CreateAiTaskAsync(Caller caller, long recordingId, string taskType, RequestInfo request, CancellationToken cancellationToken)
+    public Task<ServiceResult<Linked<AiTaskLink>>> CreateAiTaskAsync(
+        Caller caller, long recordingId, string taskType, RequestInfo request, CancellationToken cancellationToken)
         => CreateOnceAsync(
             caller, recordingId, AuditActions.AiTaskCreate, $"ai-task/{taskType}", request,
             (connection, transaction) => connection.QuerySingleOrDefaultAsync<AiTaskLink>(new CommandDefinition(FindActiveAiTaskSql, new
@@ -177,12 +191,15 @@ public sealed class RecordingLinksService(RecorderDataSources dataSources, Recor
             cancellationToken);
 
     /// <summary>The recording's AI tasks, newest first, with the status the app's worker keeps.</summary>
-    public async Task<ServiceResult<AiTaskPage>> ListAiTasksAsync(Caller caller, long recordingId, AiTaskListQuery query, RequestInfo request, CancellationToken cancellationToken)
+    public async Task<ServiceResult<AiTaskPage>> ListAiTasksAsync(
+        Caller caller, long recordingId, AiTaskListQuery query, RequestInfo request, CancellationToken cancellationToken)
     {
         var rows = await dataSources.App.RunAsUserAsync(caller.UserId, async (connection, transaction) =>
         {
             List<AiTaskLink>? found = null;
-            if (await connection.ExecuteScalarAsync<bool>(new CommandDefinition(RecordingExistsSql, new { Id = recordingId, caller.UserId }, transaction, cancellationToken: cancellationToken)))
+            if (await connection.ExecuteScalarAsync<bool>(
+                new CommandDefinition(RecordingExistsSql, new { Id = recordingId, caller.UserId }, transaction,
+                    cancellationToken: cancellationToken)))
             {
                 found = (await connection.QueryAsync<AiTaskLink>(new CommandDefinition(ListAiTasksSql, new
                 {
@@ -194,7 +211,8 @@ public sealed class RecordingLinksService(RecorderDataSources dataSources, Recor
             }
             await AuditLog.WriteAsync(
                 connection, transaction,
-                new AuditEntry(caller.UserId, AuditActions.AiTaskList, found is null ? AuditOutcomes.NotFound : AuditOutcomes.Success, recordingId, found is null ? null : new { count = Math.Min(found.Count, query.Limit) }),
+                new AuditEntry(caller.UserId, AuditActions.AiTaskList, found is null ? AuditOutcomes.NotFound : AuditOutcomes.Success,
+                    recordingId, found is null ? null : new { count = Math.Min(found.Count, query.Limit) }),
                 request, cancellationToken);
             return found;
         }, cancellationToken);
@@ -223,22 +241,33 @@ public sealed class RecordingLinksService(RecorderDataSources dataSources, Recor
         where T : class
         => dataSources.App.RunAsUserAsync<ServiceResult<Linked<T>>>(caller.UserId, async (connection, transaction) =>
         {
-            var recording = await connection.QuerySingleOrDefaultAsync<LinkedRecording>(new CommandDefinition(LockRecordingSql, new { Id = recordingId, caller.UserId }, transaction, cancellationToken: cancellationToken));
+            var recording = await connection.QuerySingleOrDefaultAsync<LinkedRecording>(
+                new CommandDefinition(LockRecordingSql, new { Id = recordingId, caller.UserId }, transaction,
+                    cancellationToken: cancellationToken));
             if (recording is null)
             {
-                await AuditLog.WriteAsync(connection, transaction, new AuditEntry(caller.UserId, action, AuditOutcomes.NotFound, recordingId), request, cancellationToken);
+                await AuditLog.WriteAsync(connection, transaction,
+                    new AuditEntry(caller.UserId, action, AuditOutcomes.NotFound, recordingId), request, cancellationToken);
                 return RecordingNotFound(recordingId);
             }
             if (recording.Status != "completed")
             {
-                await AuditLog.WriteAsync(connection, transaction, new AuditEntry(caller.UserId, action, AuditOutcomes.Rejected, recordingId, new { reason = $"recording is '{recording.Status}'" }), request, cancellationToken);
-                return new Failure(FailureKind.Conflict, $"Recording {recordingId} is '{recording.Status}': only a completed recording can be linked, since its media is what the new row refers to.");
+                await AuditLog.WriteAsync(connection, transaction,
+                    new AuditEntry(caller.UserId, action, AuditOutcomes.Rejected, recordingId,
+                        new { reason = $"recording is '{recording.Status}'" }), request, cancellationToken);
+                return new Failure(FailureKind.Conflict,
+                    $"Recording {recordingId} is '{recording.Status}': only a completed recording can be linked, " +
+                    $"since its media is what the new row refers to.");
             }
 
-            await connection.ExecuteAsync(new CommandDefinition(LockLinkSql, new { Key = $"{recordingId}/{linkKey}" }, transaction, cancellationToken: cancellationToken));
+            await connection.ExecuteAsync(
+                new CommandDefinition(LockLinkSql, new { Key = $"{recordingId}/{linkKey}" }, transaction,
+                    cancellationToken: cancellationToken));
             var existing = await find(connection, transaction);
             var row = existing ?? await insert(connection, transaction, recording);
-            await AuditLog.WriteAsync(connection, transaction, new AuditEntry(caller.UserId, action, AuditOutcomes.Success, recordingId, auditDetails(row, existing is null)), request, cancellationToken);
+            await AuditLog.WriteAsync(connection, transaction,
+                new AuditEntry(caller.UserId, action, AuditOutcomes.Success, recordingId, auditDetails(row, existing is null)), request,
+                cancellationToken);
             if (existing is null)
             {
                 logger.LogInformation("Recording {RecordingId} of user {UserId} linked: {Link}", recordingId, caller.UserId, linkKey);

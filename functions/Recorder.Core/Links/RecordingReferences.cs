@@ -7,14 +7,8 @@ namespace Recorder.Core.Links;
 public sealed record ReleasedLinks(IReadOnlyList<int> ContentIds, IReadOnlyList<int> SocialPostIds, IReadOnlyList<int> AiTaskIds);
 
 /// <summary>
-/// How the main app's rows point at a recording, and what happens to them when it is deleted.
-/// <para>
-/// References are <c>recorder://recordings/{id}/media</c> and <c>…/thumbnail</c>, never URLs: read
-/// SAS links expire within minutes and the blob behind a recording changes (ingest's seekable copy),
-/// so the app resolves a reference when it shows it, through <c>GET /api/recordings/{id}</c>
-/// (<c>mediaUrl</c>, <c>thumbnailUrl</c>). Rows made from a recording also carry
-/// <c>metadata.recordingId</c>, which is what finds them.
-/// </para>
+/// How the main app's rows point at a recording (<c>recorder://recordings/{id}/media</c>, never a URL, which would expire or
+/// go stale) and what happens to them when it is deleted (docs/architecture.md, "Links into the app's tables").
 /// </summary>
 public static class RecordingReferences
 {
@@ -60,24 +54,26 @@ public static class RecordingReferences
     /// transaction that makes the recording gone for its owner (marking it 'deleting'), so no later
     /// failure (storage, the sweeper) can leave a reference to a recording that is gone.
     /// </summary>
-    public static async Task<ReleasedLinks> ReleaseAsync(IDbConnection connection, IDbTransaction transaction, string userId, long recordingId, CancellationToken cancellationToken)
+    public static async Task<ReleasedLinks> ReleaseAsync(
+        IDbConnection connection, IDbTransaction transaction, string userId, long recordingId, CancellationToken cancellationToken)
     {
         var parameters = new { UserId = userId, RecordingId = recordingId, Media = Media(recordingId), Thumbnail = Thumbnail(recordingId) };
-        var content = await connection.QueryAsync<int>(new CommandDefinition(ReleaseContentSql, parameters, transaction, cancellationToken: cancellationToken));
-        var posts = await connection.QueryAsync<int>(new CommandDefinition(ReleaseSocialPostsSql, parameters, transaction, cancellationToken: cancellationToken));
-        var tasks = await connection.QueryAsync<int>(new CommandDefinition(ReleaseAiTasksSql, parameters, transaction, cancellationToken: cancellationToken));
+        var content = await connection.QueryAsync<int>(
+            new CommandDefinition(ReleaseContentSql, parameters, transaction, cancellationToken: cancellationToken));
+        var posts = await connection.QueryAsync<int>(
+            new CommandDefinition(ReleaseSocialPostsSql, parameters, transaction, cancellationToken: cancellationToken));
+        var tasks = await connection.QueryAsync<int>(
+            new CommandDefinition(ReleaseAiTasksSql, parameters, transaction, cancellationToken: cancellationToken));
         return new ReleasedLinks(content.Order().ToList(), posts.Order().ToList(), tasks.Order().ToList());
     }
 
     /// <summary>
-    /// The delete rule for a batch of recordings (retention, erasure), one recording after another in the
-    /// caller's transaction. Not one joined statement per table: the app's index on metadata ->> 'recordingId'
-    /// is partial, so PostgreSQL keeps no statistics for that expression, and a join with a batch of ids was
-    /// planned as a sequential scan of the app's whole table (120 ms for 500 ids over 300 000 content rows,
-    /// where each recording's own statement is an index probe of 0.1 ms).
+    /// The delete rule for a batch of recordings (retention, erasure) in the caller's transaction, one recording at a time:
+    /// the app's metadata ->> 'recordingId' index is partial and has no statistics, so a batch join was planned as a scan.
     /// </summary>
     public static async Task<IReadOnlyDictionary<long, ReleasedLinks>> ReleaseAsync(
-        IDbConnection connection, IDbTransaction transaction, IReadOnlyCollection<(string UserId, long RecordingId)> recordings, CancellationToken cancellationToken)
+        IDbConnection connection, IDbTransaction transaction, IReadOnlyCollection<(string UserId, long RecordingId)> recordings,
+        CancellationToken cancellationToken)
     {
         var released = new Dictionary<long, ReleasedLinks>(recordings.Count);
         foreach (var (userId, recordingId) in recordings)

@@ -8,11 +8,8 @@ namespace Recorder.Core.Migrations;
 public sealed record MigrationResult(IReadOnlyList<string> Applied, int AlreadyApplied);
 
 /// <summary>
-/// Applies migrations/ in order as the owner role. Holds a session advisory lock for the whole run,
-/// so a second migrator waits and then finds nothing to do; refuses to run when an applied file
-/// was edited or a new file is numbered at or below the newest applied one; applies each file with its
-/// journal row in one transaction, except files marked <see cref="MigrationScript.NoTransactionMarker"/>,
-/// which are journaled only once every index they build concurrently is valid.
+/// Applies migrations/ in order as the owner role, one migrator at a time, refusing edited or out-of-order files
+/// (docs/architecture.md, "Migrations"; migrations/README.md).
 /// </summary>
 public sealed class MigrationRunner(NpgsqlDataSource ownerDataSource, ILogger<MigrationRunner> logger)
 {
@@ -28,7 +25,8 @@ public sealed class MigrationRunner(NpgsqlDataSource ownerDataSource, ILogger<Mi
         {
             await connection.ExecuteAsync(new CommandDefinition(AppRoles.EnsureSql, cancellationToken: cancellationToken));
             await connection.ExecuteAsync(new CommandDefinition(MigrationJournal.CreateTableSql, cancellationToken: cancellationToken));
-            var applied = (await connection.QueryAsync<AppliedMigration>(new CommandDefinition(MigrationJournal.ListSql, cancellationToken: cancellationToken)))
+            var applied = (await connection.QueryAsync<AppliedMigration>(
+                new CommandDefinition(MigrationJournal.ListSql, cancellationToken: cancellationToken)))
                 .ToDictionary(m => m.Name, StringComparer.Ordinal);
 
             VerifyUnchanged(scripts, applied);
@@ -44,7 +42,8 @@ public sealed class MigrationRunner(NpgsqlDataSource ownerDataSource, ILogger<Mi
         }
         finally
         {
-            await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_unlock(@LockKey)", new { LockKey }, cancellationToken: CancellationToken.None));
+            await connection.ExecuteAsync(
+                new CommandDefinition("SELECT pg_advisory_unlock(@LockKey)", new { LockKey }, cancellationToken: CancellationToken.None));
         }
     }
 
@@ -54,7 +53,8 @@ public sealed class MigrationRunner(NpgsqlDataSource ownerDataSource, ILogger<Mi
     private async Task AcquireLockAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         var waiting = false;
-        while (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition("SELECT pg_try_advisory_lock(@LockKey)", new { LockKey }, cancellationToken: cancellationToken)))
+        while (!await connection.ExecuteScalarAsync<bool>(
+            new CommandDefinition("SELECT pg_try_advisory_lock(@LockKey)", new { LockKey }, cancellationToken: cancellationToken)))
         {
             if (!waiting)
             {
@@ -78,8 +78,10 @@ public sealed class MigrationRunner(NpgsqlDataSource ownerDataSource, ILogger<Mi
             if (script.Checksum != entry.Checksum)
             {
                 throw new MigrationException(
-                    $"Migration {entry.Name} was edited after it was applied (applied checksum {entry.Checksum[..12]}, file now {script.Checksum[..12]}). " +
-                    "Applied migrations are immutable: restore the file and put the change in a new numbered migration. Nothing was applied.");
+                    $"Migration {entry.Name} was edited after it was applied " +
+                    $"(applied checksum {entry.Checksum[..12]}, file now {script.Checksum[..12]}). " +
+                    "Applied migrations are immutable: restore the file and put the change in a new numbered migration. " +
+                    "Nothing was applied.");
             }
         }
     }
@@ -94,11 +96,13 @@ public sealed class MigrationRunner(NpgsqlDataSource ownerDataSource, ILogger<Mi
             return;
         }
         var newest = applied.Keys.MaxBy(MigrationScript.NumberOf)!;
-        var late = scripts.Where(s => !applied.ContainsKey(s.Name) && s.Number <= MigrationScript.NumberOf(newest)).Select(s => s.Name).ToList();
+        var late = scripts.Where(s => !applied.ContainsKey(s.Name) && s.Number <= MigrationScript.NumberOf(newest)).Select(s => s.Name)
+            .ToList();
         if (late.Count > 0)
         {
             throw new MigrationException(
-                $"Migration {string.Join(", ", late)} is numbered at or below {newest}, the newest migration this database has applied, and was never applied here. " +
+                $"Migration {string.Join(", ", late)} is numbered at or below {newest}, " +
+                $"the newest migration this database has applied, and was never applied here. " +
                 "Applying it now would give this database a schema that a new database, applying in number order, never has. " +
                 "Give the file the next free number instead. Nothing was applied.");
         }
@@ -106,14 +110,16 @@ public sealed class MigrationRunner(NpgsqlDataSource ownerDataSource, ILogger<Mi
 
     private async Task ApplyAsync(NpgsqlConnection connection, MigrationScript script, CancellationToken cancellationToken)
     {
-        logger.LogInformation("Applying {Migration}{Mode}", script.Name, script.RunsInTransaction ? "" : " (statement by statement, no transaction)");
+        logger.LogInformation("Applying {Migration}{Mode}", script.Name,
+            script.RunsInTransaction ? "" : " (statement by statement, no transaction)");
         var stopwatch = Stopwatch.StartNew();
         try
         {
             if (script.RunsInTransaction)
             {
                 await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-                await connection.ExecuteAsync(new CommandDefinition(script.Sql, transaction: transaction, commandTimeout: 0, cancellationToken: cancellationToken));
+                await connection.ExecuteAsync(
+                    new CommandDefinition(script.Sql, transaction: transaction, commandTimeout: 0, cancellationToken: cancellationToken));
                 await RecordAsync(connection, script, stopwatch, transaction, cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
             }
@@ -121,7 +127,8 @@ public sealed class MigrationRunner(NpgsqlDataSource ownerDataSource, ILogger<Mi
             {
                 foreach (var statement in script.SplitStatements())
                 {
-                    await connection.ExecuteAsync(new CommandDefinition(statement, commandTimeout: 0, cancellationToken: cancellationToken));
+                    await connection.ExecuteAsync(
+                        new CommandDefinition(statement, commandTimeout: 0, cancellationToken: cancellationToken));
                 }
                 await VerifyIndexesValidAsync(connection, script, cancellationToken);
                 await RecordAsync(connection, script, stopwatch, null, cancellationToken);
@@ -132,7 +139,8 @@ public sealed class MigrationRunner(NpgsqlDataSource ownerDataSource, ILogger<Mi
             throw new MigrationException(
                 $"Migration {script.Name} failed: {exception.SqlState} {exception.MessageText}" +
                 (exception.Position > 0 ? $" (at character {exception.Position})" : "") +
-                (script.RunsInTransaction ? ". It was rolled back." : ". Its earlier statements stay applied; they are idempotent, so fix the cause and run again."),
+                (script.RunsInTransaction ? ". It was rolled back."
+                    : ". Its earlier statements stay applied; they are idempotent, so fix the cause and run again."),
                 exception);
         }
         logger.LogInformation("Applied {Migration} in {ElapsedMs} ms", script.Name, stopwatch.ElapsedMilliseconds);
@@ -140,14 +148,16 @@ public sealed class MigrationRunner(NpgsqlDataSource ownerDataSource, ILogger<Mi
 
     // A CREATE INDEX CONCURRENTLY that fails leaves its index behind, INVALID: never used by the planner,
     // yet IF NOT EXISTS skips it on the next run, which would then journal the file as a success.
-    private static async Task VerifyIndexesValidAsync(NpgsqlConnection connection, MigrationScript script, CancellationToken cancellationToken)
+    private static async Task VerifyIndexesValidAsync(
+        NpgsqlConnection connection, MigrationScript script, CancellationToken cancellationToken)
     {
         var invalid = (await connection.QueryAsync<string>(new CommandDefinition(
             InvalidIndexesSql, new { Names = script.ConcurrentIndexNames().ToArray() }, cancellationToken: cancellationToken))).AsList();
         if (invalid.Count > 0)
         {
             throw new MigrationException(
-                $"Migration {script.Name} left index {string.Join(", ", invalid)} INVALID: a concurrent build of it failed, in this run or an earlier one. " +
+                $"Migration {script.Name} left index {string.Join(", ", invalid)} INVALID: " +
+                $"a concurrent build of it failed, in this run or an earlier one. " +
                 $"Fix the cause, DROP INDEX CONCURRENTLY {string.Join(", ", invalid)}, and run again. It was not journaled.");
         }
     }
@@ -158,7 +168,8 @@ public sealed class MigrationRunner(NpgsqlDataSource ownerDataSource, ILogger<Mi
         WHERE NOT i.indisvalid
         """;
 
-    private static Task RecordAsync(NpgsqlConnection connection, MigrationScript script, Stopwatch stopwatch, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
+    private static Task RecordAsync(NpgsqlConnection connection, MigrationScript script, Stopwatch stopwatch,
+        NpgsqlTransaction? transaction, CancellationToken cancellationToken)
         => connection.ExecuteAsync(new CommandDefinition(
             MigrationJournal.InsertSql,
             new { script.Name, script.Checksum, DurationMs = (int)stopwatch.ElapsedMilliseconds },

@@ -47,7 +47,8 @@ public sealed partial record MigrationScript(string Name, string Sql, string Che
         var duplicate = scripts.GroupBy(s => s.Name[..3]).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
         {
-            throw new MigrationException($"Two migrations share the number {duplicate.Key}: {string.Join(", ", duplicate.Select(s => s.Name))}.");
+            throw new MigrationException(
+                $"Two migrations share the number {duplicate.Key}: {string.Join(", ", duplicate.Select(s => s.Name))}.");
         }
         return scripts;
     }
@@ -63,7 +64,8 @@ public sealed partial record MigrationScript(string Name, string Sql, string Che
 
     /// <summary>The indexes the file builds with CREATE INDEX CONCURRENTLY, as it names them (IF NOT EXISTS needs a name).</summary>
     public IEnumerable<string> ConcurrentIndexNames()
-        => SplitStatements().Select(statement => ConcurrentIndex().Match(statement)).Where(match => match.Success).Select(match => match.Groups["name"].Value);
+        => SplitStatements().Select(statement => ConcurrentIndex().Match(statement)).Where(match => match.Success)
+            .Select(match => match.Groups["name"].Value);
 
     private static string StripComments(string statement)
         => string.Join('\n', statement.Split('\n').Where(line => !line.TrimStart().StartsWith("--", StringComparison.Ordinal))).Trim();
@@ -71,7 +73,10 @@ public sealed partial record MigrationScript(string Name, string Sql, string Che
     [GeneratedRegex(@"^\d{3}_[a-z0-9_]+\.sql$")]
     private static partial Regex FileName();
 
-    [GeneratedRegex("""^CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+(?:IF\s+NOT\s+EXISTS\s+)?(?!ON\s)(?<name>(?:"[^"]+"|[a-z_][a-z0-9_$]*)(?:\.(?:"[^"]+"|[a-z_][a-z0-9_$]*))?)\s""", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(
+        """^CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+(?:IF\s+NOT\s+EXISTS\s+)?(?!ON\s)""" +
+        """(?<name>(?:"[^"]+"|[a-z_][a-z0-9_$]*)(?:\.(?:"[^"]+"|[a-z_][a-z0-9_$]*))?)\s""",
+        RegexOptions.IgnoreCase)]
     private static partial Regex ConcurrentIndex();
 
     [GeneratedRegex(@";[ \t]*(?:\n|$)")]

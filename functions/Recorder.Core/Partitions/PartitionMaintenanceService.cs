@@ -19,15 +19,11 @@ public sealed record SessionExpiryPreview(DateTime Cutoff, IReadOnlyList<Expired
 public sealed record ExpiredPartition(string PartitionName, DateTime RangeEnd, long Rows);
 
 /// <summary>
-/// Keeps weekly partitions of recording_sessions created ahead of time, so rows land in their own
-/// week rather than the default partition, and removes sessions past
-/// <see cref="PartitionOptions.SessionRetentionDays"/>: a week whose whole range is past the cutoff is
-/// dropped (recorder_drop_expired_session_partitions, migrations 013 and 024); rows of the default partition past
-/// the cutoff are deleted by primary key in batches. Sessions of users under a legal hold stay.
-/// A week straddling the cutoff waits until it is wholly past it, so a session lives from
-/// SessionRetentionDays to SessionRetentionDays + 7 days. Audited as the system (actor "partitions").
+/// Keeps weekly recording_sessions partitions created ahead, so rows land in their own week, and removes sessions past
+/// <see cref="PartitionOptions.SessionRetentionDays"/> except held users' (docs/operations.md, "Partitions and session retention").
 /// </summary>
-public sealed class PartitionMaintenanceService(RecorderDataSources dataSources, IOptions<PartitionOptions> options, ILogger<PartitionMaintenanceService> logger)
+public sealed class PartitionMaintenanceService(
+    RecorderDataSources dataSources, IOptions<PartitionOptions> options, ILogger<PartitionMaintenanceService> logger)
 {
     public const string ActorId = "partitions";
 
@@ -68,7 +64,8 @@ public sealed class PartitionMaintenanceService(RecorderDataSources dataSources,
 
     private const string PreviewPartitionsSql = """
         SELECT c.relname::text AS PartitionName, bound.range_end AS RangeEnd,
-               (SELECT count(*) FROM recording_sessions s WHERE s.started_at >= bound.range_start AND s.started_at < bound.range_end) AS Rows
+               (SELECT count(*) FROM recording_sessions s
+                WHERE s.started_at >= bound.range_start AND s.started_at < bound.range_end) AS Rows
         FROM pg_inherits i
         JOIN pg_class c ON c.oid = i.inhrelid
         CROSS JOIN LATERAL (
@@ -95,12 +92,15 @@ public sealed class PartitionMaintenanceService(RecorderDataSources dataSources,
     public async Task<int> EnsurePartitionsAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
-        var created = await connection.ExecuteScalarAsync<int>(new CommandDefinition(EnsureSql, new { options.Value.WeeksAhead }, cancellationToken: cancellationToken));
-        logger.LogInformation("Partition maintenance created {Created} recording_sessions partitions ({WeeksAhead} weeks ahead)", created, options.Value.WeeksAhead);
+        var created = await connection.ExecuteScalarAsync<int>(
+            new CommandDefinition(EnsureSql, new { options.Value.WeeksAhead }, cancellationToken: cancellationToken));
+        logger.LogInformation("Partition maintenance created {Created} recording_sessions partitions ({WeeksAhead} weeks ahead)", created,
+            options.Value.WeeksAhead);
         return created;
     }
 
-    public async Task<(IReadOnlyList<DroppedPartition> Dropped, int DefaultRowsDeleted)> ExpireSessionsAsync(CancellationToken cancellationToken)
+    public async Task<(IReadOnlyList<DroppedPartition> Dropped, int DefaultRowsDeleted)> ExpireSessionsAsync(
+        CancellationToken cancellationToken)
     {
         var settings = options.Value;
         await using var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
@@ -116,7 +116,9 @@ public sealed class PartitionMaintenanceService(RecorderDataSources dataSources,
                 {
                     ActorId,
                     Action = AuditActions.SessionPartitionDrop,
-                    Details = JsonSerializer.Serialize(new { partition = partition.PartitionName, rangeEnd = partition.RangeEnd, sessions = partition.DroppedRows, keptUnderLegalHold = partition.KeptRows }),
+                    Details = JsonSerializer.Serialize(
+                        new { partition = partition.PartitionName, rangeEnd = partition.RangeEnd, sessions = partition.DroppedRows,
+                            keptUnderLegalHold = partition.KeptRows }),
                 }, transaction, cancellationToken: cancellationToken));
             }
             await transaction.CommitAsync(cancellationToken);
@@ -139,13 +141,17 @@ public sealed class PartitionMaintenanceService(RecorderDataSources dataSources,
             }
             if (batch >= settings.SessionMaxBatches)
             {
-                logger.LogWarning("Session retention stopped after {Batches} full batches of the default partition; the rest waits for the next run", batch);
+                logger.LogWarning(
+                    "Session retention stopped after {Batches} full batches of the default partition; the rest waits for the next run",
+                    batch);
                 break;
             }
         }
         if (dropped.Count + deleted > 0)
         {
-            logger.LogInformation("Session retention dropped {Partitions} weekly partitions ({Sessions} sessions) and deleted {Deleted} sessions from the default partition",
+            logger.LogInformation(
+                "Session retention dropped {Partitions} weekly partitions ({Sessions} sessions) " +
+                "and deleted {Deleted} sessions from the default partition",
                 dropped.Count, dropped.Sum(partition => partition.DroppedRows), deleted);
         }
         return (dropped, deleted);
@@ -156,9 +162,12 @@ public sealed class PartitionMaintenanceService(RecorderDataSources dataSources,
     {
         await using var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
         var cutoff = await connection.ExecuteScalarAsync<DateTime>(new CommandDefinition(
-            "SELECT now() - make_interval(days => @SessionRetentionDays)", new { options.Value.SessionRetentionDays }, cancellationToken: cancellationToken));
-        var partitions = (await connection.QueryAsync<ExpiredPartition>(new CommandDefinition(PreviewPartitionsSql, new { Cutoff = cutoff }, cancellationToken: cancellationToken))).AsList();
-        var defaultRows = await connection.ExecuteScalarAsync<int>(new CommandDefinition(PreviewDefaultSql, new { Cutoff = cutoff }, cancellationToken: cancellationToken));
+            "SELECT now() - make_interval(days => @SessionRetentionDays)", new { options.Value.SessionRetentionDays },
+            cancellationToken: cancellationToken));
+        var partitions = (await connection.QueryAsync<ExpiredPartition>(
+            new CommandDefinition(PreviewPartitionsSql, new { Cutoff = cutoff }, cancellationToken: cancellationToken))).AsList();
+        var defaultRows = await connection.ExecuteScalarAsync<int>(
+            new CommandDefinition(PreviewDefaultSql, new { Cutoff = cutoff }, cancellationToken: cancellationToken));
         return new SessionExpiryPreview(cutoff, partitions, defaultRows);
     }
 }

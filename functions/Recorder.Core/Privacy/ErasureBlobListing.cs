@@ -11,27 +11,34 @@ namespace Recorder.Core.Privacy;
 /// </summary>
 internal static class ErasureBlobListing
 {
-    private static readonly BlobStates[] BlobTries = [BlobStates.Snapshots | BlobStates.Version | BlobStates.Deleted, BlobStates.Snapshots | BlobStates.Deleted, BlobStates.Snapshots];
+    private static readonly BlobStates[] BlobTries = [BlobStates.Snapshots | BlobStates.Version | BlobStates.Deleted,
+        BlobStates.Snapshots | BlobStates.Deleted, BlobStates.Snapshots];
 
     // Snapshots cannot be listed by hierarchy; a folder holding only previous versions or soft-deleted blobs still counts.
     private static readonly BlobStates[] FolderTries = [BlobStates.Version | BlobStates.Deleted, BlobStates.Deleted, BlobStates.None];
 
-    /// <summary>Every blob under the prefix: snapshots and previous versions first, each counted as itself; then the current blobs.</summary>
-    public static async Task<IReadOnlyList<BlobItem>> BlobsAsync(BlobContainerClient container, string? prefix, ILogger logger, CancellationToken cancellationToken)
+    /// <summary>
+    /// Every blob under the prefix: snapshots and previous versions first, each counted as itself; then the current blobs.
+    /// </summary>
+    public static async Task<IReadOnlyList<BlobItem>> BlobsAsync(
+        BlobContainerClient container, string? prefix, ILogger logger, CancellationToken cancellationToken)
     {
-        var items = await ListAsync(container, BlobTries, states => container.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix, States = states }, cancellationToken), logger);
+        var items = await ListAsync(container, BlobTries,
+            states => container.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix, States = states }, cancellationToken), logger);
         return [.. items.OrderBy(item => item.Snapshot is null && item is not { VersionId: not null, IsLatestVersion: not true } ? 1 : 0)];
     }
 
     /// <summary>The folders right under the prefix, as prefixes ending in '/'.</summary>
-    public static async Task<IReadOnlyList<string>> FoldersAsync(BlobContainerClient container, string? prefix, ILogger logger, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<string>> FoldersAsync(
+        BlobContainerClient container, string? prefix, ILogger logger, CancellationToken cancellationToken)
     {
         var items = await ListAsync(container, FolderTries, states => container.GetBlobsByHierarchyAsync(
             new GetBlobsByHierarchyOptions { Prefix = prefix, Delimiter = "/", States = states }, cancellationToken), logger);
         return [.. items.Where(item => item.IsPrefix).Select(item => item.Prefix).Distinct(StringComparer.Ordinal)];
     }
 
-    private static async Task<List<T>> ListAsync<T>(BlobContainerClient container, BlobStates[] tries, Func<BlobStates, AsyncPageable<T>> list, ILogger logger)
+    private static async Task<List<T>> ListAsync<T>(
+        BlobContainerClient container, BlobStates[] tries, Func<BlobStates, AsyncPageable<T>> list, ILogger logger)
         where T : notnull
     {
         foreach (var states in tries)

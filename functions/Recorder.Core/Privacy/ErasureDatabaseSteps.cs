@@ -29,21 +29,29 @@ public sealed class ErasureDatabaseSteps(
         await using var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
         if (await LegalHoldAsync(connection, null, userId, cancellationToken) is { } held)
         {
-            await connection.ExecuteAsync(new CommandDefinition(ErasureSql.Refused, new { RequestedBy = requestedBy, UserId = userId, ErasureService.ActorId, Action = AuditActions.PrivacyErasure, Held = held }, cancellationToken: cancellationToken));
+            await connection.ExecuteAsync(
+                new CommandDefinition(ErasureSql.Refused,
+                    new { RequestedBy = requestedBy, UserId = userId, ErasureService.ActorId, Action = AuditActions.PrivacyErasure,
+                        Held = held }, cancellationToken: cancellationToken));
             logger.LogInformation("Erasure refused: the user's recorder data is under a legal hold ({LegalHold})", held);
             return new ErasureOpening(null, false, held);
         }
         var subjectHash = await PrivacySubjects.HashAsync(connection, null, PrivacySubjects.Folder(userId), cancellationToken);
-        var opened = await connection.QuerySingleOrDefaultAsync<ErasureRow>(new CommandDefinition(ErasureSql.Open, new { UserId = userId, SubjectHash = subjectHash, RequestedBy = requestedBy }, cancellationToken: cancellationToken));
+        var opened = await connection.QuerySingleOrDefaultAsync<ErasureRow>(
+            new CommandDefinition(ErasureSql.Open, new { UserId = userId, SubjectHash = subjectHash, RequestedBy = requestedBy },
+                cancellationToken: cancellationToken));
         return opened is not null
             ? new ErasureOpening(opened, true, null)
-            : new ErasureOpening(await connection.QuerySingleAsync<ErasureRow>(new CommandDefinition(ErasureSql.OpenOne, new { UserId = userId }, cancellationToken: cancellationToken)), false, null);
+            : new ErasureOpening(
+                await connection.QuerySingleAsync<ErasureRow>(
+                    new CommandDefinition(ErasureSql.OpenOne, new { UserId = userId }, cancellationToken: cancellationToken)), false, null);
     }
 
     internal async Task<ErasureRow?> GetAsync(long id, CancellationToken cancellationToken)
     {
         await using var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<ErasureRow>(new CommandDefinition(ErasureSql.ById, new { Id = id }, cancellationToken: cancellationToken));
+        return await connection.QuerySingleOrDefaultAsync<ErasureRow>(
+            new CommandDefinition(ErasureSql.ById, new { Id = id }, cancellationToken: cancellationToken));
     }
 
     /// <summary>The erasure if it is about the user (by their subject hash, which outlives the user id), else null.</summary>
@@ -51,14 +59,18 @@ public sealed class ErasureDatabaseSteps(
     {
         await using var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
         var subjectHash = await PrivacySubjects.HashAsync(connection, null, PrivacySubjects.Folder(userId), cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<ErasureRow>(new CommandDefinition(ErasureSql.ByIdForSubject, new { Id = id, SubjectHash = subjectHash }, cancellationToken: cancellationToken));
+        return await connection.QuerySingleOrDefaultAsync<ErasureRow>(
+            new CommandDefinition(ErasureSql.ByIdForSubject, new { Id = id, SubjectHash = subjectHash },
+                cancellationToken: cancellationToken));
     }
 
     /// <summary>Open erasures the privacy sweep carries on (not those a legal hold stopped).</summary>
     internal async Task<List<long>> OpenIdsAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
-        return (await connection.QueryAsync<long>(new CommandDefinition(ErasureSql.OpenErasures, new { options.Value.BatchSize }, cancellationToken: cancellationToken))).AsList();
+        return (await connection.QueryAsync<long>(
+            new CommandDefinition(ErasureSql.OpenErasures, new { options.Value.BatchSize },
+                cancellationToken: cancellationToken))).AsList();
     }
 
     /// <summary>What holds the user's recorder data: "user", "recording" (one of theirs), or null.</summary>
@@ -72,7 +84,8 @@ public sealed class ErasureDatabaseSteps(
     internal async Task<HashSet<long>> LiveRecordingsAsync(string userId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
-        return [.. await connection.QueryAsync<long>(new CommandDefinition(ErasureSql.LiveRecordings, new { UserId = userId }, cancellationToken: cancellationToken))];
+        return [.. await connection.QueryAsync<long>(
+            new CommandDefinition(ErasureSql.LiveRecordings, new { UserId = userId }, cancellationToken: cancellationToken))];
     }
 
     /// <summary>
@@ -85,7 +98,9 @@ public sealed class ErasureDatabaseSteps(
         {
             await using var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            var ids = (await connection.QueryAsync<long>(new CommandDefinition(ErasureSql.NextToMark, new { UserId = userId, options.Value.BatchSize }, transaction, cancellationToken: cancellationToken))).AsList();
+            var ids = (await connection.QueryAsync<long>(
+                new CommandDefinition(ErasureSql.NextToMark, new { UserId = userId, options.Value.BatchSize }, transaction,
+                    cancellationToken: cancellationToken))).AsList();
             // After the row locks: a recording hold set meanwhile has committed, or waits for this batch.
             if (await LegalHoldAsync(connection, transaction, userId, cancellationToken) is not null)
             {
@@ -95,8 +110,10 @@ public sealed class ErasureDatabaseSteps(
             {
                 return true;
             }
-            await connection.ExecuteAsync(new CommandDefinition(ErasureSql.Mark, new { Ids = ids.ToArray() }, transaction, cancellationToken: cancellationToken));
-            var released = (await RecordingReferences.ReleaseAsync(connection, transaction, ids.Select(id => (userId, id)).ToList(), cancellationToken)).Values;
+            await connection.ExecuteAsync(
+                new CommandDefinition(ErasureSql.Mark, new { Ids = ids.ToArray() }, transaction, cancellationToken: cancellationToken));
+            var released = (await RecordingReferences.ReleaseAsync(connection, transaction, ids.Select(id => (userId, id)).ToList(),
+                cancellationToken)).Values;
             await AddCountsAsync(connection, transaction, erasureId, new ErasureCounts
             {
                 ReleasedContent = released.Sum(links => links.ContentIds.Count),
@@ -116,18 +133,24 @@ public sealed class ErasureDatabaseSteps(
         await using var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         // After the row locks, as in marking: a recording hold set meanwhile has committed, or waits for this step.
-        await connection.ExecuteAsync(new CommandDefinition(ErasureSql.LockErased, new { UserId = userId }, transaction, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(
+            new CommandDefinition(ErasureSql.LockErased, new { UserId = userId }, transaction, cancellationToken: cancellationToken));
         if (await LegalHoldAsync(connection, transaction, userId, cancellationToken) is not null)
         {
             return false;
         }
         var deleted = await connection.QuerySingleAsync<ErasureCounts>(new CommandDefinition(
-            ErasureSql.DeleteRows, new { UserId = userId, StorageUsageKind = AlertKinds.StorageUsage }, transaction, cancellationToken: cancellationToken));
-        await connection.ExecuteAsync(new CommandDefinition(ErasureSql.DeleteRecordings, new { UserId = userId }, transaction, cancellationToken: cancellationToken));
+            ErasureSql.DeleteRows, new { UserId = userId, StorageUsageKind = AlertKinds.StorageUsage }, transaction,
+            cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(
+            new CommandDefinition(ErasureSql.DeleteRecordings, new { UserId = userId }, transaction, cancellationToken: cancellationToken));
         deleted.AuditEntries = await connection.ExecuteAsync(new CommandDefinition(
-            ErasureSql.DeleteAudit, new { UserId = userId, Folder = PrivacySubjects.Folder(userId) }, transaction, cancellationToken: cancellationToken));
+            ErasureSql.DeleteAudit, new { UserId = userId, Folder = PrivacySubjects.Folder(userId) }, transaction,
+            cancellationToken: cancellationToken));
         var counts = await AddCountsAsync(connection, transaction, erasure.Id, deleted, softDeleted: null, cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(ErasureSql.RowsDeleted, new { erasure.Id, options.Value.ErasureGracePeriod }, transaction, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(
+            new CommandDefinition(ErasureSql.RowsDeleted, new { erasure.Id, options.Value.ErasureGracePeriod }, transaction,
+                cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition(ErasureSql.Receipt, new
         {
             ErasureService.ActorId,
@@ -157,13 +180,18 @@ public sealed class ErasureDatabaseSteps(
     internal async Task<bool> CompleteIfDueAsync(long erasureId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition(ErasureSql.Complete, new { Id = erasureId }, cancellationToken: cancellationToken)) > 0;
+        return await connection.ExecuteAsync(
+            new CommandDefinition(ErasureSql.Complete, new { Id = erasureId }, cancellationToken: cancellationToken)) > 0;
     }
 
-    private static Task<string?> LegalHoldAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string userId, CancellationToken cancellationToken)
-        => connection.ExecuteScalarAsync<string?>(new CommandDefinition(ErasureSql.LegalHold, new { UserId = userId }, transaction, cancellationToken: cancellationToken));
+    private static Task<string?> LegalHoldAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, string userId, CancellationToken cancellationToken)
+        => connection.ExecuteScalarAsync<string?>(
+            new CommandDefinition(ErasureSql.LegalHold, new { UserId = userId }, transaction, cancellationToken: cancellationToken));
 
-    private static async Task<ErasureCounts> AddCountsAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, long erasureId, ErasureCounts added, int? softDeleted, CancellationToken cancellationToken)
+    private static async Task<ErasureCounts> AddCountsAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, long erasureId,
+        ErasureCounts added, int? softDeleted, CancellationToken cancellationToken)
         => ErasureRow.ParseCounts(await connection.QuerySingleAsync<string>(new CommandDefinition(
-            ErasureSql.AddCounts, new { Id = erasureId, Added = ErasureRow.Json(added), SoftDeleted = softDeleted }, transaction, cancellationToken: cancellationToken)));
+            ErasureSql.AddCounts, new { Id = erasureId, Added = ErasureRow.Json(added), SoftDeleted = softDeleted }, transaction,
+            cancellationToken: cancellationToken)));
 }

@@ -8,15 +8,8 @@ using Microsoft.Extensions.Logging;
 namespace Recorder.Core.Privacy;
 
 /// <summary>
-/// Finds Event Grid's dead-lettered events that name one of the user's blobs, reading only those that can.
-/// <para>
-/// Event Grid writes each event it could not deliver as a small JSON array, named
-/// <c>{SUBSCRIPTION}/{year}/{month}/{day}/{hour}/{guid}.json</c> by the UTC hour it wrote it (not zero-padded).
-/// None about the user's blobs can be written before their first upload (the erasure's
-/// <c>dead_letters_since</c>), so the scan walks the dated folders down from the top and lists only those whose
-/// time reaches that far: whole years, months and days before it are never listed, and only the blobs listed are
-/// downloaded. A dead letter read once in a sweep and found to be someone else's is not read again by its later passes.
-/// </para>
+/// Finds Event Grid's dead-lettered events that name one of the user's blobs, listing only the dated folders that reach
+/// into the erasure's <c>dead_letters_since</c> window and reading each blob once a sweep (docs/privacy.md, "Dead letters").
 /// </summary>
 public sealed class ErasureDeadLetterScan(ILogger<ErasureDeadLetterScan> logger)
 {
@@ -28,9 +21,12 @@ public sealed class ErasureDeadLetterScan(ILogger<ErasureDeadLetterScan> logger)
     private static readonly TimeSpan ClockMargin = TimeSpan.FromHours(1);
 
     /// <summary>Dead letters of the window naming one of the folder's blobs, except those only about recordings that live on.</summary>
-    /// <param name="unrelated">Dead letters already read in this sweep and found not to concern the user; grows as the scan reads more.</param>
-    internal async IAsyncEnumerable<BlobItem> FindAsync(BlobContainerClient container, string folder, DateTimeOffset since, IReadOnlySet<long> live,
-        ISet<string> unrelated, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <param name="unrelated">
+    /// Dead letters already read in this sweep and found not to concern the user; grows as the scan reads more.
+    /// </param>
+    internal async IAsyncEnumerable<BlobItem> FindAsync(
+        BlobContainerClient container, string folder, DateTimeOffset since, IReadOnlySet<long> live, ISet<string> unrelated,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var from = since - DateTimeOffset.MinValue > ClockMargin ? since - ClockMargin : DateTimeOffset.MinValue;
         var marker = $"/blobs/{folder}/";
@@ -98,13 +94,15 @@ public sealed class ErasureDeadLetterScan(ILogger<ErasureDeadLetterScan> logger)
     /// <summary>The time a year, month, day or hour folder covers; null for what is no date.</summary>
     private static (DateTimeOffset Start, DateTimeOffset End)? Span(int[] date)
     {
-        var (year, month, day, hour) = (date[0], date.Length > 1 ? date[1] : 1, date.Length > 2 ? date[2] : 1, date.Length > 3 ? date[3] : 0);
+        var (year, month, day, hour) = (date[0], date.Length > 1 ? date[1] : 1, date.Length > 2 ? date[2] : 1,
+            date.Length > 3 ? date[3] : 0);
         if (year is < 1 or > 9998 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23)
         {
             return null;
         }
         var start = new DateTimeOffset(year, month, day, hour, 0, 0, TimeSpan.Zero);
-        return (start, date.Length switch { 1 => start.AddYears(1), 2 => start.AddMonths(1), 3 => start.AddDays(1), _ => start.AddHours(1) });
+        return (start,
+            date.Length switch { 1 => start.AddYears(1), 2 => start.AddMonths(1), 3 => start.AddDays(1), _ => start.AddHours(1) });
     }
 
     private static async Task<string?> ReadAsync(BlobContainerClient container, BlobItem item, CancellationToken cancellationToken)
@@ -128,7 +126,10 @@ public sealed class ErasureDeadLetterScan(ILogger<ErasureDeadLetterScan> logger)
         }
     }
 
-    /// <summary>Whether the events name one of the user's blobs; one about a recording made after the erasure stays (the operator may still re-post it).</summary>
+    /// <summary>
+    /// Whether the events name one of the user's blobs; one about a recording
+    /// made after the erasure stays (the operator may still re-post it).
+    /// </summary>
     private static bool Concerns(string text, string marker, IReadOnlySet<long> live)
     {
         if (!text.Contains(marker, StringComparison.Ordinal))

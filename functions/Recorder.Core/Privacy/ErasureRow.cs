@@ -8,9 +8,12 @@ internal sealed record ErasureRow(long Id, string? UserId, string Status, string
 {
     public static readonly JsonSerializerOptions CountsJson = new(JsonSerializerDefaults.Web);
 
-    public ErasureReceipt ToReceipt() => new(Id, Status, SubjectHash, RequestedBy, Utc(RequestedAt), UtcOrNull(RowsDeletedAt), UtcOrNull(FinishAfter), UtcOrNull(CompletedAt), ParseCounts(Counts));
+    public ErasureReceipt ToReceipt()
+        => new(Id, Status, SubjectHash, RequestedBy, Utc(RequestedAt), UtcOrNull(RowsDeletedAt), UtcOrNull(FinishAfter),
+            UtcOrNull(CompletedAt), ParseCounts(Counts));
 
-    public static ErasureCounts ParseCounts(string json) => JsonSerializer.Deserialize<ErasureCounts>(json, CountsJson) ?? new ErasureCounts();
+    public static ErasureCounts ParseCounts(string json)
+        => JsonSerializer.Deserialize<ErasureCounts>(json, CountsJson) ?? new ErasureCounts();
 
     public static string Json(ErasureCounts counts) => JsonSerializer.Serialize(counts, CountsJson);
 

@@ -6,28 +6,9 @@ using Recorder.Core.Data;
 namespace Recorder.Core.Privacy;
 
 /// <summary>
-/// Erases a user's recorder data (GDPR erasure): every recording, blob (snapshots and previous versions too),
-/// session, edit, export and audit entry of theirs, with the app's rows made from their recordings released as a
-/// delete releases them. Runs as recorder_maintenance, every statement naming the user.
-/// <para>
-/// The erasure is a <c>privacy_erasures</c> row that knows the user from the first step until storage holds
-/// nothing of theirs, so no blob is ever left that no row knows about. Its states: <c>pending</c>: recordings
-/// marked <c>deleting</c> (references released), storage swept (<see cref="ErasureStorageSweep"/>), rows deleted
-/// with the receipt written in the same transaction (<see cref="ErasureDatabaseSteps"/>); <c>finishing</c>:
-/// storage swept again, and by the privacy sweep for <see cref="PrivacyOptions.ErasureGracePeriod"/> (ingest work
-/// already running may still write); <c>completed</c>: the user id is forgotten.
-/// </para>
-/// <para>
-/// Who moves it on: the API request opens it and marks the recordings (gone for the user at once), then queues it;
-/// the queue worker carries it on; the CLI runs it through in-process; the privacy sweep carries on every open
-/// erasure (a lost message, a crash, storage down, a hold lifted). Any run continues where the last one stopped,
-/// one run per erasure at a time.
-/// </para>
-/// <para>
-/// A legal hold on the user or on one of their recordings (GDPR Art. 17(3)(e)) refuses a new erasure, and stops
-/// one whose rows are not yet deleted before its next step: it stays pending, the privacy sweep passes it over,
-/// and it carries on once the hold is lifted.
-/// </para>
+/// GDPR erasure of a user's recorder data: a <c>privacy_erasures</c> row that knows the user until storage holds nothing
+/// of theirs, carried on by whichever run comes next (API, queue worker, CLI, privacy sweep) and paused by a legal hold.
+/// States, steps and who moves them on: docs/privacy.md, "Erasure".
 /// </summary>
 public sealed class ErasureService(
     RecorderDataSources dataSources,
@@ -63,7 +44,8 @@ public sealed class ErasureService(
         try
         {
             await queue.SendAsync(new ErasureMessage(erasure.Id), cancellationToken);
-            logger.LogInformation("Erasure {ErasureId} {Request} by the user and queued", erasure.Id, opening.Opened ? "requested" : "asked for again");
+            logger.LogInformation("Erasure {ErasureId} {Request} by the user and queued", erasure.Id,
+                opening.Opened ? "requested" : "asked for again");
         }
         catch (Exception exception) when (exception is RequestFailedException or AggregateException)
         {
@@ -77,7 +59,8 @@ public sealed class ErasureService(
     /// The operator's erasure (<c>recorder erase-user</c>): opened or found as the user's request would, then run as
     /// far as it can go now, here, with progress; a 409 failure while a legal hold covers the user's data.
     /// </summary>
-    public async Task<ServiceResult<ErasureReceipt>> EraseAsync(string userId, IProgress<PrivacyProgress>? progress, CancellationToken cancellationToken)
+    public async Task<ServiceResult<ErasureReceipt>> EraseAsync(
+        string userId, IProgress<PrivacyProgress>? progress, CancellationToken cancellationToken)
     {
         var opening = await steps.OpenAsync(userId, ErasureReceipt.ByOperator, cancellationToken);
         if (opening.Erasure is not { } erasure)
@@ -93,7 +76,9 @@ public sealed class ErasureService(
         return receipt;
     }
 
-    /// <summary>The queue worker's part: carries the erasure on; storage that cannot be reached throws, so the message comes again.</summary>
+    /// <summary>
+    /// The queue worker's part: carries the erasure on; storage that cannot be reached throws, so the message comes again.
+    /// </summary>
     public async Task RunAsync(ErasureMessage message, CancellationToken cancellationToken)
     {
         if (await ContinueAsync(message.ErasureId, progress: null, cancellationToken) is null)
@@ -129,7 +114,8 @@ public sealed class ErasureService(
             Extensions: new Dictionary<string, object?> { ["legalHold"] = held });
 
     /// <summary><see cref="ContinueAsync"/>, leaving an erasure whose storage cannot be reached where it is for the next run.</summary>
-    private async Task<ErasureReceipt> TryContinueAsync(long erasureId, IProgress<PrivacyProgress>? progress, CancellationToken cancellationToken)
+    private async Task<ErasureReceipt> TryContinueAsync(
+        long erasureId, IProgress<PrivacyProgress>? progress, CancellationToken cancellationToken)
     {
         try
         {
@@ -144,7 +130,8 @@ public sealed class ErasureService(
     }
 
     /// <summary>Takes the erasure from where it is as far as it can go now; null when there is no such erasure.</summary>
-    private async Task<ErasureReceipt?> ContinueAsync(long erasureId, IProgress<PrivacyProgress>? progress, CancellationToken cancellationToken)
+    private async Task<ErasureReceipt?> ContinueAsync(
+        long erasureId, IProgress<PrivacyProgress>? progress, CancellationToken cancellationToken)
     {
         await using var runLock = await RunLock.TryTakeAsync(dataSources.Maintenance, LockClass, erasureId, cancellationToken);
         // Read after taking the lock: another run may have moved it on meanwhile.
@@ -194,7 +181,8 @@ public sealed class ErasureService(
     private async Task SweepStorageAsync(ErasureRow erasure, string userId, CancellationToken cancellationToken)
     {
         var live = await steps.LiveRecordingsAsync(userId, cancellationToken);
-        DateTimeOffset? deadLettersSince = erasure.DeadLettersSince is { } since ? new DateTimeOffset(DateTime.SpecifyKind(since, DateTimeKind.Utc)) : null;
+        DateTimeOffset? deadLettersSince = erasure.DeadLettersSince is { } since
+            ? new DateTimeOffset(DateTime.SpecifyKind(since, DateTimeKind.Utc)) : null;
         var swept = await storage.SweepAsync(PrivacySubjects.Folder(userId), live, deadLettersSince, cancellationToken);
         await steps.AddSweptAsync(erasure.Id, swept, cancellationToken);
     }
@@ -202,7 +190,9 @@ public sealed class ErasureService(
     /// <summary>The erasure stays pending with what it did so far; the privacy sweep passes it over while the hold lasts.</summary>
     private async Task<ErasureReceipt> StoppedByLegalHoldAsync(long erasureId, CancellationToken cancellationToken)
     {
-        logger.LogWarning("Erasure {ErasureId} stopped: its user's recorder data is under a legal hold; it stays pending until the hold is lifted", erasureId);
+        logger.LogWarning(
+            "Erasure {ErasureId} stopped: its user's recorder data is under a legal hold; it stays pending until the hold is lifted",
+            erasureId);
         return (await steps.GetAsync(erasureId, cancellationToken))!.ToReceipt();
     }
 

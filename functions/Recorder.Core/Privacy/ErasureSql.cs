@@ -92,7 +92,8 @@ internal static class ErasureSql
         SET counts = e.counts
           || (SELECT coalesce(jsonb_object_agg(added.key, coalesce((e.counts ->> added.key)::int, 0) + added.value::int), '{}'::jsonb)
               FROM jsonb_each_text(@Added::jsonb) added WHERE added.key <> 'softDeletedLeftToRetention')
-          || CASE WHEN @SoftDeleted::int IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('softDeletedLeftToRetention', @SoftDeleted::int) END
+          || CASE WHEN @SoftDeleted::int IS NULL THEN '{}'::jsonb
+                  ELSE jsonb_build_object('softDeletedLeftToRetention', @SoftDeleted::int) END
         WHERE id = @Id
         RETURNING counts::text
         """;
@@ -110,8 +111,10 @@ internal static class ErasureSql
     // A refusal is audited about the user (the user's own request, or the operator's as the system); nothing else is written.
     public const string Refused = """
         INSERT INTO audit_log (actor_type, actor_id, user_id, action, outcome, details)
-        VALUES (CASE WHEN @RequestedBy = 'user' THEN 'user' ELSE 'system' END, CASE WHEN @RequestedBy = 'user' THEN @UserId ELSE @ActorId END,
-                @UserId, @Action, 'rejected', jsonb_build_object('reason', 'legal hold', 'legalHold', @Held::text, 'requestedBy', @RequestedBy::text))
+        VALUES (CASE WHEN @RequestedBy = 'user' THEN 'user' ELSE 'system' END,
+                CASE WHEN @RequestedBy = 'user' THEN @UserId ELSE @ActorId END,
+                @UserId, @Action, 'rejected',
+                jsonb_build_object('reason', 'legal hold', 'legalHold', @Held::text, 'requestedBy', @RequestedBy::text))
         """;
 
     public const string Complete = """

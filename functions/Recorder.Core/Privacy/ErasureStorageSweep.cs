@@ -11,11 +11,9 @@ namespace Recorder.Core.Privacy;
 internal sealed record StorageSweepResult(ErasureCounts Deleted, int SoftDeleted);
 
 /// <summary>
-/// Deletes every blob of a user's in every container (snapshots and previous versions too) except those of
-/// recordings that live on: their folder in the uploads, processed, thumbnails and exports containers, their
-/// quarantined blobs, and the dead-lettered events naming their blobs (<see cref="ErasureDeadLetterScan"/>).
-/// Storage that cannot be reached throws (RequestFailedException, or AggregateException once the SDK's retries
-/// all failed); what was deleted by then stays deleted, and the erasure's next run sweeps again.
+/// Deletes every blob of a user's in every container (snapshots and versions too), except those of recordings that live
+/// on. Unreachable storage throws (RequestFailedException, or AggregateException after the SDK's retries); the next run
+/// sweeps again.
 /// </summary>
 public sealed class ErasureStorageSweep(
     BlobServiceClient blobs,
@@ -31,7 +29,8 @@ public sealed class ErasureStorageSweep(
     /// </summary>
     /// <param name="live">Recordings of the user made after the erasure: their blobs stay.</param>
     /// <param name="deadLettersSince">The earliest a dead letter can name the user's blobs; null: none can.</param>
-    internal async Task<StorageSweepResult> SweepAsync(string folder, IReadOnlySet<long> live, DateTimeOffset? deadLettersSince, CancellationToken cancellationToken)
+    internal async Task<StorageSweepResult> SweepAsync(
+        string folder, IReadOnlySet<long> live, DateTimeOffset? deadLettersSince, CancellationToken cancellationToken)
     {
         var storage = storageOptions.Value;
         var deadLetterContainer = blobs.GetBlobContainerClient(storage.DeadLetterContainer);
@@ -40,11 +39,13 @@ public sealed class ErasureStorageSweep(
         for (var pass = 1; ; pass++)
         {
             var tally = new SweepTally(deleted);
-            foreach (var container in new[] { storage.UploadsContainer, storage.ProcessedContainer, storage.ThumbnailsContainer, storage.ExportsContainer })
+            foreach (var container in new[] { storage.UploadsContainer, storage.ProcessedContainer, storage.ThumbnailsContainer,
+                storage.ExportsContainer })
             {
                 await SweepPrefixAsync(blobs.GetBlobContainerClient(container), $"{folder}/", live, tally, cancellationToken);
             }
-            await SweepPrefixAsync(deadLetterContainer, $"{ErasureDeadLetterScan.QuarantinePrefix}{folder}/", live, tally, cancellationToken);
+            await SweepPrefixAsync(deadLetterContainer, $"{ErasureDeadLetterScan.QuarantinePrefix}{folder}/", live, tally,
+                cancellationToken);
             if (deadLettersSince is { } since)
             {
                 await foreach (var item in deadLetters.FindAsync(deadLetterContainer, folder, since, live, unrelated, cancellationToken))
@@ -60,14 +61,16 @@ public sealed class ErasureStorageSweep(
         }
     }
 
-    private async Task SweepPrefixAsync(BlobContainerClient container, string prefix, IReadOnlySet<long> live, SweepTally tally, CancellationToken cancellationToken)
+    private async Task SweepPrefixAsync(
+        BlobContainerClient container, string prefix, IReadOnlySet<long> live, SweepTally tally, CancellationToken cancellationToken)
     {
         foreach (var item in await ErasureBlobListing.BlobsAsync(container, prefix, logger, cancellationToken))
         {
             // {prefix}{recordingId}/…: blobs of a recording made after the erasure stay; exports and the rest go.
             var rest = item.Name[prefix.Length..];
             var slash = rest.IndexOf('/', StringComparison.Ordinal);
-            if (slash > 0 && long.TryParse(rest[..slash], NumberStyles.None, CultureInfo.InvariantCulture, out var recordingId) && live.Contains(recordingId))
+            if (slash > 0 && long.TryParse(rest[..slash], NumberStyles.None, CultureInfo.InvariantCulture, out var recordingId)
+                && live.Contains(recordingId))
             {
                 continue;
             }
@@ -84,15 +87,20 @@ public sealed class ErasureStorageSweep(
         }
         else if (item.Snapshot is { } snapshot)
         {
-            counts.Snapshots += tally.Count((await blob.WithSnapshot(snapshot).DeleteIfExistsAsync(DeleteSnapshotsOption.None, cancellationToken: cancellationToken)).Value);
+            counts.Snapshots += tally.Count(
+                (await blob.WithSnapshot(snapshot)
+                    .DeleteIfExistsAsync(DeleteSnapshotsOption.None, cancellationToken: cancellationToken)).Value);
         }
         else if (item is { VersionId: { } version, IsLatestVersion: not true })
         {
-            counts.Versions += tally.Count((await blob.WithVersion(version).DeleteIfExistsAsync(DeleteSnapshotsOption.None, cancellationToken: cancellationToken)).Value);
+            counts.Versions += tally.Count(
+                (await blob.WithVersion(version)
+                    .DeleteIfExistsAsync(DeleteSnapshotsOption.None, cancellationToken: cancellationToken)).Value);
         }
         else
         {
-            counts.Blobs += tally.Count((await blob.DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken)).Value);
+            counts.Blobs += tally.Count(
+                (await blob.DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken)).Value);
         }
     }
 

@@ -81,7 +81,8 @@ public sealed class PrivacyExportService(
         WHERE id = @Id AND status = 'building'
         """;
 
-    private const string ReleaseSql = "UPDATE privacy_exports SET status = 'pending', lease_until = NULL WHERE id = @Id AND status = 'building'";
+    private const string ReleaseSql = "UPDATE privacy_exports SET status = 'pending', " +
+        "lease_until = NULL WHERE id = @Id AND status = 'building'";
 
     public async Task<ExportRequested> RequestAsync(Caller caller, RequestInfo request, CancellationToken cancellationToken)
     {
@@ -89,8 +90,11 @@ public sealed class PrivacyExportService(
         {
             var inserted = await connection.QuerySingleOrDefaultAsync<ExportRow>(new CommandDefinition(
                 InsertSql, new { caller.UserId, options.Value.ExportLifetime }, transaction, cancellationToken: cancellationToken));
-            var export = inserted ?? await connection.QuerySingleAsync<ExportRow>(new CommandDefinition(InTheMakingSql, transaction: transaction, cancellationToken: cancellationToken));
-            await AuditLog.WriteAsync(connection, transaction, new AuditEntry(caller.UserId, AuditActions.PrivacyExportRequest, AuditOutcomes.Success,
+            var export = inserted
+                ?? await connection.QuerySingleAsync<ExportRow>(
+                    new CommandDefinition(InTheMakingSql, transaction: transaction, cancellationToken: cancellationToken));
+            await AuditLog.WriteAsync(connection, transaction, new AuditEntry(
+                caller.UserId, AuditActions.PrivacyExportRequest, AuditOutcomes.Success,
                 Details: new { exportId = export.Id, inProgressAlready = inserted is null }), request, cancellationToken);
             if (inserted is not null)
             {
@@ -110,9 +114,11 @@ public sealed class PrivacyExportService(
     {
         var row = await dataSources.App.RunAsUserAsync(caller.UserId, async (connection, transaction) =>
         {
-            var found = await connection.QuerySingleOrDefaultAsync<ExportRow>(new CommandDefinition(GetSql, new { Id = id }, transaction, cancellationToken: cancellationToken));
+            var found = await connection.QuerySingleOrDefaultAsync<ExportRow>(
+                new CommandDefinition(GetSql, new { Id = id }, transaction, cancellationToken: cancellationToken));
             await AuditLog.WriteAsync(connection, transaction, new AuditEntry(caller.UserId, AuditActions.PrivacyExportRead,
-                found is null ? AuditOutcomes.NotFound : AuditOutcomes.Success, Details: new { exportId = id }), request, cancellationToken);
+                found is null ? AuditOutcomes.NotFound : AuditOutcomes.Success, Details: new { exportId = id }),
+                request, cancellationToken);
             return found;
         }, cancellationToken);
         return row is null ? Failure.NotFound($"Export {id} does not exist.") : await ViewAsync(row, cancellationToken);
@@ -129,10 +135,12 @@ public sealed class PrivacyExportService(
         (string UserId, string StorageKey)? claimed;
         await using (var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken))
         {
-            claimed = await connection.QuerySingleOrDefaultAsync<(string, string)?>(new CommandDefinition(ClaimSql, new { Id = message.ExportId, settings.ExportLease }, cancellationToken: cancellationToken));
+            claimed = await connection.QuerySingleOrDefaultAsync<(string, string)?>(
+                new CommandDefinition(ClaimSql, new { Id = message.ExportId, settings.ExportLease }, cancellationToken: cancellationToken));
             if (claimed is null)
             {
-                if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition(ExistsSql, new { Id = message.ExportId }, cancellationToken: cancellationToken)))
+                if (!await connection.ExecuteScalarAsync<bool>(
+                    new CommandDefinition(ExistsSql, new { Id = message.ExportId }, cancellationToken: cancellationToken)))
                 {
                     // Expired and deleted, or erased: nothing to build.
                     logger.LogInformation("Export {ExportId} no longer exists; message dropped", message.ExportId);
@@ -144,13 +152,15 @@ public sealed class PrivacyExportService(
         }
 
         var (userId, storageKey) = claimed.Value;
-        var blob = blobs.GetBlobContainerClient(storageOptions.Value.ExportsContainer).GetBlockBlobClient($"{PrivacySubjects.Folder(userId)}/exports/{storageKey}/{message.ExportId}.zip");
+        var blob = blobs.GetBlobContainerClient(storageOptions.Value.ExportsContainer)
+            .GetBlockBlobClient($"{PrivacySubjects.Folder(userId)}/exports/{storageKey}/{message.ExportId}.zip");
         ExportSummary summary;
         try
         {
             await using (var output = await blob.OpenWriteAsync(true, new BlockBlobOpenWriteOptions
             {
-                HttpHeaders = new BlobHttpHeaders { ContentType = "application/zip", ContentDisposition = $"attachment; filename=\"recordings-export-{message.ExportId}.zip\"" },
+                HttpHeaders = new BlobHttpHeaders { ContentType = "application/zip",
+                    ContentDisposition = $"attachment; filename=\"recordings-export-{message.ExportId}.zip\"" },
             }, cancellationToken))
             {
                 summary = await writer.WriteAsync(userId, output, WorkerActorId, message.ExportId, progress: null, cancellationToken);
@@ -159,7 +169,8 @@ public sealed class PrivacyExportService(
         catch
         {
             await using var connection = await dataSources.Maintenance.OpenConnectionAsync(CancellationToken.None);
-            await connection.ExecuteAsync(new CommandDefinition(ReleaseSql, new { Id = message.ExportId }, cancellationToken: CancellationToken.None));
+            await connection.ExecuteAsync(
+                new CommandDefinition(ReleaseSql, new { Id = message.ExportId }, cancellationToken: CancellationToken.None));
             throw;
         }
 
@@ -167,7 +178,10 @@ public sealed class PrivacyExportService(
         int updated;
         await using (var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken))
         {
-            updated = await connection.ExecuteAsync(new CommandDefinition(ReadySql, new { Id = message.ExportId, BlobName = blob.Name, SizeBytes = size, settings.ExportLifetime }, cancellationToken: cancellationToken));
+            updated = await connection.ExecuteAsync(
+                new CommandDefinition(ReadySql,
+                    new { Id = message.ExportId, BlobName = blob.Name, SizeBytes = size, settings.ExportLifetime },
+                    cancellationToken: cancellationToken));
         }
         if (updated == 0)
         {

@@ -20,13 +20,8 @@ public readonly record struct PrivacyProgress(int Done, int Total, string Item);
 public sealed record ExportSummary(IReadOnlyDictionary<string, int> Rows, int Files, long FileBytes, int MissingFiles);
 
 /// <summary>
-/// Writes one user's recorder data as a zip to any stream (a blob's write stream, a file), entry by entry, so
-/// neither the zip nor a media file is ever held in memory:
-/// <c>data/{table}.json</c> (a JSON array of the user's rows, as PostgreSQL renders them),
-/// <c>media/{recordingId}/…</c> and <c>thumbnails/{recordingId}/…</c> (completed recordings: the seekable copy
-/// when there is one, else the upload), and <c>manifest.json</c> last, listing all of it.
-/// Every query names the user explicitly (recorder_maintenance bypasses row-level security), and the rows come
-/// from one snapshot; the read is audited in that transaction.
+/// Writes one user's recorder data as a zip to any stream, entry by entry, so neither the zip nor a media file is held
+/// in memory; rows from one audited snapshot, every query naming the user (docs/privacy.md, "Exports").
 /// </summary>
 public sealed class PrivacyExportWriter(
     RecorderDataSources dataSources,
@@ -42,11 +37,18 @@ public sealed class PrivacyExportWriter(
     private static readonly (string Table, string Sql)[] Tables =
     [
         ("recordings", "SELECT row_to_json(t)::text FROM (SELECT * FROM recordings WHERE user_id = @UserId ORDER BY id) t"),
-        ("recording_sessions", "SELECT row_to_json(t)::text FROM (SELECT * FROM recording_sessions WHERE user_id = @UserId ORDER BY started_at, id) t"),
-        ("recording_edits", "SELECT row_to_json(t)::text FROM (SELECT * FROM recording_edits WHERE user_id = @UserId ORDER BY recording_id, sequence) t"),
-        ("content", "SELECT row_to_json(t)::text FROM (SELECT * FROM content WHERE user_id = @UserId AND (metadata ->> 'recordingId') IS NOT NULL ORDER BY id) t"),
-        ("social_posts", "SELECT row_to_json(t)::text FROM (SELECT * FROM social_posts WHERE user_id = @UserId AND (metadata ->> 'recordingId') IS NOT NULL ORDER BY id) t"),
-        ("ai_generation_tasks", "SELECT row_to_json(t)::text FROM (SELECT * FROM ai_generation_tasks WHERE user_id = @UserId AND (metadata ->> 'recordingId') IS NOT NULL ORDER BY id) t"),
+        ("recording_sessions",
+            "SELECT row_to_json(t)::text FROM (SELECT * FROM recording_sessions WHERE user_id = @UserId ORDER BY started_at, id) t"),
+        ("recording_edits",
+            "SELECT row_to_json(t)::text FROM (SELECT * FROM recording_edits WHERE user_id = @UserId ORDER BY recording_id, sequence) t"),
+        ("content", "SELECT row_to_json(t)::text FROM (SELECT * FROM content WHERE user_id = @UserId " +
+            "AND (metadata ->> 'recordingId') IS NOT NULL ORDER BY id) t"),
+        ("social_posts",
+            "SELECT row_to_json(t)::text FROM (SELECT * FROM social_posts " +
+            "WHERE user_id = @UserId AND (metadata ->> 'recordingId') IS NOT NULL ORDER BY id) t"),
+        ("ai_generation_tasks",
+            "SELECT row_to_json(t)::text FROM (SELECT * FROM ai_generation_tasks WHERE user_id = @UserId " +
+            "AND (metadata ->> 'recordingId') IS NOT NULL ORDER BY id) t"),
         ("audit_log", "SELECT row_to_json(t)::text FROM (SELECT * FROM audit_log WHERE user_id = @UserId ORDER BY id) t"),
     ];
 
@@ -62,11 +64,13 @@ public sealed class PrivacyExportWriter(
 
     /// <param name="actorId">Who the audit entry names: the export worker or the CLI.</param>
     /// <param name="exportId">The export row this zip is for; null for an export made by the CLI.</param>
-    public async Task<ExportSummary> WriteAsync(string userId, Stream output, string actorId, long? exportId, IProgress<PrivacyProgress>? progress, CancellationToken cancellationToken)
+    public async Task<ExportSummary> WriteAsync(string userId, Stream output, string actorId, long? exportId,
+        IProgress<PrivacyProgress>? progress, CancellationToken cancellationToken)
     {
         var storage = storageOptions.Value;
         var createdAt = time.GetUtcNow();
-        await using var zip = await ZipArchive.CreateAsync(output, ZipArchiveMode.Create, leaveOpen: true, entryNameEncoding: null, cancellationToken);
+        await using var zip = await ZipArchive.CreateAsync(output, ZipArchiveMode.Create, leaveOpen: true, entryNameEncoding: null,
+            cancellationToken);
 
         var rows = new Dictionary<string, int>(StringComparer.Ordinal);
         List<ExportFile> files;
@@ -78,7 +82,8 @@ public sealed class PrivacyExportWriter(
                 progress?.Report(new PrivacyProgress(rows.Count, Tables.Length, table));
                 rows[table] = await WriteRowsAsync(zip, $"data/{table}.json", connection, transaction, sql, userId, cancellationToken);
             }
-            files = [.. (await connection.QueryAsync<FileRow>(new CommandDefinition(FilesSql, new { UserId = userId }, transaction, cancellationToken: cancellationToken)))
+            files = [.. (await connection.QueryAsync<FileRow>(
+                new CommandDefinition(FilesSql, new { UserId = userId }, transaction, cancellationToken: cancellationToken)))
                 .SelectMany(row => FilesOf(row, storage))];
             await connection.ExecuteAsync(new CommandDefinition(AuditSql, new
             {
@@ -140,7 +145,8 @@ public sealed class PrivacyExportWriter(
     }
 
     /// <summary>A JSON array of the rows, one per line, streamed from the reader into the entry.</summary>
-    private static async Task<int> WriteRowsAsync(ZipArchive zip, string path, NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, string userId, CancellationToken cancellationToken)
+    private static async Task<int> WriteRowsAsync(ZipArchive zip, string path, NpgsqlConnection connection, NpgsqlTransaction transaction,
+        string sql, string userId, CancellationToken cancellationToken)
     {
         var entry = zip.CreateEntry(path, CompressionLevel.Optimal);
         await using var stream = await entry.OpenAsync(cancellationToken);
@@ -161,11 +167,13 @@ public sealed class PrivacyExportWriter(
 
     private static IEnumerable<ExportFile> FilesOf(FileRow row, StorageOptions storage)
     {
-        var (container, media) = row.MediaBlobName is { } copy ? (storage.ProcessedContainer, copy) : (storage.UploadsContainer, row.BlobName);
+        var (container, media) = row.MediaBlobName is { } copy ? (storage.ProcessedContainer, copy)
+            : (storage.UploadsContainer, row.BlobName);
         yield return new ExportFile($"media/{row.RecordingId}/{FileName(media)}", "media", row.RecordingId, container, media);
         if (row.ThumbnailBlobName is { } thumbnail)
         {
-            yield return new ExportFile($"thumbnails/{row.RecordingId}/{FileName(thumbnail)}", "thumbnail", row.RecordingId, storage.ThumbnailsContainer, thumbnail);
+            yield return new ExportFile($"thumbnails/{row.RecordingId}/{FileName(thumbnail)}", "thumbnail", row.RecordingId,
+                storage.ThumbnailsContainer, thumbnail);
         }
     }
 

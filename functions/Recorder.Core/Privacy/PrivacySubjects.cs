@@ -27,9 +27,11 @@ public static class PrivacySubjects
     /// <summary>The blob folder of the user: every blob of theirs is named <c>{folder}/…</c>.</summary>
     public static string Folder(string userId) => UploadService.UserFolder(userId);
 
-    public static async Task<string> HashAsync(IDbConnection connection, IDbTransaction? transaction, string folder, CancellationToken cancellationToken)
+    public static async Task<string> HashAsync(
+        IDbConnection connection, IDbTransaction? transaction, string folder, CancellationToken cancellationToken)
     {
-        var key = await connection.ExecuteScalarAsync<byte[]>(new CommandDefinition(KeySql, transaction: transaction, cancellationToken: cancellationToken))
+        var key = await connection.ExecuteScalarAsync<byte[]>(
+            new CommandDefinition(KeySql, transaction: transaction, cancellationToken: cancellationToken))
             ?? throw new InvalidOperationException("privacy_subject_key holds no key: migration 015 did not run.");
         return Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(folder)));
     }
@@ -43,6 +45,7 @@ public static class PrivacySubjects
             return false;
         }
         var subjectHash = await HashAsync(connection, null, blobName[..slash], cancellationToken);
-        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(ErasedSql, new { SubjectHash = subjectHash }, cancellationToken: cancellationToken));
+        return await connection.ExecuteScalarAsync<bool>(
+            new CommandDefinition(ErasedSql, new { SubjectHash = subjectHash }, cancellationToken: cancellationToken));
     }
 }

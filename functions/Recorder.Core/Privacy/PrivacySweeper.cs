@@ -65,13 +65,15 @@ public sealed class PrivacySweeper(
         int failed;
         await using (var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken))
         {
-            failed = await connection.ExecuteAsync(new CommandDefinition(FailStaleSql, new { options.Value.ExportBuildTimeout }, cancellationToken: cancellationToken));
+            failed = await connection.ExecuteAsync(
+                new CommandDefinition(FailStaleSql, new { options.Value.ExportBuildTimeout }, cancellationToken: cancellationToken));
         }
         var expired = await ExpireExportsAsync(cancellationToken);
         var continued = await erasures.ContinueOpenAsync(cancellationToken);
         if (expired + failed + continued > 0)
         {
-            logger.LogInformation("Privacy sweep: {Expired} exports expired, {Failed} exports failed, {Continued} erasures carried on", expired, failed, continued);
+            logger.LogInformation("Privacy sweep: {Expired} exports expired, {Failed} exports failed, {Continued} erasures carried on",
+                expired, failed, continued);
         }
         return new PrivacySweepResult(false, expired, failed, continued);
     }
@@ -94,7 +96,8 @@ public sealed class PrivacySweeper(
                 {
                     if (blobName is not null)
                     {
-                        await container.GetBlobClient(blobName).DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
+                        await container.GetBlobClient(blobName)
+                            .DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
                     }
                     gone.Add(id);
                 }
@@ -106,7 +109,10 @@ public sealed class PrivacySweeper(
             }
             if (gone.Count > 0)
             {
-                await connection.ExecuteAsync(new CommandDefinition(DeleteExpiredSql, new { Ids = gone.ToArray(), ActorId = ErasureService.ActorId, Action = AuditActions.PrivacyExportExpire }, transaction, cancellationToken: cancellationToken));
+                await connection.ExecuteAsync(
+                    new CommandDefinition(DeleteExpiredSql,
+                        new { Ids = gone.ToArray(), ActorId = ErasureService.ActorId, Action = AuditActions.PrivacyExportExpire },
+                        transaction, cancellationToken: cancellationToken));
             }
             await transaction.CommitAsync(cancellationToken);
             total += gone.Count;

@@ -17,13 +17,15 @@ public sealed record RecordingBlobNames(long Id, string BlobName, string? MediaB
 /// it (a replaced media copy kept for its read URLs, an unfinished attempt's) — for every path that deletes
 /// (the API delete, the lifecycle sweep), so none of them can forget one.
 /// </summary>
-public sealed class RecordingBlobs(BlobServiceClient blobs, DerivedBlobs derivedBlobs, IOptions<StorageOptions> storageOptions, ILogger<RecordingBlobs> logger)
+public sealed class RecordingBlobs(
+    BlobServiceClient blobs, DerivedBlobs derivedBlobs, IOptions<StorageOptions> storageOptions, ILogger<RecordingBlobs> logger)
 {
     /// <summary>Blob deletions in flight at once: storage round trips dominate a batch.</summary>
     private const int DeleteConcurrency = 16;
 
     /// <summary>Returns the recordings whose blobs are all gone; one that storage failed for keeps its row for a later run.</summary>
-    public async Task<IReadOnlyCollection<long>> RemoveAsync(IReadOnlyList<RecordingBlobNames> recordings, CancellationToken cancellationToken)
+    public async Task<IReadOnlyCollection<long>> RemoveAsync(
+        IReadOnlyList<RecordingBlobNames> recordings, CancellationToken cancellationToken)
     {
         if (recordings.Count == 0)
         {
@@ -33,7 +35,9 @@ public sealed class RecordingBlobs(BlobServiceClient blobs, DerivedBlobs derived
         var ledger = await derivedBlobs.OfRecordingsAsync(recordings.Select(recording => recording.Id).ToArray(), cancellationToken);
         var gone = new ConcurrentBag<long>();
         var removedDerived = new ConcurrentBag<DerivedBlob>();
-        await Parallel.ForEachAsync(recordings, new ParallelOptions { MaxDegreeOfParallelism = DeleteConcurrency, CancellationToken = cancellationToken }, async (recording, token) =>
+        await Parallel.ForEachAsync(recordings,
+            new ParallelOptions { MaxDegreeOfParallelism = DeleteConcurrency, CancellationToken = cancellationToken },
+            async (recording, token) =>
         {
             try
             {
@@ -56,7 +60,8 @@ public sealed class RecordingBlobs(BlobServiceClient blobs, DerivedBlobs derived
             catch (Exception exception) when (exception is RequestFailedException or AggregateException)
             {
                 // AggregateException: the SDK's retries all failed to reach storage.
-                logger.LogWarning(exception, "Blobs of recording {RecordingId} could not be deleted now; it stays marked 'deleting' for the next run", recording.Id);
+                logger.LogWarning(exception,
+                    "Blobs of recording {RecordingId} could not be deleted now; it stays marked 'deleting' for the next run", recording.Id);
             }
         });
         await derivedBlobs.ForgetAsync([.. removedDerived], cancellationToken);

@@ -5,7 +5,8 @@ using Recorder.Core.Api;
 namespace Recorder.Core.Recordings;
 
 /// <summary>The filters and page of <c>GET /api/recordings</c>, parsed from the query string.</summary>
-public sealed record RecordingListQuery(int Limit, RecordingCursor? After, string? Type, int? ProjectId, string? Status, string? TitleContains)
+public sealed record RecordingListQuery(
+    int Limit, RecordingCursor? After, string? Type, int? ProjectId, string? Status, string? TitleContains)
 {
     private static readonly HashSet<string> KnownParameters = ["limit", "cursor", "type", "projectId", "status", "q"];
 
@@ -46,5 +47,6 @@ public sealed record RecordingCursor(DateTime CreatedAt, long Id)
 {
     public string Encode() => KeysetCursor.Encode(CreatedAt, Id);
 
-    public static RecordingCursor? Decode(string text) => KeysetCursor.Decode(text) is { } position ? new RecordingCursor(position.At, position.Id) : null;
+    public static RecordingCursor? Decode(string text)
+        => KeysetCursor.Decode(text) is { } position ? new RecordingCursor(position.At, position.Id) : null;
 }

@@ -10,7 +10,8 @@ public sealed class RecordingRow
         id AS Id, user_id AS UserId, project_id AS ProjectId, title AS Title, description AS Description,
         recording_type AS RecordingType, duration AS Duration, file_size AS FileSize, mime_type AS MimeType,
         blob_name AS BlobName, thumbnail_blob_name AS ThumbnailBlobName, quality AS Quality, status AS Status,
-        failure_code AS FailureCode, failure_reason AS FailureReason, media_blob_name AS MediaBlobName, metadata::text AS Metadata, created_at AS CreatedAt, updated_at AS UpdatedAt,
+        failure_code AS FailureCode, failure_reason AS FailureReason, media_blob_name AS MediaBlobName, metadata::text AS Metadata,
+        created_at AS CreatedAt, updated_at AS UpdatedAt,
         completed_at AS CompletedAt
         """;
 

@@ -16,7 +16,8 @@ public sealed record RecordingPage(IReadOnlyList<RecordingView> Items, string? N
 
 public sealed record TypeUsage(long Count, long Bytes);
 
-public sealed record StorageUsage(long UsedBytes, long LimitBytes, double PercentUsed, long RecordingCount, IReadOnlyDictionary<string, TypeUsage> ByType);
+public sealed record StorageUsage(
+    long UsedBytes, long LimitBytes, double PercentUsed, long RecordingCount, IReadOnlyDictionary<string, TypeUsage> ByType);
 
 /// <summary>
 /// The caller's recordings: list, read, change, delete, storage used. Every call runs in one
@@ -79,7 +80,8 @@ public sealed class RecordingsService(
 
     private const string DeleteMarkedSql = "DELETE FROM recordings WHERE id = @Id AND status = 'deleting'";
 
-    public async Task<ServiceResult<RecordingPage>> ListAsync(Caller caller, RecordingListQuery query, RequestInfo request, CancellationToken cancellationToken)
+    public async Task<ServiceResult<RecordingPage>> ListAsync(
+        Caller caller, RecordingListQuery query, RequestInfo request, CancellationToken cancellationToken)
     {
         var rows = await dataSources.App.RunAsUserAsync(caller.UserId, async (connection, transaction) =>
         {
@@ -94,7 +96,9 @@ public sealed class RecordingsService(
                 AfterId = query.After?.Id,
                 Take = query.Limit + 1,
             }, transaction, cancellationToken: cancellationToken))).AsList();
-            await AuditLog.WriteAsync(connection, transaction, new AuditEntry(caller.UserId, AuditActions.RecordingList, AuditOutcomes.Success, Details: new { count = Math.Min(found.Count, query.Limit) }), request, cancellationToken);
+            await AuditLog.WriteAsync(connection, transaction,
+                new AuditEntry(caller.UserId, AuditActions.RecordingList, AuditOutcomes.Success,
+                    Details: new { count = Math.Min(found.Count, query.Limit) }), request, cancellationToken);
             return found;
         }, cancellationToken);
 
@@ -103,18 +107,24 @@ public sealed class RecordingsService(
         var items = new List<RecordingView>(page.Count);
         foreach (var row in page)
         {
-            items.Add(RecordingView.From(row, mediaUrl: null, await ThumbnailUrlAsync(row, expiresAt, cancellationToken), row.ThumbnailBlobName is null ? null : expiresAt));
+            items.Add(RecordingView.From(row, mediaUrl: null, await ThumbnailUrlAsync(row, expiresAt, cancellationToken),
+                row.ThumbnailBlobName is null ? null : expiresAt));
         }
         var next = rows.Count > query.Limit ? new RecordingCursor(page[^1].CreatedAt, page[^1].Id).Encode() : null;
         return new RecordingPage(items, next);
     }
 
-    public async Task<ServiceResult<RecordingView>> GetAsync(Caller caller, long id, RequestInfo request, CancellationToken cancellationToken)
+    public async Task<ServiceResult<RecordingView>> GetAsync(
+        Caller caller, long id, RequestInfo request, CancellationToken cancellationToken)
     {
-        var (row, edits) = await dataSources.App.RunAsUserAsync<(RecordingRow?, Edits.EditState?)>(caller.UserId, async (connection, transaction) =>
+        var (row, edits) = await dataSources.App.RunAsUserAsync<(RecordingRow?, Edits.EditState?)>(caller.UserId,
+            async (connection, transaction) =>
         {
-            var found = await connection.QuerySingleOrDefaultAsync<RecordingRow>(new CommandDefinition(GetSql, new { Id = id }, transaction, cancellationToken: cancellationToken));
-            await AuditLog.WriteAsync(connection, transaction, new AuditEntry(caller.UserId, AuditActions.RecordingRead, found is null ? AuditOutcomes.NotFound : AuditOutcomes.Success, id), request, cancellationToken);
+            var found = await connection.QuerySingleOrDefaultAsync<RecordingRow>(
+                new CommandDefinition(GetSql, new { Id = id }, transaction, cancellationToken: cancellationToken));
+            await AuditLog.WriteAsync(connection, transaction,
+                new AuditEntry(caller.UserId, AuditActions.RecordingRead, found is null ? AuditOutcomes.NotFound : AuditOutcomes.Success,
+                    id), request, cancellationToken);
             // The effective edits, computed from the applied history in the same transaction as the read.
             return (found, found is null ? null : await Edits.EditStore.ReadStateAsync(connection, transaction, id, cancellationToken));
         }, cancellationToken);
@@ -125,14 +135,19 @@ public sealed class RecordingsService(
         return (await ViewWithUrlsAsync(row, cancellationToken)) with { Edits = edits };
     }
 
-    public async Task<ServiceResult<RecordingView>> UpdateAsync(Caller caller, long id, RecordingPatch patch, RequestInfo request, CancellationToken cancellationToken)
+    public async Task<ServiceResult<RecordingView>> UpdateAsync(
+        Caller caller, long id, RecordingPatch patch, RequestInfo request, CancellationToken cancellationToken)
     {
         var result = await dataSources.App.RunAsUserAsync<ServiceResult<RecordingRow>>(caller.UserId, async (connection, transaction) =>
         {
             if (patch.ProjectId is { } projectId
-                && !await connection.ExecuteScalarAsync<bool>(new CommandDefinition(ProjectOwnedSql, new { ProjectId = projectId, caller.UserId }, transaction, cancellationToken: cancellationToken)))
+                && !await connection.ExecuteScalarAsync<bool>(
+                    new CommandDefinition(ProjectOwnedSql, new { ProjectId = projectId, caller.UserId }, transaction,
+                        cancellationToken: cancellationToken)))
             {
-                await AuditLog.WriteAsync(connection, transaction, new AuditEntry(caller.UserId, AuditActions.RecordingUpdate, AuditOutcomes.Rejected, id, new { reason = "project not the caller's" }), request, cancellationToken);
+                await AuditLog.WriteAsync(connection, transaction,
+                    new AuditEntry(caller.UserId, AuditActions.RecordingUpdate, AuditOutcomes.Rejected, id,
+                        new { reason = "project not the caller's" }), request, cancellationToken);
                 return Failure.Invalid("projectId", "is not one of your projects.");
             }
             var updated = await connection.QuerySingleOrDefaultAsync<RecordingRow>(new CommandDefinition(UpdateSql, new
@@ -147,7 +162,9 @@ public sealed class RecordingsService(
                 patch.SetQuality,
                 patch.Quality,
             }, transaction, cancellationToken: cancellationToken));
-            await AuditLog.WriteAsync(connection, transaction, new AuditEntry(caller.UserId, AuditActions.RecordingUpdate, updated is null ? AuditOutcomes.NotFound : AuditOutcomes.Success, id, new { fields = patch.ChangedFields }), request, cancellationToken);
+            await AuditLog.WriteAsync(connection, transaction, new AuditEntry(
+                caller.UserId, AuditActions.RecordingUpdate, updated is null ? AuditOutcomes.NotFound : AuditOutcomes.Success, id,
+                new { fields = patch.ChangedFields }), request, cancellationToken);
             return updated is null ? NotFound(id) : updated;
         }, cancellationToken);
         if (result.Failure is { } failure)
@@ -165,17 +182,25 @@ public sealed class RecordingsService(
     /// </summary>
     public async Task<ServiceResult<bool>> DeleteAsync(Caller caller, long id, RequestInfo request, CancellationToken cancellationToken)
     {
-        var outcome = await dataSources.App.RunAsUserAsync<ServiceResult<RecordingBlobNames?>>(caller.UserId, async (connection, transaction) =>
+        var outcome = await dataSources.App.RunAsUserAsync<ServiceResult<RecordingBlobNames?>>(caller.UserId,
+            async (connection, transaction) =>
         {
-            if (await connection.ExecuteScalarAsync<bool?>(new CommandDefinition(LegalHoldSql, new { Id = id }, transaction, cancellationToken: cancellationToken)) == true)
+            if (await connection.ExecuteScalarAsync<bool?>(
+                new CommandDefinition(LegalHoldSql, new { Id = id }, transaction, cancellationToken: cancellationToken)) == true)
             {
-                await AuditLog.WriteAsync(connection, transaction, new AuditEntry(caller.UserId, AuditActions.RecordingDelete, AuditOutcomes.Rejected, id, new { reason = "legal hold" }), request, cancellationToken);
+                await AuditLog.WriteAsync(connection, transaction,
+                    new AuditEntry(caller.UserId, AuditActions.RecordingDelete, AuditOutcomes.Rejected, id, new { reason = "legal hold" }),
+                    request, cancellationToken);
                 return UnderLegalHold(id);
             }
-            var marked = await connection.QuerySingleOrDefaultAsync<RecordingBlobNames>(new CommandDefinition(MarkDeletingSql, new { Id = id }, transaction, cancellationToken: cancellationToken));
+            var marked = await connection.QuerySingleOrDefaultAsync<RecordingBlobNames>(
+                new CommandDefinition(MarkDeletingSql, new { Id = id }, transaction, cancellationToken: cancellationToken));
             // Content and posts made from it stay valid, without its references (docs/api/links.md), from the moment it is gone.
-            var released = marked is null ? null : await Links.RecordingReferences.ReleaseAsync(connection, transaction, caller.UserId, id, cancellationToken);
-            await AuditLog.WriteAsync(connection, transaction, new AuditEntry(caller.UserId, AuditActions.RecordingDelete, marked is null ? AuditOutcomes.NotFound : AuditOutcomes.Success, id, released), request, cancellationToken);
+            var released = marked is null ? null
+                : await Links.RecordingReferences.ReleaseAsync(connection, transaction, caller.UserId, id, cancellationToken);
+            await AuditLog.WriteAsync(connection, transaction,
+                new AuditEntry(caller.UserId, AuditActions.RecordingDelete, marked is null ? AuditOutcomes.NotFound : AuditOutcomes.Success,
+                    id, released), request, cancellationToken);
             return marked;
         }, cancellationToken);
         if (outcome.Failure is { } failure)
@@ -194,7 +219,9 @@ public sealed class RecordingsService(
         }
 
         await dataSources.App.RunAsUserAsync(caller.UserId, (connection, transaction) =>
-            connection.ExecuteAsync(new CommandDefinition(DeleteMarkedSql, new { Id = id }, transaction, cancellationToken: cancellationToken)), cancellationToken);
+            connection.ExecuteAsync(
+                new CommandDefinition(DeleteMarkedSql, new { Id = id }, transaction, cancellationToken: cancellationToken)),
+            cancellationToken);
         logger.LogInformation("Recording {RecordingId} of user {UserId} deleted", id, caller.UserId);
         return true;
     }
@@ -203,7 +230,9 @@ public sealed class RecordingsService(
         => await dataSources.App.RunAsUserAsync(caller.UserId, async (connection, transaction) =>
         {
             var (used, limit) = await quota.UsageAsync(connection, transaction, caller.UserId, cancellationToken);
-            var byType = (await connection.QueryAsync<(string Type, long Count, long Bytes)>(new CommandDefinition(StorageQuota.UsageByTypeSql, new { caller.UserId }, transaction, cancellationToken: cancellationToken)))
+            var byType = (await connection.QueryAsync<(string Type, long Count, long Bytes)>(
+                new CommandDefinition(StorageQuota.UsageByTypeSql, new { caller.UserId }, transaction,
+                    cancellationToken: cancellationToken)))
                 .ToDictionary(row => row.Type, row => new TypeUsage(row.Count, row.Bytes));
             var percent = limit == 0 ? (used == 0 ? 0 : 100) : Math.Round(100.0 * used / limit, 1);
             return new StorageUsage(used, limit, percent, byType.Values.Sum(t => t.Count), byType);
@@ -231,7 +260,10 @@ public sealed class RecordingsService(
     private static Failure NotFound(long id) => Failure.NotFound($"Recording {id} does not exist.");
 
     private static Failure UnderLegalHold(long id)
-        => new(FailureKind.Conflict, $"Recording {id} is under a legal hold and cannot be deleted until the hold is lifted.", Extensions: new Dictionary<string, object?> { ["legalHold"] = true });
+        => new(FailureKind.Conflict, $"Recording {id} is under a legal hold and cannot be deleted until the hold is lifted.",
+            Extensions: new Dictionary<string, object?> { ["legalHold"] = true });
 
-    private static string EscapeLike(string text) => text.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("%", @"\%", StringComparison.Ordinal).Replace("_", @"\_", StringComparison.Ordinal);
+    private static string EscapeLike(string text)
+        => text.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("%", @"\%", StringComparison.Ordinal)
+            .Replace("_", @"\_", StringComparison.Ordinal);
 }

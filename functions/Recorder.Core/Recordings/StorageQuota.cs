@@ -34,7 +34,9 @@ public sealed class StorageQuota(IOptions<RecordingsOptions> options)
         GROUP BY recording_type
         """;
 
-    /// <summary>A user's limit in SQL, with <c>l</c> the user's user_storage_limits row (left-joined) and @DefaultStorageLimitBytes bound.</summary>
+    /// <summary>
+    /// A user's limit in SQL, with <c>l</c> the user's user_storage_limits row (left-joined) and @DefaultStorageLimitBytes bound.
+    /// </summary>
     public const string LimitBytesSql = "coalesce(l.limit_bytes, @DefaultStorageLimitBytes)";
 
     // Serializes quota checks of one user (two uploads at once must not both fit in the last gap);
@@ -50,11 +52,14 @@ public sealed class StorageQuota(IOptions<RecordingsOptions> options)
         """;
 
     // The recording's own bytes as the usage counts them (its declared size while in flight), 0 once it is not live.
-    private const string OwnBytesSql = $"SELECT coalesce((SELECT file_size FROM recordings WHERE id = @RecordingId AND {LiveStatusesSql}), 0)::bigint";
+    private const string OwnBytesSql = $"SELECT coalesce((SELECT file_size FROM recordings WHERE id = @RecordingId " +
+        $"AND {LiveStatusesSql}), 0)::bigint";
 
-    public async Task<(long UsedBytes, long LimitBytes)> UsageAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string userId, CancellationToken cancellationToken)
+    public async Task<(long UsedBytes, long LimitBytes)> UsageAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, string userId, CancellationToken cancellationToken)
     {
-        var usage = await connection.QuerySingleAsync<(long UsedBytes, long? LimitBytes)>(new CommandDefinition(UsageSql, new { UserId = userId }, transaction, cancellationToken: cancellationToken));
+        var usage = await connection.QuerySingleAsync<(long UsedBytes, long? LimitBytes)>(
+            new CommandDefinition(UsageSql, new { UserId = userId }, transaction, cancellationToken: cancellationToken));
         return (usage.UsedBytes, usage.LimitBytes ?? options.Value.DefaultStorageLimitBytes);
     }
 
@@ -62,19 +67,24 @@ public sealed class StorageQuota(IOptions<RecordingsOptions> options)
     /// What a recording being ingested must fit beside: the bytes of the user's other live recordings (the real
     /// size of completed ones, the declared size of those in flight) and the user's limit.
     /// </summary>
-    public async Task<(long OthersBytes, long LimitBytes)> UsageBesideAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string userId, long recordingId, CancellationToken cancellationToken)
+    public async Task<(long OthersBytes, long LimitBytes)> UsageBesideAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, string userId, long recordingId, CancellationToken cancellationToken)
     {
         var (used, limit) = await UsageAsync(connection, transaction, userId, cancellationToken);
-        var own = await connection.ExecuteScalarAsync<long>(new CommandDefinition(OwnBytesSql, new { RecordingId = recordingId }, transaction, cancellationToken: cancellationToken));
+        var own = await connection.ExecuteScalarAsync<long>(
+            new CommandDefinition(OwnBytesSql, new { RecordingId = recordingId }, transaction, cancellationToken: cancellationToken));
         return (used - own, limit);
     }
 
     /// <summary>Holds the user's quota lock until the transaction ends: every check that must not race another takes it.</summary>
-    public static Task LockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string userId, CancellationToken cancellationToken)
-        => connection.ExecuteAsync(new CommandDefinition(LockUserSql, new { UserId = userId }, transaction, cancellationToken: cancellationToken));
+    public static Task LockAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string userId, CancellationToken cancellationToken)
+        => connection.ExecuteAsync(
+            new CommandDefinition(LockUserSql, new { UserId = userId }, transaction, cancellationToken: cancellationToken));
 
     /// <summary>Null when <paramref name="additionalBytes"/> still fit; else the 413 failure with the numbers.</summary>
-    public async Task<Failure?> CheckAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string userId, long additionalBytes, CancellationToken cancellationToken)
+    public async Task<Failure?> CheckAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string userId, long additionalBytes,
+        CancellationToken cancellationToken)
     {
         await LockAsync(connection, transaction, userId, cancellationToken);
         var (used, limit) = await UsageAsync(connection, transaction, userId, cancellationToken);
@@ -85,6 +95,7 @@ public sealed class StorageQuota(IOptions<RecordingsOptions> options)
         return new Failure(
             FailureKind.PayloadTooLarge,
             $"This recording ({additionalBytes} bytes) does not fit in your storage: {used} of {limit} bytes are in use.",
-            Extensions: new Dictionary<string, object?> { ["usedBytes"] = used, ["limitBytes"] = limit, ["requestedBytes"] = additionalBytes });
+            Extensions: new Dictionary<string, object?> { ["usedBytes"] = used, ["limitBytes"] = limit,
+                ["requestedBytes"] = additionalBytes });
     }
 }

@@ -16,9 +16,12 @@ public sealed record UserStorageRow(string UserId, int Recordings, long UsedByte
 public sealed record StatusTotalRow(string Status, long Recordings, long Bytes);
 
 /// <summary>The seed's storage query, corrected: bytes summed as bytes, live statuses only for usage, limits beside it.</summary>
-public sealed record StorageReport(int UsersWithRecordings, long UsedBytes, IReadOnlyList<UserStorageRow> TopUsers, IReadOnlyList<StatusTotalRow> ByStatus);
+public sealed record StorageReport(
+    int UsersWithRecordings, long UsedBytes, IReadOnlyList<UserStorageRow> TopUsers, IReadOnlyList<StatusTotalRow> ByStatus);
 
-/// <summary>One UTC day of recordings and sessions. Durations are seconds; null when no completed recording of the day has one yet.</summary>
+/// <summary>
+/// One UTC day of recordings and sessions. Durations are seconds; null when no completed recording of the day has one yet.
+/// </summary>
 public sealed record ActivityDay(
     DateOnly Date, long Created, long Completed, long Failed, long InProgress, decimal? AverageDurationSeconds, long CompletedBytes,
     long SessionsStarted, long SessionsInterrupted);
@@ -102,9 +105,12 @@ public sealed class OperationsReports(RecorderDataSources dataSources, IOptions<
         ArgumentOutOfRangeException.ThrowIfGreaterThan(top, MaxTop);
         await using var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
         var users = (await connection.QueryAsync<UserStorageRow>(new CommandDefinition(
-            TopUsersSql, new { Top = top, recordingsOptions.Value.DefaultStorageLimitBytes }, cancellationToken: cancellationToken))).AsList();
-        var totals = await connection.QuerySingleAsync<(int Users, long UsedBytes)>(new CommandDefinition(UsageTotalsSql, cancellationToken: cancellationToken));
-        var byStatus = (await connection.QueryAsync<StatusTotalRow>(new CommandDefinition(ByStatusSql, cancellationToken: cancellationToken))).AsList();
+            TopUsersSql, new { Top = top, recordingsOptions.Value.DefaultStorageLimitBytes },
+            cancellationToken: cancellationToken))).AsList();
+        var totals = await connection.QuerySingleAsync<(int Users, long UsedBytes)>(
+            new CommandDefinition(UsageTotalsSql, cancellationToken: cancellationToken));
+        var byStatus = (await connection.QueryAsync<StatusTotalRow>(
+            new CommandDefinition(ByStatusSql, cancellationToken: cancellationToken))).AsList();
         return new StorageReport(totals.Users, totals.UsedBytes, users, byStatus);
     }
 
@@ -114,7 +120,8 @@ public sealed class OperationsReports(RecorderDataSources dataSources, IOptions<
         ArgumentOutOfRangeException.ThrowIfLessThan(days, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(days, MaxDays);
         await using var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<ActivityRow>(new CommandDefinition(ActivitySql, new { Days = days }, cancellationToken: cancellationToken));
+        var rows = await connection.QueryAsync<ActivityRow>(
+            new CommandDefinition(ActivitySql, new { Days = days }, cancellationToken: cancellationToken));
         return rows.Select(row => new ActivityDay(
             DateOnly.FromDateTime(row.Date), row.Created, row.Completed, row.Failed, row.InProgress, row.AverageDurationSeconds,
             row.CompletedBytes, row.SessionsStarted, row.SessionsInterrupted)).ToList();

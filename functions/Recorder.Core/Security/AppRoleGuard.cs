@@ -23,7 +23,8 @@ public static class AppRoleGuard
     public static async Task VerifyAsync(NpgsqlConnection connection)
     {
         var role = await connection.QuerySingleAsync<(string Name, bool IsSuperuser, bool BypassesRls, bool OwnsTables)>(RoleSql);
-        var powers = new[] { (role.IsSuperuser, "is a superuser"), (role.BypassesRls, "has BYPASSRLS"), (role.OwnsTables, "owns the recorder's tables") }
+        var powers = new[] { (role.IsSuperuser, "is a superuser"), (role.BypassesRls, "has BYPASSRLS"),
+            (role.OwnsTables, "owns the recorder's tables") }
             .Where(p => p.Item1).Select(p => p.Item2).ToList();
         if (powers.Count > 0)
         {

@@ -1,6 +1,8 @@
 namespace Recorder.Core.Security;
 
-/// <summary>How HTTP callers prove who they are (bound from section "Auth"); checked at start-up by <see cref="AuthOptionsValidator"/>.</summary>
+/// <summary>
+/// How HTTP callers prove who they are (bound from section "Auth"); checked at start-up by <see cref="AuthOptionsValidator"/>.
+/// </summary>
 public sealed class AuthOptions
 {
     public const string SectionName = "Auth";

@@ -15,7 +15,9 @@ public sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
 
         if (options.SessionSecrets.Count == 0 && !jwt.IsConfigured)
         {
-            failures.Add("Auth: no caller can ever be authenticated. Set Auth:SessionSecrets (the main app's express-session secrets) and/or Auth:Jwt:HmacSecret or Auth:Jwt:RsaPublicKeys.");
+            failures.Add(
+                "Auth: no caller can ever be authenticated. Set Auth:SessionSecrets (the main app's express-session secrets) " +
+                "and/or Auth:Jwt:HmacSecret or Auth:Jwt:RsaPublicKeys.");
         }
         if (string.IsNullOrWhiteSpace(options.SessionCookieName))
         {
@@ -42,7 +44,9 @@ public sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
             using var key = JwtKeys.ReadRsaPublicKey(jwt.RsaPublicKeys[i]);
             if (key is null)
             {
-                failures.Add($"Auth:Jwt:RsaPublicKeys:{i} is not a PEM \"PUBLIC KEY\" (SubjectPublicKeyInfo) RSA key of at least {JwtKeys.MinimumRsaKeyBits} bits.");
+                failures.Add(
+                    $"Auth:Jwt:RsaPublicKeys:{i} is not a PEM \"PUBLIC KEY\" (SubjectPublicKeyInfo) " +
+                    $"RSA key of at least {JwtKeys.MinimumRsaKeyBits} bits.");
             }
         }
         if (jwt.IsConfigured && (string.IsNullOrWhiteSpace(jwt.Issuer) || string.IsNullOrWhiteSpace(jwt.Audience)))

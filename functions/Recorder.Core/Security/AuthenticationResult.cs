@@ -12,7 +12,10 @@ public abstract record AuthenticationResult
     /// <summary>The request carried neither a bearer token nor the session cookie.</summary>
     public sealed record NoCredentials : AuthenticationResult;
 
-    /// <summary>A credential was presented and refused. <paramref name="Reason"/> is one of <see cref="RejectionReasons"/>: for logs only, never for clients.</summary>
+    /// <summary>
+    /// A credential was presented and refused. <paramref name="Reason"/> is
+    /// one of <see cref="RejectionReasons"/>: for logs only, never for clients.
+    /// </summary>
     public sealed record Rejected(string Reason) : AuthenticationResult;
 }
 

@@ -32,7 +32,8 @@ internal sealed class BearerTokenAuthenticator
             ValidAudience = options.Audience,
             // IdentityModel 8's own clock hook (TokenValidationParameters.TimeProvider) is internal, so
             // the lifetime rules are applied here against the injected clock.
-            LifetimeValidator = (notBefore, expires, _, _) => ValidateLifetime(notBefore, expires, timeProvider.GetUtcNow().UtcDateTime, TimeSpan.FromSeconds(options.ClockSkewSeconds)),
+            LifetimeValidator = (notBefore, expires, _, _) => ValidateLifetime(notBefore, expires, timeProvider.GetUtcNow().UtcDateTime,
+                TimeSpan.FromSeconds(options.ClockSkewSeconds)),
             // Failures are reported (by reason code) through the result; IdentityModel need not log them too.
             LogValidationExceptions = false,
         };

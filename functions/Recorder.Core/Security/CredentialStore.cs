@@ -31,13 +31,15 @@ internal sealed class CredentialStore(RecorderDataSources dataSources)
     public async Task<SessionRow?> FindSessionAsync(string sid, CancellationToken cancellationToken)
     {
         await using var connection = await dataSources.App.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<SessionRow>(new CommandDefinition(SessionSql, new { Sid = sid }, cancellationToken: cancellationToken));
+        return await connection.QuerySingleOrDefaultAsync<SessionRow>(
+            new CommandDefinition(SessionSql, new { Sid = sid }, cancellationToken: cancellationToken));
     }
 
     public async Task<UserRow> FindUserAsync(string userId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSources.App.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleAsync<UserRow>(new CommandDefinition(UserSql, new { UserId = userId }, cancellationToken: cancellationToken));
+        return await connection.QuerySingleAsync<UserRow>(
+            new CommandDefinition(UserSql, new { UserId = userId }, cancellationToken: cancellationToken));
     }
 }
 

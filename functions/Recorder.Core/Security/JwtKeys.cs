@@ -49,7 +49,9 @@ internal static class JwtKeys
         }
         foreach (var pem in options.RsaPublicKeys)
         {
-            keys.Add(new RsaSecurityKey(ReadRsaPublicKey(pem) ?? throw new InvalidOperationException("An Auth:Jwt:RsaPublicKeys entry is not a usable RSA public key.")));
+            keys.Add(new RsaSecurityKey(
+                ReadRsaPublicKey(pem)
+                    ?? throw new InvalidOperationException("An Auth:Jwt:RsaPublicKeys entry is not a usable RSA public key.")));
         }
         return keys;
     }

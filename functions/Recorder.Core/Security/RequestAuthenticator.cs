@@ -20,7 +20,8 @@ public sealed class RequestAuthenticator
     private readonly BearerTokenAuthenticator bearer;
     private readonly ILogger<RequestAuthenticator> logger;
 
-    public RequestAuthenticator(IOptions<AuthOptions> options, RecorderDataSources dataSources, TimeProvider timeProvider, ILogger<RequestAuthenticator> logger)
+    public RequestAuthenticator(
+        IOptions<AuthOptions> options, RecorderDataSources dataSources, TimeProvider timeProvider, ILogger<RequestAuthenticator> logger)
     {
         var store = new CredentialStore(dataSources);
         sessions = new SessionCookieAuthenticator(options.Value, store, timeProvider);

@@ -16,7 +16,8 @@ namespace Recorder.Core.Sessions;
 /// session is "not found"; state changes lock the row and follow <see cref="SessionTransitions"/>.
 /// Timestamps are the database's clock (<c>now()</c>), the same clock the stale-session sweep compares.
 /// </summary>
-public sealed class RecordingSessionsService(RecorderDataSources dataSources, IOptions<SessionOptions> options, ILogger<RecordingSessionsService> logger)
+public sealed class RecordingSessionsService(
+    RecorderDataSources dataSources, IOptions<SessionOptions> options, ILogger<RecordingSessionsService> logger)
 {
     private const string InsertSql = $"""
         INSERT INTO recording_sessions (user_id, recording_type, settings, device_info)
@@ -55,7 +56,8 @@ public sealed class RecordingSessionsService(RecorderDataSources dataSources, IO
     // The lock serialises two sessions completing with the same recording: the second sees the first's link.
     private const string LockRecordingSql = "SELECT id FROM recordings WHERE id = @RecordingId AND status <> 'deleting' FOR NO KEY UPDATE";
 
-    private const string OtherSessionOfRecordingSql = "SELECT id FROM recording_sessions WHERE recording_id = @RecordingId AND id <> @Id LIMIT 1";
+    private const string OtherSessionOfRecordingSql = "SELECT id FROM recording_sessions " +
+        "WHERE recording_id = @RecordingId AND id <> @Id LIMIT 1";
 
     private const string ListSql = $"""
         SELECT {SessionRow.Columns}
@@ -84,7 +86,8 @@ public sealed class RecordingSessionsService(RecorderDataSources dataSources, IO
         GROUP BY GROUPING SETS ((recording_type), (browser), ())
         """;
 
-    public async Task<ServiceResult<SessionView>> CreateAsync(Caller caller, CreateSessionRequest body, RequestInfo request, CancellationToken cancellationToken)
+    public async Task<ServiceResult<SessionView>> CreateAsync(
+        Caller caller, CreateSessionRequest body, RequestInfo request, CancellationToken cancellationToken)
     {
         var validated = SessionValidation.Validate(body, options.Value);
         if (validated.Failure is { } invalid)
@@ -93,7 +96,8 @@ public sealed class RecordingSessionsService(RecorderDataSources dataSources, IO
         }
         var session = validated.Value!;
         var agent = UserAgentParser.Parse(request.UserAgent);
-        var server = JsonSerializer.Serialize(new { agent.Browser, agent.BrowserVersion, agent.Os, agent.DeviceType, request.UserAgent }, JsonRequest.SerializerOptions);
+        var server = JsonSerializer.Serialize(new { agent.Browser, agent.BrowserVersion, agent.Os, agent.DeviceType, request.UserAgent },
+            JsonRequest.SerializerOptions);
 
         var row = await dataSources.App.RunAsUserAsync(caller.UserId, async (connection, transaction) =>
         {
@@ -105,24 +109,30 @@ public sealed class RecordingSessionsService(RecorderDataSources dataSources, IO
                 ClientDeviceInfo = session.ClientDeviceInfo,
                 ServerDeviceInfo = server,
             }, transaction, cancellationToken: cancellationToken));
-            await AuditLog.WriteAsync(connection, transaction, new AuditEntry(caller.UserId, AuditActions.SessionCreate, AuditOutcomes.Success, Details: new { sessionId = inserted.Id, inserted.RecordingType }), request, cancellationToken);
+            await AuditLog.WriteAsync(connection, transaction,
+                new AuditEntry(caller.UserId, AuditActions.SessionCreate, AuditOutcomes.Success,
+                    Details: new { sessionId = inserted.Id, inserted.RecordingType }), request, cancellationToken);
             return inserted;
         }, cancellationToken);
-        logger.LogInformation("Recording session {SessionId} ({RecordingType}) started for user {UserId}", row.Id, row.RecordingType, caller.UserId);
+        logger.LogInformation("Recording session {SessionId} ({RecordingType}) started for user {UserId}", row.Id, row.RecordingType,
+            caller.UserId);
         return SessionView.From(row);
     }
 
     /// <summary>Keeps an active session alive. Not audited when it succeeds: it arrives every few seconds per recording.</summary>
     public async Task<ServiceResult<bool>> HeartbeatAsync(Caller caller, long id, RequestInfo request, CancellationToken cancellationToken)
     {
-        var result = await TransitionAsync(caller, id, SessionCommand.Heartbeat, AuditActions.SessionHeartbeat, request, auditSuccess: false,
+        var result = await TransitionAsync(caller, id, SessionCommand.Heartbeat, AuditActions.SessionHeartbeat, request,
+            auditSuccess: false,
             isRepeat: _ => false,
-            apply: (connection, transaction, current) => UpdateAsync(connection, transaction, HeartbeatSql, new { current.Id, current.StartedAt }, cancellationToken),
+            apply: (connection, transaction, current) => UpdateAsync(connection, transaction, HeartbeatSql,
+                new { current.Id, current.StartedAt }, cancellationToken),
             cancellationToken);
         return result.Failure is { } failure ? failure : true;
     }
 
-    public async Task<ServiceResult<SessionView>> CompleteAsync(Caller caller, long id, CompleteSessionRequest body, RequestInfo request, CancellationToken cancellationToken)
+    public async Task<ServiceResult<SessionView>> CompleteAsync(
+        Caller caller, long id, CompleteSessionRequest body, RequestInfo request, CancellationToken cancellationToken)
     {
         var validated = SessionValidation.Validate(body, options.Value);
         if (validated.Failure is { } invalid)
@@ -132,7 +142,8 @@ public sealed class RecordingSessionsService(RecorderDataSources dataSources, IO
         var completion = validated.Value!;
         var result = await TransitionAsync(caller, id, SessionCommand.Complete, AuditActions.SessionComplete, request, auditSuccess: true,
             // A retry: same duration, and the same recording (or none named, the link the first call or the upload made standing).
-            isRepeat: current => current.Duration == completion.Duration && (completion.RecordingId is null || completion.RecordingId == current.RecordingId),
+            isRepeat: current => current.Duration == completion.Duration
+                && (completion.RecordingId is null || completion.RecordingId == current.RecordingId),
             apply: async (connection, transaction, current) =>
             {
                 if (completion.RecordingId is { } recordingId)
@@ -141,22 +152,28 @@ public sealed class RecordingSessionsService(RecorderDataSources dataSources, IO
                     {
                         return Conflict(current, $"Recording session {id} is already linked to recording {linked}.");
                     }
-                    if (await connection.ExecuteScalarAsync<long?>(new CommandDefinition(LockRecordingSql, new { RecordingId = recordingId }, transaction, cancellationToken: cancellationToken)) is null)
+                    if (await connection.ExecuteScalarAsync<long?>(
+                        new CommandDefinition(LockRecordingSql, new { RecordingId = recordingId }, transaction,
+                            cancellationToken: cancellationToken)) is null)
                     {
                         return Failure.Invalid("recordingId", "is not one of your recordings.");
                     }
-                    if (await connection.ExecuteScalarAsync<long?>(new CommandDefinition(OtherSessionOfRecordingSql, new { RecordingId = recordingId, Id = id }, transaction, cancellationToken: cancellationToken)) is { } other)
+                    if (await connection.ExecuteScalarAsync<long?>(
+                        new CommandDefinition(OtherSessionOfRecordingSql, new { RecordingId = recordingId, Id = id }, transaction,
+                            cancellationToken: cancellationToken)) is { } other)
                     {
                         return Conflict(current, $"Recording {recordingId} already belongs to recording session {other}.");
                     }
                 }
-                return await UpdateAsync(connection, transaction, CompleteSql, new { current.Id, current.StartedAt, completion.Duration, completion.RecordingId }, cancellationToken);
+                return await UpdateAsync(connection, transaction, CompleteSql,
+                    new { current.Id, current.StartedAt, completion.Duration, completion.RecordingId }, cancellationToken);
             },
             cancellationToken);
         return View(result);
     }
 
-    public async Task<ServiceResult<SessionView>> InterruptAsync(Caller caller, long id, InterruptSessionRequest body, RequestInfo request, CancellationToken cancellationToken)
+    public async Task<ServiceResult<SessionView>> InterruptAsync(
+        Caller caller, long id, InterruptSessionRequest body, RequestInfo request, CancellationToken cancellationToken)
     {
         var validated = SessionValidation.Validate(body);
         if (validated.Failure is { } invalid)
@@ -166,7 +183,8 @@ public sealed class RecordingSessionsService(RecorderDataSources dataSources, IO
         var interruption = validated.Value!;
         var result = await TransitionAsync(caller, id, SessionCommand.Interrupt, AuditActions.SessionInterrupt, request, auditSuccess: true,
             isRepeat: current => current.ErrorMessage == interruption.ErrorMessage && current.ErrorCode == interruption.ErrorCode,
-            apply: (connection, transaction, current) => UpdateAsync(connection, transaction, InterruptSql, new { current.Id, current.StartedAt, interruption.ErrorMessage, interruption.ErrorCode }, cancellationToken),
+            apply: (connection, transaction, current) => UpdateAsync(connection, transaction, InterruptSql,
+                new { current.Id, current.StartedAt, interruption.ErrorMessage, interruption.ErrorCode }, cancellationToken),
             cancellationToken);
         return View(result);
     }
@@ -175,14 +193,18 @@ public sealed class RecordingSessionsService(RecorderDataSources dataSources, IO
     {
         var row = await dataSources.App.RunAsUserAsync(caller.UserId, async (connection, transaction) =>
         {
-            var found = await connection.QuerySingleOrDefaultAsync<SessionRow>(new CommandDefinition(GetSql, new { Id = id }, transaction, cancellationToken: cancellationToken));
-            await AuditLog.WriteAsync(connection, transaction, new AuditEntry(caller.UserId, AuditActions.SessionRead, found is null ? AuditOutcomes.NotFound : AuditOutcomes.Success, found?.RecordingId, new { sessionId = id }), request, cancellationToken);
+            var found = await connection.QuerySingleOrDefaultAsync<SessionRow>(
+                new CommandDefinition(GetSql, new { Id = id }, transaction, cancellationToken: cancellationToken));
+            await AuditLog.WriteAsync(connection, transaction,
+                new AuditEntry(caller.UserId, AuditActions.SessionRead, found is null ? AuditOutcomes.NotFound : AuditOutcomes.Success,
+                    found?.RecordingId, new { sessionId = id }), request, cancellationToken);
             return found;
         }, cancellationToken);
         return row is null ? NotFound(id) : SessionView.From(row);
     }
 
-    public async Task<SessionPage> ListAsync(Caller caller, SessionListQuery query, RequestInfo request, CancellationToken cancellationToken)
+    public async Task<SessionPage> ListAsync(
+        Caller caller, SessionListQuery query, RequestInfo request, CancellationToken cancellationToken)
     {
         var rows = await dataSources.App.RunAsUserAsync(caller.UserId, async (connection, transaction) =>
         {
@@ -197,7 +219,9 @@ public sealed class RecordingSessionsService(RecorderDataSources dataSources, IO
                 AfterId = query.After?.Id,
                 Take = query.Limit + 1,
             }, transaction, cancellationToken: cancellationToken))).AsList();
-            await AuditLog.WriteAsync(connection, transaction, new AuditEntry(caller.UserId, AuditActions.SessionList, AuditOutcomes.Success, Details: new { count = Math.Min(found.Count, query.Limit) }), request, cancellationToken);
+            await AuditLog.WriteAsync(connection, transaction,
+                new AuditEntry(caller.UserId, AuditActions.SessionList, AuditOutcomes.Success,
+                    Details: new { count = Math.Min(found.Count, query.Limit) }), request, cancellationToken);
             return found;
         }, cancellationToken);
 
@@ -206,13 +230,18 @@ public sealed class RecordingSessionsService(RecorderDataSources dataSources, IO
         return new SessionPage(page.Select(SessionView.From).ToList(), next);
     }
 
-    public async Task<SessionStats> GetStatsAsync(Caller caller, SessionStatsQuery query, RequestInfo request, CancellationToken cancellationToken)
+    public async Task<SessionStats> GetStatsAsync(
+        Caller caller, SessionStatsQuery query, RequestInfo request, CancellationToken cancellationToken)
     {
         var groups = await dataSources.App.RunAsUserAsync(caller.UserId, async (connection, transaction) =>
         {
-            var found = (await connection.QueryAsync<(int Grouping, string? RecordingType, string? Browser, long Active, long Completed, long Interrupted)>(new CommandDefinition(
-                StatsSql, new { caller.UserId, query.From, query.To, UnknownBrowser = SessionStats.UnknownBrowser }, transaction, cancellationToken: cancellationToken))).AsList();
-            await AuditLog.WriteAsync(connection, transaction, new AuditEntry(caller.UserId, AuditActions.SessionStats, AuditOutcomes.Success, Details: new { query.From, query.To }), request, cancellationToken);
+            var found = (await connection.QueryAsync<(int Grouping, string? RecordingType, string? Browser, long Active, long Completed,
+                long Interrupted)>(new CommandDefinition(
+                StatsSql, new { caller.UserId, query.From, query.To, UnknownBrowser = SessionStats.UnknownBrowser }, transaction,
+                cancellationToken: cancellationToken))).AsList();
+            await AuditLog.WriteAsync(connection, transaction,
+                new AuditEntry(caller.UserId, AuditActions.SessionStats, AuditOutcomes.Success, Details: new { query.From, query.To }),
+                request, cancellationToken);
             return found;
         }, cancellationToken);
 
@@ -222,8 +251,10 @@ public sealed class RecordingSessionsService(RecorderDataSources dataSources, IO
             query.From,
             query.To,
             SessionCounts.Of(total.Active, total.Completed, total.Interrupted),
-            groups.Where(group => group.Grouping == 1).ToDictionary(group => group.RecordingType!, group => SessionCounts.Of(group.Active, group.Completed, group.Interrupted)),
-            groups.Where(group => group.Grouping == 2).ToDictionary(group => group.Browser!, group => SessionCounts.Of(group.Active, group.Completed, group.Interrupted)));
+            groups.Where(group => group.Grouping == 1)
+                .ToDictionary(group => group.RecordingType!, group => SessionCounts.Of(group.Active, group.Completed, group.Interrupted)),
+            groups.Where(group => group.Grouping == 2)
+                .ToDictionary(group => group.Browser!, group => SessionCounts.Of(group.Active, group.Completed, group.Interrupted)));
     }
 
     /// <summary>
@@ -242,10 +273,13 @@ public sealed class RecordingSessionsService(RecorderDataSources dataSources, IO
         CancellationToken cancellationToken)
         => dataSources.App.RunAsUserAsync<ServiceResult<SessionRow>>(caller.UserId, async (connection, transaction) =>
         {
-            var current = await connection.QuerySingleOrDefaultAsync<SessionRow>(new CommandDefinition(LockSql, new { Id = id }, transaction, cancellationToken: cancellationToken));
+            var current = await connection.QuerySingleOrDefaultAsync<SessionRow>(
+                new CommandDefinition(LockSql, new { Id = id }, transaction, cancellationToken: cancellationToken));
             if (current is null)
             {
-                await AuditLog.WriteAsync(connection, transaction, new AuditEntry(caller.UserId, action, AuditOutcomes.NotFound, Details: new { sessionId = id }), request, cancellationToken);
+                await AuditLog.WriteAsync(connection, transaction,
+                    new AuditEntry(caller.UserId, action, AuditOutcomes.NotFound, Details: new { sessionId = id }), request,
+                    cancellationToken);
                 return NotFound(id);
             }
 
@@ -254,25 +288,31 @@ public sealed class RecordingSessionsService(RecorderDataSources dataSources, IO
             {
                 TransitionKind.Apply => await apply(connection, transaction, current),
                 TransitionKind.Repeat when isRepeat(current) => current,
-                TransitionKind.Repeat => Conflict(current, $"Recording session {id} is already {current.Status}, with other values than this request's."),
+                TransitionKind.Repeat => Conflict(current,
+                    $"Recording session {id} is already {current.Status}, with other values than this request's."),
                 _ => Conflict(current, $"Recording session {id} is {current.Status}: only an active session can be {PastTense(command)}."),
             };
 
             if (result.Failure is { } failure)
             {
-                await AuditLog.WriteAsync(connection, transaction, new AuditEntry(caller.UserId, action, AuditOutcomes.Rejected, current.RecordingId,
+                await AuditLog.WriteAsync(connection, transaction, new AuditEntry(
+                    caller.UserId, action, AuditOutcomes.Rejected, current.RecordingId,
                     new { sessionId = id, status = current.Status, reason = failure.Detail }), request, cancellationToken);
             }
             else if (auditSuccess)
             {
-                await AuditLog.WriteAsync(connection, transaction, new AuditEntry(caller.UserId, action, AuditOutcomes.Success, result.Value!.RecordingId,
-                    new { sessionId = id, from = current.Status, to = result.Value.Status, repeated = transition.Kind == TransitionKind.Repeat }), request, cancellationToken);
+                await AuditLog.WriteAsync(connection, transaction, new AuditEntry(
+                    caller.UserId, action, AuditOutcomes.Success, result.Value!.RecordingId,
+                    new { sessionId = id, from = current.Status, to = result.Value.Status,
+                        repeated = transition.Kind == TransitionKind.Repeat }), request, cancellationToken);
             }
             return result;
         }, cancellationToken);
 
-    private static async Task<ServiceResult<SessionRow>> UpdateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, object parameters, CancellationToken cancellationToken)
-        => await connection.QuerySingleAsync<SessionRow>(new CommandDefinition(sql, parameters, transaction, cancellationToken: cancellationToken));
+    private static async Task<ServiceResult<SessionRow>> UpdateAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, object parameters, CancellationToken cancellationToken)
+        => await connection.QuerySingleAsync<SessionRow>(
+            new CommandDefinition(sql, parameters, transaction, cancellationToken: cancellationToken));
 
     private static ServiceResult<SessionView> View(ServiceResult<SessionRow> result)
         => result.Failure is { } failure ? failure : SessionView.From(result.Value!);

@@ -42,9 +42,12 @@ internal sealed class SessionOptionsValidator : IValidateOptions<SessionOptions>
         { SweepMaxBatches: < 1 } => ValidateOptionsResult.Fail("Sessions:SweepMaxBatches must be at least 1."),
         // The request body (JsonRequest.MaxBodyBytes) must be able to carry both objects.
         { MaxJsonBytes: < 2 or > 30 * 1024 } => ValidateOptionsResult.Fail("Sessions:MaxJsonBytes must be from 2 to 30720."),
-        { MaxDurationSeconds: <= 0 or >= 10_000_000 } => ValidateOptionsResult.Fail("Sessions:MaxDurationSeconds must be positive and below 10000000 (NUMERIC(10,3))."),
-        { ListDefaultLimit: < 1 } or { ListMaxLimit: < 1 } => ValidateOptionsResult.Fail("Sessions:ListDefaultLimit and Sessions:ListMaxLimit must be positive."),
-        _ when options.ListDefaultLimit > options.ListMaxLimit => ValidateOptionsResult.Fail("Sessions:ListDefaultLimit must not exceed Sessions:ListMaxLimit."),
+        { MaxDurationSeconds: <= 0 or >= 10_000_000 } => ValidateOptionsResult.Fail(
+            "Sessions:MaxDurationSeconds must be positive and below 10000000 (NUMERIC(10,3))."),
+        { ListDefaultLimit: < 1 }
+            or { ListMaxLimit: < 1 } => ValidateOptionsResult.Fail("Sessions:ListDefaultLimit and Sessions:ListMaxLimit must be positive."),
+        _ when options.ListDefaultLimit > options.ListMaxLimit => ValidateOptionsResult.Fail(
+            "Sessions:ListDefaultLimit must not exceed Sessions:ListMaxLimit."),
         _ when options.StatsDefaultWindow <= TimeSpan.Zero || options.StatsDefaultWindow > options.StatsMaxWindow
             => ValidateOptionsResult.Fail("Sessions:StatsDefaultWindow must be positive and at most Sessions:StatsMaxWindow."),
         _ => ValidateOptionsResult.Success,

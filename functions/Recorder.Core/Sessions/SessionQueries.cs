@@ -8,7 +8,8 @@ namespace Recorder.Core.Sessions;
 /// <summary>The filters and page of <c>GET /api/recording-sessions</c>, parsed from the query string.</summary>
 /// <param name="From">Inclusive lower bound on started_at.</param>
 /// <param name="To">Exclusive upper bound on started_at.</param>
-public sealed record SessionListQuery(int Limit, SessionCursor? After, string? Status, string? Type, DateTimeOffset? From, DateTimeOffset? To)
+public sealed record SessionListQuery(
+    int Limit, SessionCursor? After, string? Status, string? Type, DateTimeOffset? From, DateTimeOffset? To)
 {
     private static readonly string[] KnownParameters = ["limit", "cursor", "status", "type", "from", "to"];
 
@@ -41,7 +42,8 @@ public sealed record SessionCursor(DateTime StartedAt, long Id)
 {
     public string Encode() => KeysetCursor.Encode(StartedAt, Id);
 
-    public static SessionCursor? Decode(string text) => KeysetCursor.Decode(text) is { } position ? new SessionCursor(position.At, position.Id) : null;
+    public static SessionCursor? Decode(string text)
+        => KeysetCursor.Decode(text) is { } position ? new SessionCursor(position.At, position.Id) : null;
 }
 
 /// <summary>The window of <c>GET /api/recording-sessions/stats</c>: [From, To) on started_at.</summary>
@@ -49,7 +51,9 @@ public sealed record SessionStatsQuery(DateTimeOffset From, DateTimeOffset To)
 {
     private static readonly string[] KnownParameters = ["from", "to"];
 
-    /// <summary><c>to</c> defaults to now, <c>from</c> to <see cref="SessionOptions.StatsDefaultWindow"/> (7 days) before <c>to</c>.</summary>
+    /// <summary>
+    /// <c>to</c> defaults to now, <c>from</c> to <see cref="SessionOptions.StatsDefaultWindow"/> (7 days) before <c>to</c>.
+    /// </summary>
     public static ServiceResult<SessionStatsQuery> Parse(IQueryCollection query, SessionOptions options, DateTimeOffset now)
     {
         var errors = new ValidationErrors();
@@ -79,7 +83,8 @@ public sealed record SessionStatsQuery(DateTimeOffset From, DateTimeOffset To)
 internal static class SessionQueryString
 {
     // A date, or a date and time with an optional offset (none means UTC).
-    private static readonly string[] IsoFormats = ["yyyy-MM-dd", "yyyy-MM-dd'T'HH:mmK", "yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK"];
+    private static readonly string[] IsoFormats = ["yyyy-MM-dd", "yyyy-MM-dd'T'HH:mmK", "yyyy-MM-dd'T'HH:mm:ssK",
+        "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK"];
 
     public static DateTimeOffset? Timestamp(IQueryCollection query, string name, ValidationErrors errors)
     {
@@ -87,7 +92,8 @@ internal static class SessionQueryString
         {
             return null;
         }
-        if (DateTimeOffset.TryParseExact(text, IsoFormats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var value))
+        if (DateTimeOffset.TryParseExact(text, IsoFormats, CultureInfo.InvariantCulture,
+            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var value))
         {
             return value;
         }

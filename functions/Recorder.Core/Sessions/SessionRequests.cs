@@ -84,7 +84,8 @@ internal static partial class SessionValidation
         var code = request.ErrorCode;
         if (code is not null && !ErrorCodePattern().IsMatch(code))
         {
-            errors.Add("errorCode", "must be 1-100 letters, digits or . _ : - (a machine-readable code; the sentence goes in errorMessage).");
+            errors.Add("errorCode",
+                "must be 1-100 letters, digits or . _ : - (a machine-readable code; the sentence goes in errorMessage).");
         }
         return errors.Any ? errors.ToFailure() : new ValidInterrupt(message!, code);
     }

@@ -8,7 +8,8 @@ public sealed record SessionCounts(long Total, long Active, long Completed, long
             completed + interrupted == 0 ? null : Math.Round((double)interrupted / (completed + interrupted), 4));
 }
 
-/// <param name="ByBrowser">Keyed by the browser the server read from the User-Agent; <see cref="SessionStats.UnknownBrowser"/> when it read none.</param>
+/// <param name="ByBrowser">Keyed by the browser the server read from the
+/// User-Agent; <see cref="SessionStats.UnknownBrowser"/> when it read none.</param>
 public sealed record SessionStats(
     DateTimeOffset From,
     DateTimeOffset To,

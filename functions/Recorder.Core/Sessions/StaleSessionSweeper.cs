@@ -13,7 +13,8 @@ namespace Recorder.Core.Sessions;
 /// the last moment the page was known to be recording. Runs as recorder_maintenance (across users),
 /// in bounded batches, each one statement that also writes the audit entries.
 /// </summary>
-public sealed class StaleSessionSweeper(RecorderDataSources dataSources, IOptions<SessionOptions> options, ILogger<StaleSessionSweeper> logger)
+public sealed class StaleSessionSweeper(
+    RecorderDataSources dataSources, IOptions<SessionOptions> options, ILogger<StaleSessionSweeper> logger)
 {
     public const string ActorId = "stale-session-sweep";
     public const string ErrorCode = "heartbeat_timeout";
@@ -54,7 +55,8 @@ public sealed class StaleSessionSweeper(RecorderDataSources dataSources, IOption
             BatchSize = settings.SweepBatchSize,
             ErrorCode,
             ErrorMessage = string.Create(CultureInfo.InvariantCulture,
-                $"No heartbeat for more than {settings.StaleAfter.TotalSeconds:0} seconds: the recorder page was closed, crashed or lost its connection."),
+                $"No heartbeat for more than {settings.StaleAfter.TotalSeconds:0} seconds: the recorder page was closed, " +
+                $"crashed or lost its connection."),
             ActorId,
             Action = AuditActions.SessionInterrupt,
         };
@@ -63,7 +65,8 @@ public sealed class StaleSessionSweeper(RecorderDataSources dataSources, IOption
         var total = 0;
         for (var batch = 1; ; batch++)
         {
-            var swept = await connection.ExecuteScalarAsync<int>(new CommandDefinition(SweepBatchSql, parameters, cancellationToken: cancellationToken));
+            var swept = await connection.ExecuteScalarAsync<int>(
+                new CommandDefinition(SweepBatchSql, parameters, cancellationToken: cancellationToken));
             total += swept;
             if (swept < settings.SweepBatchSize)
             {
@@ -77,7 +80,8 @@ public sealed class StaleSessionSweeper(RecorderDataSources dataSources, IOption
         }
         if (total > 0)
         {
-            logger.LogInformation("Stale session sweep interrupted {Count} sessions without a heartbeat for {StaleAfter}", total, settings.StaleAfter);
+            logger.LogInformation("Stale session sweep interrupted {Count} sessions without a heartbeat for {StaleAfter}", total,
+                settings.StaleAfter);
         }
         return total;
     }

@@ -121,7 +121,8 @@ public static class UserAgentParser
     /// <summary>Where <paramref name="token"/> starts as a product token of its own (not inside "HeadlessChrome/").</summary>
     private static int? TokenIndex(string ua, string token)
     {
-        for (var index = ua.IndexOf(token, StringComparison.Ordinal); index >= 0; index = ua.IndexOf(token, index + 1, StringComparison.Ordinal))
+        for (var index = ua.IndexOf(token, StringComparison.Ordinal); index >= 0;
+            index = ua.IndexOf(token, index + 1, StringComparison.Ordinal))
         {
             if (index == 0 || !char.IsAsciiLetter(ua[index - 1]))
             {

@@ -20,7 +20,9 @@ public abstract class JsonMessageQueue<TMessage>
     {
         var name = configuration[queueNameSetting] is { Length: > 0 } configured ? configured : defaultName;
         queue = RecordingsStorageClient.CreateQueueService(
-            configuration, RecordingsStorageClient.WithBriefRetries(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 })).GetQueueClient(name);
+            configuration,
+            RecordingsStorageClient.WithBriefRetries(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }))
+            .GetQueueClient(name);
         this.visibilityDelay = visibilityDelay;
     }
 

@@ -14,15 +14,19 @@ namespace Recorder.Core.Storage;
 /// </summary>
 public static class RecordingsStorageClient
 {
-    public static BlobServiceClient Create(IConfiguration configuration, BlobClientOptions? options = null, string connectionName = StorageOptions.ConnectionName)
+    public static BlobServiceClient Create(
+        IConfiguration configuration, BlobClientOptions? options = null, string connectionName = StorageOptions.ConnectionName)
         => configuration[connectionName] is { Length: > 0 } connectionString
             ? new BlobServiceClient(connectionString, options)
-            : new BlobServiceClient(ServiceUri(configuration, connectionName, "blobServiceUri"), Credential(configuration.GetSection(connectionName)), options);
+            : new BlobServiceClient(ServiceUri(configuration, connectionName, "blobServiceUri"),
+                Credential(configuration.GetSection(connectionName)), options);
 
-    public static QueueServiceClient CreateQueueService(IConfiguration configuration, QueueClientOptions? options = null, string connectionName = StorageOptions.ConnectionName)
+    public static QueueServiceClient CreateQueueService(
+        IConfiguration configuration, QueueClientOptions? options = null, string connectionName = StorageOptions.ConnectionName)
         => configuration[connectionName] is { Length: > 0 } connectionString
             ? new QueueServiceClient(connectionString, options)
-            : new QueueServiceClient(ServiceUri(configuration, connectionName, "queueServiceUri"), Credential(configuration.GetSection(connectionName)), options);
+            : new QueueServiceClient(ServiceUri(configuration, connectionName, "queueServiceUri"),
+                Credential(configuration.GetSection(connectionName)), options);
 
     /// <summary>
     /// Storage calls sit on request paths: a few quick retries (under 2 s in all), then the caller deals with it — a 503,

@@ -20,7 +20,8 @@ public sealed class StorageInitializer(BlobServiceClient blobs, IOptions<Storage
     {
         foreach (var name in options.Value.AllContainers)
         {
-            var response = await blobs.GetBlobContainerClient(name).CreateIfNotExistsAsync(PublicAccessType.None, cancellationToken: cancellationToken);
+            var response = await blobs.GetBlobContainerClient(name)
+                .CreateIfNotExistsAsync(PublicAccessType.None, cancellationToken: cancellationToken);
             logger.LogInformation("Container {Container} {Outcome}", name, response is null ? "exists" : "created");
         }
 

@@ -18,5 +18,6 @@ public sealed class StorageOptions
     public string ExportsContainer { get; set; } = "recordings-exports";
     public string DeadLetterContainer { get; set; } = "recordings-deadletter";
 
-    public IReadOnlyList<string> AllContainers => [UploadsContainer, ProcessedContainer, ThumbnailsContainer, ExportsContainer, DeadLetterContainer];
+    public IReadOnlyList<string> AllContainers
+        => [UploadsContainer, ProcessedContainer, ThumbnailsContainer, ExportsContainer, DeadLetterContainer];
 }

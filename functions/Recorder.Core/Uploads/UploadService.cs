@@ -38,28 +38,34 @@ public sealed partial class UploadService(
 
     // Under row-level security only the caller's sessions are visible. Locked until commit, so a concurrent
     // complete cannot link another recording between this check and the link below.
-    private const string SessionSql = "SELECT status AS Status, recording_id AS RecordingId FROM recording_sessions WHERE id = @SessionId FOR NO KEY UPDATE";
+    private const string SessionSql = "SELECT status AS Status, recording_id AS RecordingId FROM recording_sessions " +
+        "WHERE id = @SessionId FOR NO KEY UPDATE";
 
     private const string LinkSessionSql = "UPDATE recording_sessions SET recording_id = @RecordingId WHERE id = @SessionId";
 
     private const string InsertSql = """
-        INSERT INTO recordings (id, user_id, project_id, title, description, recording_type, file_size, mime_type, blob_name, quality, metadata, client_id)
-        VALUES (@Id, @UserId, @ProjectId, @Title, @Description, @RecordingType, @FileSize, @MimeType, @BlobName, @Quality, @Metadata::jsonb, @ClientId)
+        INSERT INTO recordings (id, user_id, project_id, title, description, recording_type, file_size, mime_type, blob_name, quality,
+                                metadata, client_id)
+        VALUES (@Id, @UserId, @ProjectId, @Title, @Description, @RecordingType, @FileSize, @MimeType, @BlobName, @Quality,
+                @Metadata::jsonb, @ClientId)
         """;
 
     // At most one live recording per user and client id (migration 016).
     private const string ClientIdIndex = "idx_recordings_user_client_id";
 
-    private const string UploadingRecordingSql = "SELECT status AS Status, blob_name AS BlobName, mime_type AS MimeType FROM recordings WHERE id = @Id AND status <> 'deleting'";
+    private const string UploadingRecordingSql = "SELECT status AS Status, blob_name AS BlobName, mime_type AS MimeType FROM recordings " +
+        "WHERE id = @Id AND status <> 'deleting'";
 
-    public Task<ServiceResult<UploadTicket>> CreateAsync(Caller caller, CreateUploadRequest request, RequestInfo requestInfo, CancellationToken cancellationToken)
+    public Task<ServiceResult<UploadTicket>> CreateAsync(
+        Caller caller, CreateUploadRequest request, RequestInfo requestInfo, CancellationToken cancellationToken)
         => CreateAsync(caller, request, clientId: null, requestInfo, cancellationToken);
 
     /// <param name="clientId">
     /// The client's own id of the recording (the page's localId, given by <c>recorder import-client-recordings</c>),
     /// kept on the row; null for the page's uploads. A second recording with the same id is a 409.
     /// </param>
-    public async Task<ServiceResult<UploadTicket>> CreateAsync(Caller caller, CreateUploadRequest request, string? clientId, RequestInfo requestInfo, CancellationToken cancellationToken)
+    public async Task<ServiceResult<UploadTicket>> CreateAsync(
+        Caller caller, CreateUploadRequest request, string? clientId, RequestInfo requestInfo, CancellationToken cancellationToken)
     {
         var validated = Validate(request);
         if (validated.Failure is { } invalid)
@@ -72,24 +78,29 @@ public sealed partial class UploadService(
         {
             return await CreateValidatedAsync(caller, upload, clientId, requestInfo, cancellationToken);
         }
-        catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UniqueViolation && exception.ConstraintName == ClientIdIndex)
+        catch (PostgresException exception)
+            when (exception.SqlState == PostgresErrorCodes.UniqueViolation && exception.ConstraintName == ClientIdIndex)
         {
             return new Failure(FailureKind.Conflict, $"You already have a recording with client id '{clientId}'.");
         }
     }
 
-    private async Task<ServiceResult<UploadTicket>> CreateValidatedAsync(Caller caller, ValidUpload upload, string? clientId, RequestInfo requestInfo, CancellationToken cancellationToken)
+    private async Task<ServiceResult<UploadTicket>> CreateValidatedAsync(
+        Caller caller, ValidUpload upload, string? clientId, RequestInfo requestInfo, CancellationToken cancellationToken)
         => await dataSources.App.RunAsUserAsync<ServiceResult<UploadTicket>>(caller.UserId, async (connection, transaction) =>
         {
             var failure = await CheckReferencesAsync(connection, transaction, caller.UserId, upload, cancellationToken)
                 ?? await quota.CheckAsync(connection, transaction, caller.UserId, upload.FileSize, cancellationToken);
             if (failure is not null)
             {
-                await AuditLog.WriteAsync(connection, transaction, new AuditEntry(caller.UserId, AuditActions.RecordingCreate, AuditOutcomes.Rejected, Details: new { reason = failure.Detail }), requestInfo, cancellationToken);
+                await AuditLog.WriteAsync(connection, transaction,
+                    new AuditEntry(caller.UserId, AuditActions.RecordingCreate, AuditOutcomes.Rejected,
+                        Details: new { reason = failure.Detail }), requestInfo, cancellationToken);
                 return failure;
             }
 
-            var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(NextIdSql, transaction: transaction, cancellationToken: cancellationToken));
+            var id = await connection.ExecuteScalarAsync<long>(
+                new CommandDefinition(NextIdSql, transaction: transaction, cancellationToken: cancellationToken));
             var blobName = BlobNameFor(caller.UserId, id, upload.Extension);
             await connection.ExecuteAsync(new CommandDefinition(InsertSql, new
             {
@@ -108,34 +119,45 @@ public sealed partial class UploadService(
             }, transaction, cancellationToken: cancellationToken));
             if (upload.SessionId is { } sessionId)
             {
-                await connection.ExecuteAsync(new CommandDefinition(LinkSessionSql, new { RecordingId = id, SessionId = sessionId }, transaction, cancellationToken: cancellationToken));
+                await connection.ExecuteAsync(
+                    new CommandDefinition(LinkSessionSql, new { RecordingId = id, SessionId = sessionId }, transaction,
+                        cancellationToken: cancellationToken));
             }
-            await AuditLog.WriteAsync(connection, transaction, new AuditEntry(caller.UserId, AuditActions.RecordingCreate, AuditOutcomes.Success, id, new { upload.RecordingType, upload.FileSize, upload.MimeType }), requestInfo, cancellationToken);
+            await AuditLog.WriteAsync(connection, transaction,
+                new AuditEntry(caller.UserId, AuditActions.RecordingCreate, AuditOutcomes.Success, id,
+                    new { upload.RecordingType, upload.FileSize, upload.MimeType }), requestInfo, cancellationToken);
 
             // Signed before commit: if signing fails, no recording is left waiting for a URL nobody got.
             var ticket = await TicketAsync(id, blobName, upload.MimeType, cancellationToken);
-            logger.LogInformation("Recording {RecordingId} awaits upload of {FileSize} bytes for user {UserId}", id, upload.FileSize, caller.UserId);
+            logger.LogInformation("Recording {RecordingId} awaits upload of {FileSize} bytes for user {UserId}", id, upload.FileSize,
+                caller.UserId);
             return ticket;
         }, cancellationToken);
 
     /// <summary>A fresh URL for the same blob while the recording still awaits its upload (long or resumed block uploads).</summary>
-    public async Task<ServiceResult<UploadTicket>> RenewAsync(Caller caller, long recordingId, RequestInfo requestInfo, CancellationToken cancellationToken)
+    public async Task<ServiceResult<UploadTicket>> RenewAsync(
+        Caller caller, long recordingId, RequestInfo requestInfo, CancellationToken cancellationToken)
         => await dataSources.App.RunAsUserAsync<ServiceResult<UploadTicket>>(caller.UserId, async (connection, transaction) =>
         {
-            var recording = await connection.QuerySingleOrDefaultAsync<(string Status, string BlobName, string MimeType)?>(new CommandDefinition(
-                UploadingRecordingSql, new { Id = recordingId }, transaction, cancellationToken: cancellationToken));
+            var recording = await connection.QuerySingleOrDefaultAsync<(string Status, string BlobName, string MimeType)?>(
+                new CommandDefinition(UploadingRecordingSql, new { Id = recordingId }, transaction, cancellationToken: cancellationToken));
             Failure? failure = recording switch
             {
                 null => Failure.NotFound($"Recording {recordingId} does not exist."),
-                { Status: not "uploading" } => new Failure(FailureKind.Conflict, $"Recording {recordingId} is '{recording.Value.Status}': its upload is over, so no new upload URL is issued."),
+                { Status: not "uploading" } => new Failure(FailureKind.Conflict,
+                    $"Recording {recordingId} is '{recording.Value.Status}': its upload is over, so no new upload URL is issued."),
                 // Upload URLs can write over a committed blob: once the upload is committed (and its
                 // BlobCreated event on the way), no new one is issued. Uncommitted blocks do not count.
-                _ when await blobs.GetBlobContainerClient(storageOptions.Value.UploadsContainer).GetBlobClient(recording.Value.BlobName).ExistsAsync(cancellationToken)
-                    => new Failure(FailureKind.Conflict, $"The upload of recording {recordingId} is already committed; it is being processed."),
+                _ when await blobs.GetBlobContainerClient(storageOptions.Value.UploadsContainer).GetBlobClient(recording.Value.BlobName)
+                    .ExistsAsync(cancellationToken)
+                    => new Failure(FailureKind.Conflict,
+                        $"The upload of recording {recordingId} is already committed; it is being processed."),
                 _ => null,
             };
-            var outcome = failure is null ? AuditOutcomes.Success : failure.Kind == FailureKind.NotFound ? AuditOutcomes.NotFound : AuditOutcomes.Rejected;
-            await AuditLog.WriteAsync(connection, transaction, new AuditEntry(caller.UserId, AuditActions.RecordingRenewUploadUrl, outcome, recordingId), requestInfo, cancellationToken);
+            var outcome = failure is null ? AuditOutcomes.Success : failure.Kind == FailureKind.NotFound ? AuditOutcomes.NotFound
+                : AuditOutcomes.Rejected;
+            await AuditLog.WriteAsync(connection, transaction,
+                new AuditEntry(caller.UserId, AuditActions.RecordingRenewUploadUrl, outcome, recordingId), requestInfo, cancellationToken);
             if (failure is not null)
             {
                 return failure;
@@ -159,29 +181,35 @@ public sealed partial class UploadService(
             options.MaxSingleUploadBytes);
     }
 
-    private async Task<Failure?> CheckReferencesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string userId, ValidUpload upload, CancellationToken cancellationToken)
+    private async Task<Failure?> CheckReferencesAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string userId, ValidUpload upload, CancellationToken cancellationToken)
     {
         if (upload.ProjectId is { } projectId
-            && !await connection.ExecuteScalarAsync<bool>(new CommandDefinition(ProjectOwnedSql, new { ProjectId = projectId, UserId = userId }, transaction, cancellationToken: cancellationToken)))
+            && !await connection.ExecuteScalarAsync<bool>(
+                new CommandDefinition(ProjectOwnedSql, new { ProjectId = projectId, UserId = userId }, transaction,
+                    cancellationToken: cancellationToken)))
         {
             return Failure.Invalid("projectId", "is not one of your projects.");
         }
         if (upload.SessionId is { } sessionId)
         {
-            var session = await connection.QuerySingleOrDefaultAsync<(string Status, long? RecordingId)?>(new CommandDefinition(SessionSql, new { SessionId = sessionId }, transaction, cancellationToken: cancellationToken));
+            var session = await connection.QuerySingleOrDefaultAsync<(string Status, long? RecordingId)?>(
+                new CommandDefinition(SessionSql, new { SessionId = sessionId }, transaction, cancellationToken: cancellationToken));
             if (session is null)
             {
                 return Failure.Invalid("sessionId", "is not one of your recording sessions.");
             }
             if (session.Value.RecordingId is not null)
             {
-                return new Failure(FailureKind.Conflict, $"Recording session {sessionId} already has recording {session.Value.RecordingId}.");
+                return new Failure(FailureKind.Conflict,
+                    $"Recording session {sessionId} already has recording {session.Value.RecordingId}.");
             }
         }
         return null;
     }
 
-    private sealed record ValidUpload(string Title, string? Description, string RecordingType, string MimeType, string Extension, long FileSize, int? ProjectId, long? SessionId, string Quality, string Metadata);
+    private sealed record ValidUpload(string Title, string? Description, string RecordingType, string MimeType, string Extension,
+        long FileSize, int? ProjectId, long? SessionId, string Quality, string Metadata);
 
     private ServiceResult<ValidUpload> Validate(CreateUploadRequest request)
     {
@@ -196,7 +224,9 @@ public sealed partial class UploadService(
         var mimeType = errors.RequiredText("mimeType", request.MimeType, 100);
         if (mimeType is not null && recordingType is not null && (extension = RecordingTypes.ExtensionFor(recordingType, mimeType)) is null)
         {
-            errors.Add("mimeType", $"must be one of {string.Join(", ", RecordingTypes.AllowedMimeTypes(recordingType))} for a {recordingType} recording (codec parameters allowed).");
+            errors.Add("mimeType",
+                $"must be one of {string.Join(", ", RecordingTypes.AllowedMimeTypes(recordingType))} for a {recordingType} recording " +
+                $"(codec parameters allowed).");
         }
 
         switch (request.FileSize)
@@ -226,7 +256,8 @@ public sealed partial class UploadService(
         {
             return errors.ToFailure();
         }
-        return new ValidUpload(title!, string.IsNullOrWhiteSpace(description) ? null : description.Trim(), recordingType!, mimeType!, extension!, request.FileSize!.Value, request.ProjectId, request.SessionId, quality, metadata);
+        return new ValidUpload(title!, string.IsNullOrWhiteSpace(description) ? null : description.Trim(), recordingType!, mimeType!,
+            extension!, request.FileSize!.Value, request.ProjectId, request.SessionId, quality, metadata);
     }
 
     /// <summary>

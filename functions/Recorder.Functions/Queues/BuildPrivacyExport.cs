@@ -7,6 +7,7 @@ namespace Recorder.Functions.Queues;
 public sealed class BuildPrivacyExport(PrivacyExportService exports)
 {
     [Function(nameof(BuildPrivacyExport))]
-    public Task Run([QueueTrigger("%PrivacyExportQueueName%", Connection = "RecordingsStorage")] PrivacyExportMessage message, CancellationToken cancellationToken)
+    public Task Run([QueueTrigger("%PrivacyExportQueueName%", Connection = "RecordingsStorage")] PrivacyExportMessage message,
+        CancellationToken cancellationToken)
         => exports.BuildAsync(message, cancellationToken);
 }

@@ -7,6 +7,7 @@ namespace Recorder.Functions.Queues;
 public sealed class IngestPoison(IngestWorker ingest)
 {
     [Function(nameof(IngestPoison))]
-    public Task Run([QueueTrigger("%IngestQueueName%-poison", Connection = "RecordingsStorage")] IngestMessage message, CancellationToken cancellationToken)
+    public Task Run([QueueTrigger("%IngestQueueName%-poison", Connection = "RecordingsStorage")] IngestMessage message,
+        CancellationToken cancellationToken)
         => ingest.FailAbandonedAsync(message, cancellationToken);
 }

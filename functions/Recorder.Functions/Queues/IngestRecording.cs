@@ -7,6 +7,7 @@ namespace Recorder.Functions.Queues;
 public sealed class IngestRecording(IngestWorker ingest)
 {
     [Function(nameof(IngestRecording))]
-    public Task Run([QueueTrigger("%IngestQueueName%", Connection = "RecordingsStorage")] IngestMessage message, CancellationToken cancellationToken)
+    public Task Run(
+        [QueueTrigger("%IngestQueueName%", Connection = "RecordingsStorage")] IngestMessage message, CancellationToken cancellationToken)
         => ingest.ProcessAsync(message, cancellationToken);
 }

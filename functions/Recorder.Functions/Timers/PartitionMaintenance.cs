@@ -3,7 +3,9 @@ using Recorder.Core.Partitions;
 
 namespace Recorder.Functions.Timers;
 
-/// <summary>Creates recording_sessions partitions ahead of time and drops expired weeks (schedule: setting PartitionMaintenanceSchedule).</summary>
+/// <summary>
+/// Creates recording_sessions partitions ahead of time and drops expired weeks (schedule: setting PartitionMaintenanceSchedule).
+/// </summary>
 public sealed class PartitionMaintenance(PartitionMaintenanceService partitions)
 {
     [Function(nameof(PartitionMaintenance))]

@@ -23,7 +23,8 @@ public static partial class FfmpegErrors
     }
 
     [GeneratedRegex(
-        @"Server returned (40[0134]|5\d\d|5XX)|Connection refused|Connection timed out|Connection reset|Network is unreachable|No route to host|Failed to resolve hostname|No such file or directory|Permission denied",
+        @"Server returned (40[0134]|5\d\d|5XX)|Connection refused|Connection timed out|Connection reset|Network is unreachable|" +
+        @"No route to host|Failed to resolve hostname|No such file or directory|Permission denied",
         RegexOptions.CultureInvariant)]
     private static partial Regex ReadFailure();
 

@@ -1,10 +1,8 @@
 namespace Recorder.Core.Media.Ffmpeg;
 
 /// <summary>
-/// A recording as ffprobe/ffmpeg read it: an http(s) URL (a read SAS; ffmpeg fetches byte ranges,
-/// nothing is downloaded to disk) or a local file. <see cref="Options"/> confine the tools to that
-/// one input: only the protocols it needs, so a crafted playlist cannot make them open local files
-/// or other hosts, and only the containers recordings come in.
+/// A recording as ffprobe/ffmpeg read it: a read SAS URL (byte ranges, nothing downloaded) or a local file. <see cref="Options"/>
+/// allow only the protocols and containers it needs, so a crafted playlist cannot make the tools open local files or other hosts.
 /// </summary>
 /// <param name="Url">What to pass after <c>-i</c>.</param>
 /// <param name="Display">The input without its query, safe to log.</param>

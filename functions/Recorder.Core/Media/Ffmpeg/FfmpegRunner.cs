@@ -53,7 +53,8 @@ public sealed class FfmpegRunner(ILogger<FfmpegRunner> logger)
             await process.WaitForExitAsync(stop.Token);
             await Task.WhenAll(output, error); // throws FfmpegOutputLimitException when the output ran over
             var result = new FfmpegResult(process.ExitCode, await output, UrlRedaction.StripQueries(await error));
-            logger.LogDebug("{Executable} exited with {ExitCode} after {ElapsedMs} ms", command.Name, result.ExitCode, stopwatch.ElapsedMilliseconds);
+            logger.LogDebug("{Executable} exited with {ExitCode} after {ElapsedMs} ms", command.Name, result.ExitCode,
+                stopwatch.ElapsedMilliseconds);
             return result;
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)

@@ -14,7 +14,8 @@ public static partial class UrlRedaction
     public static string StripQuery(Uri uri) => uri.GetLeftPart(UriPartial.Path);
 
     // The query runs to a space or quote; ffmpeg's "URL: message" leaves a ':' that is not part of it.
-    [GeneratedRegex(@"(?<url>\b[a-z][a-z0-9+.\-]*://[^\s?'""<>]*)\?[^\s'""<>]*?(?=:?(?:[\s'""<>]|$))", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"(?<url>\b[a-z][a-z0-9+.\-]*://[^\s?'""<>]*)\?[^\s'""<>]*?(?=:?(?:[\s'""<>]|$))",
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex UrlQuery();
 
     // A signature outside a recognisable URL (an URL broken across lines, say) is masked as well.

@@ -2,10 +2,7 @@ namespace Recorder.Core.Media.Probe;
 
 /// <summary>What ffprobe found in a recording.</summary>
 /// <param name="Container">ffprobe's <c>format_name</c>, e.g. <c>matroska,webm</c> or <c>mov,mp4,m4a,3gp,3g2,mj2</c>.</param>
-/// <param name="Duration">
-/// Null when the container does not say: Chrome's MediaRecorder writes WebM without a Duration, so
-/// for those it is measured elsewhere.
-/// </param>
+/// <param name="Duration">Null when the container does not say (Chrome's WebM has no Duration); measured elsewhere then.</param>
 /// <param name="BitRate">Bits per second over the whole file, when ffprobe gives one.</param>
 public sealed record MediaInfo(string Container, TimeSpan? Duration, long? BitRate, VideoInfo? Video, AudioInfo? Audio)
 {

@@ -7,15 +7,10 @@ using Recorder.Core.Media.Ffmpeg;
 namespace Recorder.Core.Media.Probe;
 
 /// <summary>
-/// Reads a recording's container, streams and (where the container states it) duration with ffprobe,
-/// from a read SAS URL by range requests or from a local file.
+/// Reads a recording's container, streams and (where the container states it) duration with ffprobe, from a read SAS
+/// URL by range requests or a local file. ffprobe reads only headers and a few seconds of packets: an MP4 cut before
+/// its moov box fails here, a WebM cut mid-cluster does not (the WebM duration reader measures it).
 /// </summary>
-/// <remarks>
-/// ffprobe reads the headers and a few seconds of packets, not the whole file, so it sees only the
-/// damage that reaches them: an MP4 cut before its trailing moov box, garbage, an empty blob. An MP4
-/// with moov first or a WebM cut mid-cluster probes fine (the WebM duration reader measures the
-/// latter).
-/// </remarks>
 public sealed class MediaProbe(FfmpegRunner runner, IOptions<MediaOptions> options, ILogger<MediaProbe> logger)
 {
     // Format and stream descriptions only: a file that needs more than this to describe is not a recording.
@@ -70,8 +65,12 @@ public sealed class MediaProbe(FfmpegRunner runner, IOptions<MediaOptions> optio
             output?.Format?.FormatName ?? "",
             ParseDuration(output?.Format?.Duration),
             long.TryParse(output?.Format?.BitRate, NumberStyles.None, CultureInfo.InvariantCulture, out var bitRate) ? bitRate : null,
-            video is null ? null : new VideoInfo(video.CodecName ?? "", video.Width ?? 0, video.Height ?? 0, ParseRate(video.AverageFrameRate) ?? ParseRate(video.RealFrameRate)),
-            audio is null ? null : new AudioInfo(audio.CodecName ?? "", audio.Channels ?? 0, int.TryParse(audio.SampleRate, NumberStyles.None, CultureInfo.InvariantCulture, out var sampleRate) ? sampleRate : 0));
+            video is null ? null
+                : new VideoInfo(video.CodecName ?? "", video.Width ?? 0, video.Height ?? 0,
+                    ParseRate(video.AverageFrameRate) ?? ParseRate(video.RealFrameRate)),
+            audio is null ? null
+                : new AudioInfo(audio.CodecName ?? "", audio.Channels ?? 0,
+                    int.TryParse(audio.SampleRate, NumberStyles.None, CultureInfo.InvariantCulture, out var sampleRate) ? sampleRate : 0));
         logger.LogDebug("Probed {Input}: {Container}, video {VideoCodec}, audio {AudioCodec}, duration {Duration}",
             source.Display, info.Container, info.Video?.Codec, info.Audio?.Codec, info.Duration);
         return new ProbeResult.Probed(info);

@@ -37,7 +37,8 @@ public sealed class ThumbnailMaker(FfmpegRunner runner, IOptions<MediaOptions> o
             { HasAudio: true } => await WaveformAsync(source, cancellationToken),
             _ => throw new ArgumentException("The media has neither video nor audio.", nameof(info)),
         };
-        logger.LogDebug("Made a {ContentType} thumbnail of {Bytes} bytes for {Input}", thumbnail.ContentType, thumbnail.Content.Length, source.Display);
+        logger.LogDebug("Made a {ContentType} thumbnail of {Bytes} bytes for {Input}", thumbnail.ContentType, thumbnail.Content.Length,
+            source.Display);
         return thumbnail;
     }
 
@@ -78,7 +79,8 @@ public sealed class ThumbnailMaker(FfmpegRunner runner, IOptions<MediaOptions> o
         return image.Length > 0 ? Thumbnail.Png(image) : throw new ThumbnailException($"ffmpeg drew no waveform of {source.Display}.");
     }
 
-    private async Task<byte[]> RunAsync(FfmpegInput source, IReadOnlyList<string> inputOptions, IReadOnlyList<string> outputOptions, CancellationToken cancellationToken)
+    private async Task<byte[]> RunAsync(
+        FfmpegInput source, IReadOnlyList<string> inputOptions, IReadOnlyList<string> outputOptions, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var command = new FfmpegCommand(settings.FfmpegPath, MediaOptions.FfmpegPathSetting,

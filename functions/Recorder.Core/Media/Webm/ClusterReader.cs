@@ -62,7 +62,8 @@ internal static class ClusterReader
             switch (child.Id)
             {
                 case MatroskaIds.Timecode:
-                    if (timecode is not null || !whole || child.Size > 8 || !Ebml.TryReadUnsigned(body.Span[..(int)child.Size], out var value)
+                    if (timecode is not null || !whole || child.Size > 8
+                        || !Ebml.TryReadUnsigned(body.Span[..(int)child.Size], out var value)
                         || value > (ulong)(long.MaxValue / head.TimecodeScaleNs / 2))
                     {
                         return null;
@@ -120,7 +121,8 @@ internal static class ClusterReader
         => timecode is null ? null : new WebmCluster(blocks, next, cutShort);
 
     /// <summary>A BlockGroup held whole in the file: its Block, timed by its BlockDuration if it has one.</summary>
-    private static async Task<WebmBlock?> ReadGroupAsync(RangeCache cache, long start, long end, long timecode, WebmHead head, CancellationToken cancellationToken)
+    private static async Task<WebmBlock?> ReadGroupAsync(
+        RangeCache cache, long start, long end, long timecode, WebmHead head, CancellationToken cancellationToken)
     {
         long? blockAt = null;
         long blockSize = 0;
@@ -136,7 +138,8 @@ internal static class ClusterReader
             {
                 (blockAt, blockSize) = (at + child.Length, child.Size);
             }
-            else if (child.Id == MatroskaIds.BlockDuration && child.Size <= 8 && Ebml.TryReadUnsigned(bytes.Span.Slice(child.Length, (int)child.Size), out var ticks)
+            else if (child.Id == MatroskaIds.BlockDuration && child.Size <= 8
+                && Ebml.TryReadUnsigned(bytes.Span.Slice(child.Length, (int)child.Size), out var ticks)
                 && ticks <= int.MaxValue)
             {
                 durationTicks = (long)ticks;
@@ -163,7 +166,8 @@ internal static class ClusterReader
         body = body[..(int)Math.Min(body.Length, size)];
         var status = Ebml.ReadSize(body, out var track, out var trackLength);
         var allHere = body.Length == size;
-        if (status == EbmlStatus.Invalid || status == EbmlStatus.Truncated && allHere || status == EbmlStatus.Ok && (track <= 0 || size <= trackLength + 3))
+        if (status == EbmlStatus.Invalid || status == EbmlStatus.Truncated && allHere
+            || status == EbmlStatus.Ok && (track <= 0 || size <= trackLength + 3))
         {
             return new ParsedBlock(null, IsInvalid: true);
         }

@@ -34,7 +34,10 @@ public static class Ebml
     /// <summary>A header is at most a 4-byte ID and an 8-byte size.</summary>
     public const int MaxHeaderLength = MaxIdLength + MaxSizeLength;
 
-    /// <summary>How many bytes the variable-length integer starting with <paramref name="first"/> takes: the leading zeros + 1, or 0 for a zero byte.</summary>
+    /// <summary>
+    /// How many bytes the variable-length integer starting with
+    /// <paramref name="first"/> takes: the leading zeros + 1, or 0 for a zero byte.
+    /// </summary>
     public static int VintLength(byte first) => first == 0 ? 0 : BitOperations.LeadingZeroCount((uint)first) - 23;
 
     /// <summary>An element ID, marker bits kept as Matroska writes IDs (0x1A45DFA3 for EBML).</summary>

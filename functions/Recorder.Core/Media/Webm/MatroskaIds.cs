@@ -40,5 +40,6 @@ internal static class MatroskaIds
     public static ReadOnlySpan<byte> ClusterBytes => [0x1F, 0x43, 0xB6, 0x75];
 
     /// <summary>Elements that sit directly in a Segment: one of them ends a Cluster of unknown size.</summary>
-    public static bool IsTopLevel(uint id) => id is Cluster or Cues or Tags or Chapters or Attachments or SeekHead or Info or Tracks or Ebml or Segment;
+    public static bool IsTopLevel(uint id)
+        => id is Cluster or Cues or Tags or Chapters or Attachments or SeekHead or Info or Tracks or Ebml or Segment;
 }

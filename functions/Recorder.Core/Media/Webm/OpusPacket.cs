@@ -18,7 +18,10 @@ internal static class OpusPacket
         var config = packet[0] >> 3;
         var frameNs = config switch
         {
-            < 12 => (config & 3) switch { 0 => 10 * Millisecond, 1 => 20 * Millisecond, 2 => 40 * Millisecond, _ => 60 * Millisecond }, // SILK
+            < 12 => (config & 3) switch // SILK
+            {
+                0 => 10 * Millisecond, 1 => 20 * Millisecond, 2 => 40 * Millisecond, _ => 60 * Millisecond,
+            },
             < 16 => (config & 1) == 0 ? 10 * Millisecond : 20 * Millisecond, // hybrid
             _ => (Millisecond * 5 / 2) << (config & 3), // CELT: 2.5, 5, 10, 20 ms
         };

@@ -27,7 +27,8 @@ public static class WebmDurationReader
         }
         if (head.DurationTicks is { } ticks && ticks * head.TimecodeScaleNs / 100 < TimeSpan.MaxValue.Ticks)
         {
-            return new WebmDuration(TimeSpan.FromTicks((long)(ticks * head.TimecodeScaleNs / 100)), WebmDuration.Header, source.BytesRead - before);
+            return new WebmDuration(TimeSpan.FromTicks((long)(ticks * head.TimecodeScaleNs / 100)), WebmDuration.Header,
+                source.BytesRead - before);
         }
 
         var method = WebmDuration.Tail;
@@ -38,11 +39,15 @@ public static class WebmDurationReader
             var scanCache = new RangeCache(new KnownTailReader(source, tail), CacheSize, MinimumFetch);
             (endNs, cutShort) = await ScanAsync(scanCache, head, cancellationToken);
         }
-        return endNs is { } ns ? new WebmDuration(TimeSpan.FromTicks(Math.Max(0, ns) / 100), method, source.BytesRead - before, cutShort) : null;
+        return endNs is { } ns ? new WebmDuration(TimeSpan.FromTicks(Math.Max(0, ns) / 100), method, source.BytesRead - before, cutShort)
+            : null;
     }
 
-    /// <summary>The end of the last Cluster's blocks and whether the file is cut inside it, or null and the tail searched in vain.</summary>
-    private static async Task<(long? EndNs, bool CutShort, ReadOnlyMemory<byte> Tail)> FromTailAsync(RangeCache cache, WebmHead head, CancellationToken cancellationToken)
+    /// <summary>
+    /// The end of the last Cluster's blocks and whether the file is cut inside it, or null and the tail searched in vain.
+    /// </summary>
+    private static async Task<(long? EndNs, bool CutShort, ReadOnlyMemory<byte> Tail)> FromTailAsync(
+        RangeCache cache, WebmHead head, CancellationToken cancellationToken)
     {
         // Hits at or after searchedFrom were disproved in an earlier, shorter tail.
         var searchedFrom = cache.Length;

@@ -12,7 +12,8 @@ internal sealed record WebmTrack(ulong Number, string? CodecId, long? DefaultDur
 /// What the start of a WebM/Matroska file says: the time scale, the Duration if the muxer knew it,
 /// the tracks, and where the Segment's top-level elements stop being headers (the first Cluster).
 /// </summary>
-internal sealed record WebmHead(long TimecodeScaleNs, double? DurationTicks, IReadOnlyDictionary<ulong, WebmTrack> Tracks, long FirstClusterOffset)
+internal sealed record WebmHead(
+    long TimecodeScaleNs, double? DurationTicks, IReadOnlyDictionary<ulong, WebmTrack> Tracks, long FirstClusterOffset)
 {
     public const long DefaultTimecodeScaleNs = 1_000_000;
 
@@ -109,7 +110,8 @@ internal sealed record WebmHead(long TimecodeScaleNs, double? DurationTicks, IRe
             {
                 scale = (long)read;
             }
-            else if (child.Id == MatroskaIds.Duration && Ebml.TryReadFloat(child.Value, out var ticks) && double.IsFinite(ticks) && ticks > 0)
+            else if (child.Id == MatroskaIds.Duration && Ebml.TryReadFloat(child.Value, out var ticks) && double.IsFinite(ticks)
+                && ticks > 0)
             {
                 duration = ticks;
             }
@@ -139,7 +141,8 @@ internal sealed record WebmHead(long TimecodeScaleNs, double? DurationTicks, IRe
                 {
                     codec = Encoding.ASCII.GetString(field.Value).TrimEnd('\0');
                 }
-                else if (field.Id == MatroskaIds.DefaultDuration && Ebml.TryReadUnsigned(field.Value, out var ns) && ns is > 0 and <= long.MaxValue)
+                else if (field.Id == MatroskaIds.DefaultDuration && Ebml.TryReadUnsigned(field.Value, out var ns)
+                    && ns is > 0 and <= long.MaxValue)
                 {
                     defaultDuration = (long)ns;
                 }

@@ -10,14 +10,8 @@ namespace Recorder.Core.Uploads.Sas;
 /// </summary>
 public abstract class BlobSasIssuer(BlobServiceClient blobs, IOptions<SasOptions> options, TimeProvider time) : IBlobSasIssuer
 {
-    // Upload URLs carry Write (sp=w) alone. Create (c) is the permission that cannot overwrite ("write a
-    // new blob"; account SAS: "may not overwrite existing blobs"), but it does not authorize Put Block or
-    // Put Block List: Azure answers 403 to block uploads under a c-only SAS while a single Put Blob works
-    // (Azure/azure-cli#16899, Azure/azure-storage-azcopy#2234), and so does Azurite 3.37 (it requires w for
-    // StageBlock and CommitBlockList; UploadUrlTests.Create_alone_refuses_block_uploads). Recordings need
-    // blocks. Write also covers a single Put Blob of a new blob, so c would add nothing. Write can replace a
-    // committed blob: UploadService issues no renewed URL once the blob is committed, so only URLs issued
-    // before the commit can still replace it, until they expire (ingest sees the new ETag).
+    // Write alone: Create does not authorise Put Block / Put Block List, which recordings need, and Write can replace a
+    // committed blob only through URLs issued before the commit (docs/architecture.md, "Upload URLs").
     private const BlobSasPermissions UploadPermissions = BlobSasPermissions.Write;
     private const BlobSasPermissions ReadPermissions = BlobSasPermissions.Read;
 
@@ -42,7 +36,8 @@ public abstract class BlobSasIssuer(BlobServiceClient blobs, IOptions<SasOptions
         return blobs.GetBlobContainerClient(container).GetBlobClient(blobName);
     }
 
-    private BlobSasBuilder Describe(BlobClient blob, BlobSasPermissions permissions, DateTimeOffset expiresOn) => new(permissions, expiresOn)
+    private BlobSasBuilder Describe(BlobClient blob, BlobSasPermissions permissions, DateTimeOffset expiresOn)
+        => new(permissions, expiresOn)
     {
         BlobContainerName = blob.BlobContainerName,
         BlobName = blob.Name,

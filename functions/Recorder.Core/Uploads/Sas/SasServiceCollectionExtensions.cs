@@ -39,7 +39,8 @@ public static class SasServiceCollectionExtensions
         {
             throw new InvalidOperationException(
                 $"Upload and read URLs cannot be signed: the connection string in '{connectionName}' has no AccountKey. " +
-                $"Give it one, or use identity-based '{connectionName}__blobServiceUri' with '{connectionName}__credential' = managedidentity " +
+                $"Give it one, or use identity-based '{connectionName}__blobServiceUri' " +
+                $"with '{connectionName}__credential' = managedidentity " +
                 "and an identity allowed to get user delegation keys.");
         }
 

@@ -5,7 +5,8 @@ using Microsoft.Extensions.Options;
 namespace Recorder.Core.Uploads.Sas;
 
 /// <summary>User delegation SAS, signed with a key fetched with the app's Microsoft Entra identity (no account key in Azure).</summary>
-public sealed class UserDelegationSasIssuer(BlobServiceClient blobs, UserDelegationKeyCache keys, IOptions<SasOptions> options, TimeProvider time)
+public sealed class UserDelegationSasIssuer(
+    BlobServiceClient blobs, UserDelegationKeyCache keys, IOptions<SasOptions> options, TimeProvider time)
     : BlobSasIssuer(blobs, options, time)
 {
     protected override async Task<Uri> SignAsync(BlobClient blob, BlobSasBuilder sas, CancellationToken cancellationToken)

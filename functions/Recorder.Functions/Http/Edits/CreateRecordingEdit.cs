@@ -19,5 +19,6 @@ public sealed class CreateRecordingEdit(HttpApi api, EditsService edits)
             await HttpApi.RespondAsync(
                 await EditRequests.ReadEditAsync(req, cancellationToken),
                 command => edits.ApplyAsync(caller, recordingId, command, request, cancellationToken),
-                result => new VersionedResult(new ObjectResult(result) { StatusCode = StatusCodes.Status201Created }, result.Version)), cancellationToken);
+                result => new VersionedResult(new ObjectResult(result) { StatusCode = StatusCodes.Status201Created }, result.Version)),
+            cancellationToken);
 }

@@ -7,7 +7,9 @@ using Recorder.Core.Security;
 
 namespace Recorder.Functions.Http.Links;
 
-/// <summary>Queues an AI task (transcription, thumbnail, analysis, captions) about a completed recording for the main app's worker.</summary>
+/// <summary>
+/// Queues an AI task (transcription, thumbnail, analysis, captions) about a completed recording for the main app's worker.
+/// </summary>
 public sealed class CreateRecordingAiTask(HttpApi api, RecordingLinksService links)
 {
     [Function(nameof(CreateRecordingAiTask))]

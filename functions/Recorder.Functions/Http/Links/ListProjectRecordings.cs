@@ -22,6 +22,7 @@ public sealed class ListProjectRecordings(HttpApi api, RecordingLinksService lin
             var query = ProjectRecordingsQuery.Parse(projectId, req.Query, options.Value);
             return query.Failure is { } invalid
                 ? Problems.From(invalid)
-                : HttpApi.Respond(await links.ListProjectRecordingsAsync(caller, query.Value!, request, cancellationToken), page => new OkObjectResult(page));
+                : HttpApi.Respond(await links.ListProjectRecordingsAsync(caller, query.Value!, request, cancellationToken),
+                    page => new OkObjectResult(page));
         }, cancellationToken);
 }

@@ -22,6 +22,7 @@ public sealed class ListRecordingAiTasks(HttpApi api, RecordingLinksService link
             var query = AiTaskListQuery.Parse(req.Query, options.Value);
             return query.Failure is { } invalid
                 ? Problems.From(invalid)
-                : HttpApi.Respond(await links.ListAiTasksAsync(caller, recordingId, query.Value!, request, cancellationToken), page => new OkObjectResult(page));
+                : HttpApi.Respond(await links.ListAiTasksAsync(caller, recordingId, query.Value!, request, cancellationToken),
+                    page => new OkObjectResult(page));
         }, cancellationToken);
 }

@@ -16,8 +16,10 @@ public sealed class GetErasure(HttpApi api, ErasureService erasures)
         string id,
         CancellationToken cancellationToken)
         => api.RunWithRouteIdAsync(req, id, RecordingScopes.Read, async (caller, erasureId, _) =>
-            HttpApi.Respond(await erasures.GetAsync(caller.UserId, erasureId, cancellationToken), receipt => new OkObjectResult(WithStatusUrl(receipt))), cancellationToken);
+            HttpApi.Respond(await erasures.GetAsync(caller.UserId, erasureId, cancellationToken),
+                receipt => new OkObjectResult(WithStatusUrl(receipt))), cancellationToken);
 
     /// <summary>The receipt with the URL of this function for it.</summary>
-    public static ErasureReceipt WithStatusUrl(ErasureReceipt receipt) => receipt with { StatusUrl = $"/api/me/erasures/{receipt.ErasureId}" };
+    public static ErasureReceipt WithStatusUrl(ErasureReceipt receipt)
+        => receipt with { StatusUrl = $"/api/me/erasures/{receipt.ErasureId}" };
 }

@@ -16,5 +16,6 @@ public sealed class GetExport(HttpApi api, PrivacyExportService exports)
         string id,
         CancellationToken cancellationToken)
         => api.RunWithRouteIdAsync(req, id, RecordingScopes.Read, async (caller, exportId, request) =>
-            HttpApi.Respond(await exports.GetAsync(caller, exportId, request, cancellationToken), export => new OkObjectResult(export)), cancellationToken);
+            HttpApi.Respond(await exports.GetAsync(caller, exportId, request, cancellationToken), export => new OkObjectResult(export)),
+            cancellationToken);
 }

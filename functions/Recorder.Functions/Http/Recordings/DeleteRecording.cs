@@ -16,5 +16,6 @@ public sealed class DeleteRecording(HttpApi api, RecordingsService recordings)
         string id,
         CancellationToken cancellationToken)
         => api.RunWithRouteIdAsync(req, id, RecordingScopes.Delete, async (caller, recordingId, request) =>
-            HttpApi.Respond(await recordings.DeleteAsync(caller, recordingId, request, cancellationToken), _ => new NoContentResult()), cancellationToken);
+            HttpApi.Respond(await recordings.DeleteAsync(caller, recordingId, request, cancellationToken), _ => new NoContentResult()),
+            cancellationToken);
 }

@@ -16,5 +16,6 @@ public sealed class GetRecording(HttpApi api, RecordingsService recordings)
         string id,
         CancellationToken cancellationToken)
         => api.RunWithRouteIdAsync(req, id, RecordingScopes.Read, async (caller, recordingId, request) =>
-            HttpApi.Respond(await recordings.GetAsync(caller, recordingId, request, cancellationToken), view => new OkObjectResult(view)), cancellationToken);
+            HttpApi.Respond(await recordings.GetAsync(caller, recordingId, request, cancellationToken), view => new OkObjectResult(view)),
+            cancellationToken);
 }

@@ -22,6 +22,7 @@ public sealed class ListRecordings(HttpApi api, RecordingsService recordings, IO
             {
                 return Problems.From(invalid);
             }
-            return HttpApi.Respond(await recordings.ListAsync(caller, query.Value!, request, cancellationToken), page => new OkObjectResult(page));
+            return HttpApi.Respond(await recordings.ListAsync(caller, query.Value!, request, cancellationToken),
+                page => new OkObjectResult(page));
         }, cancellationToken);
 }

@@ -16,5 +16,6 @@ public sealed class RenewUploadUrl(HttpApi api, UploadService uploads)
         string id,
         CancellationToken cancellationToken)
         => api.RunWithRouteIdAsync(req, id, RecordingScopes.Write, async (caller, recordingId, request) =>
-            HttpApi.Respond(await uploads.RenewAsync(caller, recordingId, request, cancellationToken), ticket => new OkObjectResult(ticket)), cancellationToken);
+            HttpApi.Respond(await uploads.RenewAsync(caller, recordingId, request, cancellationToken),
+                ticket => new OkObjectResult(ticket)), cancellationToken);
 }

@@ -19,5 +19,6 @@ public sealed class GetRecordingSession(HttpApi api, RecordingSessionsService se
         string id,
         CancellationToken cancellationToken)
         => api.RunWithRouteIdAsync(req, id, RecordingScopes.Read, async (caller, sessionId, request) =>
-            HttpApi.Respond(await sessions.GetAsync(caller, sessionId, request, cancellationToken), session => new OkObjectResult(session)), cancellationToken);
+            HttpApi.Respond(await sessions.GetAsync(caller, sessionId, request, cancellationToken), session => new OkObjectResult(session)),
+            cancellationToken);
 }

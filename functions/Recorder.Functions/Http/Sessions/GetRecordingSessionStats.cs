@@ -9,7 +9,8 @@ using Recorder.Core.Sessions;
 namespace Recorder.Functions.Http.Sessions;
 
 /// <summary>The caller's sessions counted by status, with failure rates, by recording type and by browser.</summary>
-public sealed class GetRecordingSessionStats(HttpApi api, RecordingSessionsService sessions, IOptions<SessionOptions> options, TimeProvider time)
+public sealed class GetRecordingSessionStats(
+    HttpApi api, RecordingSessionsService sessions, IOptions<SessionOptions> options, TimeProvider time)
 {
     [Function(nameof(GetRecordingSessionStats))]
     public Task<IActionResult> Run(

@@ -16,5 +16,6 @@ public sealed class HeartbeatRecordingSession(HttpApi api, RecordingSessionsServ
         string id,
         CancellationToken cancellationToken)
         => api.RunWithRouteIdAsync(req, id, RecordingScopes.Write, async (caller, sessionId, request) =>
-            HttpApi.Respond(await sessions.HeartbeatAsync(caller, sessionId, request, cancellationToken), _ => new NoContentResult()), cancellationToken);
+            HttpApi.Respond(await sessions.HeartbeatAsync(caller, sessionId, request, cancellationToken), _ => new NoContentResult()),
+            cancellationToken);
 }

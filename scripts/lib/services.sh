@@ -137,6 +137,21 @@ ensure_packages() {
 
 # --- PostgreSQL ----------------------------------------------------------------------
 
+# A server of the old version may still run on the folder (another version's pg_ctl is not ours to call):
+# SIGINT is PostgreSQL's fast shutdown, as `pg_ctl stop -m fast`.
+stop_cluster_of_other_version() {
+  local version="$1" pid i
+  pid="$(head -n 1 "$PG_DATA/postmaster.pid" 2>/dev/null || true)"
+  [[ "$pid" =~ ^[0-9]+$ && "$(readlink "/proc/$pid/cwd" 2>/dev/null)" == "$PG_DATA" ]] || return 0
+  log "stopping the PostgreSQL $version server (PID $pid) still running on $PG_DATA"
+  kill -INT "$pid"
+  for ((i = 0; i < 150; i++)); do
+    [[ -z "$(pg_cluster_pids)" ]] && return 0
+    sleep 0.2
+  done
+  die "the PostgreSQL $version server on $PG_DATA did not stop within 30 s (PID $pid)"
+}
+
 # As root, the cluster runs as the 'postgres' OS user, which must be able to reach the
 # data dir. Every ancestor directory needs search (x) permission for that user; add o+x
 # (search only, not read) where it is missing, e.g. a repo under /root.
@@ -236,6 +251,7 @@ retire_cluster_of_other_version() {
   [[ -f "$PG_DATA/PG_VERSION" ]] || return 0
   version="$(cat "$PG_DATA/PG_VERSION")"
   [[ "$version" == "$PG_SERVER_MAJOR" ]] && return 0
+  stop_cluster_of_other_version "$version"
   if [[ "$SERVICES_PROFILE" == test ]]; then
     log "the test cluster was made by PostgreSQL $version; making it again for PostgreSQL $PG_SERVER_MAJOR"
     rm -rf "$PG_DATA"

@@ -117,6 +117,34 @@ public sealed class SessionRetentionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_held_users_session_keeps_its_link_to_a_recording_when_its_week_is_dropped()
+    {
+        await using var owner = await database.OpenOwnerAsync();
+        await using var connection = await database.OpenMaintenanceAsync();
+        var heldUser = await NewUserAsync(owner);
+        await connection.ExecuteAsync("INSERT INTO user_legal_holds (user_id, reason) VALUES (@heldUser, 'test')", new { heldUser });
+        var recording = await connection.ExecuteScalarAsync<long>(
+            """
+            INSERT INTO recordings (user_id, title, recording_type, file_size, mime_type, blob_name, status)
+            VALUES (@heldUser, 'r', 'camera', 10, 'video/webm', @heldUser || '/1/a.webm', 'completed') RETURNING id
+            """, new { heldUser });
+        await owner.ExecuteAsync("SELECT recorder_ensure_weekly_partitions('recording_sessions', 10, now() - interval '10 weeks')");
+        var startedAt = DateTime.UtcNow.AddDays(-60);
+        var session = await connection.ExecuteScalarAsync<long>(
+            """
+            INSERT INTO recording_sessions (user_id, recording_type, started_at, last_heartbeat_at, recording_id)
+            VALUES (@heldUser, 'camera', @startedAt, @startedAt, @recording) RETURNING id
+            """, new { heldUser, startedAt, recording });
+
+        // The move re-checks the link as the owner (the drop is SECURITY DEFINER), which the owner must be able to see (026).
+        var (dropped, _) = await ServiceAsync(30).ExpireSessionsAsync(default);
+
+        Assert.Equal(1, dropped.Sum(p => p.KeptRows));
+        Assert.Equal(("recording_sessions_default", (long?)recording), await connection.QuerySingleAsync<(string, long?)>(
+            "SELECT tableoid::regclass::text, recording_id FROM recording_sessions WHERE id = @session", new { session }));
+    }
+
+    [Fact]
     public async Task Deleting_the_default_partitions_expired_rows_by_key_spares_rows_of_other_partitions_at_the_same_ctid()
     {
         await using var owner = await database.OpenOwnerAsync();

@@ -52,6 +52,7 @@ public sealed class RowLevelSecurityTests(MigratedDatabase database) : IClassFix
     public async Task The_schema_owner_is_bound_too_and_sees_only_the_user_it_sets(string table)
     {
         // FORCEd row-level security binds the owner, which on Azure is no superuser (nor is it in the tests).
+        // Neither user is held, so 026's policies show the owner nothing of theirs.
         var users = new[] { alice, bob };
         await using var owner = await database.OpenOwnerAsync();
         Assert.Equal(0, await owner.ExecuteScalarAsync<int>($"SELECT count(*) FROM {table} WHERE user_id = ANY(@users)", new { users }));

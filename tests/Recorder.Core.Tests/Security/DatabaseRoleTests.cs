@@ -38,6 +38,29 @@ public sealed class DatabaseRoleTests(MigratedDatabase database) : IClassFixture
     }
 
     [Fact]
+    public async Task The_schema_owners_own_policies_only_read_legal_holds_and_lock_held_users_recordings()
+    {
+        // What SECURITY DEFINER functions need when they run as the owner (025, 026); a wider policy needs a reason here.
+        await using var connection = await database.OpenOwnerAsync();
+        var policies = await connection.QueryAsync<(string Table, string Policy, string Command, string? Using, string? Check)>(
+            """
+            SELECT c.relname::text, p.polname::text, p.polcmd::text,
+                   pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid)
+            FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
+            WHERE p.polroles = ARRAY[(SELECT oid FROM pg_roles WHERE rolname = current_user)]
+            ORDER BY 1, 2
+            """);
+
+        Assert.Equal(
+            [
+                ("recordings", "recordings_schema_owner_locks_held", "w", "recorder_user_held(user_id)", "false"),
+                ("recordings", "recordings_schema_owner_sees_held", "r", "recorder_user_held(user_id)", null),
+                ("user_legal_holds", "user_legal_holds_schema_owner_reads", "r", "true", null),
+            ],
+            policies);
+    }
+
+    [Fact]
     public async Task Every_table_under_row_level_security_forces_it_and_lets_maintenance_reach_every_row()
     {
         // A table added later without a maintenance policy would lock the timers out of it silently.

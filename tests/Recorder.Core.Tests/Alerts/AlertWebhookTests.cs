@@ -56,7 +56,7 @@ public sealed class AlertWebhookTests : IAsyncLifetime
         await alerts.RunAsync();
         Assert.Empty(receiver.Drain());
 
-        await using (var connection = await data.OpenOwnerAsync())
+        await using (var connection = await data.OpenMaintenanceAsync())
         {
             await connection.ExecuteAsync("DELETE FROM recordings WHERE id = @recording", new { recording });
         }

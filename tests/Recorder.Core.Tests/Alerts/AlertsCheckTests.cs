@@ -116,14 +116,14 @@ public sealed class AlertsCheckTests : IAsyncLifetime
             (log.Values["AlertKind"], log.Values["AlertChange"], log.Values["AlertSubject"], log.Values["AlertSeverity"], log.Values["AlertValue"], log.Values["AlertThreshold"]));
         Assert.Contains("{AlertKind}", (string)log.Values["{OriginalFormat}"]!);
 
-        await using (var connection = await data.OpenOwnerAsync())
+        await using (var connection = await data.OpenMaintenanceAsync())
         {
             await connection.ExecuteAsync("UPDATE recordings SET status = 'failed', failure_code = 'corrupt_media' WHERE id = @extra", new { extra });
         }
         Assert.Equal([AlertChanges.Deescalated], (await alerts.RunAsync()).Transitions.Select(transition => transition.Change));
         Assert.Equal("warning", Assert.Single(await data.OpenAlertsAsync()).Severity);
 
-        await using (var connection = await data.OpenOwnerAsync())
+        await using (var connection = await data.OpenMaintenanceAsync())
         {
             await connection.ExecuteAsync("UPDATE recordings SET status = 'deleting' WHERE user_id = @user", new { user });
         }

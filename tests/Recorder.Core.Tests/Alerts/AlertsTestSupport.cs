@@ -14,6 +14,7 @@ using Npgsql;
 using Recorder.Core.Alerts;
 using Recorder.Core.Data;
 using Recorder.Core.Recordings;
+using Recorder.Core.Tests.Fixtures;
 using Recorder.Testing;
 
 namespace Recorder.Core.Tests.Alerts;
@@ -82,15 +83,15 @@ internal sealed record AlertRow(
     public JsonElement DetailsJson => JsonDocument.Parse(Details).RootElement;
 }
 
-/// <summary>Rows for the alerts tests, written as the owner (no row-level security in the way).</summary>
+/// <summary>
+/// Rows for the alerts tests: users as the owner, the recorder's rows across users as recorder_maintenance (the owner
+/// is bound by row-level security; DatabaseConnections).
+/// </summary>
 internal sealed class AlertsTestData(MigratedDatabase database)
 {
-    public async Task<NpgsqlConnection> OpenOwnerAsync()
-    {
-        var connection = new NpgsqlConnection(database.OwnerConnectionString);
-        await connection.OpenAsync();
-        return connection;
-    }
+    public Task<NpgsqlConnection> OpenOwnerAsync() => database.OpenOwnerAsync();
+
+    public Task<NpgsqlConnection> OpenMaintenanceAsync() => database.OpenMaintenanceAsync();
 
     public async Task<string> NewUserAsync(string prefix = "alert", long? limitBytes = null)
     {
@@ -99,14 +100,16 @@ internal sealed class AlertsTestData(MigratedDatabase database)
         await connection.ExecuteAsync("INSERT INTO users (id, email, password, first_name, last_name) VALUES (@userId, @userId || '@example.test', 'x', 'Alert', 'Test')", new { userId });
         if (limitBytes is { } limit)
         {
-            await connection.ExecuteAsync("INSERT INTO user_storage_limits (user_id, limit_bytes) VALUES (@userId, @limit)", new { userId, limit });
+            await using var maintenance = await OpenMaintenanceAsync();
+            await maintenance.ExecuteAsync(
+                "INSERT INTO user_storage_limits (user_id, limit_bytes) VALUES (@userId, @limit)", new { userId, limit });
         }
         return userId;
     }
 
     public async Task<long> RecordingAsync(string userId, string status, long fileSize = 10, TimeSpan? age = null, decimal? duration = null, string? failureCode = null)
     {
-        await using var connection = await OpenOwnerAsync();
+        await using var connection = await OpenMaintenanceAsync();
         return await connection.ExecuteScalarAsync<long>(
             """
             INSERT INTO recordings (user_id, title, recording_type, file_size, mime_type, blob_name, status, failure_code, duration, created_at)
@@ -119,7 +122,7 @@ internal sealed class AlertsTestData(MigratedDatabase database)
 
     public async Task RecordingsAsync(string userId, string status, int count, TimeSpan? age = null)
     {
-        await using var connection = await OpenOwnerAsync();
+        await using var connection = await OpenMaintenanceAsync();
         await connection.ExecuteAsync(
             """
             INSERT INTO recordings (user_id, title, recording_type, file_size, mime_type, blob_name, status, failure_code, created_at)
@@ -132,7 +135,7 @@ internal sealed class AlertsTestData(MigratedDatabase database)
 
     public async Task SessionsAsync(string userId, string status, int count, TimeSpan? age = null)
     {
-        await using var connection = await OpenOwnerAsync();
+        await using var connection = await OpenMaintenanceAsync();
         await connection.ExecuteAsync(
             """
             INSERT INTO recording_sessions (user_id, recording_type, started_at, last_heartbeat_at, ended_at, status, error_code)

@@ -34,6 +34,7 @@ public sealed class EditHistoryMigrationTests
         await database.RunnerMigrateAsync(Scripts);
 
         await using var migrated = await database.OpenAsync();
+        await migrated.ExecuteAsync("SET app.user_id = 'u1'"); // the owner is bound by row-level security too
         Assert.Equal(
             [(first, 1, "applied"), (second, 2, "applied")],
             await migrated.QueryAsync<(long, int, string)>("SELECT id, sequence, state FROM recording_edits WHERE recording_id = 1 ORDER BY sequence"));

@@ -24,9 +24,16 @@ public sealed class RealisticDatabase : IAsyncLifetime
     {
         await database.InitializeAsync();
         await using var connection = await OpenAsync(database.OwnerConnectionString);
-        foreach (var statement in RealisticData.Statements(Users, Recordings, sessionRatio: 0, editRatio: 0))
+        await using (var maintenance = await OpenAsync(database.MaintenanceConnectionString))
         {
-            await connection.ExecuteAsync(statement);
+            foreach (var statement in RealisticData.Statements(Users, Recordings, sessionRatio: 0, editRatio: 0))
+            {
+                // The main app's users and the sequence reset are the owner's; the recorder's rows across users are
+                // recorder_maintenance's, since row-level security binds the owner (DatabaseConnections).
+                var ownersStatement = statement.StartsWith("INSERT INTO users ", StringComparison.Ordinal)
+                    || statement.StartsWith("SELECT setval(", StringComparison.Ordinal);
+                await (ownersStatement ? connection : maintenance).ExecuteAsync(statement);
+            }
         }
         // An index-only scan's cost counts the heap pages not all-visible: the plans assume the visibility map
         // autovacuum keeps. VACUUM cannot mark rows all-visible while a snapshot older than them is open (an
@@ -52,14 +59,14 @@ public sealed class RealisticDatabase : IAsyncLifetime
     /// <summary>The user with the most recordings: the case where a scan of the whole table comes closest to winning.</summary>
     public async Task<string> HeaviestUserAsync()
     {
-        await using var connection = await OpenAsync(database.OwnerConnectionString);
+        await using var connection = await OpenAsync(database.MaintenanceConnectionString);
         return await connection.QuerySingleAsync<string>("SELECT user_id FROM recordings GROUP BY user_id ORDER BY count(*) DESC LIMIT 1");
     }
 
     /// <summary>The user at the median of recording counts: the common case.</summary>
     public async Task<string> MedianUserAsync()
     {
-        await using var connection = await OpenAsync(database.OwnerConnectionString);
+        await using var connection = await OpenAsync(database.MaintenanceConnectionString);
         return await connection.QuerySingleAsync<string>(
             "SELECT user_id FROM (SELECT user_id, count(*) AS n FROM recordings GROUP BY user_id) AS per_user ORDER BY n, user_id OFFSET (SELECT count(DISTINCT user_id) / 2 FROM recordings) LIMIT 1");
     }

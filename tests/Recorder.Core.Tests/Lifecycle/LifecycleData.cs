@@ -2,11 +2,15 @@ using System.Text;
 using Dapper;
 using Npgsql;
 using Recorder.Core.Storage;
+using Recorder.Core.Tests.Fixtures;
 using Recorder.Testing;
 
 namespace Recorder.Core.Tests.Lifecycle;
 
-/// <summary>Rows and blobs for lifecycle tests, written as the owner (no RLS in the way), read back the same way.</summary>
+/// <summary>
+/// Rows and blobs for lifecycle tests: users and projects written as the owner, the recorder's rows written and read
+/// as recorder_maintenance, which sees every user's (the owner is bound by row-level security; DatabaseConnections).
+/// </summary>
 internal sealed class LifecycleData(MigratedDatabase database, StorageOptions storage)
 {
     public static string UploadName(string userId, long id) => $"{userId}/{id}/recording.webm";
@@ -27,7 +31,7 @@ internal sealed class LifecycleData(MigratedDatabase database, StorageOptions st
 
     public async Task<long> InsertAsync(string userId, string status, TimeSpan age, int? projectId = null, string? failureCode = null)
     {
-        await using var connection = await OpenOwnerAsync();
+        await using var connection = await OpenMaintenanceAsync();
         var id = await connection.ExecuteScalarAsync<long>(
             """
             INSERT INTO recordings (user_id, project_id, title, recording_type, file_size, mime_type, blob_name, status, failure_code, created_at)
@@ -49,33 +53,32 @@ internal sealed class LifecycleData(MigratedDatabase database, StorageOptions st
 
     public async Task<string?> StatusAsync(long id)
     {
-        await using var connection = await OpenOwnerAsync();
+        await using var connection = await OpenMaintenanceAsync();
         return await connection.ExecuteScalarAsync<string?>("SELECT status FROM recordings WHERE id = @id", new { id });
     }
 
     public async Task<List<(string ActorId, string Action)>> AuditAsync(long id)
     {
-        await using var connection = await OpenOwnerAsync();
+        await using var connection = await OpenMaintenanceAsync();
         return (await connection.QueryAsync<(string, string)>(
             "SELECT actor_id, action FROM audit_log WHERE recording_id = @id AND actor_type = 'system' ORDER BY id", new { id })).AsList();
     }
 
     public async Task<int> ExecuteAsync(string sql, object? parameters = null)
     {
-        await using var connection = await OpenOwnerAsync();
+        await using var connection = await OpenMaintenanceAsync();
         return await connection.ExecuteAsync(sql, parameters);
     }
 
     public async Task<T> ScalarAsync<T>(string sql, object? parameters = null)
     {
-        await using var connection = await OpenOwnerAsync();
+        await using var connection = await OpenMaintenanceAsync();
         return (await connection.ExecuteScalarAsync<T>(sql, parameters))!;
     }
 
-    public async Task<NpgsqlConnection> OpenOwnerAsync()
-    {
-        var connection = new NpgsqlConnection(database.OwnerConnectionString);
-        await connection.OpenAsync();
-        return connection;
-    }
+    /// <summary>The owner: the main app's tables, DDL and ANALYZE; it sees no recorder rows.</summary>
+    public Task<NpgsqlConnection> OpenOwnerAsync() => database.OpenOwnerAsync();
+
+    /// <summary>recorder_maintenance: every user's recorder rows.</summary>
+    public Task<NpgsqlConnection> OpenMaintenanceAsync() => database.OpenMaintenanceAsync();
 }

@@ -5,6 +5,7 @@ using Npgsql;
 using Recorder.Core.Lifecycle;
 using Recorder.Core.Links;
 using Recorder.Core.Storage;
+using Recorder.Core.Tests.Fixtures;
 using Recorder.Testing;
 using Xunit;
 
@@ -102,7 +103,7 @@ public sealed class RecordingLifecycleSweeperTests : IAsyncLifetime
         Assert.Equal("failed", await StatusAsync(oldFailed));
         Assert.Equal([("lifecycle", "recording.retention"), ("lifecycle", "recording.purge")], await AuditAsync(old));
 
-        await using var connection = await OpenOwnerAsync();
+        await using var connection = await OpenMaintenanceAsync();
         var released = await connection.QuerySingleAsync<(string? VideoUrl, bool Marked)>(
             "SELECT video_url, metadata ? 'recordingDeletedAt' FROM content WHERE id = @content", new { content });
         Assert.Equal((null, true), released);
@@ -119,7 +120,7 @@ public sealed class RecordingLifecycleSweeperTests : IAsyncLifetime
 
         Assert.Equal(1, (await RunAsync()).AbandonedUploads);
 
-        await using var connection = await OpenOwnerAsync();
+        await using var connection = await OpenMaintenanceAsync();
         var failed = await connection.QuerySingleAsync<(string Status, string FailureCode, string FailureReason)>(
             "SELECT status, failure_code, failure_reason FROM recordings WHERE id = @abandoned", new { abandoned });
         Assert.Equal(("failed", "upload_abandoned"), (failed.Status, failed.FailureCode));
@@ -169,7 +170,7 @@ public sealed class RecordingLifecycleSweeperTests : IAsyncLifetime
 
     private async Task<long> InsertAsync(string userId, string status, TimeSpan age, bool withDerivedBlobs = false, bool failure = true)
     {
-        await using var connection = await OpenOwnerAsync();
+        await using var connection = await OpenMaintenanceAsync();
         var id = await connection.ExecuteScalarAsync<long>(
             """
             INSERT INTO recordings (user_id, title, recording_type, file_size, mime_type, blob_name, status, failure_code, created_at)
@@ -221,7 +222,7 @@ public sealed class RecordingLifecycleSweeperTests : IAsyncLifetime
         var result = await RunAsync(new LifecycleOptions { RetentionDays = 30, BatchSize = 10 });
 
         Assert.Equal(3, result.MarkedForRetention);
-        await using var connection = await OpenOwnerAsync();
+        await using var connection = await OpenMaintenanceAsync();
         foreach (var (user, id) in recordings)
         {
             var details = await connection.ExecuteScalarAsync<string>(
@@ -247,33 +248,31 @@ public sealed class RecordingLifecycleSweeperTests : IAsyncLifetime
 
     private async Task<bool> ExistsAsync(long id)
     {
-        await using var connection = await OpenOwnerAsync();
+        await using var connection = await OpenMaintenanceAsync();
         return await connection.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM recordings WHERE id = @id)", new { id });
     }
 
     private async Task<string?> StatusAsync(long id)
     {
-        await using var connection = await OpenOwnerAsync();
+        await using var connection = await OpenMaintenanceAsync();
         return await connection.ExecuteScalarAsync<string?>("SELECT status FROM recordings WHERE id = @id", new { id });
     }
 
     private async Task<List<long>> IdsAsync(string userId)
     {
-        await using var connection = await OpenOwnerAsync();
+        await using var connection = await OpenMaintenanceAsync();
         return (await connection.QueryAsync<long>("SELECT id FROM recordings WHERE user_id = @userId ORDER BY id", new { userId })).AsList();
     }
 
     private async Task<List<(string ActorId, string Action)>> AuditAsync(long id)
     {
-        await using var connection = await OpenOwnerAsync();
+        await using var connection = await OpenMaintenanceAsync();
         return (await connection.QueryAsync<(string, string)>(
             "SELECT actor_id, action FROM audit_log WHERE recording_id = @id AND actor_type = 'system' ORDER BY id", new { id })).AsList();
     }
 
-    private async Task<NpgsqlConnection> OpenOwnerAsync()
-    {
-        var connection = new NpgsqlConnection(database.OwnerConnectionString);
-        await connection.OpenAsync();
-        return connection;
-    }
+    // Users and the main app's rows as the owner; recorder rows across users as recorder_maintenance (DatabaseConnections).
+    private Task<NpgsqlConnection> OpenOwnerAsync() => database.OpenOwnerAsync();
+
+    private Task<NpgsqlConnection> OpenMaintenanceAsync() => database.OpenMaintenanceAsync();
 }

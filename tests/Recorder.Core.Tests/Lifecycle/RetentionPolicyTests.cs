@@ -105,7 +105,7 @@ public sealed class RetentionPolicyTests : LifecycleTestBase
         Assert.Equal(1, (await harness.RunAsync(Settings)).MarkedForRetention);
         Assert.Null(await data.StatusAsync(held));
 
-        await using var connection = await data.OpenOwnerAsync();
+        await using var connection = await data.OpenMaintenanceAsync();
         var changes = (await connection.QueryAsync<(string ActorType, string ActorId, string UserId, string Action)>(
             "SELECT actor_type, actor_id, user_id, action FROM audit_log WHERE actor_id = 'recorder-cli' ORDER BY id")).AsList();
         Assert.Equal(
@@ -155,10 +155,13 @@ public sealed class RetentionPolicyTests : LifecycleTestBase
             """, new { users = users.ToArray(), project });
         await data.ExecuteAsync("INSERT INTO retention_policies (user_id, retention_days) VALUES (@user, 10)", new { user = users[1] });
         await data.ExecuteAsync("INSERT INTO retention_policies (project_id, retention_days) VALUES (@project, 100)", new { project });
-        await data.ExecuteAsync("ANALYZE recordings; ANALYZE retention_policies; ANALYZE user_legal_holds");
+        await using (var owner = await data.OpenOwnerAsync())
+        {
+            await owner.ExecuteAsync("ANALYZE recordings; ANALYZE retention_policies; ANALYZE user_legal_holds"); // the owner's to do
+        }
 
-        await using var connection = await data.OpenOwnerAsync();
-        // As the sweep asks it: generic parameters, so the plan does not depend on one value.
+        // As the sweep asks it, as recorder_maintenance (whose policies shape the plan) with generic parameters.
+        await using var connection = await data.OpenMaintenanceAsync();
         await connection.ExecuteAsync("SET plan_cache_mode = force_generic_plan");
         var plan = string.Join('\n', await connection.QueryAsync<string>(
             "EXPLAIN " + RetentionCandidates.Sql.Replace("@DefaultDays", "30").Replace("@Limit", "100")));

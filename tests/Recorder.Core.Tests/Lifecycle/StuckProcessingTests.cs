@@ -37,7 +37,7 @@ public sealed class StuckProcessingTests : LifecycleTestBase
 
         Assert.Equal(new StuckProcessingResult(0, 1), (await RecoverAsync()));
         Assert.Empty(await harness.ReceiveAsync());
-        await using var connection = await data.OpenOwnerAsync();
+        await using var connection = await data.OpenMaintenanceAsync();
         var failed = await connection.QuerySingleAsync<(string Status, string FailureCode, Guid? Lease)>(
             "SELECT status, failure_code, ingest_lease_id FROM recordings WHERE id = @stuck", new { stuck });
         Assert.Equal(("failed", "processing_timeout", (Guid?)null), failed);
@@ -53,7 +53,7 @@ public sealed class StuckProcessingTests : LifecycleTestBase
         var userId = await data.NewUserAsync();
         var id = await ProcessingAsync(userId, since: TimeSpan.FromHours(2));
 
-        await using (var worker = await data.OpenOwnerAsync())
+        await using (var worker = await data.OpenMaintenanceAsync())
         {
             await using var transaction = await worker.BeginTransactionAsync();
             await worker.ExecuteAsync("SELECT 1 FROM recordings WHERE id = @id FOR UPDATE", new { id }, transaction);

@@ -60,10 +60,13 @@ public sealed class MigrationRunnerTests
         await TestDatabases.MigrateAsync(database.Name, Scripts);
 
         Assert.Equal(before, await SnapshotAsync(connection, appTables));
-        // The recorder's tables now hang off the existing rows.
+        // The recorder's tables now hang off the existing rows; row-level security binds the owner, so it writes as the user.
+        await using var transaction = await connection.BeginTransactionAsync();
+        await connection.ExecuteAsync("SELECT set_config('app.user_id', 'u-1', true)", transaction: transaction);
         var recordingId = await connection.ExecuteScalarAsync<long>(
             "INSERT INTO recordings (user_id, project_id, title, recording_type, file_size, mime_type, blob_name) " +
-            "VALUES ('u-1', 1, 'Intro', 'camera', 1024, 'video/webm', 'u-1/intro.webm') RETURNING id");
+            "VALUES ('u-1', 1, 'Intro', 'camera', 1024, 'video/webm', 'u-1/intro.webm') RETURNING id", transaction: transaction);
+        await transaction.CommitAsync();
         Assert.True(recordingId > 0);
     }
 

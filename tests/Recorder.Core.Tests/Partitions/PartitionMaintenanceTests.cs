@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Recorder.Core.Partitions;
+using Recorder.Core.Tests.Fixtures;
 using Recorder.Testing;
 using Xunit;
 
@@ -26,8 +27,13 @@ public sealed class PartitionMaintenanceTests(MigratedDatabase database) : IClas
     [Fact]
     public async Task A_row_beyond_the_created_weeks_waits_in_the_default_partition_and_moves_when_its_week_is_made()
     {
-        await using var connection = new NpgsqlConnection(database.OwnerConnectionString);
-        await connection.ExecuteAsync("INSERT INTO users (id, email, password, first_name, last_name) VALUES ('far-user', 'far@example.com', 'x', 'Far', 'Future')");
+        await using (var owner = await database.OpenOwnerAsync())
+        {
+            await owner.ExecuteAsync(
+                "INSERT INTO users (id, email, password, first_name, last_name) VALUES ('far-user', 'far@example.com', 'x', 'Far', 'Future')");
+        }
+        // The session as recorder_maintenance, which sees it wherever it lies (the owner is bound by row-level security).
+        await using var connection = await database.OpenMaintenanceAsync();
         var id = await connection.ExecuteScalarAsync<long>(
             "INSERT INTO recording_sessions (user_id, recording_type, started_at) VALUES ('far-user', 'camera', now() + interval '20 weeks') RETURNING id");
         Assert.Equal("recording_sessions_default", await PartitionOfAsync(connection, id));

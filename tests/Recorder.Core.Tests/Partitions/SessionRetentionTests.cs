@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Recorder.Core.Partitions;
+using Recorder.Core.Tests.Fixtures;
 using Recorder.Testing;
 using Xunit;
 
@@ -24,9 +25,10 @@ public sealed class SessionRetentionTests : IAsyncLifetime
     [Fact]
     public async Task Weeks_across_a_year_end_start_on_mondays_carry_the_iso_year_and_leave_no_gap()
     {
-        await using var connection = await OpenOwnerAsync();
+        await using var owner = await database.OpenOwnerAsync();
+        await using var connection = await database.OpenMaintenanceAsync();
 
-        Assert.Equal(4, await connection.ExecuteScalarAsync<int>("SELECT recorder_ensure_weekly_partitions('recording_sessions', 3, '2025-12-24 15:00+00')"));
+        Assert.Equal(4, await owner.ExecuteScalarAsync<int>("SELECT recorder_ensure_weekly_partitions('recording_sessions', 3, '2025-12-24 15:00+00')"));
 
         Assert.Equal(
             [
@@ -36,7 +38,7 @@ public sealed class SessionRetentionTests : IAsyncLifetime
                 ("recording_sessions_p2026w03", Utc(2026, 1, 12), Utc(2026, 1, 19)),
             ],
             await PartitionsAsync(connection, Utc(2025, 12, 1), Utc(2026, 2, 1)));
-        var userId = await NewUserAsync(connection);
+        var userId = await NewUserAsync(owner);
         Assert.Equal("recording_sessions_p2025w52", await PartitionOfAsync(connection, await InsertSessionAsync(connection, userId, new DateTime(2025, 12, 28, 23, 59, 59, DateTimeKind.Utc))));
         Assert.Equal("recording_sessions_p2026w01", await PartitionOfAsync(connection, await InsertSessionAsync(connection, userId, new DateTime(2026, 1, 1, 12, 0, 0, DateTimeKind.Utc))));
     }
@@ -44,14 +46,15 @@ public sealed class SessionRetentionTests : IAsyncLifetime
     [Fact]
     public async Task Weeks_across_a_month_end_and_into_a_53_week_year_follow_on_each_other()
     {
-        await using var connection = await OpenOwnerAsync();
-        var userId = await NewUserAsync(connection);
+        await using var owner = await database.OpenOwnerAsync();
+        await using var connection = await database.OpenMaintenanceAsync();
+        var userId = await NewUserAsync(owner);
         // A row that arrived before its week existed waits in the default partition and moves in.
         var early = await InsertSessionAsync(connection, userId, new DateTime(2026, 3, 31, 8, 0, 0, DateTimeKind.Utc));
         Assert.Equal("recording_sessions_default", await PartitionOfAsync(connection, early));
 
-        Assert.Equal(2, await connection.ExecuteScalarAsync<int>("SELECT recorder_ensure_weekly_partitions('recording_sessions', 1, '2026-03-29 23:00+00')"));
-        Assert.Equal(2, await connection.ExecuteScalarAsync<int>("SELECT recorder_ensure_weekly_partitions('recording_sessions', 1, '2020-12-27 00:00+00')"));
+        Assert.Equal(2, await owner.ExecuteScalarAsync<int>("SELECT recorder_ensure_weekly_partitions('recording_sessions', 1, '2026-03-29 23:00+00')"));
+        Assert.Equal(2, await owner.ExecuteScalarAsync<int>("SELECT recorder_ensure_weekly_partitions('recording_sessions', 1, '2020-12-27 00:00+00')"));
 
         Assert.Equal(
             [
@@ -71,12 +74,13 @@ public sealed class SessionRetentionTests : IAsyncLifetime
     [Fact]
     public async Task Dropping_expired_weeks_leaves_newer_weeks_and_their_rows_and_keeps_held_users_sessions()
     {
-        await using var connection = await OpenOwnerAsync();
-        var userId = await NewUserAsync(connection);
-        var heldUser = await NewUserAsync(connection);
+        await using var owner = await database.OpenOwnerAsync();
+        await using var connection = await database.OpenMaintenanceAsync();
+        var userId = await NewUserAsync(owner);
+        var heldUser = await NewUserAsync(owner);
         await connection.ExecuteAsync("INSERT INTO user_legal_holds (user_id, reason) VALUES (@heldUser, 'test')", new { heldUser });
         // Ten past weeks, each with a session started in its middle.
-        await connection.ExecuteAsync("SELECT recorder_ensure_weekly_partitions('recording_sessions', 10, now() - interval '10 weeks')");
+        await owner.ExecuteAsync("SELECT recorder_ensure_weekly_partitions('recording_sessions', 10, now() - interval '10 weeks')");
         var sessions = new Dictionary<int, long>();
         for (var weeksAgo = 1; weeksAgo <= 10; weeksAgo++)
         {
@@ -113,11 +117,40 @@ public sealed class SessionRetentionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_held_users_session_keeps_its_link_to_a_recording_when_its_week_is_dropped()
+    {
+        await using var owner = await database.OpenOwnerAsync();
+        await using var connection = await database.OpenMaintenanceAsync();
+        var heldUser = await NewUserAsync(owner);
+        await connection.ExecuteAsync("INSERT INTO user_legal_holds (user_id, reason) VALUES (@heldUser, 'test')", new { heldUser });
+        var recording = await connection.ExecuteScalarAsync<long>(
+            """
+            INSERT INTO recordings (user_id, title, recording_type, file_size, mime_type, blob_name, status)
+            VALUES (@heldUser, 'r', 'camera', 10, 'video/webm', @heldUser || '/1/a.webm', 'completed') RETURNING id
+            """, new { heldUser });
+        await owner.ExecuteAsync("SELECT recorder_ensure_weekly_partitions('recording_sessions', 10, now() - interval '10 weeks')");
+        var startedAt = DateTime.UtcNow.AddDays(-60);
+        var session = await connection.ExecuteScalarAsync<long>(
+            """
+            INSERT INTO recording_sessions (user_id, recording_type, started_at, last_heartbeat_at, recording_id)
+            VALUES (@heldUser, 'camera', @startedAt, @startedAt, @recording) RETURNING id
+            """, new { heldUser, startedAt, recording });
+
+        // The move re-checks the link as the owner (the drop is SECURITY DEFINER), which the owner must be able to see (026).
+        var (dropped, _) = await ServiceAsync(30).ExpireSessionsAsync(default);
+
+        Assert.Equal(1, dropped.Sum(p => p.KeptRows));
+        Assert.Equal(("recording_sessions_default", (long?)recording), await connection.QuerySingleAsync<(string, long?)>(
+            "SELECT tableoid::regclass::text, recording_id FROM recording_sessions WHERE id = @session", new { session }));
+    }
+
+    [Fact]
     public async Task Deleting_the_default_partitions_expired_rows_by_key_spares_rows_of_other_partitions_at_the_same_ctid()
     {
-        await using var connection = await OpenOwnerAsync();
-        var userId = await NewUserAsync(connection);
-        var heldUser = await NewUserAsync(connection);
+        await using var owner = await database.OpenOwnerAsync();
+        await using var connection = await database.OpenMaintenanceAsync();
+        var userId = await NewUserAsync(owner);
+        var heldUser = await NewUserAsync(owner);
         await connection.ExecuteAsync("INSERT INTO user_legal_holds (user_id) VALUES (@heldUser)", new { heldUser });
         // No week exists this far back: these land in the default partition, the first at ctid (0,1).
         var expired = new List<long>();
@@ -157,19 +190,12 @@ public sealed class SessionRetentionTests : IAsyncLifetime
 
     private static DateTime Utc(int year, int month, int day) => new(year, month, day, 0, 0, 0, DateTimeKind.Utc);
 
-    private async Task<NpgsqlConnection> OpenOwnerAsync()
-    {
-        var connection = new NpgsqlConnection(database.OwnerConnectionString);
-        await connection.OpenAsync();
-        // The owner is bound by the forced row-level security too; tests read across users.
-        await connection.ExecuteAsync("SET row_security = off");
-        return connection;
-    }
-
-    private static async Task<string> NewUserAsync(NpgsqlConnection connection)
+    // Users and the owner-only three-argument recorder_ensure_weekly_partitions as the owner; sessions, holds and
+    // the audit across users as recorder_maintenance, as the timer reads them (the owner is bound by row-level security).
+    private static async Task<string> NewUserAsync(NpgsqlConnection owner)
     {
         var userId = "sess-" + Guid.NewGuid().ToString("N")[..12];
-        await connection.ExecuteAsync("INSERT INTO users (id, email, password, first_name, last_name) VALUES (@userId, @userId || '@example.test', 'x', 'S', 'T')", new { userId });
+        await owner.ExecuteAsync("INSERT INTO users (id, email, password, first_name, last_name) VALUES (@userId, @userId || '@example.test', 'x', 'S', 'T')", new { userId });
         return userId;
     }
 

@@ -37,7 +37,7 @@ public sealed class ErasureServiceTests : ErasureTestBase
         Assert.Empty(await data.BlobsOfAsync(userId));
         Assert.Equal(0, await data.RowsNamingAsync(userId));
 
-        await using var connection = await data.OpenOwnerAsync();
+        await using var connection = await data.OpenMaintenanceAsync();
         var receiptEntry = await connection.QuerySingleAsync<(string ActorType, string? UserId, string Details)>(
             "SELECT actor_type, user_id, details::text FROM audit_log WHERE action = 'privacy.erasure'");
         Assert.Equal(("system", null), (receiptEntry.ActorType, receiptEntry.UserId));
@@ -200,7 +200,10 @@ public sealed class ErasureServiceTests : ErasureTestBase
         await using (var owner = await data.OpenOwnerAsync())
         {
             projectId = await owner.ExecuteScalarAsync<int>("INSERT INTO projects (user_id, name, type) VALUES (@userId, 'Course', 'video') RETURNING id", new { userId });
-            await owner.ExecuteAsync(
+        }
+        await using (var seed = await data.OpenMaintenanceAsync())
+        {
+            await seed.ExecuteAsync(
                 """
                 INSERT INTO alerts (kind, subject, severity, value, threshold) VALUES ('storage_usage', @userId, 'critical', 97, 95), ('storage_usage', @otherId, 'warning', 85, 80);
                 INSERT INTO alerts (kind, subject, severity, value, threshold, first_seen, resolved_at) VALUES ('storage_usage', @userId, 'warning', 81, 80, now() - interval '2 days', now() - interval '1 day');

@@ -82,7 +82,7 @@ public sealed class PrivacyCliTests : IAsyncLifetime
         Assert.Contains("(completed): 1 recordings, 1 sessions, 1 edits, 1 exports", run.Output, StringComparison.Ordinal);
         Assert.Empty(await data.BlobsOfAsync(userId));
         Assert.Equal(0, await data.RowsNamingAsync(userId));
-        await using var connection = await data.OpenOwnerAsync();
+        await using var connection = await data.OpenMaintenanceAsync();
         Assert.Equal("operator", await connection.ExecuteScalarAsync<string>("SELECT details ->> 'requestedBy' FROM audit_log WHERE action = 'privacy.erasure'"));
     }
 
@@ -108,7 +108,7 @@ public sealed class PrivacyCliTests : IAsyncLifetime
         Assert.Contains("Art. 17(3)(e)", run.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("Erasure ", run.Output, StringComparison.Ordinal);
         Assert.Equal(blobs.Order(StringComparer.Ordinal), (await data.BlobsOfAsync(userId)).Order(StringComparer.Ordinal));
-        await using var connection = await data.OpenOwnerAsync();
+        await using var connection = await data.OpenMaintenanceAsync();
         Assert.Equal("completed", await connection.ExecuteScalarAsync<string>("SELECT status FROM recordings WHERE id = @id", new { id }));
         Assert.Equal(0, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM privacy_erasures"));
     }

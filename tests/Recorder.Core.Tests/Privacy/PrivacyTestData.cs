@@ -3,6 +3,7 @@ using Azure.Storage.Blobs.Models;
 using Dapper;
 using Npgsql;
 using Recorder.Core.Storage;
+using Recorder.Core.Tests.Fixtures;
 using Recorder.Testing;
 
 namespace Recorder.Core.Tests.Privacy;
@@ -12,12 +13,11 @@ internal sealed class PrivacyTestData(MigratedDatabase database, StorageOptions 
 {
     public BlobServiceClient Blobs { get; } = TestStorage.CreateClient();
 
-    public async Task<NpgsqlConnection> OpenOwnerAsync()
-    {
-        var connection = new NpgsqlConnection(database.OwnerConnectionString);
-        await connection.OpenAsync();
-        return connection;
-    }
+    /// <summary>The owner: the main app's tables (users, projects, content, …); it sees no recorder rows.</summary>
+    public Task<NpgsqlConnection> OpenOwnerAsync() => database.OpenOwnerAsync();
+
+    /// <summary>recorder_maintenance: every user's recorder rows (DatabaseConnections).</summary>
+    public Task<NpgsqlConnection> OpenMaintenanceAsync() => database.OpenMaintenanceAsync();
 
     public async Task<string> NewUserAsync()
     {
@@ -34,7 +34,7 @@ internal sealed class PrivacyTestData(MigratedDatabase database, StorageOptions 
     /// </summary>
     public async Task<long> SeedAsync(string userId)
     {
-        await using var connection = await OpenOwnerAsync();
+        await using var connection = await OpenMaintenanceAsync();
         var id = await connection.ExecuteScalarAsync<long>(
             """
             INSERT INTO recordings (user_id, title, recording_type, file_size, mime_type, blob_name, status, completed_at)
@@ -46,14 +46,21 @@ internal sealed class PrivacyTestData(MigratedDatabase database, StorageOptions 
               thumbnail_blob_name = @userId || '/' || id || '/thumbnail.jpg' WHERE id = @id;
             INSERT INTO recording_sessions (user_id, recording_type, status, recording_id, ended_at) VALUES (@userId, 'camera', 'completed', @id, now());
             INSERT INTO recording_edits (recording_id, user_id, edit_type, parameters, sequence) VALUES (@id, @userId, 'trim', '{"start": 0}', 1);
-            INSERT INTO content (user_id, title, platform, content_type, video_url, metadata)
-            VALUES (@userId, 'c', 'youtube', 'video', 'recorder://recordings/' || @id || '/media', jsonb_build_object('recordingId', @id));
             INSERT INTO audit_log (actor_type, actor_id, user_id, action, recording_id, outcome) VALUES ('user', @userId, @userId, 'recording.read', @id, 'success');
             INSERT INTO audit_log (actor_type, actor_id, user_id, action, outcome, details)
             VALUES ('system', 'ingest', NULL, 'blob.quarantine', 'success', jsonb_build_object('blobName', @userId || '/999/stray.webm'));
             INSERT INTO privacy_exports (user_id, status, blob_name, size_bytes, completed_at, expires_at)
             VALUES (@userId, 'ready', @userId || '/exports/' || @id || '.zip', 3, now(), now() + interval '1 day');
             """, new { userId, id });
+        await using (var owner = await OpenOwnerAsync())
+        {
+            await owner.ExecuteAsync(
+                """
+                INSERT INTO content (user_id, title, platform, content_type, video_url, metadata)
+                VALUES (@userId, 'c', 'youtube', 'video', 'recorder://recordings/' || @id || '/media',
+                        jsonb_build_object('recordingId', @id))
+                """, new { userId, id });
+        }
         var upload = Blob(storage.UploadsContainer, $"{userId}/{id}/upload.webm");
         await upload.UploadAsync(BinaryData.FromString("upload"));
         await upload.CreateSnapshotAsync();
@@ -98,8 +105,8 @@ internal sealed class PrivacyTestData(MigratedDatabase database, StorageOptions 
     /// <summary>Rows anywhere in the recorder's tables (and the app's audit trail) that name the user.</summary>
     public async Task<int> RowsNamingAsync(string userId)
     {
-        // Row-level security binds the owner too: read as the BYPASSRLS maintenance role.
-        await using var maintenance = new NpgsqlConnection(database.MaintenanceConnectionString);
+        // Row-level security binds the owner too: read as recorder_maintenance, whose policies show every row.
+        await using var maintenance = await OpenMaintenanceAsync();
         return await maintenance.ExecuteScalarAsync<int>(
             """
             SELECT (SELECT count(*) FROM recordings WHERE user_id = @userId)

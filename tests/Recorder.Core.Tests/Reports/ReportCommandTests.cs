@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Dapper;
 using Npgsql;
+using Recorder.Core.Tests.Fixtures;
 using Recorder.Core.Tests.Migrations;
 using Recorder.Testing;
 using Xunit;
@@ -122,12 +123,17 @@ public sealed class ReportCommandTests : IClassFixture<ReportCommandTests.KnownR
         public async Task InitializeAsync()
         {
             await database.InitializeAsync();
-            await using var connection = new NpgsqlConnection(database.OwnerConnectionString);
-            await connection.OpenAsync();
-            foreach (var user in new[] { Heavy, Light, FailedOnly, Older })
+            await using (var owner = await database.OpenOwnerAsync())
             {
-                await connection.ExecuteAsync("INSERT INTO users (id, email, password, first_name, last_name) VALUES (@user, @user || '@example.test', 'x', 'R', 'T')", new { user });
+                foreach (var user in new[] { Heavy, Light, FailedOnly, Older })
+                {
+                    await owner.ExecuteAsync(
+                        "INSERT INTO users (id, email, password, first_name, last_name) VALUES (@user, @user || '@example.test', 'x', 'R', 'T')",
+                        new { user });
+                }
             }
+            // The recorder's rows across users: as recorder_maintenance (the owner is bound by row-level security).
+            await using var connection = await database.OpenMaintenanceAsync();
             await connection.ExecuteAsync("INSERT INTO user_storage_limits (user_id, limit_bytes) VALUES (@Heavy, @limit)", new { Heavy, limit = 5 * GiB });
             // Today: 5 created (2 completed, 1 failed, 1 uploading, 1 deleting); one completed has no duration yet.
             await InsertAsync(connection, Heavy, "completed", 3 * GiB, 12.5m, TimeSpan.FromMinutes(1));

@@ -1,5 +1,6 @@
 using Dapper;
 using Npgsql;
+using Recorder.Core.Tests.Fixtures;
 using Recorder.Testing;
 using Xunit;
 
@@ -9,17 +10,113 @@ namespace Recorder.Core.Tests.Security;
 public sealed class DatabaseRoleTests(MigratedDatabase database) : IClassFixture<MigratedDatabase>
 {
     [Theory]
-    [InlineData(TestDatabases.AppRole, false)]
-    [InlineData(TestDatabases.MaintenanceRole, true)]
-    public async Task Roles_are_neither_superusers_nor_owners_and_only_maintenance_bypasses_row_security(string role, bool bypassesRowSecurity)
+    [InlineData(TestDatabases.AppRole)]
+    [InlineData(TestDatabases.MaintenanceRole)]
+    public async Task Roles_are_neither_superusers_nor_owners_and_none_bypasses_row_security(string role)
     {
-        await using var connection = new NpgsqlConnection(database.OwnerConnectionString);
+        await using var connection = await database.OpenOwnerAsync();
         var attributes = await connection.QuerySingleAsync<(bool Super, bool BypassRls, bool CreateRole, bool CreateDb)>(
             "SELECT rolsuper, rolbypassrls, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = @role", new { role });
 
-        Assert.Equal((false, bypassesRowSecurity, false, false), attributes);
+        Assert.Equal((false, false, false, false), attributes);
         Assert.Equal(0, await connection.ExecuteScalarAsync<int>(
             "SELECT count(*) FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner WHERE r.rolname = @role", new { role }));
+    }
+
+    [Fact]
+    public async Task The_schema_owner_is_no_superuser_and_does_not_bypass_row_security()
+    {
+        // The tests run as Azure's administrator runs migrations: row-level security they rely on binds it too.
+        await using var connection = await database.OpenOwnerAsync();
+        var owner = await connection.QuerySingleAsync<(string Name, bool IsCurrentUser, bool Super, bool BypassRls)>(
+            """
+            SELECT r.rolname, r.rolname = current_user, r.rolsuper, r.rolbypassrls
+            FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner WHERE c.oid = 'recordings'::regclass
+            """);
+
+        Assert.Equal((TestDatabases.OwnerRole, true, false, false), owner);
+    }
+
+    [Fact]
+    public async Task The_schema_owners_own_policies_only_read_legal_holds_and_lock_held_users_recordings()
+    {
+        // What SECURITY DEFINER functions need when they run as the owner (025, 026); a wider policy needs a reason here.
+        await using var connection = await database.OpenOwnerAsync();
+        var policies = await connection.QueryAsync<(string Table, string Policy, string Command, string? Using, string? Check)>(
+            """
+            SELECT c.relname::text, p.polname::text, p.polcmd::text,
+                   pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid)
+            FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
+            WHERE p.polroles = ARRAY[(SELECT oid FROM pg_roles WHERE rolname = current_user)]
+            ORDER BY 1, 2
+            """);
+
+        Assert.Equal(
+            [
+                ("recordings", "recordings_schema_owner_locks_held", "w", "recorder_user_held(user_id)", "false"),
+                ("recordings", "recordings_schema_owner_sees_held", "r", "recorder_user_held(user_id)", null),
+                ("user_legal_holds", "user_legal_holds_schema_owner_reads", "r", "true", null),
+            ],
+            policies);
+    }
+
+    [Fact]
+    public async Task Every_table_under_row_level_security_forces_it_and_lets_maintenance_reach_every_row()
+    {
+        // A table added later without a maintenance policy would lock the timers out of it silently.
+        await using var connection = await database.OpenOwnerAsync();
+        var tables = (await connection.QueryAsync<(string Table, bool Forced, bool MaintenancePolicy)>(
+            """
+            SELECT c.relname::text, c.relforcerowsecurity,
+                   EXISTS (SELECT 1 FROM pg_policy p
+                           WHERE p.polrelid = c.oid AND p.polpermissive AND p.polcmd = '*'
+                             AND p.polroles = ARRAY[(SELECT oid FROM pg_roles WHERE rolname = @MaintenanceRole)]
+                             AND pg_get_expr(p.polqual, p.polrelid) = 'true'
+                             AND pg_get_expr(p.polwithcheck, p.polrelid) = 'true')
+            FROM pg_class c
+            WHERE c.relnamespace = 'public'::regnamespace AND c.relrowsecurity
+            ORDER BY c.relname
+            """, new { TestDatabases.MaintenanceRole })).AsList();
+
+        Assert.Contains(tables, table => table.Table == "recordings");
+        Assert.All(tables, table => Assert.Equal((table.Table, true, true), (table.Table, table.Forced, table.MaintenancePolicy)));
+    }
+
+    [Theory]
+    [InlineData("recordings")]
+    [InlineData("recording_sessions")]
+    [InlineData("audit_log")]
+    [InlineData("user_legal_holds")]
+    [InlineData("user_storage_limits")]
+    public async Task Maintenance_sees_and_writes_every_users_rows_through_its_policies_with_or_without_a_user_set(string table)
+    {
+        var tables = new AppTables(database);
+        var users = new[] { await tables.InsertUserAsync(), await tables.InsertUserAsync() };
+        await using var maintenance = await database.OpenMaintenanceAsync();
+        foreach (var user in users)
+        {
+            await maintenance.ExecuteAsync(table switch
+            {
+                "recordings" => """
+                    INSERT INTO recordings (user_id, title, recording_type, file_size, mime_type, blob_name)
+                    VALUES (@user, 'r', 'camera', 1, 'video/webm', @user || '/1/a.webm')
+                    """,
+                "recording_sessions" => "INSERT INTO recording_sessions (user_id, recording_type) VALUES (@user, 'camera')",
+                "audit_log" => """
+                    INSERT INTO audit_log (actor_type, actor_id, user_id, action, outcome)
+                    VALUES ('system', 'test', @user, 'recording.read', 'success')
+                    """,
+                "user_legal_holds" => "INSERT INTO user_legal_holds (user_id, reason) VALUES (@user, 'test')",
+                _ => "INSERT INTO user_storage_limits (user_id, limit_bytes) VALUES (@user, 1)",
+            }, new { user });
+        }
+
+        var count = $"SELECT count(*) FROM {table} WHERE user_id = ANY(@users)";
+        Assert.Equal(2, await maintenance.ExecuteScalarAsync<int>(count, new { users }));
+        // A stray user setting (maintenance never sets one) narrows nothing: permissive policies are OR-ed.
+        await using var transaction = await maintenance.BeginTransactionAsync();
+        await maintenance.ExecuteAsync("SELECT set_config('app.user_id', @user, true)", new { user = users[0] }, transaction);
+        Assert.Equal(2, await maintenance.ExecuteScalarAsync<int>(count, new { users }, transaction));
     }
 
     [Fact]
@@ -70,7 +167,7 @@ public sealed class DatabaseRoleTests(MigratedDatabase database) : IClassFixture
     [Fact]
     public async Task The_session_lookup_runs_as_its_owner_with_a_fixed_search_path_for_the_app_role_alone()
     {
-        await using var owner = new NpgsqlConnection(database.OwnerConnectionString);
+        await using var owner = await database.OpenOwnerAsync();
         var function = await owner.QuerySingleAsync<(bool SecurityDefiner, string[] Settings)>(
             "SELECT prosecdef, proconfig FROM pg_proc WHERE oid = 'recorder_session_user(varchar)'::regprocedure");
         Assert.True(function.SecurityDefiner);

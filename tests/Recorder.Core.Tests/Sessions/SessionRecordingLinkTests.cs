@@ -45,7 +45,8 @@ public sealed class SessionRecordingLinkTests : IAsyncLifetime
         }
 
         Assert.Equal(3, await data.ScalarAsync<int>("SELECT count(DISTINCT tableoid) FROM recording_sessions WHERE id = ANY(@unlinked)", new { unlinked = sessions[..3] }));
-        var links = (await (await data.OpenOwnerAsync()).QueryAsync<(long Id, long? RecordingId)>(
+        await using var reader = await data.OpenMaintenanceAsync();
+        var links = (await reader.QueryAsync<(long Id, long? RecordingId)>(
             "SELECT id, recording_id FROM recording_sessions WHERE id = ANY(@sessions) ORDER BY id", new { sessions })).ToArray();
         Assert.Equal([(sessions[0], null), (sessions[1], null), (sessions[2], null), (sessions[3], kept)], links);
     }
@@ -95,12 +96,12 @@ public sealed class SessionRecordingLinkTests : IAsyncLifetime
         var recording = await NewRecordingAsync(userId);
         var session = await NewSessionAsync(userId, null, TimeSpan.FromHours(1));
 
-        await using var deleter = await data.OpenOwnerAsync();
+        await using var deleter = await data.OpenMaintenanceAsync();
         await using var deletion = await deleter.BeginTransactionAsync();
         await deleter.ExecuteAsync("DELETE FROM recordings WHERE id = @recording", new { recording }, deletion);
 
         // The link checks the recording under KEY SHARE: it waits for the deleting transaction's row lock.
-        await using var linker = await data.OpenOwnerAsync();
+        await using var linker = await data.OpenMaintenanceAsync();
         var link = linker.ExecuteAsync("UPDATE recording_sessions SET recording_id = @recording WHERE id = @session", new { recording, session });
         await LockWaits.UntilWaitingForRowAsync(database.OwnerConnectionString, waiterPid: linker.ProcessID, holderPid: deleter.ProcessID, "recordings");
         Assert.False(link.IsCompleted);
@@ -117,12 +118,12 @@ public sealed class SessionRecordingLinkTests : IAsyncLifetime
         var recording = await NewRecordingAsync(userId);
         var session = await NewSessionAsync(userId, null, TimeSpan.FromHours(1));
 
-        await using var linker = await data.OpenOwnerAsync();
+        await using var linker = await data.OpenMaintenanceAsync();
         await using var linking = await linker.BeginTransactionAsync();
         await linker.ExecuteAsync("UPDATE recording_sessions SET recording_id = @recording WHERE id = @session", new { recording, session }, linking);
 
         // The link holds the recording under KEY SHARE: the delete waits for the linking transaction.
-        await using var deleter = await data.OpenOwnerAsync();
+        await using var deleter = await data.OpenMaintenanceAsync();
         var delete = deleter.ExecuteAsync("DELETE FROM recordings WHERE id = @recording", new { recording });
         await LockWaits.UntilWaitingForRowAsync(database.OwnerConnectionString, waiterPid: deleter.ProcessID, holderPid: linker.ProcessID, "recordings");
         Assert.False(delete.IsCompleted);

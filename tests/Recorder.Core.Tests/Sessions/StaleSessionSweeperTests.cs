@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Recorder.Core.Sessions;
+using Recorder.Core.Tests.Fixtures;
 using Recorder.Testing;
 using Xunit;
 
@@ -31,7 +32,7 @@ public sealed class StaleSessionSweeperTests : IAsyncLifetime
 
         Assert.Equal(1, await SweepAsync(new SessionOptions { StaleAfter = TimeSpan.FromMinutes(2) }));
 
-        await using var connection = await OpenOwnerAsync();
+        await using var connection = await OpenMaintenanceAsync();
         var swept = await connection.QuerySingleAsync<(string Status, string ErrorCode, string ErrorMessage, bool EndedAtLastHeartbeat)>(
             "SELECT status, error_code, error_message, ended_at = last_heartbeat_at FROM recording_sessions WHERE id = @stale", new { stale });
         Assert.Equal(("interrupted", "heartbeat_timeout", true), (swept.Status, swept.ErrorCode, swept.EndedAtLastHeartbeat));
@@ -49,7 +50,7 @@ public sealed class StaleSessionSweeperTests : IAsyncLifetime
 
         await SweepAsync(new SessionOptions());
 
-        await using var connection = await OpenOwnerAsync();
+        await using var connection = await OpenMaintenanceAsync();
         var entry = await connection.QuerySingleAsync<(string ActorType, string ActorId, string Action, string Outcome, string Details)>(
             "SELECT actor_type, actor_id, action, outcome, details::text FROM audit_log WHERE user_id = @userId", new { userId });
         Assert.Equal(("system", "stale-session-sweep", "recording_session.interrupt", "success"), (entry.ActorType, entry.ActorId, entry.Action, entry.Outcome));
@@ -82,7 +83,7 @@ public sealed class StaleSessionSweeperTests : IAsyncLifetime
         var busy = await InsertAsync(userId, "active", heartbeatAgo: TimeSpan.FromMinutes(10), startedAgo: TimeSpan.FromMinutes(30));
         var idle = await InsertAsync(userId, "active", heartbeatAgo: TimeSpan.FromMinutes(10), startedAgo: TimeSpan.FromMinutes(30));
 
-        await using var heartbeat = await OpenOwnerAsync();
+        await using var heartbeat = await OpenMaintenanceAsync();
         await using var transaction = await heartbeat.BeginTransactionAsync();
         await heartbeat.ExecuteAsync("UPDATE recording_sessions SET last_heartbeat_at = now() WHERE id = @busy", new { busy }, transaction);
 
@@ -109,7 +110,7 @@ public sealed class StaleSessionSweeperTests : IAsyncLifetime
 
     private async Task<long> InsertAsync(string userId, string status, TimeSpan heartbeatAgo, TimeSpan startedAgo)
     {
-        await using var connection = await OpenOwnerAsync();
+        await using var connection = await OpenMaintenanceAsync();
         return await connection.ExecuteScalarAsync<long>(
             """
             INSERT INTO recording_sessions (user_id, recording_type, status, started_at, last_heartbeat_at, ended_at)
@@ -121,14 +122,12 @@ public sealed class StaleSessionSweeperTests : IAsyncLifetime
 
     private async Task<List<long>> StatusAsync(string userId, string status)
     {
-        await using var connection = await OpenOwnerAsync();
+        await using var connection = await OpenMaintenanceAsync();
         return (await connection.QueryAsync<long>("SELECT id FROM recording_sessions WHERE user_id = @userId AND status = @status ORDER BY id", new { userId, status })).AsList();
     }
 
-    private async Task<NpgsqlConnection> OpenOwnerAsync()
-    {
-        var connection = new NpgsqlConnection(database.OwnerConnectionString);
-        await connection.OpenAsync();
-        return connection;
-    }
+    // Users and the main app's rows as the owner; recorder rows across users as recorder_maintenance (DatabaseConnections).
+    private Task<NpgsqlConnection> OpenOwnerAsync() => database.OpenOwnerAsync();
+
+    private Task<NpgsqlConnection> OpenMaintenanceAsync() => database.OpenMaintenanceAsync();
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using Dapper;
 using Microsoft.Playwright;
 using Recorder.Core.Security;
 using Xunit;
@@ -20,7 +21,9 @@ public sealed class DemoSignInTests(E2EHost host)
         Assert.StartsWith("s%3A", cookie.Value); // URL-encoded "s:", as express-session writes it
         var sid = SessionCookieSigner.Unsign(Uri.UnescapeDataString(cookie.Value)[2..], [Encoding.UTF8.GetBytes(E2EHost.SessionSecret)]);
         Assert.NotNull(sid);
-        Assert.Equal(page.UserId, await host.QuerySingleAsync<string>(
+        // The main app's sessions table, as the owner.
+        await using var owner = await host.OpenOwnerAsync();
+        Assert.Equal(page.UserId, await owner.QuerySingleAsync<string>(
             "SELECT sess -> 'passport' -> 'user' -> 'claims' ->> 'sub' FROM sessions WHERE sid = @sid AND expire > now() AT TIME ZONE 'UTC'", new { sid }));
         await Expect(page.Page.Locator("#who")).ToHaveTextAsync(page.UserId);
 
@@ -28,7 +31,7 @@ public sealed class DemoSignInTests(E2EHost host)
 
         await Expect(page.Page.GetByRole(AriaRole.Button, new() { Name = "Continue as demo user" })).ToBeVisibleAsync();
         await page.ScreenshotAsync("signed-out");
-        Assert.Equal(0, await host.QuerySingleAsync<int>("SELECT count(*)::int FROM sessions WHERE sid = @sid", new { sid }));
+        Assert.Equal(0, await owner.QuerySingleAsync<int>("SELECT count(*)::int FROM sessions WHERE sid = @sid", new { sid }));
         Assert.DoesNotContain(await page.Context.CookiesAsync(), c => c.Name == "connect.sid");
     }
 }

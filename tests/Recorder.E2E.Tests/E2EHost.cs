@@ -181,17 +181,27 @@ public sealed class E2EHost : IAsyncLifetime
         }
     }
 
-    public async Task<NpgsqlConnection> OpenOwnerAsync()
-    {
-        var connection = new NpgsqlConnection(database.OwnerConnectionString);
-        await connection.OpenAsync();
-        return connection;
-    }
+    /// <summary>
+    /// As the schema owner, for the main app's tables (users, sessions …), which have no row-level security. The owner
+    /// is no superuser, as Azure's administrator is not: FORCEd row-level security hides every recorder row from it.
+    /// </summary>
+    public Task<NpgsqlConnection> OpenOwnerAsync() => OpenAsync(database.OwnerConnectionString);
 
+    /// <summary>As recorder_maintenance, which sees every user's recorder rows (migration 025).</summary>
+    public Task<NpgsqlConnection> OpenMaintenanceAsync() => OpenAsync(database.MaintenanceConnectionString);
+
+    /// <summary>One row, read as recorder_maintenance (<see cref="OpenMaintenanceAsync"/>).</summary>
     public async Task<T> QuerySingleAsync<T>(string sql, object parameters)
     {
-        await using var connection = await OpenOwnerAsync();
+        await using var connection = await OpenMaintenanceAsync();
         return await connection.QuerySingleAsync<T>(sql, parameters);
+    }
+
+    private static async Task<NpgsqlConnection> OpenAsync(string connectionString)
+    {
+        var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        return connection;
     }
 }
 

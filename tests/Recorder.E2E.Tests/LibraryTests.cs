@@ -42,7 +42,7 @@ public sealed class LibraryTests(E2EHost host)
         await Expect(editor.GetByRole(AriaRole.Button, new() { Name = "Redo" })).ToBeDisabledAsync();
         await page.ScreenshotAsync("redone");
 
-        await using var connection = await host.OpenOwnerAsync();
+        await using var connection = await host.OpenMaintenanceAsync();
         var edit = await connection.QuerySingleAsync<(string EditType, string State, string Parameters)>(
             "SELECT edit_type, state, parameters::text FROM recording_edits WHERE recording_id = @id", new { id });
         Assert.Equal(("trim", "applied"), (edit.EditType, edit.State));

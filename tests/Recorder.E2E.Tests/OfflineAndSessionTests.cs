@@ -87,7 +87,7 @@ public sealed class OfflineAndSessionTests(E2EHost host)
         await Eventually.TrueAsync(
             async () => await host.QuerySingleAsync<int>("SELECT count(*)::int FROM recording_sessions WHERE user_id = @UserId AND status = 'interrupted'", new { page.UserId }) == 1,
             "the closed tab's session is interrupted");
-        await using var connection = await host.OpenOwnerAsync();
+        await using var connection = await host.OpenMaintenanceAsync();
         var sessions = (await connection.QueryAsync<(string Status, long? RecordingId, decimal? Duration, string? ErrorCode)>(
             "SELECT status, recording_id, duration, error_code FROM recording_sessions WHERE user_id = @UserId ORDER BY started_at", new { page.UserId })).ToList();
         Assert.Equal(2, sessions.Count);

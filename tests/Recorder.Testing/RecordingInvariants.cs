@@ -64,11 +64,13 @@ public static class RecordingInvariants
     /// blob in both listings existed at the snapshot (a derived blob is in the ledger before it is written), and a
     /// blob a row names at the snapshot was written before it (so the second listing has it unless it was deleted since).
     /// </summary>
-    public static async Task<RecordingInvariantReport> CheckAsync(string ownerConnectionString, BlobServiceClient blobs, StorageOptions containers)
+    /// <param name="maintenanceConnectionString">As recorder_maintenance: the one role that sees every user's rows.</param>
+    public static async Task<RecordingInvariantReport> CheckAsync(
+        string maintenanceConnectionString, BlobServiceClient blobs, StorageOptions containers)
     {
         var before = await ListAsync(blobs, containers);
 
-        await using var connection = new NpgsqlConnection(ownerConnectionString);
+        await using var connection = new NpgsqlConnection(maintenanceConnectionString);
         await connection.OpenAsync();
         await using var snapshot = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead);
         var rows = (await connection.QueryAsync<Row>(RowsSql, transaction: snapshot)).AsList();

@@ -29,8 +29,9 @@ public static class BurstBench
         var content = await File.ReadAllBytesAsync(fixture);
 
         await using var services = await BenchServices.CreateAsync("burst");
-        await using var database = NpgsqlDataSource.Create(services.OwnerConnectionString);
-        var blobNames = await CreateAwaitingRecordingsAsync(database, count, content.Length);
+        // Recorder rows as recorder_maintenance: row-level security hides them from the owner (no superuser, as in Azure).
+        await using var database = NpgsqlDataSource.Create(services.MaintenanceConnectionString);
+        var blobNames = await CreateAwaitingRecordingsAsync(services, database, count, content.Length);
 
         // The uploads, straight to Azurite (the browser's part), 32 at a time.
         var container = BenchServices.Blobs().GetBlobContainerClient(services.Storage.UploadsContainer);
@@ -102,15 +103,20 @@ public static class BurstBench
         return checks.Values.All(check => check.Ok) ? 0 : 1;
     }
 
-    private static async Task<string[]> CreateAwaitingRecordingsAsync(NpgsqlDataSource database, int count, long size)
+    private static async Task<string[]> CreateAwaitingRecordingsAsync(
+        BenchServices services, NpgsqlDataSource database, int count, long size)
     {
+        // The main app's users, as the owner (recorder_maintenance may only read them).
+        await using (var owner = new NpgsqlConnection(services.OwnerConnectionString))
+        {
+            await owner.ExecuteAsync(
+                """
+                INSERT INTO users (id, email, password, first_name, last_name)
+                SELECT 'burst-' || i, 'burst-' || i || '@example.test', 'x', 'Burst', 'User' FROM generate_series(0, @Users - 1) AS i
+                """, new { Users });
+        }
         // What POST /api/recordings/uploads leaves behind (UploadService): a row 'uploading' naming its blob.
         await using var connection = await database.OpenConnectionAsync();
-        await connection.ExecuteAsync(
-            """
-            INSERT INTO users (id, email, password, first_name, last_name)
-            SELECT 'burst-' || i, 'burst-' || i || '@example.test', 'x', 'Burst', 'User' FROM generate_series(0, @Users - 1) AS i
-            """, new { Users });
         return (await connection.QueryAsync<string>(new CommandDefinition(
             """
             INSERT INTO recordings (user_id, title, recording_type, file_size, mime_type, blob_name)

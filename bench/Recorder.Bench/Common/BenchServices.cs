@@ -35,6 +35,11 @@ public sealed class BenchServices : IAsyncDisposable
 
     public StorageOptions Storage { get; }
 
+    /// <summary>
+    /// As the schema owner: the main app's tables (users, sessions …) and schema changes. The owner is no superuser (as
+    /// Azure's administrator is not), so FORCEd row-level security hides every recorder row from it: those are read and
+    /// seeded as recorder_maintenance (<see cref="MaintenanceConnectionString"/>), which sees every user's.
+    /// </summary>
     public string OwnerConnectionString => ConnectionString(Database);
 
     public string AppConnectionString => ConnectionString(Database, "recorder_app");

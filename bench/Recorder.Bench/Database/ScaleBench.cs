@@ -32,6 +32,9 @@ public static class ScaleBench
     private const int PageSize = 20;
     private const int Samples = 1000;
 
+    // The recorder tables the bulk load fills, whose foreign keys and user triggers it holds off.
+    private static readonly string[] LoadedTables = ["recordings", "recording_sessions", "recording_edits", "user_storage_limits"];
+
     private static readonly string ListSql = Constant<RecordingsService>("ListSql");
     private const string UsageByTypeSql = StorageQuota.UsageByTypeSql;
     private const string UsageSql = StorageQuota.UsageSql;
@@ -51,14 +54,23 @@ public static class ScaleBench
     // Small enough that the concurrent writer barely feels a statement's WAL and index work.
     private const int SetBasedBatch = 1_000;
 
-    // Puts 002's foreign key back in place of 019's triggers, inside the EXPLAIN's transaction (rolled back), then
-    // runs the purge as the sweeper's role: the unlink's cost before and after 019, measured in one run.
-    private const string WithForeignKeyInsteadOfTriggers = """
+    // 019's triggers, which ForeignKeyInsteadOfTriggersSql replaces for a baseline and which are put back after it.
+    private static readonly string[] UnlinkTriggers = ["recordings_unlink_sessions", "recording_sessions_require_recording"];
+
+    // Puts 002's foreign key back in place of 019's triggers, so the purge can run as the sweeper's role against
+    // it: the unlink's cost before and after 019, measured in one run. The owner swaps (and swaps back) in a
+    // transaction of its own: it may not SET ROLE recorder_maintenance (it holds the role it created as ADMIN only,
+    // as Azure's administrator does), so the purge cannot share the swap's transaction. Validating the key reads
+    // recordings as the owner, whom FORCEd row-level security shows none (every session would look orphaned), and a
+    // partitioned table's key cannot be NOT VALID: FORCE is lifted for the validation only, inside the swap's
+    // transaction, as migration 010 does for its own update (this benchmark's throwaway database).
+    private const string ForeignKeyInsteadOfTriggersSql = """
         DROP TRIGGER recordings_unlink_sessions ON recordings;
         DROP TRIGGER recording_sessions_require_recording ON recording_sessions;
+        ALTER TABLE recordings NO FORCE ROW LEVEL SECURITY;
         ALTER TABLE recording_sessions ADD CONSTRAINT recording_sessions_recording_id_fkey
           FOREIGN KEY (recording_id) REFERENCES recordings (id) ON DELETE SET NULL;
-        SET LOCAL ROLE recorder_maintenance;
+        ALTER TABLE recordings FORCE ROW LEVEL SECURITY;
         """;
 
     private const string SetBasedPurgeSql = """
@@ -101,20 +113,21 @@ public static class ScaleBench
             await using var owner = NpgsqlDataSource.Create(services.OwnerConnectionString);
             await using var app = NpgsqlDataSource.Create(services.AppConnectionString);
             await using var maintenance = NpgsqlDataSource.Create(services.MaintenanceConnectionString);
-            var shape = await DescribeDataAsync(owner);
+            // Every user's recorder rows are recorder_maintenance's to read: row-level security binds the owner.
+            var shape = await DescribeDataAsync(maintenance);
             result.Line((string.Create(CultureInfo.InvariantCulture, $"Data: {recordings:N0} recordings across {users:N0} users (owner rank = floor(users × random()^2.5): a few heavy users), ") +
             string.Create(CultureInfo.InvariantCulture, $"created over the last 406 days, 95 % completed; sessions for half the recordings, edits 0.2 per recording; generated with ") +
             string.Create(CultureInfo.InvariantCulture, $"generate_series (tests/Recorder.Testing/Data/RealisticData.sql) in {loadSeconds:0} s including index builds and VACUUM ANALYZE.")));
             result.Code(shape);
 
             var random = new Random(42);
-            var heavy = (await (await owner.OpenConnectionAsync()).QueryAsync<(string UserId, long Count)>(
+            var heavy = (await (await maintenance.OpenConnectionAsync()).QueryAsync<(string UserId, long Count)>(
                 "SELECT user_id, count(*) FROM recordings WHERE status <> 'deleting' GROUP BY user_id ORDER BY count(*) DESC LIMIT 100")).AsList();
 
             // --- list pages ---------------------------------------------------------------------------
             Note("list pages");
             var pages = new List<(string UserId, DateTime? CreatedAt, long? Id)>();
-            await using (var connection = await owner.OpenConnectionAsync())
+            await using (var connection = await maintenance.OpenConnectionAsync())
             {
                 for (var i = 0; i < Samples; i++)
                 {
@@ -142,7 +155,7 @@ public static class ScaleBench
             var offsetTimes = await TimeAsync(app, offsetSamples, userId => (userId, OffsetListSql, ListParameters(userId, null, null, offset)));
             // Keyset at the same depth, same users: the like-for-like ratio.
             var deepCursors = new List<(string UserId, DateTime CreatedAt, long Id)>();
-            await using (var connection = await owner.OpenConnectionAsync())
+            await using (var connection = await maintenance.OpenConnectionAsync())
             {
                 foreach (var userId in offsetTargets)
                 {
@@ -183,8 +196,10 @@ public static class ScaleBench
                 ("Storage alert, all users (recorder_maintenance)", await ExplainAsync(maintenance, null, StorageAlertSql, alertParameters)),
                 ("Retention: the sweeper's SelectExpiredSql, batch 500 (recorder_maintenance)", await ExplainAsync(maintenance, null, SelectExpiredSql, new { DefaultDays = 365, Limit = (int?)new LifecycleOptions().BatchSize })),
                 ("Retention, set-based purge of 1 000 (recorder_maintenance; rolled back)", await ExplainAsync(maintenance, null, SetBasedPurgeSql, new { RetentionDays = 365, BatchSize = SetBasedBatch })),
-                ("The same purge with 002's foreign key (ON DELETE SET NULL) instead of 019's triggers: the baseline (rolled back with the swap; runs second, on a warmer cache)",
-                    await ExplainAsync(owner, null, SetBasedPurgeSql, new { RetentionDays = 365, BatchSize = SetBasedBatch }, setupSql: WithForeignKeyInsteadOfTriggers)),
+                ("The same purge with 002's foreign key (ON DELETE SET NULL) instead of 019's triggers: the baseline "
+                    + "(recorder_maintenance; rolled back, the swap undone after it; runs second, on a warmer cache)",
+                    await WithForeignKeyInsteadOfTriggersAsync(owner,
+                        () => ExplainAsync(maintenance, null, SetBasedPurgeSql, new { RetentionDays = 365, BatchSize = SetBasedBatch }))),
             };
 
             // --- retention with a concurrent writer -------------------------------------------------------------
@@ -255,8 +270,7 @@ public static class ScaleBench
         return latencies;
     }
 
-    /// <param name="setupSql">Run first in the same transaction (rolled back with it), e.g. a schema swap for a baseline.</param>
-    private static async Task<string> ExplainAsync(NpgsqlDataSource dataSource, string? userId, string sql, object parameters, string? setupSql = null)
+    private static async Task<string> ExplainAsync(NpgsqlDataSource dataSource, string? userId, string sql, object parameters)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
@@ -264,13 +278,42 @@ public static class ScaleBench
         {
             await connection.ExecuteAsync("SELECT set_config('app.user_id', @userId, true)", new { userId }, transaction);
         }
-        if (setupSql is not null)
-        {
-            await connection.ExecuteAsync(new CommandDefinition(setupSql, transaction: transaction, commandTimeout: 600));
-        }
         var lines = await connection.QueryAsync<string>(new CommandDefinition("EXPLAIN (ANALYZE, BUFFERS) " + sql, parameters, transaction, commandTimeout: 600));
         await transaction.RollbackAsync();
         return string.Join('\n', lines);
+    }
+
+    /// <summary>Runs <paramref name="measure"/> with 002's foreign key in place of 019's triggers, then puts the triggers back.</summary>
+    private static async Task<T> WithForeignKeyInsteadOfTriggersAsync<T>(NpgsqlDataSource owner, Func<Task<T>> measure)
+    {
+        await using var connection = await owner.OpenConnectionAsync();
+        var triggers = (await connection.QueryAsync<string>(
+            "SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgname = ANY(@UnlinkTriggers) AND tgparentid = 0",
+            new { UnlinkTriggers })).AsList();
+        if (triggers.Count != UnlinkTriggers.Length)
+        {
+            throw new InvalidOperationException($"Expected 019's triggers {string.Join(", ", UnlinkTriggers)}; found {triggers.Count}.");
+        }
+        await using (var swap = await connection.BeginTransactionAsync())
+        {
+            await connection.ExecuteAsync(new CommandDefinition(ForeignKeyInsteadOfTriggersSql, transaction: swap, commandTimeout: 600));
+            await swap.CommitAsync();
+        }
+        try
+        {
+            return await measure();
+        }
+        finally
+        {
+            await using var transaction = await connection.BeginTransactionAsync();
+            await connection.ExecuteAsync(
+                "ALTER TABLE recording_sessions DROP CONSTRAINT recording_sessions_recording_id_fkey", transaction: transaction);
+            foreach (var trigger in triggers)
+            {
+                await connection.ExecuteAsync(trigger, transaction: transaction);
+            }
+            await transaction.CommitAsync();
+        }
     }
 
     private static async Task<double> GenerateAsync(BenchServices services, int users, int recordings, Action<string> note)
@@ -290,15 +333,40 @@ public static class ScaleBench
             await connection.ExecuteAsync($"DROP INDEX {name}");
         }
         await connection.ExecuteAsync("ALTER TABLE recordings DROP CONSTRAINT recordings_blob_name_key");
+        // So are the foreign keys and the insert trigger (the data is consistent by construction): the owner, no
+        // superuser (as Azure's administrator is not), may not SET session_replication_role = replica.
+        var foreignKeys = (await connection.QueryAsync<(string Table, string Name, string Definition)>(
+            """
+            SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint
+            WHERE contype = 'f' AND conparentid = 0 AND conrelid = ANY (@LoadedTables::regclass[])
+            """, new { LoadedTables })).AsList();
+        foreach (var (table, name, _) in foreignKeys)
+        {
+            await connection.ExecuteAsync($"ALTER TABLE {table} DROP CONSTRAINT {name}");
+        }
+        foreach (var table in LoadedTables)
+        {
+            await connection.ExecuteAsync($"ALTER TABLE {table} DISABLE TRIGGER USER");
+        }
 
-        // As the cluster's superuser: no foreign-key triggers during the bulk load (the data is consistent by
-        // construction), and row-level security does not apply.
-        await connection.ExecuteAsync("SET session_replication_role = replica; SET synchronous_commit = off");
+        // Every user's recorder rows go in as recorder_maintenance, since row-level security binds the owner; the
+        // main app's users and the sequence are the owner's.
+        await using var maintenance = new NpgsqlConnection(
+            BenchServices.ConnectionString(services.Database, "recorder_maintenance", pooling: false));
+        await maintenance.OpenAsync();
+        await connection.ExecuteAsync("SET synchronous_commit = off");
+        await maintenance.ExecuteAsync("SET synchronous_commit = off");
         foreach (var statement in RealisticData.Statements(users, recordings))
         {
             var step = Stopwatch.StartNew();
-            await connection.ExecuteAsync(new CommandDefinition(statement, commandTimeout: 0));
+            var ownersStatement = statement.StartsWith("INSERT INTO users ", StringComparison.Ordinal)
+                || statement.StartsWith("SELECT setval(", StringComparison.Ordinal);
+            await (ownersStatement ? connection : maintenance).ExecuteAsync(new CommandDefinition(statement, commandTimeout: 0));
             note($"{statement.Split('\n')[0]} … {step.Elapsed.TotalSeconds:0.0} s");
+        }
+        foreach (var table in LoadedTables)
+        {
+            await connection.ExecuteAsync($"ALTER TABLE {table} ENABLE TRIGGER USER");
         }
         await connection.ExecuteAsync("SET maintenance_work_mem = '1GB'; SET max_parallel_maintenance_workers = 1");
         foreach (var (name, definition) in indexes)
@@ -309,15 +377,24 @@ public static class ScaleBench
             note($"index {name} … {step.Elapsed.TotalSeconds:0.0} s");
         }
         await connection.ExecuteAsync(new CommandDefinition("ALTER TABLE recordings ADD CONSTRAINT recordings_blob_name_key UNIQUE (blob_name)", commandTimeout: 0));
+        // Validated as the owner, whom FORCEd row-level security shows no recorder rows: only the keys of the
+        // partitions (no row security of their own) are checked row by row; the data is consistent by construction.
+        foreach (var (table, name, definition) in foreignKeys)
+        {
+            var step = Stopwatch.StartNew();
+            await connection.ExecuteAsync(
+                new CommandDefinition($"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}", commandTimeout: 0));
+            note($"foreign key {name} … {step.Elapsed.TotalSeconds:0.0} s");
+        }
         var vacuum = Stopwatch.StartNew();
         await connection.ExecuteAsync(new CommandDefinition("VACUUM (ANALYZE) recordings, recording_sessions, recording_edits, users, user_storage_limits", commandTimeout: 0));
         note($"vacuum analyze … {vacuum.Elapsed.TotalSeconds:0.0} s");
         return stopwatch.Elapsed.TotalSeconds;
     }
 
-    private static async Task<string> DescribeDataAsync(NpgsqlDataSource owner)
+    private static async Task<string> DescribeDataAsync(NpgsqlDataSource maintenance)
     {
-        await using var connection = await owner.OpenConnectionAsync();
+        await using var connection = await maintenance.OpenConnectionAsync();
         var rows = await connection.QueryAsync<(string Table, long Rows, string Size)>(
             """
             SELECT t.relname, t.reltuples::bigint, pg_size_pretty(pg_total_relation_size(t.oid))
@@ -351,8 +428,8 @@ public static class ScaleBench
     {
         const string ExpiredSql = "SELECT count(*) FROM recordings WHERE status = 'completed' AND created_at < now() - interval '365 days'";
         const string DeletingSql = "SELECT count(*) FROM recordings WHERE status = 'deleting'";
-        await using var ownerConnection = await owner.OpenConnectionAsync();
-        var expiredBefore = await ownerConnection.ExecuteScalarAsync<long>(new CommandDefinition(ExpiredSql, commandTimeout: 0));
+        await using var maintenanceConnection = await maintenance.OpenConnectionAsync();
+        var expiredBefore = await maintenanceConnection.ExecuteScalarAsync<long>(new CommandDefinition(ExpiredSql, commandTimeout: 0));
 
         // The app's own services, as the timer and the HTTP function get them.
         await using var core = services.CoreServices();
@@ -426,7 +503,7 @@ public static class ScaleBench
         note($"set-based: {setBased} purged in {setBasedSeconds:0} s");
         Volatile.Write(ref writerPhase, 3);
         await Task.WhenAll(writers);
-        _ = await ownerConnection.ExecuteScalarAsync<long>(DeletingSql);
+        _ = await maintenanceConnection.ExecuteScalarAsync<long>(DeletingSql);
         return new RetentionFigures(expiredBefore, sweeperSeconds, marked, purged, runs, setBasedSeconds, setBased, phases[0], phases[1], phases[2], writerErrors);
     }
 

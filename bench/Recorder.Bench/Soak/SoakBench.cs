@@ -217,7 +217,7 @@ public static class SoakBench
         var deadline = DateTime.UtcNow + SettleLimit;
         while (true)
         {
-            var report = await RecordingInvariants.CheckAsync(services.OwnerConnectionString, services.Blobs(), services.Storage);
+            var report = await RecordingInvariants.CheckAsync(services.MaintenanceConnectionString, services.Blobs(), services.Storage);
             if (report.Holds || DateTime.UtcNow > deadline)
             {
                 return report;

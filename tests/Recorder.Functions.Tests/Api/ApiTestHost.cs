@@ -87,9 +87,18 @@ public sealed class ApiTestHost : IAsyncLifetime
         return client;
     }
 
-    public async Task<NpgsqlConnection> OpenOwnerAsync()
+    /// <summary>
+    /// As the schema owner, for the main app's tables (users, projects, content …), which have no row-level security.
+    /// The owner is not a superuser (as Azure's administrator is not): FORCEd row-level security hides every recorder row.
+    /// </summary>
+    public Task<NpgsqlConnection> OpenOwnerAsync() => OpenAsync(database.OwnerConnectionString);
+
+    /// <summary>As recorder_maintenance, which sees and writes the recorder tables of every user (migration 025).</summary>
+    public Task<NpgsqlConnection> OpenMaintenanceAsync() => OpenAsync(database.MaintenanceConnectionString);
+
+    private static async Task<NpgsqlConnection> OpenAsync(string connectionString)
     {
-        var connection = new NpgsqlConnection(database.OwnerConnectionString);
+        var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         return connection;
     }

@@ -139,8 +139,13 @@ internal static class HttpFunctionRequests
     public static async Task<Subject> SubjectAsync(IngestTestHost host)
     {
         var user = await host.Api.SignInNewUserAsync();
-        await using var connection = await host.OpenOwnerAsync();
-        var project = await connection.ExecuteScalarAsync<int>("INSERT INTO projects (user_id, name, type) VALUES (@Id, 'Course', 'video') RETURNING id", new { user.Id });
+        int project;
+        await using (var owner = await host.OpenOwnerAsync())
+        {
+            project = await owner.ExecuteScalarAsync<int>(
+                "INSERT INTO projects (user_id, name, type) VALUES (@Id, 'Course', 'video') RETURNING id", new { user.Id });
+        }
+        await using var connection = await host.OpenMaintenanceAsync();
         var recording = await host.UploadAsync(user, [1, 2, 3], "camera", "video/webm");
         await connection.ExecuteAsync(
             """
@@ -161,7 +166,8 @@ internal static class HttpFunctionRequests
     /// <summary>Every row of the user's that a request could write (the audit log aside), as text to compare.</summary>
     public static async Task<string> WrittenAsync(IngestTestHost host, string userId)
     {
-        await using var connection = await host.OpenOwnerAsync();
+        // recorder_maintenance reads the recorder tables under row-level security and the main app's it links to.
+        await using var connection = await host.OpenMaintenanceAsync();
         return await connection.ExecuteScalarAsync<string>(
             """
             SELECT string_agg(row, E'\n' ORDER BY row) FROM (

@@ -73,7 +73,7 @@ public sealed class RecordingsApiTests(ApiTestHost api) : IClassFixture<ApiTestH
         var storage = TestStorage.CreateClient();
         await storage.GetBlobContainerClient(api.Storage.UploadsContainer).UploadBlobAsync(blobName, BinaryData.FromString("media"));
         await storage.GetBlobContainerClient(api.Storage.ThumbnailsContainer).UploadBlobAsync($"{id}.jpg", BinaryData.FromString("jpeg"));
-        await using (var connection = await api.OpenOwnerAsync())
+        await using (var connection = await api.OpenMaintenanceAsync())
         {
             await connection.ExecuteAsync("UPDATE recordings SET status = 'completed', duration = 5.02, thumbnail_blob_name = @thumb, completed_at = now() WHERE id = @id", new { id, thumb = $"{id}.jpg" });
         }
@@ -127,7 +127,7 @@ public sealed class RecordingsApiTests(ApiTestHost api) : IClassFixture<ApiTestH
 
         await (await user.Client.PatchAsync($"api/recordings/{id}", Api.Json(body))).AssertProblemAsync(HttpStatusCode.BadRequest);
 
-        await using var connection = await api.OpenOwnerAsync();
+        await using var connection = await api.OpenMaintenanceAsync();
         Assert.Equal(("Team standup", "uploading"), await connection.QuerySingleAsync<(string, string)>("SELECT title, status FROM recordings WHERE id = @id", new { id }));
     }
 
@@ -143,7 +143,7 @@ public sealed class RecordingsApiTests(ApiTestHost api) : IClassFixture<ApiTestH
         await (await user.Client.DeleteAsync($"api/recordings/{id}")).AssertOkAsync(HttpStatusCode.NoContent);
 
         Assert.False(await uploads.GetBlobClient(blobName).ExistsAsync());
-        await using var connection = await api.OpenOwnerAsync();
+        await using var connection = await api.OpenMaintenanceAsync();
         Assert.Equal(0, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM recordings WHERE id = @id", new { id }));
         await (await user.Client.GetAsync($"api/recordings/{id}")).AssertProblemAsync(HttpStatusCode.NotFound);
         await (await user.Client.DeleteAsync($"api/recordings/{id}")).AssertProblemAsync(HttpStatusCode.NotFound);
@@ -160,7 +160,7 @@ public sealed class RecordingsApiTests(ApiTestHost api) : IClassFixture<ApiTestH
         var blobName = await BlobNameAsync(id);
         var uploads = TestStorage.CreateClient().GetBlobContainerClient(api.Storage.UploadsContainer);
         await uploads.UploadBlobAsync(blobName, BinaryData.FromString("media"));
-        await using var connection = await api.OpenOwnerAsync();
+        await using var connection = await api.OpenMaintenanceAsync();
         await connection.ExecuteAsync(hold == "recording"
             ? "UPDATE recordings SET legal_hold = true WHERE id = @RecordingId"
             : "INSERT INTO user_legal_holds (user_id, reason) VALUES (@UserId, 'litigation 7')", new { RecordingId = id, UserId = user.Id });
@@ -195,7 +195,7 @@ public sealed class RecordingsApiTests(ApiTestHost api) : IClassFixture<ApiTestH
             await (await user.Client.SendAsync(request)).AssertOkAsync();
         }
 
-        await using var connection = await api.OpenOwnerAsync();
+        await using var connection = await api.OpenMaintenanceAsync();
         var addresses = (await connection.QueryAsync<(string, string)>(
             "SELECT request_id, host(client_ip) FROM audit_log WHERE user_id = @Id ORDER BY id", new { user.Id })).ToList();
         // The default, one trusted hop, is the Container Apps ingress; none means the header is ignored.
@@ -216,7 +216,7 @@ public sealed class RecordingsApiTests(ApiTestHost api) : IClassFixture<ApiTestH
 
         await (await client.DeleteAsync($"api/recordings/{id}")).AssertOkAsync(HttpStatusCode.NoContent);
 
-        await using var connection = await api.OpenOwnerAsync();
+        await using var connection = await api.OpenMaintenanceAsync();
         Assert.Equal("deleting", await connection.ExecuteScalarAsync<string>("SELECT status FROM recordings WHERE id = @id", new { id }));
         await (await user.Client.GetAsync($"api/recordings/{id}")).AssertProblemAsync(HttpStatusCode.NotFound);
         Assert.Empty(await ListAsync(user, ""));
@@ -234,7 +234,7 @@ public sealed class RecordingsApiTests(ApiTestHost api) : IClassFixture<ApiTestH
         await (await stranger.Client.DeleteAsync($"api/recordings/{id}")).AssertProblemAsync(HttpStatusCode.NotFound);
         Assert.Empty(await ListAsync(stranger, ""));
 
-        await using var connection = await api.OpenOwnerAsync();
+        await using var connection = await api.OpenMaintenanceAsync();
         Assert.Equal(("Team standup", "uploading"), await connection.QuerySingleAsync<(string, string)>("SELECT title, status FROM recordings WHERE id = @id", new { id }));
         Assert.Equal(3, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM audit_log WHERE user_id = @strangerId AND recording_id = @id AND outcome = 'not_found'", new { strangerId = stranger.Id, id }));
     }
@@ -250,7 +250,7 @@ public sealed class RecordingsApiTests(ApiTestHost api) : IClassFixture<ApiTestH
         await (await user.Client.PostAsync($"api/recordings/{id}/upload-url", null)).AssertOkAsync();
         await (await user.Client.DeleteAsync($"api/recordings/{id}")).AssertOkAsync(HttpStatusCode.NoContent);
 
-        await using var connection = await api.OpenOwnerAsync();
+        await using var connection = await api.OpenMaintenanceAsync();
         var actions = await connection.QueryAsync<string>("SELECT action FROM audit_log WHERE user_id = @Id ORDER BY id", new { user.Id });
         Assert.Equal(["recording.create", "recording.list", "recording.read", "recording.update", "recording.renew_upload_url", "recording.delete"], actions);
         Assert.Equal(0, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM audit_log WHERE user_id = @Id AND (actor_id <> @Id OR request_id IS NULL OR client_ip IS NULL)", new { user.Id }));
@@ -263,7 +263,7 @@ public sealed class RecordingsApiTests(ApiTestHost api) : IClassFixture<ApiTestH
         await CreateAsync(user, b => b["fileSize"] = 1000);
         await CreateAsync(user, b => b["fileSize"] = 3000);
         await CreateAsync(user, b => { b["fileSize"] = 500; b["recordingType"] = "audio"; b["mimeType"] = "audio/ogg"; });
-        await using (var connection = await api.OpenOwnerAsync())
+        await using (var connection = await api.OpenMaintenanceAsync())
         {
             await connection.ExecuteAsync("INSERT INTO user_storage_limits (user_id, limit_bytes) VALUES (@Id, 10000)", new { user.Id });
         }
@@ -310,7 +310,7 @@ public sealed class RecordingsApiTests(ApiTestHost api) : IClassFixture<ApiTestH
 
     private async Task<string> BlobNameAsync(long id)
     {
-        await using var connection = await api.OpenOwnerAsync();
+        await using var connection = await api.OpenMaintenanceAsync();
         return await connection.ExecuteScalarAsync<string>("SELECT blob_name FROM recordings WHERE id = @id", new { id }) ?? throw new InvalidOperationException($"no recording {id}");
     }
 }

@@ -32,7 +32,7 @@ public sealed class UploadsApiTests(ApiTestHost api) : IClassFixture<ApiTestHost
         Assert.DoesNotContain("standup", blobName, StringComparison.OrdinalIgnoreCase);
         Assert.True(ticket.GetProperty("expiresAt").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddMinutes(20));
 
-        await using (var connection = await api.OpenOwnerAsync())
+        await using (var connection = await api.OpenMaintenanceAsync())
         {
             var row = await connection.QuerySingleAsync<(string UserId, string Status, string BlobName, long FileSize, decimal? Duration)>(
                 "SELECT user_id, status, blob_name, file_size, duration FROM recordings WHERE id = @id", new { id });
@@ -128,7 +128,7 @@ public sealed class UploadsApiTests(ApiTestHost api) : IClassFixture<ApiTestHost
     public async Task Over_the_storage_limit_is_413_with_the_numbers_and_no_row()
     {
         var user = await api.SignInNewUserAsync();
-        await using (var connection = await api.OpenOwnerAsync())
+        await using (var connection = await api.OpenMaintenanceAsync())
         {
             await connection.ExecuteAsync("INSERT INTO user_storage_limits (user_id, limit_bytes) VALUES (@Id, 5000)", new { user.Id });
         }
@@ -141,7 +141,7 @@ public sealed class UploadsApiTests(ApiTestHost api) : IClassFixture<ApiTestHost
         Assert.Equal(3000, problem.GetProperty("usedBytes").GetInt64());
         Assert.Equal(5000, problem.GetProperty("limitBytes").GetInt64());
         Assert.Equal(2001, problem.GetProperty("requestedBytes").GetInt64());
-        await using var check = await api.OpenOwnerAsync();
+        await using var check = await api.OpenMaintenanceAsync();
         Assert.Equal(1, await check.ExecuteScalarAsync<int>("SELECT count(*) FROM recordings WHERE user_id = @Id", new { user.Id }));
         Assert.Equal(1, await check.ExecuteScalarAsync<int>("SELECT count(*) FROM audit_log WHERE user_id = @Id AND action = 'recording.create' AND outcome = 'rejected'", new { user.Id }));
     }
@@ -150,7 +150,7 @@ public sealed class UploadsApiTests(ApiTestHost api) : IClassFixture<ApiTestHost
     public async Task Concurrent_uploads_cannot_together_overrun_the_limit()
     {
         var user = await api.SignInNewUserAsync();
-        await using (var connection = await api.OpenOwnerAsync())
+        await using (var connection = await api.OpenMaintenanceAsync())
         {
             await connection.ExecuteAsync("INSERT INTO user_storage_limits (user_id, limit_bytes) VALUES (@Id, 10000)", new { user.Id });
         }
@@ -165,8 +165,13 @@ public sealed class UploadsApiTests(ApiTestHost api) : IClassFixture<ApiTestHost
     public async Task Links_the_named_recording_session_and_checks_the_project_is_the_callers()
     {
         var user = await api.SignInNewUserAsync();
-        await using var connection = await api.OpenOwnerAsync();
-        var projectId = await connection.ExecuteScalarAsync<int>("INSERT INTO projects (user_id, name, type) VALUES (@Id, 'Course', 'video') RETURNING id", new { user.Id });
+        int projectId;
+        await using (var owner = await api.OpenOwnerAsync())
+        {
+            projectId = await owner.ExecuteScalarAsync<int>(
+                "INSERT INTO projects (user_id, name, type) VALUES (@Id, 'Course', 'video') RETURNING id", new { user.Id });
+        }
+        await using var connection = await api.OpenMaintenanceAsync();
         var sessionId = await connection.ExecuteScalarAsync<long>("INSERT INTO recording_sessions (user_id, recording_type) VALUES (@Id, 'camera') RETURNING id", new { user.Id });
 
         using var response = await user.Client.PostAsync("api/recordings/uploads", Api.Json(Api.UploadRequest(b => { b["projectId"] = projectId; b["sessionId"] = sessionId; })));
@@ -196,7 +201,7 @@ public sealed class UploadsApiTests(ApiTestHost api) : IClassFixture<ApiTestHost
         Assert.Equal(ticket.GetProperty("blobName").GetString(), fresh.GetProperty("blobName").GetString());
         Assert.Equal(id, fresh.GetProperty("recordingId").GetInt64());
 
-        await using (var connection = await api.OpenOwnerAsync())
+        await using (var connection = await api.OpenMaintenanceAsync())
         {
             await connection.ExecuteAsync("UPDATE recordings SET status = 'completed' WHERE id = @id", new { id });
         }
@@ -225,7 +230,7 @@ public sealed class UploadsApiTests(ApiTestHost api) : IClassFixture<ApiTestHost
 
         await blob.CommitBlockListAsync([blockId]);
         await (await user.Client.PostAsync($"api/recordings/{id}/upload-url", null)).AssertProblemAsync(HttpStatusCode.Conflict);
-        await using var connection = await api.OpenOwnerAsync();
+        await using var connection = await api.OpenMaintenanceAsync();
         Assert.Equal(1, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM audit_log WHERE recording_id = @id AND action = 'recording.renew_upload_url' AND outcome = 'rejected'", new { id }));
     }
 
@@ -252,13 +257,13 @@ public sealed class UploadsApiTests(ApiTestHost api) : IClassFixture<ApiTestHost
     // needs a sessionId; the upload URL is signed, not stored).
     private async Task<(long Recordings, long AuditEntries)> WrittenAsync()
     {
-        await using var connection = await api.OpenOwnerAsync();
+        await using var connection = await api.OpenMaintenanceAsync();
         return await connection.QuerySingleAsync<(long, long)>("SELECT (SELECT count(*) FROM recordings), (SELECT count(*) FROM audit_log)");
     }
 
     private async Task AssertNoRecordingsAsync(string userId)
     {
-        await using var connection = await api.OpenOwnerAsync();
+        await using var connection = await api.OpenMaintenanceAsync();
         Assert.Equal(0, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM recordings WHERE user_id = @userId", new { userId }));
     }
 }

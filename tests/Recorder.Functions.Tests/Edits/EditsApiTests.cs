@@ -278,7 +278,7 @@ public sealed class EditsApiTests(ApiTestHost api) : IClassFixture<ApiTestHost>
         await (await stranger.Client.GetAsync($"api/recordings/{id + 1000}/edits")).AssertProblemAsync(HttpStatusCode.NotFound);
 
         await AssertHistoryAsync(id, version: 2, states: ["undone"]);
-        await using var connection = await api.OpenOwnerAsync();
+        await using var connection = await api.OpenMaintenanceAsync();
         Assert.Equal(
             ["recording.edit", "recording.edit_history", "recording.edit_redo", "recording.edit_undo"],
             await connection.QueryAsync<string>("SELECT DISTINCT action FROM audit_log WHERE user_id = @StrangerId AND recording_id = @RecordingId AND outcome = 'not_found' ORDER BY action", new { StrangerId = stranger.Id, RecordingId = id }));
@@ -295,7 +295,7 @@ public sealed class EditsApiTests(ApiTestHost api) : IClassFixture<ApiTestHost>
         await (await user.Client.GetAsync($"api/recordings/{id}/edits")).AssertOkAsync();
         await (await PostUndoRedoAsync(user, id, "redo", 3)).AssertProblemAsync(HttpStatusCode.Conflict);
 
-        await using var connection = await api.OpenOwnerAsync();
+        await using var connection = await api.OpenMaintenanceAsync();
         var entries = (await connection.QueryAsync<(string Action, string Outcome, long RecordingId, string Details)>(
             "SELECT action, outcome, recording_id, details::text FROM audit_log WHERE user_id = @Id AND action LIKE 'recording.edit%' ORDER BY id", new { user.Id })).ToList();
         Assert.Equal(
@@ -364,7 +364,7 @@ public sealed class EditsApiTests(ApiTestHost api) : IClassFixture<ApiTestHost>
         await (await user.Client.DeleteAsync($"api/recordings/{id}")).AssertOkAsync(HttpStatusCode.NoContent);
 
         await (await user.Client.GetAsync($"api/recordings/{id}/edits")).AssertProblemAsync(HttpStatusCode.NotFound);
-        await using var connection = await api.OpenOwnerAsync();
+        await using var connection = await api.OpenMaintenanceAsync();
         Assert.Equal(0, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM recording_edits WHERE recording_id = @id", new { id }));
     }
 
@@ -395,7 +395,7 @@ public sealed class EditsApiTests(ApiTestHost api) : IClassFixture<ApiTestHost>
 
     private async Task AssertHistoryAsync(long id, long version, string[] states)
     {
-        await using var connection = await api.OpenOwnerAsync();
+        await using var connection = await api.OpenMaintenanceAsync();
         Assert.Equal(version, await connection.ExecuteScalarAsync<long>("SELECT edit_version FROM recordings WHERE id = @id", new { id }));
         Assert.Equal(states, await connection.QueryAsync<string>("SELECT state FROM recording_edits WHERE recording_id = @id ORDER BY sequence", new { id }));
     }
@@ -403,7 +403,7 @@ public sealed class EditsApiTests(ApiTestHost api) : IClassFixture<ApiTestHost>
     private async Task<long> CreateCompletedAsync(TestUser user, bool audio = false)
     {
         var id = await CreateAsync(user, audio);
-        await using var connection = await api.OpenOwnerAsync();
+        await using var connection = await api.OpenMaintenanceAsync();
         await connection.ExecuteAsync(
             "UPDATE recordings SET status = 'completed', completed_at = now(), duration = 12.5, metadata = metadata || jsonb_build_object('media', @media::jsonb) WHERE id = @id",
             new { id, media = audio ? """{"hasVideo": false, "hasAudio": true}""" : """{"hasVideo": true, "width": 1280, "height": 720}""" });

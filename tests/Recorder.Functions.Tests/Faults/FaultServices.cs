@@ -138,7 +138,7 @@ public sealed class FaultServices : IAsyncLifetime
         IReadOnlyList<(long Id, string Status, string? FailureCode)> states;
         while (true)
         {
-            await using (var connection = new NpgsqlConnection(services.OwnerConnectionString))
+            await using (var connection = new NpgsqlConnection(services.MaintenanceConnectionString))
             {
                 states = [.. await connection.QueryAsync<(long, string, string?)>(
                     "SELECT id, status, failure_code FROM recordings WHERE id = ANY(@ids) ORDER BY id", new { ids = ids.ToArray() })];
@@ -163,12 +163,12 @@ public sealed class FaultServices : IAsyncLifetime
     /// </summary>
     public async Task AssertInvariantsHoldAsync()
     {
-        var report = await RecordingInvariants.CheckAsync(services.OwnerConnectionString, services.Blobs(), services.Storage);
+        var report = await RecordingInvariants.CheckAsync(services.MaintenanceConnectionString, services.Blobs(), services.Storage);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (!report.Holds && DateTime.UtcNow < deadline)
         {
             await Task.Delay(500);
-            report = await RecordingInvariants.CheckAsync(services.OwnerConnectionString, services.Blobs(), services.Storage);
+            report = await RecordingInvariants.CheckAsync(services.MaintenanceConnectionString, services.Blobs(), services.Storage);
         }
         Assert.True(report.Holds, report.ToString());
     }

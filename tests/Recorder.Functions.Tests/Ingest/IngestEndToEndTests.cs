@@ -45,7 +45,7 @@ public sealed class IngestEndToEndTests(IngestTestHost ingest) : IClassFixture<I
         {
             Assert.True(media.GetProperty("width").GetInt32() > 0);
         }
-        await using var connection = await ingest.OpenOwnerAsync();
+        await using var connection = await ingest.OpenMaintenanceAsync();
         Assert.Equal(1, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM audit_log WHERE recording_id = @id AND action = 'recording.ingest' AND outcome = 'success'", new { id }));
         Assert.Equal(1, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM ai_generation_tasks WHERE task_type = 'transcription' AND metadata ->> 'recordingId' = @id::text", new { id }));
     }
@@ -60,12 +60,12 @@ public sealed class IngestEndToEndTests(IngestTestHost ingest) : IClassFixture<I
         string? copy = null;
         await Eventually.TrueAsync(async () =>
         {
-            await using var connection = await ingest.OpenOwnerAsync();
+            await using var connection = await ingest.OpenMaintenanceAsync();
             copy = await connection.ExecuteScalarAsync<string?>("SELECT media_blob_name FROM recordings WHERE id = @id", new { id });
             return copy?.EndsWith("/seekable.webm", StringComparison.Ordinal) == true;
         }, "the recording plays from its seekable copy");
 
-        await using (var names = await ingest.OpenOwnerAsync())
+        await using (var names = await ingest.OpenMaintenanceAsync())
         {
             // Under the upload's random part (not guessable from the id), in an attempt's folder of its own.
             var uploadName = (await names.ExecuteScalarAsync<string>("SELECT blob_name FROM recordings WHERE id = @id", new { id }))!;
@@ -78,7 +78,7 @@ public sealed class IngestEndToEndTests(IngestTestHost ingest) : IClassFixture<I
         var duration = double.Parse((await probe.StandardOutput.ReadToEndAsync()).Trim(), System.Globalization.CultureInfo.InvariantCulture);
         await probe.WaitForExitAsync();
         Assert.InRange(duration, ExpectedDuration("chrome-camera.webm") - 0.1, ExpectedDuration("chrome-camera.webm") + 0.1);
-        await using var check = await ingest.OpenOwnerAsync();
+        await using var check = await ingest.OpenMaintenanceAsync();
         var upload = await check.ExecuteScalarAsync<string>("SELECT blob_name FROM recordings WHERE id = @id", new { id });
         Assert.False(await ingest.Container(ingest.Api.Storage.UploadsContainer).GetBlobClient(upload).ExistsAsync());
     }
@@ -108,7 +108,7 @@ public sealed class IngestEndToEndTests(IngestTestHost ingest) : IClassFixture<I
         var recording = await ingest.WaitForOutcomeAsync(user, id);
 
         Assert.Equal("empty_file", recording.GetProperty("failureCode").GetString());
-        await using var connection = await ingest.OpenOwnerAsync();
+        await using var connection = await ingest.OpenMaintenanceAsync();
         var blobName = await connection.ExecuteScalarAsync<string>("SELECT blob_name FROM recordings WHERE id = @id", new { id });
         Assert.False(await ingest.Container(ingest.Api.Storage.UploadsContainer).GetBlobClient(blobName).ExistsAsync());
     }
@@ -117,7 +117,7 @@ public sealed class IngestEndToEndTests(IngestTestHost ingest) : IClassFixture<I
     public async Task A_file_bigger_than_declared_that_overruns_the_quota_fails_and_is_removed()
     {
         var user = await ingest.Api.SignInNewUserAsync();
-        await using (var connection = await ingest.OpenOwnerAsync())
+        await using (var connection = await ingest.OpenMaintenanceAsync())
         {
             await connection.ExecuteAsync("INSERT INTO user_storage_limits (user_id, limit_bytes) VALUES (@Id, 100000)", new { user.Id });
         }

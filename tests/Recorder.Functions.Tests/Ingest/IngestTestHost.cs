@@ -108,11 +108,16 @@ public class IngestTestHost : IAsyncLifetime
 
     public BlobContainerClient Container(string name) => TestStorage.CreateClient().GetBlobContainerClient(name);
 
-    public async Task<NpgsqlConnection> OpenOwnerAsync() => await api.OpenOwnerAsync();
+    /// <inheritdoc cref="ApiTestHost.OpenOwnerAsync"/>
+    public Task<NpgsqlConnection> OpenOwnerAsync() => api.OpenOwnerAsync();
 
+    /// <inheritdoc cref="ApiTestHost.OpenMaintenanceAsync"/>
+    public Task<NpgsqlConnection> OpenMaintenanceAsync() => api.OpenMaintenanceAsync();
+
+    /// <summary>A count over every user's rows, as recorder_maintenance.</summary>
     public async Task<int> CountAsync(string sql, object parameters)
     {
-        await using var connection = await OpenOwnerAsync();
+        await using var connection = await OpenMaintenanceAsync();
         return await connection.ExecuteScalarAsync<int>(sql, parameters);
     }
 }

@@ -17,7 +17,7 @@ public sealed class PoisonTests(PoisonTestHost ingest) : IClassFixture<PoisonTes
 
         Assert.Equal("failed", recording.GetProperty("status").GetString());
         Assert.Equal("processing_failed", recording.GetProperty("failureCode").GetString());
-        await using var connection = await ingest.OpenOwnerAsync();
+        await using var connection = await ingest.OpenMaintenanceAsync();
         Assert.Equal(2, await connection.ExecuteScalarAsync<int>("SELECT ingest_attempts FROM recordings WHERE id = @id", new { id }));
     }
 }

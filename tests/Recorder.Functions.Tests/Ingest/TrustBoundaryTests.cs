@@ -97,7 +97,7 @@ public sealed class TrustBoundaryTests(IngestTestHost ingest) : IClassFixture<In
 
     private static async Task<string> BlobNameAsync(IngestTestHost host, long id, string column)
     {
-        await using var connection = await host.OpenOwnerAsync();
+        await using var connection = await host.OpenMaintenanceAsync();
         return (await connection.ExecuteScalarAsync<string>($"SELECT {column} FROM recordings WHERE id = @id", new { id }))!;
     }
 

@@ -93,7 +93,7 @@ public sealed class WebhookTests(WebhookTestHost ingest) : IClassFixture<Webhook
 
         Assert.All(answers, answer => Assert.Equal(HttpStatusCode.OK, answer.StatusCode));
         Assert.Equal("completed", (await ingest.WaitForOutcomeAsync(user, id)).GetProperty("status").GetString());
-        await using var connection = await ingest.OpenOwnerAsync();
+        await using var connection = await ingest.OpenMaintenanceAsync();
         Assert.Equal(1, await connection.ExecuteScalarAsync<int>("SELECT ingest_attempts FROM recordings WHERE id = @id", new { id }));
         Assert.Equal(1, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM audit_log WHERE recording_id = @id AND action = 'recording.ingest'", new { id }));
     }
@@ -113,7 +113,7 @@ public sealed class WebhookTests(WebhookTestHost ingest) : IClassFixture<Webhook
         gated.Gate.Open();
 
         Assert.Equal("completed", (await gated.WaitForOutcomeAsync(user, id)).GetProperty("status").GetString());
-        await using var connection = await gated.OpenOwnerAsync();
+        await using var connection = await gated.OpenMaintenanceAsync();
         Assert.Equal(BlobCreatedEvents.Sequencer(9), await connection.ExecuteScalarAsync<string>("SELECT blob_sequencer FROM recordings WHERE id = @id", new { id }));
         Assert.Equal(1, await connection.ExecuteScalarAsync<int>("SELECT ingest_attempts FROM recordings WHERE id = @id", new { id }));
         Assert.Equal(1, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM audit_log WHERE recording_id = @id AND action = 'recording.ingest'", new { id }));
@@ -234,7 +234,7 @@ public sealed class WebhookTests(WebhookTestHost ingest) : IClassFixture<Webhook
     {
         var user = await host.Api.SignInNewUserAsync();
         var id = await host.UploadAsync(user, await File.ReadAllBytesAsync(TestEnvironment.MediaFixture("chrome-audio.webm")), "audio", "audio/webm");
-        await using var connection = await host.OpenOwnerAsync();
+        await using var connection = await host.OpenMaintenanceAsync();
         var blobName = await connection.ExecuteScalarAsync<string>("SELECT blob_name FROM recordings WHERE id = @id", new { id });
         return (user, id, host.Container(host.Api.Storage.UploadsContainer).GetBlobClient(blobName));
     }
@@ -246,7 +246,7 @@ public sealed class WebhookTests(WebhookTestHost ingest) : IClassFixture<Webhook
 
     private async Task<string?> StatusAsync(long id)
     {
-        await using var connection = await ingest.OpenOwnerAsync();
+        await using var connection = await ingest.OpenMaintenanceAsync();
         return await connection.ExecuteScalarAsync<string>("SELECT status FROM recordings WHERE id = @id", new { id });
     }
 }

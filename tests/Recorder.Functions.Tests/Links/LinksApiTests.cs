@@ -64,7 +64,7 @@ public sealed class LinksApiTests(ApiTestHost api) : IClassFixture<ApiTestHost>
         // Attaching names the project in the body of a call on the stranger's own recording: a 400 there.
         await (await stranger.Client.PatchAsync($"api/recordings/{strangers}", Json(new { projectId = project }))).AssertProblemAsync(HttpStatusCode.BadRequest);
 
-        await using var connection = await api.OpenOwnerAsync();
+        await using var connection = await api.OpenMaintenanceAsync();
         Assert.Null(await connection.ExecuteScalarAsync<int?>("SELECT project_id FROM recordings WHERE id = @strangers", new { strangers }));
         Assert.Equal(2, await connection.ExecuteScalarAsync<int>(
             "SELECT count(*) FROM audit_log WHERE user_id = @Id AND action = 'recording.list' AND outcome = 'not_found' AND details ? 'projectId'", new { stranger.Id }));
@@ -244,7 +244,7 @@ public sealed class LinksApiTests(ApiTestHost api) : IClassFixture<ApiTestHost>
     {
         var user = await api.SignInNewUserAsync();
         var id = await CreateAsync(user);
-        await using var connection = await api.OpenOwnerAsync();
+        await using var connection = await api.OpenMaintenanceAsync();
         await connection.ExecuteAsync("UPDATE recordings SET status = @status WHERE id = @id", new { status, id });
 
         var conflict = await (await user.Client.PostAsync($"api/recordings/{id}/content", Json(new { platform = "youtube", contentType = "video" }))).AssertProblemAsync(HttpStatusCode.Conflict);
@@ -295,7 +295,8 @@ public sealed class LinksApiTests(ApiTestHost api) : IClassFixture<ApiTestHost>
         Assert.Equal(($"recorder://recordings/{id}/media", false), await db.QuerySingleAsync<(string, bool)>(
             "SELECT video_url, metadata ? 'recordingDeletedAt' FROM content WHERE id = @forged", new { forged }));
 
-        var details = JsonDocument.Parse(await db.ExecuteScalarAsync<string>(
+        await using var maintenance = await api.OpenMaintenanceAsync();
+        var details = JsonDocument.Parse(await maintenance.ExecuteScalarAsync<string>(
             "SELECT details::text FROM audit_log WHERE recording_id = @id AND action = 'recording.delete'", new { id }) ?? "{}").RootElement;
         Assert.Equal([youtube, tiktok], details.GetProperty("contentIds").EnumerateArray().Select(e => e.GetInt32()));
         Assert.Equal([post], details.GetProperty("socialPostIds").EnumerateArray().Select(e => e.GetInt32()));
@@ -317,7 +318,7 @@ public sealed class LinksApiTests(ApiTestHost api) : IClassFixture<ApiTestHost>
         await (await stranger.Client.GetAsync($"api/recordings/{id}/ai-tasks")).AssertProblemAsync(HttpStatusCode.NotFound);
         await (await stranger.Client.PostAsync("api/recordings/9007199254740/content", Json(new { platform = "youtube", contentType = "video" }))).AssertProblemAsync(HttpStatusCode.NotFound);
 
-        await using var connection = await api.OpenOwnerAsync();
+        await using var connection = await api.OpenMaintenanceAsync();
         Assert.Equal(1, await LinkedRowsAsync(connection, id));
         Assert.Equal(0, await connection.ExecuteScalarAsync<int>(
             "SELECT (SELECT count(*) FROM content WHERE user_id = @Id) + (SELECT count(*) FROM social_posts WHERE user_id = @Id) + (SELECT count(*) FROM ai_generation_tasks WHERE user_id = @Id)", new { stranger.Id }));
@@ -399,7 +400,7 @@ public sealed class LinksApiTests(ApiTestHost api) : IClassFixture<ApiTestHost>
         await (await user.Client.GetAsync($"api/recordings/{id}/ai-tasks")).AssertOkAsync();
         await (await user.Client.GetAsync($"api/projects/{project}/recordings")).AssertOkAsync();
 
-        await using var connection = await api.OpenOwnerAsync();
+        await using var connection = await api.OpenMaintenanceAsync();
         var entries = (await connection.QueryAsync<(string Action, string Outcome, long? RecordingId, string Details)>(
             "SELECT action, outcome, recording_id, details::text FROM audit_log WHERE user_id = @Id AND action <> 'recording.create' ORDER BY id", new { user.Id })).ToList();
         Assert.Equal(
@@ -451,7 +452,7 @@ public sealed class LinksApiTests(ApiTestHost api) : IClassFixture<ApiTestHost>
     private async Task<long> CompletedAsync(TestUser user, bool withThumbnail, int? projectId = null)
     {
         var id = await CreateAsync(user, b => b["projectId"] = projectId);
-        await using var connection = await api.OpenOwnerAsync();
+        await using var connection = await api.OpenMaintenanceAsync();
         await connection.ExecuteAsync(
             """
             UPDATE recordings SET status = 'completed', duration = 12.5, completed_at = now(),

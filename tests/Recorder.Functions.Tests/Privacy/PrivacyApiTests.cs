@@ -86,7 +86,7 @@ public sealed class PrivacyApiTests(PrivacyTestHost host) : IClassFixture<Privac
     {
         var user = await host.Api.SignInNewUserAsync();
         long pendingId;
-        await using (var connection = await host.OpenOwnerAsync())
+        await using (var connection = await host.OpenMaintenanceAsync())
         {
             pendingId = await connection.ExecuteScalarAsync<long>(
                 "INSERT INTO privacy_exports (user_id, expires_at) VALUES (@Id, now() + interval '1 day') RETURNING id", new { user.Id });
@@ -150,7 +150,7 @@ public sealed class PrivacyApiTests(PrivacyTestHost host) : IClassFixture<Privac
     {
         var user = await host.Api.SignInNewUserAsync();
         var id = await host.SeedCompletedRecordingAsync(user.Id);
-        await using (var connection = await host.OpenOwnerAsync())
+        await using (var connection = await host.OpenMaintenanceAsync())
         {
             await connection.ExecuteAsync(hold == "user"
                 ? "INSERT INTO user_legal_holds (user_id, reason) VALUES (@UserId, 'litigation 7')"

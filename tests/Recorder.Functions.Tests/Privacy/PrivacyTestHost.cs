@@ -24,21 +24,38 @@ public sealed class PrivacyTestHost : IngestTestHost
     /// </summary>
     public async Task<long> SeedCompletedRecordingAsync(string userId)
     {
-        await using var connection = await OpenOwnerAsync();
-        var id = await connection.ExecuteScalarAsync<long>(
-            """
-            INSERT INTO recordings (user_id, title, recording_type, file_size, mime_type, blob_name, media_blob_name, thumbnail_blob_name, status, duration, completed_at)
-            VALUES (@userId, 'Seeded ' || @userId, 'camera', 10, 'video/webm', @userId || '/' || gen_random_uuid(), NULL, NULL, 'completed', 1.5, now())
-            RETURNING id
-            """, new { userId });
-        await connection.ExecuteAsync(
-            """
-            UPDATE recordings SET media_blob_name = @userId || '/' || id || '/seekable.webm', thumbnail_blob_name = @userId || '/' || id || '/thumbnail.jpg' WHERE id = @id;
-            INSERT INTO recording_sessions (user_id, recording_type, status, recording_id, ended_at) VALUES (@userId, 'camera', 'completed', @id, now());
-            INSERT INTO recording_edits (recording_id, user_id, edit_type, parameters, sequence) VALUES (@id, @userId, 'trim', '{"start": 0, "end": 1}', 1);
-            INSERT INTO content (user_id, title, platform, content_type, video_url, metadata)
-            VALUES (@userId, 'Made from ' || @id, 'youtube', 'video', 'recorder://recordings/' || @id || '/media', jsonb_build_object('recordingId', @id, 'source', 'recorder-functions'));
-            """, new { userId, id });
+        long id;
+        await using (var maintenance = await OpenMaintenanceAsync())
+        {
+            id = await maintenance.ExecuteScalarAsync<long>(
+                """
+                INSERT INTO recordings (user_id, title, recording_type, file_size, mime_type, blob_name,
+                                        media_blob_name, thumbnail_blob_name, status, duration, completed_at)
+                VALUES (@userId, 'Seeded ' || @userId, 'camera', 10, 'video/webm', @userId || '/' || gen_random_uuid(),
+                        NULL, NULL, 'completed', 1.5, now())
+                RETURNING id
+                """, new { userId });
+            await maintenance.ExecuteAsync(
+                """
+                UPDATE recordings SET media_blob_name = @userId || '/' || id || '/seekable.webm',
+                                      thumbnail_blob_name = @userId || '/' || id || '/thumbnail.jpg'
+                WHERE id = @id;
+                INSERT INTO recording_sessions (user_id, recording_type, status, recording_id, ended_at)
+                VALUES (@userId, 'camera', 'completed', @id, now());
+                INSERT INTO recording_edits (recording_id, user_id, edit_type, parameters, sequence)
+                VALUES (@id, @userId, 'trim', '{"start": 0, "end": 1}', 1);
+                """, new { userId, id });
+        }
+        // The main app's table, which recorder_maintenance may not add to.
+        await using (var owner = await OpenOwnerAsync())
+        {
+            await owner.ExecuteAsync(
+                """
+                INSERT INTO content (user_id, title, platform, content_type, video_url, metadata)
+                VALUES (@userId, 'Made from ' || @id, 'youtube', 'video', 'recorder://recordings/' || @id || '/media',
+                        jsonb_build_object('recordingId', @id, 'source', 'recorder-functions'));
+                """, new { userId, id });
+        }
         await Container(Api.Storage.ProcessedContainer).GetBlobClient($"{userId}/{id}/seekable.webm").UploadAsync(BinaryData.FromString($"media of {userId}"));
         await Container(Api.Storage.ThumbnailsContainer).GetBlobClient($"{userId}/{id}/thumbnail.jpg")
             .UploadAsync(BinaryData.FromString($"thumbnail of {userId}"), new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "image/jpeg" } });

@@ -51,10 +51,10 @@ internal static class SessionApi
             }
         })))).AssertOkAsync(HttpStatusCode.Created)).GetProperty("recordingId").GetInt64();
 
-    /// <summary>The row as the database holds it, read as the owner (no row-level security).</summary>
+    /// <summary>The row as the database holds it, read as recorder_maintenance (every user's rows).</summary>
     public static async Task<SessionState> StateAsync(this ApiTestHost api, long id)
     {
-        await using var connection = await api.OpenOwnerAsync();
+        await using var connection = await api.OpenMaintenanceAsync();
         return await connection.QuerySingleAsync<SessionState>(
             """
             SELECT status AS Status, started_at AS StartedAt, ended_at AS EndedAt, last_heartbeat_at AS LastHeartbeatAt, duration AS Duration,

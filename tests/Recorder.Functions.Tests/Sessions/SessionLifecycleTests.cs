@@ -112,7 +112,7 @@ public sealed class SessionLifecycleTests(ApiTestHost api) : IClassFixture<ApiTe
     {
         var user = await api.SignInNewUserAsync();
         var id = await user.StartAsync();
-        await using (var connection = await api.OpenOwnerAsync())
+        await using (var connection = await api.OpenMaintenanceAsync())
         {
             await connection.ExecuteAsync("UPDATE recording_sessions SET last_heartbeat_at = last_heartbeat_at - interval '1 minute' WHERE id = @id", new { id });
         }
@@ -292,7 +292,7 @@ public sealed class SessionLifecycleTests(ApiTestHost api) : IClassFixture<ApiTe
     {
         var user = await api.SignInNewUserAsync();
         var id = await user.StartAsync();
-        await using (var connection = await api.OpenOwnerAsync())
+        await using (var connection = await api.OpenMaintenanceAsync())
         {
             await connection.ExecuteAsync("UPDATE recording_sessions SET last_heartbeat_at = now() - interval '10 minutes' WHERE id = @id", new { id });
         }
@@ -397,7 +397,7 @@ public sealed class SessionLifecycleTests(ApiTestHost api) : IClassFixture<ApiTe
         Assert.Equal(0, stats.GetProperty("total").GetProperty("total").GetInt64());
 
         Assert.Equal(before, await api.StateAsync(id));
-        await using var connection = await api.OpenOwnerAsync();
+        await using var connection = await api.OpenMaintenanceAsync();
         Assert.Equal(4, await connection.ExecuteScalarAsync<int>(
             "SELECT count(*) FROM audit_log WHERE user_id = @strangerId AND outcome = 'not_found' AND (details ->> 'sessionId')::bigint = @id",
             new { strangerId = stranger.Id, id }));

@@ -170,7 +170,7 @@ public sealed class SessionListAndStatsTests(ApiTestHost api) : IClassFixture<Ap
         await (await user.HeartbeatAsync(id)).AssertProblemAsync(HttpStatusCode.Conflict);
         await (await user.Client.GetAsync("api/recording-sessions/stats")).AssertOkAsync();
 
-        await using var connection = await api.OpenOwnerAsync();
+        await using var connection = await api.OpenMaintenanceAsync();
         var entries = (await connection.QueryAsync<(string Action, string Outcome, long? RecordingId, string Details)>(
             "SELECT action, outcome, recording_id, details::text FROM audit_log WHERE user_id = @Id AND action LIKE 'recording_session.%' ORDER BY id", new { user.Id })).ToList();
         Assert.Equal(
@@ -209,7 +209,7 @@ public sealed class SessionListAndStatsTests(ApiTestHost api) : IClassFixture<Ap
     /// <summary>Moves a session's start (and heartbeat) as if it had begun then; the row may change partition.</summary>
     private async Task SetStartAsync(long id, DateTime startedAt)
     {
-        await using var connection = await api.OpenOwnerAsync();
+        await using var connection = await api.OpenMaintenanceAsync();
         await connection.ExecuteAsync(
             "UPDATE recording_sessions SET started_at = @startedAt, last_heartbeat_at = @startedAt, ended_at = CASE WHEN ended_at IS NULL THEN NULL ELSE @startedAt END WHERE id = @id",
             new { id, startedAt });

@@ -29,6 +29,9 @@ public sealed class PrivateServices : IAsyncDisposable
     /// <summary>As the owner, unpooled: a caller's own reads leave no broken connection behind when the server restarts.</summary>
     public string OwnerConnectionString => Postgres.ConnectionString(DatabaseName, pooling: false);
 
+    /// <summary>As recorder_maintenance, unpooled: every user's recorder rows, which row-level security hides from the owner.</summary>
+    public string MaintenanceConnectionString => Postgres.ConnectionString(DatabaseName, TestDatabases.MaintenanceRole, pooling: false);
+
     public static async Task<PrivateServices> StartAsync()
     {
         var postgres = await PrivatePostgres.CreateAsync();

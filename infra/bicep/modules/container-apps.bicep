@@ -208,8 +208,13 @@ resource app 'Microsoft.App/containerApps@2025-07-01' = {
                 'DELETE'
                 'OPTIONS'
               ]
+              // Listed, not '*': a credentialed preflight takes '*' literally, and '*' never covers Authorization.
+              // What the client module (web/recorder/recorder-client.js) sends: Accept and, with a body, Content-Type
+              // application/json; Authorization when the page signs in with a bearer token.
               allowedHeaders: [
-                '*'
+                'Accept'
+                'Authorization'
+                'Content-Type'
               ]
               // What the client module reads: a created recording's Location, the edit version's ETag, an outage's Retry-After.
               exposeHeaders: [

@@ -183,11 +183,22 @@ param postgresFirewallRules object[] = []
 @description('Container image of the Functions app; azd sets it after `azd deploy` (SERVICE_FUNCTIONS_IMAGE_NAME). Empty: a placeholder until the first deploy.')
 param functionsImageName string = ''
 
-@description('vCPUs per replica.')
-param functionsCpu string = '1.0'
+@description('vCPUs per replica. Over 1 vCPU a replica gets 8 GiB of disk (1 vCPU: 4 GiB); seekable copies need it.')
+@allowed([
+  '0.5'
+  '1.0'
+  '1.5'
+  '2.0'
+  '2.5'
+  '3.0'
+  '3.5'
+  '4.0'
+])
+param functionsCpu string = '2.0'
 
 @description('Memory per replica (twice the vCPUs, in GiB).')
-param functionsMemory string = '2Gi'
+param functionsMemory string = '4Gi'
+
 
 @description('Replicas always running.')
 @minValue(0)
@@ -257,9 +268,13 @@ param sasUploadUrlLifetime string = '00:30:00'
 @description('Lifetime of a read URL for media and thumbnails (hh:mm:ss).')
 param sasReadUrlLifetime string = '00:15:00'
 
-@description('Largest upload accepted, in bytes.')
+@description('Largest upload accepted, in bytes. Its seekable copy must fit the replica\'s disk budget (from functionsCpu).')
 @minValue(1)
 param recordingsMaxFileSizeBytes int = 5368709120
+
+@description('Longest a seekable copy (remux, check, upload) may take (hh:mm:ss); below host.json functionTimeout.')
+param seekableCopyTimeout string = '00:20:00'
+
 
 @description('Storage limit of users without a user_storage_limits row, in bytes.')
 @minValue(1)
@@ -283,6 +298,31 @@ var tags = {
   'azd-env-name': environmentName
 }
 var serviceName = 'functions'
+
+// The Functions host id, pinned rather than derived by the host: function keys (blob secret storage), timer
+// singleton locks and the trigger-sync hash are stored under it, so every replica and revision must share it.
+// At most 32 lower-case letters, digits and single dashes: 'recorder-' and the 13-character token.
+var functionsHostId = 'recorder-${resourceToken}'
+
+// Ephemeral disk of a Consumption replica by vCPUs (learn.microsoft.com/azure/container-apps/storage-mounts).
+var replicaEphemeralStorageGiB = {
+  '0.5': 2
+  '1.0': 4
+  '1.5': 8
+  '2.0': 8
+  '2.5': 8
+  '3.0': 8
+  '3.5': 8
+  '4.0': 8
+}
+
+// What the seekable copies in flight on a replica may occupy together: its disk less room for the host, its logs
+// and ffmpeg's own files. A recording as large as the upload limit must fit, or it would never get its copy.
+var seekableCopyDiskHeadroomGiB = 2
+var seekableCopyDiskBudgetGiB = replicaEphemeralStorageGiB[functionsCpu] - seekableCopyDiskHeadroomGiB
+var seekableCopyDiskBudgetBytes = recordingsMaxFileSizeBytes > seekableCopyDiskBudgetGiB * 1073741824
+  ? fail('recordingsMaxFileSizeBytes exceeds the seekable-copy disk of a ${functionsCpu}-vCPU replica: raise functionsCpu.')
+  : seekableCopyDiskBudgetGiB * 1073741824
 
 // Container names are settings of the app (Storage__*); these are their values.
 var uploadsContainer = 'recordings-uploads'
@@ -640,6 +680,10 @@ var hostSettings = [
     value: 'dotnet-isolated'
   }
   {
+    name: 'AzureFunctionsWebHost__hostid'
+    value: functionsHostId
+  }
+  {
     name: 'AzureWebJobsStorage__blobServiceUri'
     value: hostStorage.outputs.blobEndpoint
   }
@@ -846,6 +890,14 @@ var behaviourSettings = concat(
       value: string(recordingsMaxFileSizeBytes)
     }
     {
+      name: 'Ingest__SeekableCopyDiskBudgetBytes'
+      value: string(seekableCopyDiskBudgetBytes)
+    }
+    {
+      name: 'Ingest__SeekableCopyTimeout'
+      value: seekableCopyTimeout
+    }
+    {
       name: 'Recordings__DefaultStorageLimitBytes'
       value: string(recordingsDefaultStorageLimitBytes)
     }
@@ -949,6 +1001,9 @@ output APP_IDENTITY_NAME string = appIdentity.outputs.name
 
 @description('Object id of the app\'s managed identity (the PostgreSQL principal mapping uses it).')
 output APP_IDENTITY_PRINCIPAL_ID string = appIdentity.outputs.principalId
+
+@description('Functions host id of the app (the trigger-sync hash lives under synctriggers/<id>/ in the host storage).')
+output FUNCTIONS_HOST_ID string = functionsHostId
 
 @description('Client id of the app\'s managed identity.')
 output APP_IDENTITY_CLIENT_ID string = appIdentity.outputs.clientId

@@ -131,9 +131,12 @@ param postgresSkuName string = 'Standard_D2ds_v5'
 ])
 param postgresSkuTier string = 'GeneralPurpose'
 
-@description('PostgreSQL storage in GiB (auto-grows).')
+@description('PostgreSQL storage in GiB. It auto-grows and never shrinks: preprovision carries an existing server\'s size forward.')
 @minValue(32)
 param postgresStorageSizeGB int = 128
+
+@description('Geo-redundant backups (paired region). Chosen at creation only; not offered in every region (nor with HA) there: turn off.')
+param postgresGeoRedundantBackup bool = true
 
 @description('Zone-redundant high availability for PostgreSQL (a standby in another zone; recommended for production).')
 param postgresZoneRedundantHighAvailability bool = false
@@ -199,7 +202,6 @@ param functionsCpu string = '2.0'
 @description('Memory per replica (twice the vCPUs, in GiB).')
 param functionsMemory string = '4Gi'
 
-
 @description('Replicas always running.')
 @minValue(0)
 param functionsMinReplicas int = 1
@@ -211,6 +213,9 @@ param functionsMaxReplicas int = 10
 
 @description('Resource id of a subnet for the Container Apps environment (required when PostgreSQL uses private access). Empty: no virtual network.')
 param containerAppsSubnetId string = ''
+
+@description('Give the app its Key Vault references here. Off while its Key Vault grant is new: postprovision attaches them.')
+param appSecretsFromKeyVault bool = true
 
 @description('Main app\'s express-session secret (connect.sid signatures). Written to Key Vault when given; leave empty to keep what Key Vault has (rotate there: docs/operations.md).')
 @secure()
@@ -274,7 +279,6 @@ param recordingsMaxFileSizeBytes int = 5368709120
 
 @description('Longest a seekable copy (remux, check, upload) may take (hh:mm:ss); below host.json functionTimeout.')
 param seekableCopyTimeout string = '00:20:00'
-
 
 @description('Storage limit of users without a user_storage_limits row, in bytes.')
 @minValue(1)
@@ -628,6 +632,11 @@ module eventGrid 'modules/eventgrid-system-topic.bicep' = {
 // PostgreSQL
 // ---------------------------------------------------------------------------------------------
 
+// Refused when the deployment is validated, before anything deploys: the Burstable tier offers no high availability.
+var postgresHighAvailability = postgresZoneRedundantHighAvailability && postgresSkuTier == 'Burstable'
+  ? fail('Zone-redundant high availability needs the GeneralPurpose or MemoryOptimized tier, not Burstable.')
+  : postgresZoneRedundantHighAvailability
+
 module postgres 'modules/postgres.bicep' = {
   name: 'postgres'
   scope: rg
@@ -639,7 +648,8 @@ module postgres 'modules/postgres.bicep' = {
     skuName: postgresSkuName
     skuTier: postgresSkuTier
     storageSizeGB: postgresStorageSizeGB
-    zoneRedundantHighAvailability: postgresZoneRedundantHighAvailability
+    geoRedundantBackup: postgresGeoRedundantBackup
+    zoneRedundantHighAvailability: postgresHighAvailability
     databaseName: postgresDatabaseName
     administratorObjectId: postgresAdminObjectId
     administratorPrincipalName: postgresAdminPrincipalName
@@ -807,7 +817,8 @@ var jwtRsaKeySettings = [
   }
 ]
 
-var authSettings = concat(
+// The app settings backed by Key Vault references (Container Apps secrets of the same names).
+var keyVaultSecretSettings = concat(
   sessionSecretSettings,
   enableJwtHmacSecret
     ? [
@@ -816,7 +827,11 @@ var authSettings = concat(
           secretRef: jwtHmacSecretName
         }
       ]
-    : [],
+    : []
+)
+
+var authSettings = concat(
+  appSecretsFromKeyVault ? keyVaultSecretSettings : [],
   jwtRsaKeySettings,
   [
     {
@@ -920,6 +935,9 @@ var keyVaultSecretReferences = map(
   }
 )
 
+// While the identity's Key Vault grant is new, the postprovision hook attaches these instead (appSecretsFromKeyVault).
+var functionsKeyVaultSecrets = appSecretsFromKeyVault ? keyVaultSecretReferences : []
+
 // ---------------------------------------------------------------------------------------------
 // Compute
 // ---------------------------------------------------------------------------------------------
@@ -951,7 +969,7 @@ module functionsApp 'modules/container-apps.bicep' = {
       corsSettings,
       behaviourSettings
     )
-    keyVaultSecrets: keyVaultSecretReferences
+    keyVaultSecrets: functionsKeyVaultSecrets
     infrastructureSubnetId: containerAppsSubnetId
     logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
   }
@@ -999,11 +1017,21 @@ output SERVICE_FUNCTIONS_URI string = 'https://${functionsApp.outputs.appFqdn}'
 @description('Name of the app\'s managed identity; also its PostgreSQL login (role) name.')
 output APP_IDENTITY_NAME string = appIdentity.outputs.name
 
-@description('Object id of the app\'s managed identity (the PostgreSQL principal mapping uses it).')
-output APP_IDENTITY_PRINCIPAL_ID string = appIdentity.outputs.principalId
+@description('Resource id of the app\'s managed identity (the Key Vault references resolve with it).')
+output APP_IDENTITY_ID string = appIdentity.outputs.id
+
+@description('The app\'s Key Vault references: Container Apps secret name and versionless secret URI (no values).')
+output APP_KEY_VAULT_REFERENCES object[] = keyVaultSecretReferences
+
+@description('The app settings those references back: setting name and secretRef.')
+output APP_KEY_VAULT_SETTINGS object[] = keyVaultSecretSettings
 
 @description('Functions host id of the app (the trigger-sync hash lives under synctriggers/<id>/ in the host storage).')
 output FUNCTIONS_HOST_ID string = functionsHostId
+
+
+@description('Object id of the app\'s managed identity (the PostgreSQL principal mapping uses it).')
+output APP_IDENTITY_PRINCIPAL_ID string = appIdentity.outputs.principalId
 
 @description('Client id of the app\'s managed identity.')
 output APP_IDENTITY_CLIENT_ID string = appIdentity.outputs.clientId

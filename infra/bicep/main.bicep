@@ -202,8 +202,8 @@ param functionsCpu string = '2.0'
 @description('Memory per replica (twice the vCPUs, in GiB).')
 param functionsMemory string = '4Gi'
 
-@description('Replicas always running.')
-@minValue(0)
+@description('Replicas always running; at least 1: function keys, timers and the trigger sync need a running host.')
+@minValue(1)
 param functionsMinReplicas int = 1
 
 @description('Most replicas scale-out may start.')
@@ -301,12 +301,19 @@ var resourceToken = toLower(uniqueString(subscription().id, environmentName, loc
 var tags = {
   'azd-env-name': environmentName
 }
-var serviceName = 'functions'
 
 // The Functions host id, pinned rather than derived by the host: function keys (blob secret storage), timer
 // singleton locks and the trigger-sync hash are stored under it, so every replica and revision must share it.
 // At most 32 lower-case letters, digits and single dashes: 'recorder-' and the 13-character token.
 var functionsHostId = 'recorder-${resourceToken}'
+
+// Queues a function is triggered by; the platform derives a queue scale rule for each of them.
+var triggerQueueNames = [
+  ingestQueueName
+  '${ingestQueueName}-poison'
+  privacyExportQueueName
+  privacyErasureQueueName
+]
 
 // Ephemeral disk of a Consumption replica by vCPUs (learn.microsoft.com/azure/container-apps/storage-mounts).
 var replicaEphemeralStorageGiB = {
@@ -594,23 +601,36 @@ module hostStorage 'modules/storage-account.bicep' = {
     enableVersioning: false
     // The Functions host keeps timer schedules, singleton locks and (AzureWebJobsSecretStorageType
     // = blob) the function keys here.
-    roleAssignments: [
-      {
-        principalId: appIdentity.outputs.principalId
-        roleName: 'Storage Blob Data Owner'
-        principalType: 'ServicePrincipal'
-      }
-      {
-        principalId: appIdentity.outputs.principalId
-        roleName: 'Storage Queue Data Contributor'
-        principalType: 'ServicePrincipal'
-      }
-      {
-        principalId: appIdentity.outputs.principalId
-        roleName: 'Storage Table Data Contributor'
-        principalType: 'ServicePrincipal'
-      }
-    ]
+    roleAssignments: concat(
+      [
+        {
+          principalId: appIdentity.outputs.principalId
+          roleName: 'Storage Blob Data Owner'
+          principalType: 'ServicePrincipal'
+        }
+        {
+          principalId: appIdentity.outputs.principalId
+          roleName: 'Storage Queue Data Contributor'
+          principalType: 'ServicePrincipal'
+        }
+        {
+          principalId: appIdentity.outputs.principalId
+          roleName: 'Storage Table Data Contributor'
+          principalType: 'ServicePrincipal'
+        }
+      ],
+      // The deployer deletes the trigger-sync hash when the queue scale rules went missing
+      // (infra/hooks/verify-scale-rules.sh), so the restarted host registers them again.
+      empty(principalId)
+        ? []
+        : [
+            {
+              principalId: principalId
+              roleName: 'Storage Blob Data Contributor'
+              principalType: principalType
+            }
+          ]
+    )
     logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
   }
 }
@@ -949,7 +969,6 @@ module functionsApp 'modules/container-apps.bicep' = {
     environmentName: '${abbrs.appManagedEnvironments}${resourceToken}'
     registryName: '${abbrs.containerRegistryRegistries}${resourceToken}'
     appName: '${abbrs.appContainerApps}recorder-${resourceToken}'
-    serviceName: serviceName
     location: location
     tags: tags
     identityId: appIdentity.outputs.id
@@ -1002,7 +1021,7 @@ output AZURE_TENANT_ID string = tenant().tenantId
 @description('Name of the resource group.')
 output AZURE_RESOURCE_GROUP string = rg.name
 
-@description('Login server of the container registry azd pushes the image to.')
+@description('Login server of the container registry the deploy step builds the image in.')
 output AZURE_CONTAINER_REGISTRY_ENDPOINT string = functionsApp.outputs.registryLoginServer
 
 @description('Name of the Container Apps environment.')
@@ -1029,6 +1048,11 @@ output APP_KEY_VAULT_SETTINGS object[] = keyVaultSecretSettings
 @description('Functions host id of the app (the trigger-sync hash lives under synctriggers/<id>/ in the host storage).')
 output FUNCTIONS_HOST_ID string = functionsHostId
 
+@description('Queues a function is triggered by: each must have a queue scale rule.')
+output FUNCTIONS_TRIGGER_QUEUES string[] = triggerQueueNames
+
+@description('Name of the Functions host storage account (AzureWebJobsStorage).')
+output HOST_STORAGE_ACCOUNT_NAME string = hostStorage.outputs.name
 
 @description('Object id of the app\'s managed identity (the PostgreSQL principal mapping uses it).')
 output APP_IDENTITY_PRINCIPAL_ID string = appIdentity.outputs.principalId

@@ -10,6 +10,7 @@
 #  2. When this provision left out the app's Key Vault references (RECORDER_APP_SECRETS_FROM_KEY_VAULT=false, set by
 #     preprovision while the identity's Key Vault grant is new), attaches them, retrying until the grant has reached
 #     Key Vault (minutes), and records that they are there.
+#  3. When the app runs our image, checks its queue scale rules (verify-scale-rules.sh): a provision updates the app.
 HOOK_NAME=postprovision
 # shellcheck source=infra/hooks/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -110,4 +111,8 @@ fi
 
 if [[ "${RECORDER_APP_SECRETS_FROM_KEY_VAULT:-true}" == "false" ]]; then
   attach_key_vault_references
+fi
+
+if [[ -n "${SERVICE_FUNCTIONS_IMAGE_NAME:-}" ]]; then
+  infra/hooks/verify-scale-rules.sh
 fi

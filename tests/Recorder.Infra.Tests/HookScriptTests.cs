@@ -229,6 +229,8 @@ public sealed partial class HookScriptTests(BicepFixture bicep)
 
     [Theory]
     [InlineData("postprovision.sh")]
+    [InlineData("deploy-functions.sh")]
+    [InlineData("verify-scale-rules.sh")]
     [InlineData("postdeploy.sh")]
     public async Task Hooks_read_only_values_the_template_outputs_or_azd_provides(string hook)
     {

@@ -1,7 +1,7 @@
 # The Recorder Functions app: the official Azure Functions .NET 10 isolated-worker base image
 # (Debian), Debian's ffmpeg (ffprobe and ffmpeg for ingest: probing, thumbnails, remuxing) and
-# tzdata, and the app's publish output. Build input, produced before `docker build` (azd runs it in
-# the functions service's prepackage hook, infra/hooks/publish-functions.sh):
+# tzdata, and the app's publish output. Build input, produced before the build (the deploy step,
+# infra/hooks/deploy-functions.sh, runs infra/hooks/publish-functions.sh, then `az acr build`):
 #
 #   dotnet publish functions/Recorder.Functions -c Release -o functions/Recorder.Functions/bin/publish
 #

@@ -78,6 +78,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<BlobEventAcceptor>();
         services.AddSingleton<MediaInspector>();
         services.AddSingleton<SeekableCopyWorker>();
+        services.AddSingleton<LocalDiskBudget>();
         services.AddSingleton<UploadQuarantine>();
         services.AddSingleton<IngestWorker>();
         services.AddSingleton<EventGridWebhook>();

@@ -19,7 +19,7 @@ public sealed class QueueFunctionRunner(
     ILogger<QueueFunctionRunner> logger) : BackgroundService
 {
     // How long a received message stays invisible while its function runs (the host's figure; the host also
-    // renews it, the dev host does not: a run longer than this, past the app's functionTimeout, sees it again).
+    // renews it, the dev host does not: a run longer than this sees its message handed out again).
     private static readonly TimeSpan InFlightVisibility = TimeSpan.FromMinutes(10);
 
     // Bodies are decoded here rather than by the SDK, so a body that is not Base64 can still be moved as it is.

@@ -131,9 +131,12 @@ param postgresSkuName string = 'Standard_D2ds_v5'
 ])
 param postgresSkuTier string = 'GeneralPurpose'
 
-@description('PostgreSQL storage in GiB (auto-grows).')
+@description('PostgreSQL storage in GiB. It auto-grows and never shrinks: preprovision carries an existing server\'s size forward.')
 @minValue(32)
 param postgresStorageSizeGB int = 128
+
+@description('Geo-redundant backups (paired region). Chosen at creation only; not offered in every region (nor with HA) there: turn off.')
+param postgresGeoRedundantBackup bool = true
 
 @description('Zone-redundant high availability for PostgreSQL (a standby in another zone; recommended for production).')
 param postgresZoneRedundantHighAvailability bool = false
@@ -183,14 +186,24 @@ param postgresFirewallRules object[] = []
 @description('Container image of the Functions app; azd sets it after `azd deploy` (SERVICE_FUNCTIONS_IMAGE_NAME). Empty: a placeholder until the first deploy.')
 param functionsImageName string = ''
 
-@description('vCPUs per replica.')
-param functionsCpu string = '1.0'
+@description('vCPUs per replica. Over 1 vCPU a replica gets 8 GiB of disk (1 vCPU: 4 GiB); seekable copies need it.')
+@allowed([
+  '0.5'
+  '1.0'
+  '1.5'
+  '2.0'
+  '2.5'
+  '3.0'
+  '3.5'
+  '4.0'
+])
+param functionsCpu string = '2.0'
 
 @description('Memory per replica (twice the vCPUs, in GiB).')
-param functionsMemory string = '2Gi'
+param functionsMemory string = '4Gi'
 
-@description('Replicas always running.')
-@minValue(0)
+@description('Replicas always running; at least 1: function keys, timers and the trigger sync need a running host.')
+@minValue(1)
 param functionsMinReplicas int = 1
 
 @description('Most replicas scale-out may start.')
@@ -200,6 +213,9 @@ param functionsMaxReplicas int = 10
 
 @description('Resource id of a subnet for the Container Apps environment (required when PostgreSQL uses private access). Empty: no virtual network.')
 param containerAppsSubnetId string = ''
+
+@description('Give the app its Key Vault references here. Off while its Key Vault grant is new: postprovision attaches them.')
+param appSecretsFromKeyVault bool = true
 
 @description('Main app\'s express-session secret (connect.sid signatures). Written to Key Vault when given; leave empty to keep what Key Vault has (rotate there: docs/operations.md).')
 @secure()
@@ -257,9 +273,12 @@ param sasUploadUrlLifetime string = '00:30:00'
 @description('Lifetime of a read URL for media and thumbnails (hh:mm:ss).')
 param sasReadUrlLifetime string = '00:15:00'
 
-@description('Largest upload accepted, in bytes.')
+@description('Largest upload accepted, in bytes. Its seekable copy must fit the replica\'s disk budget (from functionsCpu).')
 @minValue(1)
 param recordingsMaxFileSizeBytes int = 5368709120
+
+@description('Longest a seekable copy (remux, check, upload) may take (hh:mm:ss); below host.json functionTimeout.')
+param seekableCopyTimeout string = '00:20:00'
 
 @description('Storage limit of users without a user_storage_limits row, in bytes.')
 @minValue(1)
@@ -282,7 +301,39 @@ var resourceToken = toLower(uniqueString(subscription().id, environmentName, loc
 var tags = {
   'azd-env-name': environmentName
 }
-var serviceName = 'functions'
+
+// The Functions host id, pinned rather than derived by the host: function keys (blob secret storage), timer
+// singleton locks and the trigger-sync hash are stored under it, so every replica and revision must share it.
+// At most 32 lower-case letters, digits and single dashes: 'recorder-' and the 13-character token.
+var functionsHostId = 'recorder-${resourceToken}'
+
+// Queues a function is triggered by; the platform derives a queue scale rule for each of them.
+var triggerQueueNames = [
+  ingestQueueName
+  '${ingestQueueName}-poison'
+  privacyExportQueueName
+  privacyErasureQueueName
+]
+
+// Ephemeral disk of a Consumption replica by vCPUs (learn.microsoft.com/azure/container-apps/storage-mounts).
+var replicaEphemeralStorageGiB = {
+  '0.5': 2
+  '1.0': 4
+  '1.5': 8
+  '2.0': 8
+  '2.5': 8
+  '3.0': 8
+  '3.5': 8
+  '4.0': 8
+}
+
+// What the seekable copies in flight on a replica may occupy together: its disk less room for the host, its logs
+// and ffmpeg's own files. A recording as large as the upload limit must fit, or it would never get its copy.
+var seekableCopyDiskHeadroomGiB = 2
+var seekableCopyDiskBudgetGiB = replicaEphemeralStorageGiB[functionsCpu] - seekableCopyDiskHeadroomGiB
+var seekableCopyDiskBudgetBytes = recordingsMaxFileSizeBytes > seekableCopyDiskBudgetGiB * 1073741824
+  ? fail('recordingsMaxFileSizeBytes exceeds the seekable-copy disk of a ${functionsCpu}-vCPU replica: raise functionsCpu.')
+  : seekableCopyDiskBudgetGiB * 1073741824
 
 // Container names are settings of the app (Storage__*); these are their values.
 var uploadsContainer = 'recordings-uploads'
@@ -550,23 +601,36 @@ module hostStorage 'modules/storage-account.bicep' = {
     enableVersioning: false
     // The Functions host keeps timer schedules, singleton locks and (AzureWebJobsSecretStorageType
     // = blob) the function keys here.
-    roleAssignments: [
-      {
-        principalId: appIdentity.outputs.principalId
-        roleName: 'Storage Blob Data Owner'
-        principalType: 'ServicePrincipal'
-      }
-      {
-        principalId: appIdentity.outputs.principalId
-        roleName: 'Storage Queue Data Contributor'
-        principalType: 'ServicePrincipal'
-      }
-      {
-        principalId: appIdentity.outputs.principalId
-        roleName: 'Storage Table Data Contributor'
-        principalType: 'ServicePrincipal'
-      }
-    ]
+    roleAssignments: concat(
+      [
+        {
+          principalId: appIdentity.outputs.principalId
+          roleName: 'Storage Blob Data Owner'
+          principalType: 'ServicePrincipal'
+        }
+        {
+          principalId: appIdentity.outputs.principalId
+          roleName: 'Storage Queue Data Contributor'
+          principalType: 'ServicePrincipal'
+        }
+        {
+          principalId: appIdentity.outputs.principalId
+          roleName: 'Storage Table Data Contributor'
+          principalType: 'ServicePrincipal'
+        }
+      ],
+      // The deployer deletes the trigger-sync hash when the queue scale rules went missing
+      // (infra/hooks/verify-scale-rules.sh), so the restarted host registers them again.
+      empty(principalId)
+        ? []
+        : [
+            {
+              principalId: principalId
+              roleName: 'Storage Blob Data Contributor'
+              principalType: principalType
+            }
+          ]
+    )
     logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
   }
 }
@@ -588,6 +652,11 @@ module eventGrid 'modules/eventgrid-system-topic.bicep' = {
 // PostgreSQL
 // ---------------------------------------------------------------------------------------------
 
+// Refused when the deployment is validated, before anything deploys: the Burstable tier offers no high availability.
+var postgresHighAvailability = postgresZoneRedundantHighAvailability && postgresSkuTier == 'Burstable'
+  ? fail('Zone-redundant high availability needs the GeneralPurpose or MemoryOptimized tier, not Burstable.')
+  : postgresZoneRedundantHighAvailability
+
 module postgres 'modules/postgres.bicep' = {
   name: 'postgres'
   scope: rg
@@ -599,7 +668,8 @@ module postgres 'modules/postgres.bicep' = {
     skuName: postgresSkuName
     skuTier: postgresSkuTier
     storageSizeGB: postgresStorageSizeGB
-    zoneRedundantHighAvailability: postgresZoneRedundantHighAvailability
+    geoRedundantBackup: postgresGeoRedundantBackup
+    zoneRedundantHighAvailability: postgresHighAvailability
     databaseName: postgresDatabaseName
     administratorObjectId: postgresAdminObjectId
     administratorPrincipalName: postgresAdminPrincipalName
@@ -638,6 +708,10 @@ var hostSettings = [
   {
     name: 'FUNCTIONS_WORKER_RUNTIME'
     value: 'dotnet-isolated'
+  }
+  {
+    name: 'AzureFunctionsWebHost__hostid'
+    value: functionsHostId
   }
   {
     name: 'AzureWebJobsStorage__blobServiceUri'
@@ -763,7 +837,8 @@ var jwtRsaKeySettings = [
   }
 ]
 
-var authSettings = concat(
+// The app settings backed by Key Vault references (Container Apps secrets of the same names).
+var keyVaultSecretSettings = concat(
   sessionSecretSettings,
   enableJwtHmacSecret
     ? [
@@ -772,7 +847,11 @@ var authSettings = concat(
           secretRef: jwtHmacSecretName
         }
       ]
-    : [],
+    : []
+)
+
+var authSettings = concat(
+  appSecretsFromKeyVault ? keyVaultSecretSettings : [],
   jwtRsaKeySettings,
   [
     {
@@ -846,6 +925,14 @@ var behaviourSettings = concat(
       value: string(recordingsMaxFileSizeBytes)
     }
     {
+      name: 'Ingest__SeekableCopyDiskBudgetBytes'
+      value: string(seekableCopyDiskBudgetBytes)
+    }
+    {
+      name: 'Ingest__SeekableCopyTimeout'
+      value: seekableCopyTimeout
+    }
+    {
       name: 'Recordings__DefaultStorageLimitBytes'
       value: string(recordingsDefaultStorageLimitBytes)
     }
@@ -868,6 +955,9 @@ var keyVaultSecretReferences = map(
   }
 )
 
+// While the identity's Key Vault grant is new, the postprovision hook attaches these instead (appSecretsFromKeyVault).
+var functionsKeyVaultSecrets = appSecretsFromKeyVault ? keyVaultSecretReferences : []
+
 // ---------------------------------------------------------------------------------------------
 // Compute
 // ---------------------------------------------------------------------------------------------
@@ -879,7 +969,6 @@ module functionsApp 'modules/container-apps.bicep' = {
     environmentName: '${abbrs.appManagedEnvironments}${resourceToken}'
     registryName: '${abbrs.containerRegistryRegistries}${resourceToken}'
     appName: '${abbrs.appContainerApps}recorder-${resourceToken}'
-    serviceName: serviceName
     location: location
     tags: tags
     identityId: appIdentity.outputs.id
@@ -899,7 +988,7 @@ module functionsApp 'modules/container-apps.bicep' = {
       corsSettings,
       behaviourSettings
     )
-    keyVaultSecrets: keyVaultSecretReferences
+    keyVaultSecrets: functionsKeyVaultSecrets
     infrastructureSubnetId: containerAppsSubnetId
     logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
   }
@@ -932,7 +1021,7 @@ output AZURE_TENANT_ID string = tenant().tenantId
 @description('Name of the resource group.')
 output AZURE_RESOURCE_GROUP string = rg.name
 
-@description('Login server of the container registry azd pushes the image to.')
+@description('Login server of the container registry the deploy step builds the image in.')
 output AZURE_CONTAINER_REGISTRY_ENDPOINT string = functionsApp.outputs.registryLoginServer
 
 @description('Name of the Container Apps environment.')
@@ -946,6 +1035,24 @@ output SERVICE_FUNCTIONS_URI string = 'https://${functionsApp.outputs.appFqdn}'
 
 @description('Name of the app\'s managed identity; also its PostgreSQL login (role) name.')
 output APP_IDENTITY_NAME string = appIdentity.outputs.name
+
+@description('Resource id of the app\'s managed identity (the Key Vault references resolve with it).')
+output APP_IDENTITY_ID string = appIdentity.outputs.id
+
+@description('The app\'s Key Vault references: Container Apps secret name and versionless secret URI (no values).')
+output APP_KEY_VAULT_REFERENCES object[] = keyVaultSecretReferences
+
+@description('The app settings those references back: setting name and secretRef.')
+output APP_KEY_VAULT_SETTINGS object[] = keyVaultSecretSettings
+
+@description('Functions host id of the app (the trigger-sync hash lives under synctriggers/<id>/ in the host storage).')
+output FUNCTIONS_HOST_ID string = functionsHostId
+
+@description('Queues a function is triggered by: each must have a queue scale rule.')
+output FUNCTIONS_TRIGGER_QUEUES string[] = triggerQueueNames
+
+@description('Name of the Functions host storage account (AzureWebJobsStorage).')
+output HOST_STORAGE_ACCOUNT_NAME string = hostStorage.outputs.name
 
 @description('Object id of the app\'s managed identity (the PostgreSQL principal mapping uses it).')
 output APP_IDENTITY_PRINCIPAL_ID string = appIdentity.outputs.principalId

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Publishes the Functions app to the folder the Dockerfile copies into the image. azd runs this as
-# the functions service's prepackage hook (azure.yaml); run it by hand before a plain `docker build`.
+# Publishes the Functions app to the folder the Dockerfile copies into the image. The deploy step
+# (deploy-functions.sh) runs it before the registry builds the image; run it by hand before a plain `docker build`.
 HOOK_NAME=publish-functions
 # shellcheck source=infra/hooks/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

@@ -19,26 +19,19 @@ public sealed class AzdTests(BicepFixture bicep)
     }
 
     [Fact]
-    public void The_functions_service_is_the_container_built_from_the_Dockerfile()
+    public void The_deploy_step_builds_the_Dockerfile_in_the_registry_from_the_published_app()
     {
-        Assert.Matches(@"(?m)^services:\s*\n\s+functions:\s*$", AzureYaml);
-        Assert.Matches(@"(?m)^\s+project: \./functions/Recorder\.Functions\s*$", AzureYaml);
-        Assert.Matches(@"(?m)^\s+host: containerapp\s*$", AzureYaml);
-        var project = Repository.File("functions", "Recorder.Functions");
-        var docker = Regex.Match(AzureYaml, @"docker:\s*\n(?:\s*#.*\n)*\s+path: (\S+)\s*\n\s+context: (\S+)");
-        Assert.True(docker.Success, "azure.yaml has no docker path and context");
-        Assert.Equal(Repository.File("Dockerfile"), Path.GetFullPath(Path.Combine(project, docker.Groups[1].Value)));
-        Assert.Equal(Repository.Root.TrimEnd('/'), Path.GetFullPath(Path.Combine(project, docker.Groups[2].Value)).TrimEnd('/'));
-        Assert.Matches(@"(?m)^\s+remoteBuild: true\s*$", AzureYaml);
-        Assert.Equal(Repository.File("infra", "hooks", "publish-functions.sh"), Path.GetFullPath(Path.Combine(project, Regex.Match(AzureYaml, @"prepackage:\s*\n\s+posix:\s*\n\s+shell: sh\s*\n\s+run: (\S+)").Groups[1].Value)));
-        // The service's container app is found by this tag.
-        Assert.Contains("'azd-service-name': serviceName", Repository.ReadText("infra", "bicep", "modules", "container-apps.bicep"), StringComparison.Ordinal);
-        Assert.Contains("var serviceName = 'functions'", Repository.ReadText("infra", "bicep", "main.bicep"), StringComparison.Ordinal);
+        // No Docker engine here: the registry builds the repository root's Dockerfile (.dockerignore admits the publish output).
+        var deploy = Repository.ReadText("infra", "hooks", "deploy-functions.sh");
+        Assert.Matches(@"(?m)^infra/hooks/publish-functions\.sh$", deploy);
+        Assert.Matches(@"az acr build --registry ""\$\{AZURE_CONTAINER_REGISTRY_ENDPOINT%%\.\*\}"" [^\n]*--file Dockerfile \\\n[^\n]* \.\n", deploy);
+        Assert.True(File.Exists(Repository.File("Dockerfile")));
     }
 
     [Theory]
     [InlineData("preprovision", "preprovision.sh")]
     [InlineData("postprovision", "postprovision.sh")]
+    [InlineData("predeploy", "deploy-functions.sh")]
     [InlineData("postdeploy", "postdeploy.sh")]
     public void The_hooks_run_the_scripts(string hook, string script)
     {
@@ -65,7 +58,7 @@ public sealed class AzdTests(BicepFixture bicep)
         => Assert.Equal("${SERVICE_FUNCTIONS_IMAGE_NAME=}", Json.Text(JsonNode.Parse(File.ReadAllText(Path.Combine(Repository.BicepDirectory, "main.parameters.json")))!["parameters"]!["functionsImageName"]!["value"]));
 
     [Fact]
-    public void azd_finds_the_registry_and_the_service()
+    public void The_deploy_step_finds_the_registry_and_the_app()
     {
         Assert.Contains("AZURE_CONTAINER_REGISTRY_ENDPOINT", bicep.Main.Outputs.Select(output => output.Key));
         Assert.Contains("SERVICE_FUNCTIONS_NAME", bicep.Main.Outputs.Select(output => output.Key));

@@ -77,7 +77,7 @@ public sealed partial class ContainerImageTests(PublishFixture publish)
         var source = Assert.Single(CopyInstruction().Matches(Dockerfile)).Groups[1].Value.TrimEnd('/');
         Assert.Equal(Repository.PublishDirectory, source);
 
-        // The publish step azd runs (prepackage hook) writes there...
+        // The publish step the deploy step runs (publish-functions.sh) writes there...
         var script = Repository.ReadText("infra", "hooks", "publish-functions.sh");
         Assert.Contains($"readonly PUBLISH_DIR={Repository.PublishDirectory}", script, StringComparison.Ordinal);
         Assert.Contains("dotnet publish functions/Recorder.Functions -c Release -o \"$PUBLISH_DIR\"", script, StringComparison.Ordinal);

@@ -195,14 +195,15 @@ public sealed partial class HookScriptTests(BicepFixture bicep)
             .Answer("az", "ad signed-in-user show --query id -o tsv", new StubAnswer("object-id-of-principal\n"))
             .Answer("az", "account show --query user.name -o tsv", new StubAnswer("app-id-of-principal\n"))
             .Answer("az", "ad sp show --id app-id-of-principal --query displayName -o tsv", new StubAnswer("sp-deployer\n"))
-            .Answer("az", "ad sp show --id app-id-of-principal --query id -o tsv", new StubAnswer("object-id-of-principal\n"));
+            .Answer("az", "ad sp show --id app-id-of-principal --query id -o tsv", new StubAnswer("object-id-of-principal\n"))
+            .Answer("azd", "auth token --output json", new StubAnswer($$"""{"token":"{{AzureStandIns.AccessToken("object-id-of-principal")}}"}"""));
 
         var result = await sandbox.RunAsync("preprovision.sh", PreprovisionEnvironment);
 
         Assert.True(result.ExitCode == 0, result.Describe());
         Assert.Equal(
-            [$"env set AZURE_PRINCIPAL_NAME {principalName}", $"env set AZURE_PRINCIPAL_TYPE {principalType}", "env set AZURE_PRINCIPAL_ID object-id-of-principal"],
-            sandbox.Calls().Where(call => call.Command == "azd").Select(call => call.Line));
+            [$"env set AZURE_PRINCIPAL_NAME {principalName}", $"env set AZURE_PRINCIPAL_TYPE {principalType}"],
+            sandbox.Calls().Where(call => call.Is("azd", "env set") && call.Line.Contains("_PRINCIPAL_", StringComparison.Ordinal)).Select(call => call.Line));
         Assert.All(sandbox.Calls(), call => Assert.DoesNotContain("first-provision-secret", call.Line, StringComparison.Ordinal));
         Assert.DoesNotContain("first-provision-secret", result.StandardOutput + result.StandardError, StringComparison.Ordinal);
     }
@@ -221,12 +222,15 @@ public sealed partial class HookScriptTests(BicepFixture bicep)
         Assert.Empty(sandbox.Calls());
 
         // Once Key Vault exists (a later provision) the secrets are not needed.
+        sandbox.SignedIn("object-id", "object-id");
         var later = await sandbox.RunAsync("preprovision.sh", new Dictionary<string, string>(environment) { ["AZURE_KEY_VAULT_NAME"] = "kv-test" });
         Assert.True(later.ExitCode == 0, later.Describe());
     }
 
     [Theory]
     [InlineData("postprovision.sh")]
+    [InlineData("deploy-functions.sh")]
+    [InlineData("verify-scale-rules.sh")]
     [InlineData("postdeploy.sh")]
     public async Task Hooks_read_only_values_the_template_outputs_or_azd_provides(string hook)
     {

@@ -38,6 +38,19 @@ public sealed class IngestOptions
     /// <summary>Remux WebM without Duration/Cues (Chrome's) into a seekable copy after ingest.</summary>
     public bool SeekableCopy { get; set; } = true;
 
-    /// <summary>Longest a remux may run (it copies the whole file once).</summary>
-    public TimeSpan SeekableCopyTimeout { get; set; } = TimeSpan.FromMinutes(15);
+    /// <summary>
+    /// Longest a seekable copy may take, remux, check and upload together (it moves the whole file three times).
+    /// Kept below host.json's functionTimeout, so a slow copy is cancelled here rather than by the host.
+    /// </summary>
+    public TimeSpan SeekableCopyTimeout { get; set; } = TimeSpan.FromMinutes(20);
+
+    /// <summary>
+    /// Local disk the seekable copies in flight in this process may occupy together, in bytes. Each reserves its
+    /// media's size (a remux copies the streams and adds only a Cues index). Azure: the replica's ephemeral disk less
+    /// headroom (main.bicep).
+    /// </summary>
+    public long SeekableCopyDiskBudgetBytes { get; set; } = 6L * 1024 * 1024 * 1024;
+
+    /// <summary>How long a seekable copy that finds the disk budget taken is put back on the queue for.</summary>
+    public TimeSpan SeekableCopyDiskWait { get; set; } = TimeSpan.FromMinutes(1);
 }

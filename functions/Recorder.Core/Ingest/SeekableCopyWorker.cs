@@ -14,7 +14,8 @@ namespace Recorder.Core.Ingest;
 /// <summary>
 /// Remuxes a completed recording's media (a Chrome WebM without Duration and Cues) into a seekable WebM
 /// in the processed container, checks it and points the recording at it. The copy it replaces stays until
-/// every read URL handed out for it has expired; the ledger's sweep removes it then.
+/// every read URL handed out for it has expired; the ledger's sweep removes it then. The remux writes a local
+/// file as large as the media: it waits its turn for the disk (<see cref="LocalDiskBudget"/>) on the queue.
 /// </summary>
 public sealed class SeekableCopyWorker(
     RecorderDataSources dataSources,
@@ -23,6 +24,8 @@ public sealed class SeekableCopyWorker(
     MediaProbe probe,
     SeekableRemuxer remuxer,
     DerivedBlobs derivedBlobs,
+    LocalDiskBudget localDisk,
+    IngestQueue queue,
     IOptions<IngestOptions> ingestOptions,
     IOptions<SasOptions> sasOptions,
     IOptions<StorageOptions> storageOptions,
@@ -30,7 +33,7 @@ public sealed class SeekableCopyWorker(
     ILogger<SeekableCopyWorker> logger)
 {
     private const string CandidateSql = """
-        SELECT blob_name AS BlobName, media_blob_name AS MediaBlobName, duration AS Duration
+        SELECT blob_name AS BlobName, media_blob_name AS MediaBlobName, duration AS Duration, file_size AS FileSize
         FROM recordings
         WHERE id = @Id AND status = 'completed' AND blob_etag = @ETag
         """;
@@ -43,10 +46,10 @@ public sealed class SeekableCopyWorker(
 
     public async Task MakeAsync(long id, string eTag, CancellationToken cancellationToken)
     {
-        (string BlobName, string? MediaBlobName, decimal? Duration)? candidate;
+        (string BlobName, string? MediaBlobName, decimal? Duration, long FileSize)? candidate;
         await using (var reader = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken))
         {
-            candidate = await reader.QuerySingleOrDefaultAsync<(string, string?, decimal?)?>(
+            candidate = await reader.QuerySingleOrDefaultAsync<(string, string?, decimal?, long)?>(
                 new CommandDefinition(CandidateSql, new { Id = id, ETag = eTag }, cancellationToken: cancellationToken));
         }
         if (candidate is not { MediaBlobName: { } mediaBlobName } recording || DerivedBlobNames.IsSeekable(mediaBlobName))
@@ -55,17 +58,35 @@ public sealed class SeekableCopyWorker(
             return;
         }
 
+        if (recording.FileSize > localDisk.Capacity)
+        {
+            logger.LogWarning(
+                "Recording {RecordingId} ({Bytes} bytes) is larger than the seekable-copy disk budget; the original stays the media",
+                id, recording.FileSize);
+            return;
+        }
+        using var diskReservation = localDisk.TryReserve(recording.FileSize);
+        if (diskReservation is null)
+        {
+            // Other copies hold the disk: this one goes back on the queue rather than holding a worker while it waits.
+            await queue.SendAsync(IngestMessage.SeekableCopy(id, eTag), ingestOptions.Value.SeekableCopyDiskWait, cancellationToken);
+            logger.LogInformation("Seekable copy of recording {RecordingId} waits for local disk", id);
+            return;
+        }
+
+        var timeout = ingestOptions.Value.SeekableCopyTimeout;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
         var source = blobs.GetBlobContainerClient(storageOptions.Value.ProcessedContainer).GetBlobClient(mediaBlobName);
         var seekable = new DerivedBlob(DerivedBlob.Processed, DerivedBlobNames.Seekable(recording.BlobName, Guid.NewGuid()));
-        // Recorded for longer than the remux may take, so the sweep never takes it from under the upload.
-        await derivedBlobs.RecordAsync(id, [seekable], 2 * ingestOptions.Value.SeekableCopyTimeout, cancellationToken);
-        var readUrl = await sas.CreateReadUriAsync(source.BlobContainerName, source.Name,
-            time.GetUtcNow() + ingestOptions.Value.SeekableCopyTimeout, cancellationToken);
+        // Recorded for longer than the copy may take, so the sweep never takes it from under the upload.
+        await derivedBlobs.RecordAsync(id, [seekable], 2 * timeout, cancellationToken);
+        var readUrl = await sas.CreateReadUriAsync(source.BlobContainerName, source.Name, time.GetUtcNow() + timeout, cancellationToken);
         var localCopy = Path.Combine(Path.GetTempPath(), $"recorder-{id}-{Guid.NewGuid():N}.webm");
         try
         {
-            await remuxer.RemuxAsync(readUrl.AbsoluteUri, localCopy, ingestOptions.Value.SeekableCopyTimeout, cancellationToken);
-            if (await probe.ProbeAsync(localCopy, cancellationToken) is not ProbeResult.Probed { Info.Duration: { } copyDuration }
+            await remuxer.RemuxAsync(readUrl.AbsoluteUri, localCopy, timeout, deadline.Token);
+            if (await probe.ProbeAsync(localCopy, deadline.Token) is not ProbeResult.Probed { Info.Duration: { } copyDuration }
                 || recording.Duration is { } expected && Math.Abs(copyDuration.TotalSeconds - (double)expected) > 0.5)
             {
                 logger.LogWarning("Seekable copy of recording {RecordingId} did not verify; the original stays the media", id);
@@ -73,7 +94,7 @@ public sealed class SeekableCopyWorker(
             }
             await derivedBlobs.Client(seekable)
                 .UploadAsync(localCopy, new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "video/webm" } },
-                    cancellationToken);
+                    deadline.Token);
         }
         finally
         {

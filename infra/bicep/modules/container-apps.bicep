@@ -18,9 +18,6 @@ param registryName string
 @maxLength(32)
 param appName string
 
-@description('azd service name the app is tagged with (azure.yaml services key).')
-param serviceName string
-
 @description('Azure region of the environment, registry and app.')
 param location string
 
@@ -33,7 +30,7 @@ param identityId string
 @description('Object (principal) id of that identity (AcrPull on the registry).')
 param identityPrincipalId string
 
-@description('Container image; empty uses the Functions base image as a placeholder until azd deploy pushes ours.')
+@description('Container image; empty uses the Functions base image as a placeholder until the deploy step ships ours.')
 param image string
 
 @description('vCPUs per replica, e.g. 1.0 (Consumption profile: memory must be twice the vCPUs in GiB).')
@@ -176,9 +173,7 @@ resource registryDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-p
 resource app 'Microsoft.App/containerApps@2025-07-01' = {
   name: appName
   location: location
-  tags: union(tags, {
-    'azd-service-name': serviceName
-  })
+  tags: tags
   kind: 'functionapp'
   identity: {
     type: 'UserAssigned'
@@ -208,8 +203,13 @@ resource app 'Microsoft.App/containerApps@2025-07-01' = {
                 'DELETE'
                 'OPTIONS'
               ]
+              // Listed, not '*': a credentialed preflight takes '*' literally, and '*' never covers Authorization.
+              // What the client module (web/recorder/recorder-client.js) sends: Accept and, with a body, Content-Type
+              // application/json; Authorization when the page signs in with a bearer token.
               allowedHeaders: [
-                '*'
+                'Accept'
+                'Authorization'
+                'Content-Type'
               ]
               // What the client module reads: a created recording's Location, the edit version's ETag, an outage's Retry-After.
               exposeHeaders: [

@@ -1,6 +1,6 @@
 // Azure Database for PostgreSQL Flexible Server: Microsoft Entra authentication only (no password
-// login exists), TLS required, 35-day backups stored geo-redundantly (point-in-time restore to any
-// second in that window, also into the paired region), optional zone-redundant high availability,
+// login exists), TLS required, 35-day backups (point-in-time restore to any second in that window),
+// stored geo-redundantly unless turned off (then no geo-restore), optional zone-redundant high availability,
 // public access with firewall rules or private access in a delegated subnet.
 // The app's roles (recorder_app, recorder_maintenance) are created by the migration step, not here:
 // see infra/hooks/postprovision.sh and docs/deploy.md.
@@ -34,9 +34,12 @@ param skuName string
 ])
 param skuTier string
 
-@description('Provisioned storage in GiB (grows automatically when nearly full).')
+@description('Provisioned storage in GiB (grows automatically when nearly full, and never shrinks: pass the current size).')
 @minValue(32)
 param storageSizeGB int
+
+@description('Keep backups geo-redundantly (paired region). Only settable when the server is created.')
+param geoRedundantBackup bool
 
 @description('Zone-redundant high availability: a synchronous standby in another availability zone.')
 param zoneRedundantHighAvailability bool
@@ -145,7 +148,7 @@ resource server 'Microsoft.DBforPostgreSQL/flexibleServers@2025-08-01' = {
     }
     backup: {
       backupRetentionDays: 35
-      geoRedundantBackup: 'Enabled'
+      geoRedundantBackup: geoRedundantBackup ? 'Enabled' : 'Disabled'
     }
     highAvailability: {
       mode: zoneRedundantHighAvailability ? 'ZoneRedundant' : 'Disabled'

@@ -19,8 +19,8 @@ public sealed record StubCall(string Command, IReadOnlyList<string> Arguments, I
     }
 }
 
-/// <summary>What a stand-in prints, and its exit code.</summary>
-public sealed record StubAnswer(string Output = "", int ExitCode = 0);
+/// <summary>What a stand-in prints, and its exit code; <c>Effect</c>: bash run first, in the hook's folder (e.g. files a real command would write).</summary>
+public sealed record StubAnswer(string Output = "", int ExitCode = 0, string Effect = "");
 
 /// <summary>
 /// infra/hooks copied into a scratch repository root and run with bash, in an environment of the test's alone,
@@ -79,6 +79,7 @@ public sealed class HookSandbox : IDisposable
         {
             File.WriteAllText(Path.Combine(answers, $"{rule}.{turn + 1}.out"), answersInTurn[turn].Output);
             File.WriteAllText(Path.Combine(answers, $"{rule}.{turn + 1}.code"), answersInTurn[turn].ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            File.WriteAllText(Path.Combine(answers, $"{rule}.{turn + 1}.effect"), answersInTurn[turn].Effect);
         }
         File.WriteAllText(Path.Combine(answers, $"{rule}.last"), answersInTurn.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return this;
@@ -148,6 +149,7 @@ public sealed class HookSandbox : IDisposable
               turn=$(( $(cat "{{answers}}/$1.count" 2>/dev/null || echo 0) + 1 ))
               echo "$turn" >"{{answers}}/$1.count"
               [[ -f "{{answers}}/$1.$turn.out" ]] || turn=$(cat "{{answers}}/$1.last")
+              bash "{{answers}}/$1.$turn.effect"
               cat "{{answers}}/$1.$turn.out"
               exit "$(cat "{{answers}}/$1.$turn.code")"
             }

@@ -8,8 +8,8 @@ namespace Recorder.Core.Security;
 
 /// <summary>
 /// Row-level security binds the HTTP path only if its role is not a superuser, has no BYPASSRLS and
-/// owns nothing it reads (an owner may turn its tables' row-level security off). Every physical connection of the app's pool is checked when it opens, and
-/// the app checks once at start-up, refusing to start when the role is wrong.
+/// owns nothing it reads (an owner may turn its tables' row-level security off). Every physical connection of the
+/// app's pool is checked when it opens, and the app checks once at start-up, refusing to start when the role is wrong.
 /// </summary>
 public static class AppRoleGuard
 {
@@ -30,7 +30,8 @@ public static class AppRoleGuard
         {
             throw new InvalidOperationException(
                 $"Database__AppConnectionString connects as role '{role.Name}', which {string.Join(" and ", powers)}: " +
-                "row-level security would not bind it, or it could turn it off. Connect the app as recorder_app (docs/architecture.md, \"Roles\").");
+                "row-level security would not bind it, or it could turn it off. " +
+                "Connect the app as recorder_app (docs/architecture.md, \"Roles\").");
         }
     }
 }

@@ -170,3 +170,9 @@ public sealed class PoisonTestHost : IngestTestHost
         settings["AzureFunctionsJobHost:extensions:queues:visibilityTimeout"] = "00:00:00.200";
     }
 }
+
+/// <summary>An ingest host whose seekable-copy disk budget is smaller than any recording: copies are never made.</summary>
+public sealed class TinyDiskIngestTestHost : IngestTestHost
+{
+    protected override void Configure(Dictionary<string, string?> settings) => settings["Ingest:SeekableCopyDiskBudgetBytes"] = "1024";
+}

@@ -54,6 +54,14 @@ internal sealed class RunningDevHost : IAsyncDisposable
         ["Logging:Console:LogLevel:Default"] = "None",
     };
 
+    // A developer's local.settings.json (scripts/run.sh writes one) must not reach a test's host: an empty one is read instead.
+    private static readonly Lazy<string> EmptyLocalSettings = new(() =>
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("recorder-test-settings-").FullName, "local.settings.json");
+        File.WriteAllText(path, """{ "IsEncrypted": false, "Values": {} }""");
+        return path;
+    });
+
     /// <param name="functionTypes">The types to take functions from; null for the real Recorder.Functions assembly.</param>
     public static async Task<RunningDevHost> StartAsync(
         IEnumerable<Type>? functionTypes,
@@ -66,7 +74,8 @@ internal sealed class RunningDevHost : IAsyncDisposable
             overrides[key] = value;
         }
         var logs = new CapturedLogs();
-        var app = DevHostApp.Build(["--urls", "http://127.0.0.1:0"], overrides, functionTypes, services =>
+        var arguments = new[] { "--urls", "http://127.0.0.1:0", "--settings", EmptyLocalSettings.Value };
+        var app = DevHostApp.Build(arguments, overrides, functionTypes, services =>
         {
             services.AddSingleton<ILoggerProvider>(logs);
             configureServices?.Invoke(services);

@@ -17,17 +17,6 @@ public sealed class KeyVaultProvisionTests(BicepFixture bicep)
     private const string IdentityPrincipalId = "11111111-2222-3333-4444-555555555555";
     private const string VaultId = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-test/providers/Microsoft.KeyVault/vaults/kv-test";
 
-    private static readonly Dictionary<string, string> Environment = new()
-    {
-        ["RECORDER_ALERT_EMAIL"] = "ops@example.test",
-        ["RECORDER_JWT_ISSUER"] = "https://app.example.test",
-        ["AZURE_ENV_NAME"] = "test",
-        ["AZURE_LOCATION"] = "westeurope",
-        ["AZURE_SUBSCRIPTION_ID"] = "00000000-0000-0000-0000-000000000000",
-        ["AZURE_RESOURCE_GROUP"] = "rg-test",
-        ["AZURE_KEY_VAULT_NAME"] = "kv-test",
-    };
-
     [Fact]
     public async Task Preprovision_recovers_the_soft_deleted_vault_of_this_environment_and_region_only()
     {
@@ -39,7 +28,7 @@ public sealed class KeyVaultProvisionTests(BicepFixture bicep)
                 DeletedVault("kv-elsewhere", "test", "northeurope", "rg-test")).ToJsonString()))
             .Answer("az", "group exists --name rg-test", new StubAnswer("false\n"));
 
-        var result = await sandbox.RunAsync("preprovision.sh", Environment);
+        var result = await sandbox.RunAsync("preprovision.sh", PreprovisionEnvironments.ExistingDeployment());
 
         Assert.True(result.ExitCode == 0, result.Describe());
         var calls = sandbox.Calls().Where(call => call.Command == "az").ToList();
@@ -57,7 +46,7 @@ public sealed class KeyVaultProvisionTests(BicepFixture bicep)
             .SignedIn("object-id-of-ada", "object-id-of-ada")
             .Answer("az", "keyvault list-deleted --resource-type vault*", new StubAnswer(new JsonArray(DeletedVault("kv-other", "other", "westeurope", "rg-other")).ToJsonString()));
 
-        var result = await sandbox.RunAsync("preprovision.sh", Environment);
+        var result = await sandbox.RunAsync("preprovision.sh", PreprovisionEnvironments.ExistingDeployment());
 
         Assert.True(result.ExitCode == 0, result.Describe());
         Assert.Single(sandbox.Calls(), call => call.Is("az", "keyvault list-deleted"));
@@ -95,7 +84,7 @@ public sealed class KeyVaultProvisionTests(BicepFixture bicep)
     {
         using var sandbox = new HookSandbox().SignedIn("object-id-of-ada", "object-id-of-ada")
             .Answer("az", "role assignment list*", new StubAnswer((grants ?? "") + "\n"));
-        var environment = new Dictionary<string, string>(Environment);
+        var environment = PreprovisionEnvironments.ExistingDeployment();
         if (identity is not null)
         {
             environment["APP_IDENTITY_PRINCIPAL_ID"] = identity;

@@ -12,18 +12,6 @@ namespace Recorder.Infra.Tests;
 [Collection(BicepCollection.Name)]
 public sealed class PostgresProvisionTests(BicepFixture bicep)
 {
-    private static readonly Dictionary<string, string> ExistingDeployment = new()
-    {
-        ["RECORDER_ALERT_EMAIL"] = "ops@example.test",
-        ["RECORDER_JWT_ISSUER"] = "https://app.example.test",
-        ["AZURE_ENV_NAME"] = "test",
-        ["AZURE_LOCATION"] = "westeurope",
-        ["AZURE_SUBSCRIPTION_ID"] = "00000000-0000-0000-0000-000000000000",
-        ["AZURE_RESOURCE_GROUP"] = "rg-test",
-        ["AZURE_KEY_VAULT_NAME"] = "kv-test",
-        ["POSTGRES_SERVER_NAME"] = "psql-test",
-    };
-
     [Theory]
     [InlineData(null, "256")]   // never set: the real size
     [InlineData("128", "256")]  // the template default the server grew from
@@ -32,7 +20,7 @@ public sealed class PostgresProvisionTests(BicepFixture bicep)
     public async Task Preprovision_carries_the_storage_the_server_grew_to_forward(string? configured, string? expectedSet)
     {
         using var sandbox = Preprovision(storageSizeGb: 256, geoRedundantBackup: "Enabled");
-        var environment = new Dictionary<string, string>(ExistingDeployment);
+        var environment = PreprovisionEnvironments.ExistingDeployment();
         if (configured is not null)
         {
             environment["RECORDER_POSTGRES_STORAGE_GB"] = configured;
@@ -79,7 +67,8 @@ public sealed class PostgresProvisionTests(BicepFixture bicep)
     public async Task Preprovision_keeps_the_backup_redundancy_the_server_was_created_with(string onServer, string? configured, string? expectedSet)
     {
         using var sandbox = Preprovision(storageSizeGb: 128, geoRedundantBackup: onServer);
-        var environment = new Dictionary<string, string>(ExistingDeployment) { ["RECORDER_POSTGRES_STORAGE_GB"] = "128" };
+        var environment = PreprovisionEnvironments.ExistingDeployment();
+        environment["RECORDER_POSTGRES_STORAGE_GB"] = "128";
         if (configured is not null)
         {
             environment["RECORDER_POSTGRES_GEO_BACKUP"] = configured;
@@ -99,7 +88,8 @@ public sealed class PostgresProvisionTests(BicepFixture bicep)
         string onServer, string? configured, string? expectedSet)
     {
         using var sandbox = Preprovision(storageSizeGb: 128, geoRedundantBackup: "Enabled", version: onServer);
-        var environment = new Dictionary<string, string>(ExistingDeployment) { ["RECORDER_POSTGRES_STORAGE_GB"] = "128" };
+        var environment = PreprovisionEnvironments.ExistingDeployment();
+        environment["RECORDER_POSTGRES_STORAGE_GB"] = "128";
         if (configured is not null)
         {
             environment["RECORDER_POSTGRES_VERSION"] = configured;
@@ -117,7 +107,7 @@ public sealed class PostgresProvisionTests(BicepFixture bicep)
     {
         using var sandbox = Preprovision(server: new StubAnswer("ResourceNotFound", 3));
 
-        var result = await sandbox.RunAsync("preprovision.sh", new Dictionary<string, string>(ExistingDeployment));
+        var result = await sandbox.RunAsync("preprovision.sh", PreprovisionEnvironments.ExistingDeployment());
 
         Assert.True(result.ExitCode == 0, result.Describe());
         Assert.Empty(EnvSets(sandbox, "RECORDER_POSTGRES_"));

@@ -62,6 +62,10 @@ public sealed class LiveRecoveryEndToEndTests(LiveRecoveryTestHost host) : IClas
         Assert.Equal((blocks.Count, blocks.Count * 0.5m, "active"), (recovery.GetProperty("blocks").GetInt32(), recovery.GetProperty("reportedSeconds").GetDecimal(),
             recovery.GetProperty("session").GetProperty("status").GetString()));
         await (await user.RenewAsync(id)).AssertProblemAsync(HttpStatusCode.Conflict);
+        // Players can seek it: its seekable copy agrees with the duration of the whole frames it holds.
+        await Eventually.TrueAsync(async () => (await LiveUploadCalls.ScalarAsync<string?>(host.Api.Database.MaintenanceConnectionString,
+            "SELECT media_blob_name FROM recordings WHERE id = @id", new { id }))?.EndsWith("/seekable.webm", StringComparison.Ordinal) == true,
+            "the recovered recording plays from its seekable copy");
     }
 
     [Fact]

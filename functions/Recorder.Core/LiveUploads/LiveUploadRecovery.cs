@@ -33,10 +33,11 @@ public sealed class LiveUploadRecovery(
     private static readonly JsonSerializerOptions RecordJson = new(JsonSerializerDefaults.Web);
 
     // Marked recordings (recovered_at) are taken again until their blob is committed: a commit that failed is retried.
+    // They come after the newly silent, so a few whose BlobCreated event is late never hold up the others.
     private const string SilentSql = """
         SELECT id FROM recordings
         WHERE live AND status = 'uploading' AND (recovered_at IS NOT NULL OR live_contact_at < now() - @SilenceTimeout)
-        ORDER BY live_contact_at
+        ORDER BY recovered_at NULLS FIRST, live_contact_at
         LIMIT @SweepBatchSize
         """;
 

@@ -16,15 +16,13 @@ public sealed record StagedBlock(string Id, long Size, bool Committed)
 /// The blocks storage holds for an upload blob, committed and uncommitted, read with the server's identity (a browser's
 /// Write-only upload URL cannot list them).
 /// </summary>
-public sealed record StagedBlocks(IReadOnlyList<StagedBlock> Blocks)
+/// <param name="Committed">The blob exists: the browser (or the server's recovery) has put it or committed a block list.</param>
+public sealed record StagedBlocks(IReadOnlyList<StagedBlock> Blocks, bool Committed)
 {
     /// <summary>Storage's limit of committed blocks per blob (it holds at most 100,000 uncommitted ones).</summary>
     public const int MaxCommittedBlocks = 50_000;
 
-    public static readonly StagedBlocks None = new([]);
-
-    /// <summary>The blob exists: the browser (or the server's recovery) has committed a block list.</summary>
-    public bool Committed => Blocks.Any(block => block.Committed);
+    public static readonly StagedBlocks None = new([], Committed: false);
 
     public long Bytes => Blocks.Sum(block => block.Size);
 
@@ -45,7 +43,9 @@ public sealed record StagedBlocks(IReadOnlyList<StagedBlock> Blocks)
         }
         var uncommitted = list.UncommittedBlocks.Select(block => new StagedBlock(block.Name, block.SizeLong, Committed: false))
             .OrderBy(block => block.Sequence ?? int.MaxValue).ThenBy(block => block.Id, StringComparer.Ordinal);
+        // A single Put Blob commits content without blocks.
+        var committed = list.CommittedBlocks.Any() || list.BlobContentLength > 0;
         return new StagedBlocks([.. list.CommittedBlocks.Select(block => new StagedBlock(block.Name, block.SizeLong, Committed: true)),
-            .. uncommitted]);
+            .. uncommitted], committed);
     }
 }

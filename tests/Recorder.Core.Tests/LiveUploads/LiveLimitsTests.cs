@@ -61,7 +61,7 @@ public sealed class LiveLimitsTests
     [Fact]
     public void A_block_without_a_sequence_number_is_counted_as_ignored_never_planned()
     {
-        var staged = new StagedBlocks([Block(0, 10), new StagedBlock(Convert.ToBase64String("chunk-000001"u8.ToArray()), 10, false)]);
+        var staged = new StagedBlocks([Block(0, 10), new StagedBlock(Convert.ToBase64String("chunk-000001"u8.ToArray()), 10, false)], false);
 
         var plan = Limits().Plan(staged);
 
@@ -88,7 +88,7 @@ public sealed class LiveLimitsTests
     private static LiveLimits Limits() => new(100, long.MaxValue, 0, long.MaxValue);
 
     private static StagedBlocks Staged(params (int Sequence, long Size)[] blocks)
-        => new([.. blocks.Select(block => Block(block.Sequence, block.Size)).OrderBy(block => block.Sequence)]);
+        => new([.. blocks.Select(block => Block(block.Sequence, block.Size)).OrderBy(block => block.Sequence)], Committed: false);
 
     private static StagedBlock Block(int sequence, long size) => new(LiveBlockId.Format(sequence), size, Committed: false);
 }

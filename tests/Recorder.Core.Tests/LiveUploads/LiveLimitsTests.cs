@@ -61,7 +61,8 @@ public sealed class LiveLimitsTests
     [Fact]
     public void A_block_without_a_sequence_number_is_counted_as_ignored_never_planned()
     {
-        var staged = new StagedBlocks([Block(0, 10), new StagedBlock(Convert.ToBase64String("chunk-000001"u8.ToArray()), 10, false)], false);
+        var foreign = new StagedBlock(Convert.ToBase64String("chunk-000001"u8.ToArray()), 10, Committed: false);
+        var staged = new StagedBlocks([Block(0, 10), foreign], Committed: false);
 
         var plan = Limits().Plan(staged);
 

@@ -8,12 +8,14 @@ using Recorder.Testing;
 
 namespace Recorder.Core.Tests.LiveUploads;
 
-/// <summary>Live recordings and their staged blocks, written and read as recorder_maintenance (its policies see every user's rows).</summary>
+/// <summary>
+/// Live recordings and their staged blocks, written and read as recorder_maintenance (its policies see every user's rows).
+/// </summary>
 internal sealed class LiveUploadData(MigratedDatabase database, StorageOptions storage)
 {
     /// <summary>A live recording still uploading whose browser was last in contact <paramref name="silentFor"/> ago.</summary>
-    public async Task<(long Id, string BlobName)> InsertAsync(string userId, TimeSpan silentFor, string mimeType = "video/webm;codecs=vp8,opus",
-        TimeSpan? age = null)
+    public async Task<(long Id, string BlobName)> InsertAsync(
+        string userId, TimeSpan silentFor, string mimeType = "video/webm;codecs=vp8,opus", TimeSpan? age = null)
     {
         await using var connection = await OpenAsync();
         var id = await connection.ExecuteScalarAsync<long>(

@@ -38,7 +38,7 @@ public sealed class LiveUploadRecoveryTests : IngestTestBase
     {
         var userId = await data.NewUserAsync();
         var (id, blobName) = await Live.InsertAsync(userId, silentFor: TimeSpan.FromMinutes(1));
-        var staged = (await File.ReadAllBytesAsync(TestEnvironment.MediaFixture(fixture)))[..stagedLength];
+        var staged = (await FixtureAsync(fixture))[..stagedLength];
         var blocks = LiveUploadData.Split(staged, blockSize);
         // Storage lists uncommitted blocks in the order they came; the browser may send them in any.
         await Live.StageAsync(blobName, Enumerable.Reverse(blocks));
@@ -52,11 +52,13 @@ public sealed class LiveUploadRecoveryTests : IngestTestBase
         var expected = await PacketEndAsync(staged);
         Assert.InRange((double)row.Duration!.Value, expected.TotalSeconds - 0.1, expected.TotalSeconds + 0.1);
         Assert.Equal(cutInsideACluster, row.Media.GetProperty("truncated").GetBoolean());
-        Assert.Equal((blocks.Count, "end"), (row.Recovery.GetProperty("blocks").GetInt32(), row.Recovery.GetProperty("stoppedBy").GetString()));
+        Assert.Equal((blocks.Count, "end"),
+            (row.Recovery.GetProperty("blocks").GetInt32(), row.Recovery.GetProperty("stoppedBy").GetString()));
         // The media the recording serves is the staged bytes, in block order.
         var served = (await Live.Blob(row.MediaBlobName!, storage.ProcessedContainer).DownloadContentAsync()).Value.Content.ToArray();
         Assert.Equal(SHA256.HashData(staged), SHA256.HashData(served));
-        Assert.Equal([(LiveUploadRecovery.ActorId, "recording.recover"), (BlobEventAcceptor.ActorId, "recording.ingest")], await Live.AuditAsync(id));
+        Assert.Equal([(LiveUploadRecovery.ActorId, "recording.recover"), (BlobEventAcceptor.ActorId, "recording.ingest")],
+            await Live.AuditAsync(id));
     }
 
     [Fact]
@@ -64,7 +66,7 @@ public sealed class LiveUploadRecoveryTests : IngestTestBase
     {
         var userId = await data.NewUserAsync();
         var (id, blobName) = await Live.InsertAsync(userId, silentFor: TimeSpan.FromMinutes(1));
-        var blocks = LiveUploadData.Split(await File.ReadAllBytesAsync(TestEnvironment.MediaFixture("chrome-camera.webm")), 16_000);
+        var blocks = LiveUploadData.Split(await FixtureAsync("chrome-camera.webm"), 16_000);
         await Live.StageAsync(blobName, blocks.Where(block => block.Sequence != 3));
         // Same length as the contract's ids (storage wants one length per blob), another form.
         await Live.Blob(blobName).StageBlockAsync(Convert.ToBase64String("chunk-000003"u8.ToArray()), new MemoryStream(blocks[3].Bytes));
@@ -74,17 +76,18 @@ public sealed class LiveUploadRecoveryTests : IngestTestBase
         var committed = (await Live.Blob(blobName).GetBlockListAsync(BlockListTypes.Committed)).Value.CommittedBlocks;
         Assert.Equal([LiveBlockId.Format(0), LiveBlockId.Format(1), LiveBlockId.Format(2)], committed.Select(block => block.Name));
         var recovery = (await Live.RowAsync(id)).Recovery;
-        Assert.Equal(("gap", 1, 3 * 16_000L), (recovery.GetProperty("stoppedBy").GetString(), recovery.GetProperty("ignoredBlocks").GetInt32(),
-            recovery.GetProperty("bytes").GetInt64()));
+        Assert.Equal(("gap", 1, 3 * 16_000L), (recovery.GetProperty("stoppedBy").GetString(),
+            recovery.GetProperty("ignoredBlocks").GetInt32(), recovery.GetProperty("bytes").GetInt64()));
     }
 
     [Fact]
     public async Task Only_what_fits_the_quota_is_committed_and_ingest_refuses_a_server_commit_that_no_longer_fits()
     {
         var userId = await data.NewUserAsync();
-        await Live.ExecuteAsync("INSERT INTO user_storage_limits (user_id, limit_bytes) VALUES (@userId, @limit)", new { userId, limit = 3 * 16_000 + 10 });
+        await Live.ExecuteAsync("INSERT INTO user_storage_limits (user_id, limit_bytes) VALUES (@userId, @limit)",
+            new { userId, limit = 3 * 16_000 + 10 });
         var (id, blobName) = await Live.InsertAsync(userId, silentFor: TimeSpan.FromMinutes(1));
-        await Live.StageAsync(blobName, LiveUploadData.Split(await File.ReadAllBytesAsync(TestEnvironment.MediaFixture("chrome-camera.webm")), 16_000));
+        await Live.StageAsync(blobName, LiveUploadData.Split(await FixtureAsync("chrome-camera.webm"), 16_000));
 
         await SweepAsync();
 
@@ -105,7 +108,7 @@ public sealed class LiveUploadRecoveryTests : IngestTestBase
     {
         var userId = await data.NewUserAsync();
         var (id, blobName) = await Live.InsertAsync(userId, silentFor: TimeSpan.FromSeconds(1), age: TimeSpan.FromDays(2));
-        await Live.StageAsync(blobName, LiveUploadData.Split(await File.ReadAllBytesAsync(TestEnvironment.MediaFixture("chrome-audio.webm")), 4_000));
+        await Live.StageAsync(blobName, LiveUploadData.Split(await FixtureAsync("chrome-audio.webm"), 4_000));
         // The same age without being live: the abandoned-upload sweep does fail it, so it did run.
         var (other, _) = await Live.InsertAsync(userId, silentFor: TimeSpan.FromSeconds(1), age: TimeSpan.FromDays(2));
         await Live.ExecuteAsync("UPDATE recordings SET live = false WHERE id = @other", new { other });
@@ -128,7 +131,7 @@ public sealed class LiveUploadRecoveryTests : IngestTestBase
     {
         var userId = await data.NewUserAsync();
         var (id, blobName) = await Live.InsertAsync(userId, silentFor: TimeSpan.FromMinutes(10));
-        var content = await File.ReadAllBytesAsync(TestEnvironment.MediaFixture("chrome-audio.webm"));
+        var content = await FixtureAsync("chrome-audio.webm");
         await Live.StageAsync(blobName, LiveUploadData.Split(content, 4_000));
         var sessionId = await SessionAsync(userId, id);
         await using (var services = harness.Build())
@@ -140,8 +143,9 @@ public sealed class LiveUploadRecoveryTests : IngestTestBase
             else
             {
                 var caller = new Caller(userId, RecordingScopes.All, Caller.SessionMethod);
+                var tabClosed = new InterruptSessionRequest { ErrorMessage = "The tab was closed.", ErrorCode = "tab_closed" };
                 var interrupted = await services.GetRequiredService<RecordingSessionsService>().InterruptAsync(caller, sessionId,
-                    new InterruptSessionRequest { ErrorMessage = "The tab was closed.", ErrorCode = "tab_closed" }, RequestInfo.None, default);
+                    tabClosed, RequestInfo.None, default);
                 Assert.Null(interrupted.Failure);
             }
         }
@@ -153,7 +157,8 @@ public sealed class LiveUploadRecoveryTests : IngestTestBase
         Assert.Equal(("completed", true), (row.Status, row.Recovered));
         var session = row.Recovery.GetProperty("session");
         Assert.Equal((sessionId, "interrupted", byTheStaleSessionSweep ? "heartbeat_timeout" : "tab_closed"),
-            (session.GetProperty("id").GetInt64(), session.GetProperty("status").GetString(), session.GetProperty("errorCode").GetString()));
+            (session.GetProperty("id").GetInt64(), session.GetProperty("status").GetString(),
+                session.GetProperty("errorCode").GetString()));
     }
 
     [Fact]
@@ -174,9 +179,10 @@ public sealed class LiveUploadRecoveryTests : IngestTestBase
     {
         var userId = await data.NewUserAsync();
         var (id, blobName) = await Live.InsertAsync(userId, silentFor: TimeSpan.FromMinutes(1));
-        var blocks = LiveUploadData.Split(await File.ReadAllBytesAsync(TestEnvironment.MediaFixture("chrome-audio.webm")), 4_000);
+        var blocks = LiveUploadData.Split(await FixtureAsync("chrome-audio.webm"), 4_000);
         await Live.StageAsync(blobName, blocks);
-        var committed = (await Live.Blob(blobName).CommitBlockListAsync(blocks.Select(block => LiveBlockId.Format(block.Sequence)))).Value.ETag;
+        var committed = (await Live.Blob(blobName).CommitBlockListAsync(blocks.Select(block => LiveBlockId.Format(block.Sequence))))
+            .Value.ETag;
 
         Assert.Equal(new LiveRecoveryResult(0, 0, 1), await SweepAsync());
 
@@ -188,8 +194,8 @@ public sealed class LiveUploadRecoveryTests : IngestTestBase
     public async Task Two_live_recordings_of_one_user_are_recovered_apart()
     {
         var userId = await data.NewUserAsync();
-        var audio = await File.ReadAllBytesAsync(TestEnvironment.MediaFixture("chrome-audio.webm"));
-        var camera = await File.ReadAllBytesAsync(TestEnvironment.MediaFixture("chrome-camera.webm"));
+        var audio = await FixtureAsync("chrome-audio.webm");
+        var camera = await FixtureAsync("chrome-camera.webm");
         var first = await Live.InsertAsync(userId, silentFor: TimeSpan.FromMinutes(1), mimeType: "audio/webm;codecs=opus");
         var second = await Live.InsertAsync(userId, silentFor: TimeSpan.FromMinutes(1));
         // Interleaved, with the same block ids on both blobs, as two tabs would stage them.
@@ -222,14 +228,17 @@ public sealed class LiveUploadRecoveryTests : IngestTestBase
         return await services.GetRequiredService<LiveUploadRecovery>().SweepAsync(default);
     }
 
-    /// <summary>The BlobCreated event storage sends for the committed blob (a Put Block List), accepted, and its message processed.</summary>
+    /// <summary>
+    /// The BlobCreated event storage sends for the committed blob (a Put Block List), accepted, and its message processed.
+    /// </summary>
     private async Task IngestCommittedAsync(string blobName)
     {
         var properties = (await Live.Blob(blobName).GetPropertiesAsync()).Value;
         await using (var services = harness.Build())
         {
-            var blobCreated = new BlobCreatedEvent("event-" + blobName, LifecycleHarness.Topic, storage.UploadsContainer, blobName, "PutBlockList",
-                $"\"{properties.ETag.ToString().Trim('"')}\"", "0000000000000001", properties.ContentLength, properties.ContentType);
+            var blobCreated = new BlobCreatedEvent("event-" + blobName, LifecycleHarness.Topic, storage.UploadsContainer, blobName,
+                "PutBlockList", $"\"{properties.ETag.ToString().Trim('"')}\"", "0000000000000001", properties.ContentLength,
+                properties.ContentType);
             Assert.Equal(AcceptOutcome.Queued, await services.GetRequiredService<BlobEventAcceptor>().AcceptAsync(blobCreated, default));
         }
         var messages = await harness.ReceiveAsync();
@@ -247,6 +256,8 @@ public sealed class LiveUploadRecoveryTests : IngestTestBase
             RETURNING id
             """, new { userId, recordingId });
     }
+
+    private static Task<byte[]> FixtureAsync(string name) => File.ReadAllBytesAsync(TestEnvironment.MediaFixture(name));
 
     private static async Task<TimeSpan> PacketEndAsync(byte[] media)
     {

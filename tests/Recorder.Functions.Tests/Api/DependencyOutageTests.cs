@@ -100,7 +100,8 @@ public sealed class DependencyOutageTests(OutageTestHosts hosts) : IClassFixture
         }
 
         // The page can stage nothing while storage is down either: its contact is what must not be lost.
-        using var response = await user.Client.PostAsync(new Uri(hosts.StorageDown.Client.BaseAddress!, $"api/recording-sessions/{session}/heartbeat"),
+        using var response = await user.Client.PostAsync(
+            new Uri(hosts.StorageDown.Client.BaseAddress!, $"api/recording-sessions/{session}/heartbeat"),
             Api.Json("""{"stagedBytes": 0, "stagedSeconds": 1}"""));
 
         await response.AssertOkAsync(HttpStatusCode.NoContent);

@@ -46,25 +46,29 @@ public sealed class LiveRecoveryEndToEndTests(LiveRecoveryTestHost host) : IClas
             {
                 await ticket.StageAsync(blocks.Skip(sent++).Take(1));
             }
-            await (await user.StagedHeartbeatAsync(sessionId, new { stagedBytes = blocks.Take(sent).Sum(b => b.Bytes.Length), stagedSeconds = sent * 0.5 }))
-                .AssertOkAsync(HttpStatusCode.NoContent);
+            var report = new { stagedBytes = blocks.Take(sent).Sum(block => block.Bytes.Length), stagedSeconds = sent * 0.5 };
+            await (await user.StagedHeartbeatAsync(sessionId, report)).AssertOkAsync(HttpStatusCode.NoContent);
             await Task.Delay(500);
         }
-        Assert.Equal("uploading", (await (await user.Client.GetAsync($"api/recordings/{id}")).AssertOkAsync()).GetProperty("status").GetString());
+        var meanwhile = await (await user.Client.GetAsync($"api/recordings/{id}")).AssertOkAsync();
+        Assert.Equal("uploading", meanwhile.GetProperty("status").GetString());
 
         var recording = await host.WaitForOutcomeAsync(user, id);
 
         Assert.Equal(("completed", true, true, staged.LongLength), (recording.GetProperty("status").GetString(),
-            recording.GetProperty("live").GetBoolean(), recording.GetProperty("recovered").GetBoolean(), recording.GetProperty("fileSize").GetInt64()));
+            recording.GetProperty("live").GetBoolean(), recording.GetProperty("recovered").GetBoolean(),
+            recording.GetProperty("fileSize").GetInt64()));
         var expected = await PacketEndAsync(staged);
         Assert.InRange((double)recording.GetProperty("duration").GetDecimal(), expected.TotalSeconds - 0.1, expected.TotalSeconds + 0.1);
         var recovery = recording.GetProperty("metadata").GetProperty("recovery");
-        Assert.Equal((blocks.Count, blocks.Count * 0.5m, "active"), (recovery.GetProperty("blocks").GetInt32(), recovery.GetProperty("reportedSeconds").GetDecimal(),
-            recovery.GetProperty("session").GetProperty("status").GetString()));
+        Assert.Equal((blocks.Count, blocks.Count * 0.5m, "active"), (recovery.GetProperty("blocks").GetInt32(),
+            recovery.GetProperty("reportedSeconds").GetDecimal(), recovery.GetProperty("session").GetProperty("status").GetString()));
         await (await user.RenewAsync(id)).AssertProblemAsync(HttpStatusCode.Conflict);
         // Players can seek it: its seekable copy agrees with the duration of the whole frames it holds.
-        await Eventually.TrueAsync(async () => (await LiveUploadCalls.ScalarAsync<string?>(host.Api.Database.MaintenanceConnectionString,
-            "SELECT media_blob_name FROM recordings WHERE id = @id", new { id }))?.EndsWith("/seekable.webm", StringComparison.Ordinal) == true,
+        await Eventually.TrueAsync(async () =>
+            (await LiveUploadCalls.ScalarAsync<string?>(host.Api.Database.MaintenanceConnectionString,
+                "SELECT media_blob_name FROM recordings WHERE id = @id", new { id }))
+                ?.EndsWith("/seekable.webm", StringComparison.Ordinal) == true,
             "the recovered recording plays from its seekable copy");
     }
 
@@ -90,7 +94,8 @@ public sealed class LiveRecoveryEndToEndTests(LiveRecoveryTestHost host) : IClas
             Assert.Equal(("completed", true, content.LongLength), (recording.GetProperty("status").GetString(),
                 recording.GetProperty("recovered").GetBoolean(), recording.GetProperty("fileSize").GetInt64()));
             var expected = await MediaTools.PacketEndAsync(TestEnvironment.MediaFixture(fixture));
-            Assert.InRange((double)recording.GetProperty("duration").GetDecimal(), expected.TotalSeconds - 0.1, expected.TotalSeconds + 0.1);
+            Assert.InRange((double)recording.GetProperty("duration").GetDecimal(),
+                expected.TotalSeconds - 0.1, expected.TotalSeconds + 0.1);
         }
     }
 

@@ -40,9 +40,11 @@ internal static class LiveUploadCalls
     public static List<(int Sequence, byte[] Bytes)> Split(byte[] content, int blockSize)
         => content.Chunk(blockSize).Select((bytes, sequence) => (sequence, bytes)).ToList();
 
-    public static Task<HttpResponseMessage> GetUploadAsync(this TestUser user, object id) => user.Client.GetAsync($"api/recordings/{id}/upload");
+    public static Task<HttpResponseMessage> GetUploadAsync(this TestUser user, object id)
+        => user.Client.GetAsync($"api/recordings/{id}/upload");
 
-    public static Task<HttpResponseMessage> RenewAsync(this TestUser user, long id) => user.Client.PostAsync($"api/recordings/{id}/upload-url", null);
+    public static Task<HttpResponseMessage> RenewAsync(this TestUser user, long id)
+        => user.Client.PostAsync($"api/recordings/{id}/upload-url", null);
 
     /// <summary>A session heartbeat carrying what the page has staged (<c>stagedBytes</c>, <c>stagedSeconds</c>).</summary>
     public static Task<HttpResponseMessage> StagedHeartbeatAsync(this TestUser user, long sessionId, object body)

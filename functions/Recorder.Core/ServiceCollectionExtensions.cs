@@ -11,6 +11,7 @@ using Recorder.Core.Imports;
 using Recorder.Core.Ingest;
 using Recorder.Core.Lifecycle;
 using Recorder.Core.Links;
+using Recorder.Core.LiveUploads;
 using Recorder.Core.Media;
 using Recorder.Core.Media.Remux;
 using Recorder.Core.Migrations;
@@ -56,6 +57,7 @@ public static class ServiceCollectionExtensions
         services.AddRecordingLinks();
         services.AddRecordingEdits();
         services.AddRecordingLifecycle();
+        services.AddLiveUploads();
         services.AddClientRecordingImport();
         services.AddRecorderAlerts();
         services.AddSingleton<OperationsReports>();

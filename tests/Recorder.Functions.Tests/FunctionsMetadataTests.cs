@@ -39,6 +39,7 @@ public sealed partial class FunctionsMetadataTests
                 "GetRecordingSession: httpTrigger Anonymous GET recording-sessions/{id:long}",
                 "GetRecordingSessionStats: httpTrigger Anonymous GET recording-sessions/stats",
                 "GetStorageUsage: httpTrigger Anonymous GET me/storage",
+                "GetUpload: httpTrigger Anonymous GET recordings/{id}/upload",
                 "Health: httpTrigger Anonymous GET health",
                 "HeartbeatRecordingSession: httpTrigger Anonymous POST recording-sessions/{id}/heartbeat",
                 "IngestPoison: queueTrigger %IngestQueueName%-poison RecordingsStorage",

@@ -76,6 +76,18 @@ public static class JsonRequest
         }
     }
 
+    /// <summary><see cref="ReadAsync{T}"/> for a body a call may leave out: null when the request carries none.</summary>
+    public static async Task<ServiceResult<T?>> ReadOptionalAsync<T>(HttpRequest request, CancellationToken cancellationToken)
+        where T : class
+    {
+        if (request.ContentLength == 0 || request.ContentLength is null && !request.Headers.ContainsKey(HeaderNames.TransferEncoding))
+        {
+            return (T?)null;
+        }
+        var body = await ReadAsync<T>(request, cancellationToken);
+        return body.Failure is { } failure ? failure : body.Value;
+    }
+
     /// <summary>The body read as <typeparamref name="T"/>, then checked by <paramref name="validate"/>.</summary>
     public static async Task<ServiceResult<TValid>> ReadAsync<T, TValid>(
         HttpRequest request, Func<T, ServiceResult<TValid>> validate, CancellationToken cancellationToken)

@@ -9,6 +9,8 @@ public static class AuditActions
 {
     public const string RecordingCreate = "recording.create";
     public const string RecordingRenewUploadUrl = "recording.renew_upload_url";
+    public const string RecordingReadUpload = "recording.read_upload";
+    public const string RecordingRecover = "recording.recover";
     public const string RecordingList = "recording.list";
     public const string RecordingRead = "recording.read";
     public const string RecordingUpdate = "recording.update";

@@ -43,7 +43,8 @@ public sealed class IngestWorker(
         SET ingest_lease_id = @LeaseId, ingest_lease_until = now() + @LeaseDuration, ingest_attempts = ingest_attempts + 1
         WHERE id = @Id AND status = 'processing' AND blob_etag = @ETag
           AND (ingest_lease_until IS NULL OR ingest_lease_until < now())
-        RETURNING id AS Id, user_id AS UserId, blob_name AS BlobName, mime_type AS MimeType, recording_type AS RecordingType
+        RETURNING id AS Id, user_id AS UserId, blob_name AS BlobName, mime_type AS MimeType, recording_type AS RecordingType,
+                  recovered_at IS NOT NULL AS Recovered
         """;
 
     // Why a claim found nothing: another attempt's live lease (how long it still runs), else done, superseded or gone.
@@ -389,6 +390,7 @@ public sealed class IngestWorker(
             channels = info.Audio?.Channels,
             sampleRate = info.Audio?.SampleRate,
             bitRate = info.BitRate,
+            truncated = media.Truncated,
         }, MetadataJson);
     }
 }

@@ -16,7 +16,8 @@ using Recorder.Core.Uploads.Sas;
 namespace Recorder.Core.Ingest;
 
 /// <summary>A recording a worker holds the ingest lease of.</summary>
-public sealed record ClaimedRecording(long Id, string UserId, string BlobName, string MimeType, string RecordingType);
+/// <param name="Recovered">Committed by the server after its live upload went silent: its last block may end mid-element.</param>
+public sealed record ClaimedRecording(long Id, string UserId, string BlobName, string MimeType, string RecordingType, bool Recovered);
 
 /// <summary>What the inspector found: media to record, a reason to refuse it, or a newer blob version to leave to its own event.</summary>
 public abstract record Inspection
@@ -32,7 +33,9 @@ public abstract record Inspection
     public sealed record Superseded : Inspection;
 }
 
-public sealed record InspectedMedia(long Size, MediaInfo Info, TimeSpan? Duration, string DurationSource, Thumbnail? Thumbnail);
+/// <param name="Truncated">The file ends inside its last element (a recovered live upload); the duration is of what is whole.</param>
+public sealed record InspectedMedia(
+    long Size, MediaInfo Info, TimeSpan? Duration, string DurationSource, Thumbnail? Thumbnail, bool Truncated = false);
 
 /// <summary>
 /// Looks at an upload blob without trusting the event that announced it: how it was written, its size
@@ -106,15 +109,18 @@ public sealed class MediaInspector(
 
         var duration = info.Duration;
         string durationSource = "container";
+        var truncated = false;
         if (duration is null && container == MediaContainer.Matroska)
         {
             // Chrome's MediaRecorder WebM has no Duration: take it from the last cluster in the tail.
             var webm = await WebmDurationReader.ReadAsync(reader, cancellationToken);
-            if (webm is { Truncated: true })
+            // A recovered live upload ends where its last staged block did, often inside a cluster: that is its end.
+            truncated = webm is { Truncated: true };
+            if (truncated && !recording.Recovered)
             {
                 return Refuse(new IngestFailure(
                     IngestFailure.CorruptMedia, "The recording was cut off before its end (an incomplete upload).",
-                    Detail: $"WebM ends inside an element after {webm.Duration.TotalSeconds:0.000} s of media"));
+                    Detail: $"WebM ends inside an element after {webm!.Duration.TotalSeconds:0.000} s of media"));
             }
             duration = webm?.Duration;
             durationSource = webm?.Method ?? "unknown";
@@ -133,7 +139,7 @@ public sealed class MediaInspector(
         logger.LogInformation(
             "Recording {RecordingId} probed: {Container}, {Duration} ({DurationSource}), {BytesRead} bytes read for duration",
             recording.Id, info.Container, duration, durationSource, reader.BytesRead);
-        return new Inspection.Accepted(new InspectedMedia(size, info, duration, durationSource, thumbnail));
+        return new Inspection.Accepted(new InspectedMedia(size, info, duration, durationSource, thumbnail, truncated));
     }
 
     /// <summary>

@@ -11,7 +11,7 @@ public sealed class RecordingRow
         recording_type AS RecordingType, duration AS Duration, file_size AS FileSize, mime_type AS MimeType,
         blob_name AS BlobName, thumbnail_blob_name AS ThumbnailBlobName, quality AS Quality, status AS Status,
         failure_code AS FailureCode, failure_reason AS FailureReason, media_blob_name AS MediaBlobName, metadata::text AS Metadata,
-        created_at AS CreatedAt, updated_at AS UpdatedAt,
+        live AS Live, recovered_at IS NOT NULL AS Recovered, created_at AS CreatedAt, updated_at AS UpdatedAt,
         completed_at AS CompletedAt
         """;
 
@@ -34,6 +34,12 @@ public sealed class RecordingRow
     /// <summary>The seekable copy in the processed container, when ingest made one; else the upload is the media.</summary>
     public string? MediaBlobName { get; init; }
     public string Metadata { get; init; } = "{}";
+
+    /// <summary>Uploaded while it was being recorded (docs/ingest.md, "Live uploads").</summary>
+    public bool Live { get; init; }
+
+    /// <summary>Committed by the server from what storage held after its browser went silent.</summary>
+    public bool Recovered { get; init; }
     public DateTime CreatedAt { get; init; }
     public DateTime UpdatedAt { get; init; }
     public DateTime? CompletedAt { get; init; }
@@ -56,6 +62,8 @@ public sealed record RecordingView(
     string Quality,
     int? ProjectId,
     JsonElement Metadata,
+    bool Live,
+    bool Recovered,
     DateTime CreatedAt,
     DateTime UpdatedAt,
     DateTime? CompletedAt,
@@ -66,6 +74,6 @@ public sealed record RecordingView(
 {
     public static RecordingView From(RecordingRow row, Uri? mediaUrl, Uri? thumbnailUrl, DateTimeOffset? urlsExpireAt) => new(
         row.Id, row.Title, row.Description, row.RecordingType, row.Status, row.FailureCode, row.FailureReason, row.Duration, row.FileSize,
-        row.MimeType, row.Quality, row.ProjectId, row.MetadataJson(), row.CreatedAt, row.UpdatedAt, row.CompletedAt,
-        mediaUrl, thumbnailUrl, urlsExpireAt);
+        row.MimeType, row.Quality, row.ProjectId, row.MetadataJson(), row.Live, row.Recovered, row.CreatedAt, row.UpdatedAt,
+        row.CompletedAt, mediaUrl, thumbnailUrl, urlsExpireAt);
 }

@@ -6,6 +6,7 @@ using Npgsql;
 using Recorder.Core.Api;
 using Recorder.Core.Audit;
 using Recorder.Core.Data;
+using Recorder.Core.LiveUploads;
 using Recorder.Core.Security;
 
 namespace Recorder.Core.Sessions;
@@ -17,7 +18,10 @@ namespace Recorder.Core.Sessions;
 /// Timestamps are the database's clock (<c>now()</c>), the same clock the stale-session sweep compares.
 /// </summary>
 public sealed class RecordingSessionsService(
-    RecorderDataSources dataSources, IOptions<SessionOptions> options, ILogger<RecordingSessionsService> logger)
+    RecorderDataSources dataSources,
+    LiveUploadService liveUploads,
+    IOptions<SessionOptions> options,
+    ILogger<RecordingSessionsService> logger)
 {
     private const string InsertSql = $"""
         INSERT INTO recording_sessions (user_id, recording_type, settings, device_info)
@@ -119,14 +123,26 @@ public sealed class RecordingSessionsService(
         return SessionView.From(row);
     }
 
-    /// <summary>Keeps an active session alive. Not audited when it succeeds: it arrives every few seconds per recording.</summary>
-    public async Task<ServiceResult<bool>> HeartbeatAsync(Caller caller, long id, RequestInfo request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Keeps an active session alive, and its live upload if it has one (contact, and what it has staged within its
+    /// limits, else 413 and nothing written). Not audited when it succeeds: it arrives every few seconds per recording.
+    /// </summary>
+    public async Task<ServiceResult<bool>> HeartbeatAsync(
+        Caller caller, long id, HeartbeatSessionRequest? body, RequestInfo request, CancellationToken cancellationToken)
     {
+        var validated = SessionValidation.Validate(body, options.Value);
+        if (validated.Failure is { } invalid)
+        {
+            return invalid;
+        }
         var result = await TransitionAsync(caller, id, SessionCommand.Heartbeat, AuditActions.SessionHeartbeat, request,
             auditSuccess: false,
             isRepeat: _ => false,
-            apply: (connection, transaction, current) => UpdateAsync(connection, transaction, HeartbeatSql,
-                new { current.Id, current.StartedAt }, cancellationToken),
+            apply: async (connection, transaction, current) =>
+                current.RecordingId is { } recordingId && await liveUploads.ContactAsync(connection, transaction, caller.UserId,
+                    recordingId, validated.Value, cancellationToken) is { } refusal
+                    ? refusal
+                    : await UpdateAsync(connection, transaction, HeartbeatSql, new { current.Id, current.StartedAt }, cancellationToken),
             cancellationToken);
         return result.Failure is { } failure ? failure : true;
     }

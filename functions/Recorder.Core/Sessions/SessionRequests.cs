@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Recorder.Core.Api;
+using Recorder.Core.LiveUploads;
 using Recorder.Core.Recordings;
 
 namespace Recorder.Core.Sessions;
@@ -28,6 +29,15 @@ public sealed class InterruptSessionRequest
 {
     public string? ErrorMessage { get; init; }
     public string? ErrorCode { get; init; }
+}
+
+/// <summary>Optional body of <c>POST /api/recording-sessions/{id}/heartbeat</c>: what the page has staged of its live upload.</summary>
+public sealed class HeartbeatSessionRequest
+{
+    public long? StagedBytes { get; init; }
+
+    /// <summary>Seconds of the recording the staged blocks hold, as the browser counts them.</summary>
+    public decimal? StagedSeconds { get; init; }
 }
 
 internal sealed record ValidCreate(string RecordingType, string Settings, string ClientDeviceInfo);
@@ -75,6 +85,27 @@ internal static partial class SessionValidation
                 break;
         }
         return errors.Any ? errors.ToFailure() : new ValidComplete(request.RecordingId, duration);
+    }
+
+    public static ServiceResult<LiveReport?> Validate(HeartbeatSessionRequest? request, SessionOptions options)
+    {
+        if (request is null)
+        {
+            return (LiveReport?)null;
+        }
+        var errors = new ValidationErrors();
+        if (request.StagedBytes is < 0)
+        {
+            errors.Add("stagedBytes", "must not be negative.");
+        }
+        if (request.StagedSeconds is < 0 || request.StagedSeconds > options.MaxDurationSeconds)
+        {
+            errors.Add("stagedSeconds",
+                $"must be from 0 to {options.MaxDurationSeconds.ToString(CultureInfo.InvariantCulture)} seconds.");
+        }
+        return errors.Any ? errors.ToFailure()
+            : new LiveReport(request.StagedBytes,
+                request.StagedSeconds is { } seconds ? Math.Round(seconds, 3, MidpointRounding.AwayFromZero) : null);
     }
 
     public static ServiceResult<ValidInterrupt> Validate(InterruptSessionRequest request)

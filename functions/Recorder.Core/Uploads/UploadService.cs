@@ -10,6 +10,7 @@ using Npgsql;
 using Recorder.Core.Api;
 using Recorder.Core.Audit;
 using Recorder.Core.Data;
+using Recorder.Core.LiveUploads;
 using Recorder.Core.Recordings;
 using Recorder.Core.Security;
 using Recorder.Core.Storage;
@@ -19,13 +20,16 @@ namespace Recorder.Core.Uploads;
 
 /// <summary>
 /// Issues upload URLs: validates the request, checks the caller's quota, records the recording in
-/// status <c>uploading</c> under a server-chosen blob name, and signs a URL for that one blob.
+/// status <c>uploading</c> under a server-chosen blob name, and signs a URL for that one blob. A live upload
+/// (staged while recording) reserves its expected size, and each renewal checks what it has staged.
 /// </summary>
 public sealed partial class UploadService(
     RecorderDataSources dataSources,
     BlobServiceClient blobs,
     IBlobSasIssuer sas,
     StorageQuota quota,
+    LiveUploadService liveUploads,
+    IOptions<LiveUploadOptions> liveOptions,
     IOptions<RecordingsOptions> recordingsOptions,
     IOptions<StorageOptions> storageOptions,
     IOptions<SasOptions> sasOptions,
@@ -45,16 +49,17 @@ public sealed partial class UploadService(
 
     private const string InsertSql = """
         INSERT INTO recordings (id, user_id, project_id, title, description, recording_type, file_size, mime_type, blob_name, quality,
-                                metadata, client_id)
+                                metadata, client_id, live, live_contact_at)
         VALUES (@Id, @UserId, @ProjectId, @Title, @Description, @RecordingType, @FileSize, @MimeType, @BlobName, @Quality,
-                @Metadata::jsonb, @ClientId)
+                @Metadata::jsonb, @ClientId, @Live, CASE WHEN @Live THEN now() END)
         """;
 
     // At most one live recording per user and client id (migration 016).
     private const string ClientIdIndex = "idx_recordings_user_client_id";
 
-    private const string UploadingRecordingSql = "SELECT status AS Status, blob_name AS BlobName, mime_type AS MimeType FROM recordings " +
-        "WHERE id = @Id AND status <> 'deleting'";
+    // Locked until commit: the recovery of a silent live recording waits for, or has finished before, its renewal.
+    private const string UploadingRecordingSql = "SELECT status AS Status, blob_name AS BlobName, mime_type AS MimeType, live AS Live, " +
+        "recovered_at IS NOT NULL AS Recovered FROM recordings WHERE id = @Id AND status <> 'deleting' FOR NO KEY UPDATE";
 
     public Task<ServiceResult<UploadTicket>> CreateAsync(
         Caller caller, CreateUploadRequest request, RequestInfo requestInfo, CancellationToken cancellationToken)
@@ -116,6 +121,7 @@ public sealed partial class UploadService(
                 upload.Quality,
                 upload.Metadata,
                 ClientId = clientId,
+                upload.Live,
             }, transaction, cancellationToken: cancellationToken));
             if (upload.SessionId is { } sessionId)
             {
@@ -125,47 +131,58 @@ public sealed partial class UploadService(
             }
             await AuditLog.WriteAsync(connection, transaction,
                 new AuditEntry(caller.UserId, AuditActions.RecordingCreate, AuditOutcomes.Success, id,
-                    new { upload.RecordingType, upload.FileSize, upload.MimeType }), requestInfo, cancellationToken);
+                    new { upload.RecordingType, upload.FileSize, upload.MimeType, upload.Live }), requestInfo, cancellationToken);
 
             // Signed before commit: if signing fails, no recording is left waiting for a URL nobody got.
-            var ticket = await TicketAsync(id, blobName, upload.MimeType, cancellationToken);
-            logger.LogInformation("Recording {RecordingId} awaits upload of {FileSize} bytes for user {UserId}", id, upload.FileSize,
-                caller.UserId);
+            var ticket = await TicketAsync(id, blobName, upload.MimeType, upload.Live, cancellationToken);
+            logger.LogInformation("Recording {RecordingId} awaits upload of {FileSize} bytes for user {UserId} (live: {Live})", id,
+                upload.FileSize, caller.UserId, upload.Live);
             return ticket;
         }, cancellationToken);
 
-    /// <summary>A fresh URL for the same blob while the recording still awaits its upload (long or resumed block uploads).</summary>
+    /// <summary>
+    /// A fresh URL for the same blob while the recording still awaits its upload (long or resumed block uploads). For a live
+    /// recording this is contact, and what it has staged must be within its limits (else 413).
+    /// </summary>
     public async Task<ServiceResult<UploadTicket>> RenewAsync(
         Caller caller, long recordingId, RequestInfo requestInfo, CancellationToken cancellationToken)
         => await dataSources.App.RunAsUserAsync<ServiceResult<UploadTicket>>(caller.UserId, async (connection, transaction) =>
         {
-            var recording = await connection.QuerySingleOrDefaultAsync<(string Status, string BlobName, string MimeType)?>(
+            var recording = await connection.QuerySingleOrDefaultAsync<(string Status, string BlobName, string MimeType, bool Live,
+                bool Recovered)?>(
                 new CommandDefinition(UploadingRecordingSql, new { Id = recordingId }, transaction, cancellationToken: cancellationToken));
-            Failure? failure = recording switch
+            var failure = recording switch
             {
                 null => Failure.NotFound($"Recording {recordingId} does not exist."),
                 { Status: not "uploading" } => new Failure(FailureKind.Conflict,
                     $"Recording {recordingId} is '{recording.Value.Status}': its upload is over, so no new upload URL is issued."),
+                { Recovered: true } => new Failure(FailureKind.Conflict,
+                    $"Recording {recordingId} went silent and the server is committing what it staged: its upload is over."),
                 // Upload URLs can write over a committed blob: once the upload is committed (and its
                 // BlobCreated event on the way), no new one is issued. Uncommitted blocks do not count.
                 _ when await blobs.GetBlobContainerClient(storageOptions.Value.UploadsContainer).GetBlobClient(recording.Value.BlobName)
                     .ExistsAsync(cancellationToken)
                     => new Failure(FailureKind.Conflict,
                         $"The upload of recording {recordingId} is already committed; it is being processed."),
+                { Live: true } => await liveUploads.ContactAsync(connection, transaction, caller.UserId, recordingId, report: null,
+                    cancellationToken),
                 _ => null,
             };
             var outcome = failure is null ? AuditOutcomes.Success : failure.Kind == FailureKind.NotFound ? AuditOutcomes.NotFound
                 : AuditOutcomes.Rejected;
             await AuditLog.WriteAsync(connection, transaction,
-                new AuditEntry(caller.UserId, AuditActions.RecordingRenewUploadUrl, outcome, recordingId), requestInfo, cancellationToken);
+                new AuditEntry(caller.UserId, AuditActions.RecordingRenewUploadUrl, outcome, recordingId,
+                    failure is null ? null : new { reason = failure.Detail }), requestInfo, cancellationToken);
             if (failure is not null)
             {
                 return failure;
             }
-            return await TicketAsync(recordingId, recording!.Value.BlobName, recording.Value.MimeType, cancellationToken);
+            return await TicketAsync(recordingId, recording!.Value.BlobName, recording.Value.MimeType, recording.Value.Live,
+                cancellationToken);
         }, cancellationToken);
 
-    private async Task<UploadTicket> TicketAsync(long recordingId, string blobName, string mimeType, CancellationToken cancellationToken)
+    private async Task<UploadTicket> TicketAsync(long recordingId, string blobName, string mimeType, bool live,
+        CancellationToken cancellationToken)
     {
         var expiresAt = time.GetUtcNow() + sasOptions.Value.UploadUrlLifetime;
         var url = await sas.CreateUploadUriAsync(storageOptions.Value.UploadsContainer, blobName, expiresAt, cancellationToken);
@@ -178,7 +195,9 @@ public sealed partial class UploadService(
             "PUT",
             new Dictionary<string, string> { ["x-ms-blob-type"] = "BlockBlob", ["Content-Type"] = mimeType },
             options.UploadBlockSizeBytes,
-            options.MaxSingleUploadBytes);
+            options.MaxSingleUploadBytes,
+            live ? new LiveTerms((int)Math.Ceiling(liveOptions.Value.SilenceTimeout.TotalSeconds), liveOptions.Value.MaxBlocks,
+                LiveBlockId.Prefix, LiveBlockId.Digits) : null);
     }
 
     private async Task<Failure?> CheckReferencesAsync(
@@ -208,8 +227,9 @@ public sealed partial class UploadService(
         return null;
     }
 
+    /// <param name="FileSize">The declared size; for a live upload, what it reserves (its expected size, if any).</param>
     private sealed record ValidUpload(string Title, string? Description, string RecordingType, string MimeType, string Extension,
-        long FileSize, int? ProjectId, long? SessionId, string Quality, string Metadata);
+        long FileSize, bool Live, int? ProjectId, long? SessionId, string Quality, string Metadata);
 
     private ServiceResult<ValidUpload> Validate(CreateUploadRequest request)
     {
@@ -229,17 +249,24 @@ public sealed partial class UploadService(
                 $"(codec parameters allowed).");
         }
 
-        switch (request.FileSize)
+        var live = request.Live == true;
+        var (sizeField, otherField) = live ? ("expectedSize", "fileSize") : ("fileSize", "expectedSize");
+        switch (live ? request.ExpectedSize : request.FileSize)
         {
-            case null:
+            case null when !live:
                 errors.Add("fileSize", "is required (bytes).");
                 break;
             case <= 0:
-                errors.Add("fileSize", "must be a positive number of bytes.");
+                errors.Add(sizeField, "must be a positive number of bytes.");
                 break;
             case var size when size > options.MaxFileSizeBytes:
-                errors.Add("fileSize", $"must be at most {options.MaxFileSizeBytes} bytes.");
+                errors.Add(sizeField, $"must be at most {options.MaxFileSizeBytes} bytes.");
                 break;
+        }
+        if ((live ? request.FileSize : request.ExpectedSize) is not null)
+        {
+            errors.Add(otherField, live ? "is not known while recording: send expectedSize, if anything, for a live upload."
+                : "is for a live upload (live: true); send fileSize.");
         }
         if (request.ProjectId is <= 0)
         {
@@ -256,8 +283,9 @@ public sealed partial class UploadService(
         {
             return errors.ToFailure();
         }
+        var fileSize = live ? request.ExpectedSize ?? LiveUploadService.MinimumReservationBytes : request.FileSize!.Value;
         return new ValidUpload(title!, string.IsNullOrWhiteSpace(description) ? null : description.Trim(), recordingType!, mimeType!,
-            extension!, request.FileSize!.Value, request.ProjectId, request.SessionId, quality, metadata);
+            extension!, fileSize, live, request.ProjectId, request.SessionId, quality, metadata);
     }
 
     /// <summary>

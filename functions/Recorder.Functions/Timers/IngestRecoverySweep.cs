@@ -3,7 +3,10 @@ using Recorder.Core.Ingest;
 
 namespace Recorder.Functions.Timers;
 
-/// <summary>Unsent outbox messages and recordings whose worker died (schedule: setting IngestRecoverySweepSchedule).</summary>
+/// <summary>
+/// Unsent outbox messages, recordings whose worker died, live recordings whose browser went silent (schedule: setting
+/// IngestRecoverySweepSchedule).
+/// </summary>
 public sealed class IngestRecoverySweep(IngestRecovery recovery)
 {
     [Function(nameof(IngestRecoverySweep))]

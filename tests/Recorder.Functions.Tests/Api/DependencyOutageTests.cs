@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using Dapper;
 using Npgsql;
 using Recorder.Core.Health;
 using Recorder.Functions.Tests.DevHost;
@@ -18,12 +19,13 @@ namespace Recorder.Functions.Tests.Api;
 public sealed class DependencyOutageTests(OutageTestHosts hosts) : IClassFixture<OutageTestHosts>
 {
     /// <summary>
-    /// The routes whose answer needs storage: a fresh upload URL checks the blob is not committed yet, an export is
-    /// queued before its row commits. Every other route answers as usual while storage is down: upload and read URLs
+    /// The routes whose answer needs storage: a fresh upload URL checks the blob is not committed yet, an upload's blocks
+    /// are storage's list, an export is queued before its row commits. Every other route answers as usual while storage
+    /// is down (a heartbeat's check of a live upload waits for the next one): upload and read URLs
     /// are signed with the account key, without a call to storage; a delete leaves the recording 'deleting' for the
     /// lifecycle sweep, an erasure for the privacy sweep, a BlobCreated delivery its ingest message in the outbox.
     /// </summary>
-    private static readonly HashSet<string> NeedStorage = ["RenewUploadUrl", "RequestExport"];
+    private static readonly HashSet<string> NeedStorage = ["GetUpload", "RenewUploadUrl", "RequestExport"];
 
     /// <summary>Event Grid waits 30 s for an answer, and a client's retries give up after about as long: an outage is answered in seconds.</summary>
     private static readonly TimeSpan AnswerWithin = TimeSpan.FromSeconds(10);
@@ -77,6 +79,35 @@ public sealed class DependencyOutageTests(OutageTestHosts hosts) : IClassFixture
         Assert.False(response.Headers.Contains("Retry-After"));
         Assert.Equal("The function failed; the dev host's log has the details.", problem.GetProperty("detail").GetString());
         Assert.Contains(broken.Logs.Entries, entry => entry.Exception is PostgresException { SqlState: PostgresErrorCodes.UndefinedFunction });
+    }
+
+    [Fact]
+    public async Task A_live_uploads_heartbeat_still_counts_while_storage_is_unreachable_and_its_check_waits()
+    {
+        var user = await hosts.Live.Api.SignInNewUserAsync();
+        var session = (await (await user.Client.PostAsync("api/recording-sessions", Api.Json("""{"recordingType": "camera"}""")))
+            .AssertOkAsync(HttpStatusCode.Created)).GetProperty("id").GetInt64();
+        var id = (await (await user.Client.PostAsync("api/recordings/uploads", Api.Json(Api.UploadRequest(body =>
+        {
+            body.Remove("fileSize");
+            body["live"] = true;
+            body["sessionId"] = session;
+        })))).AssertOkAsync(HttpStatusCode.Created)).GetProperty("recordingId").GetInt64();
+        var maintenance = hosts.Live.Api.Database.MaintenanceConnectionString;
+        await using (var connection = new NpgsqlConnection(maintenance))
+        {
+            await connection.ExecuteAsync("UPDATE recordings SET live_contact_at = now() - interval '1 hour' WHERE id = @id", new { id });
+        }
+
+        // The page can stage nothing while storage is down either: its contact is what must not be lost.
+        using var response = await user.Client.PostAsync(
+            new Uri(hosts.StorageDown.Client.BaseAddress!, $"api/recording-sessions/{session}/heartbeat"),
+            Api.Json("""{"stagedBytes": 0, "stagedSeconds": 1}"""));
+
+        await response.AssertOkAsync(HttpStatusCode.NoContent);
+        await using var check = new NpgsqlConnection(maintenance);
+        Assert.True(await check.ExecuteScalarAsync<bool>(
+            "SELECT live_contact_at > now() - interval '1 minute' AND file_size = 1 FROM recordings WHERE id = @id", new { id }));
     }
 
     private static async Task<HttpResponseMessage> SendPromptlyAnsweredAsync(string function, Subject subject, RunningDevHost host)

@@ -63,6 +63,9 @@ internal static class HttpFunctionRequests
                 {"title": "Team standup", "description": "Monday", "recordingType": "camera", "mimeType": "video/webm;codecs=vp9,opus",
                  "fileSize": 1024, "projectId": {{{s.Project}}}, "quality": "high", "metadata": {"device": "FaceTime HD", "labels": ["a", {"b": "c"}]}}
                 """),
+            new("""
+                {"title": "Live", "recordingType": "audio", "mimeType": "audio/webm;codecs=opus", "live": true, "expectedSize": 1024}
+                """),
         ],
         ["DeleteRecording"] = s => [new() { Route = { ["id"] = s.Recording } }],
         ["EraseRecordingsData"] = _ => [],
@@ -72,8 +75,13 @@ internal static class HttpFunctionRequests
         ["GetRecordingSession"] = s => [new() { Route = { ["id"] = s.Session } }],
         ["GetRecordingSessionStats"] = _ => [new() { Query = { ["from"] = "2026-01-01", ["to"] = "2026-01-02T08:00:00Z" } }],
         ["GetStorageUsage"] = _ => [],
+        ["GetUpload"] = s => [new() { Route = { ["id"] = s.Uploading } }],
         ["Health"] = _ => [],
-        ["HeartbeatRecordingSession"] = s => [new() { Route = { ["id"] = s.Session } }],
+        ["HeartbeatRecordingSession"] = s =>
+        [
+            new() { Route = { ["id"] = s.Session } },
+            new("""{"stagedBytes": 1000, "stagedSeconds": 1.5}""") { Route = { ["id"] = s.Session } },
+        ],
         ["InterruptRecordingSession"] = s => [new("""{"errorMessage": "Camera lost", "errorCode": "camera.lost"}""") { Route = { ["id"] = s.Session } }],
         ["ListProjectRecordings"] = s =>
         [

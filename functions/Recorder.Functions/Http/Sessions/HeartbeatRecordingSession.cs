@@ -7,7 +7,9 @@ using Recorder.Core.Sessions;
 
 namespace Recorder.Functions.Http.Sessions;
 
-/// <summary>Keeps an active session alive; without heartbeats the stale-session sweep interrupts it.</summary>
+/// <summary>
+/// Keeps an active session (and its live upload) alive; without heartbeats the stale-session sweep interrupts it.
+/// </summary>
 public sealed class HeartbeatRecordingSession(HttpApi api, RecordingSessionsService sessions)
 {
     [Function(nameof(HeartbeatRecordingSession))]
@@ -16,6 +18,8 @@ public sealed class HeartbeatRecordingSession(HttpApi api, RecordingSessionsServ
         string id,
         CancellationToken cancellationToken)
         => api.RunWithRouteIdAsync(req, id, RecordingScopes.Write, async (caller, sessionId, request) =>
-            HttpApi.Respond(await sessions.HeartbeatAsync(caller, sessionId, request, cancellationToken), _ => new NoContentResult()),
-            cancellationToken);
+            await HttpApi.RespondAsync(
+                await JsonRequest.ReadOptionalAsync<HeartbeatSessionRequest>(req, cancellationToken),
+                body => sessions.HeartbeatAsync(caller, sessionId, body, request, cancellationToken),
+                _ => new NoContentResult()), cancellationToken);
 }

@@ -86,6 +86,11 @@ public sealed class LiveRecoveryEndToEndTests(LiveRecoveryTestHost host) : IClas
         {
             await first.StageAsync(firstBlocks.Skip(i).Take(1));
             await second.StageAsync(secondBlocks.Skip(i).Take(1));
+            // Each tab keeps in contact while it records, as the page does: however slow the machine, neither is silent yet.
+            foreach (var ticket in new[] { first, second })
+            {
+                await (await user.GetUploadAsync(ticket.RecordingId())).AssertOkAsync();
+            }
         }
 
         foreach (var (ticket, content, fixture) in new[] { (first, audio, "chrome-audio.webm"), (second, camera, "chrome-camera.webm") })

@@ -4,7 +4,8 @@ namespace Recorder.Core.Privacy;
 
 /// <summary>A <c>privacy_erasures</c> row as read (timestamptz arrives as UTC DateTime; counts as JSON text).</summary>
 internal sealed record ErasureRow(long Id, string? UserId, string Status, string SubjectHash, string RequestedBy,
-    DateTime RequestedAt, DateTime? RowsDeletedAt, DateTime? FinishAfter, DateTime? CompletedAt, DateTime? DeadLettersSince, string Counts)
+    DateTime RequestedAt, DateTime? RowsDeletedAt, DateTime? FinishAfter, DateTime? CompletedAt, DateTime? DeadLettersSince, string Counts,
+    Guid LedgerId, long[]? LedgeredRecordings)
 {
     public static readonly JsonSerializerOptions CountsJson = new(JsonSerializerDefaults.Web);
 

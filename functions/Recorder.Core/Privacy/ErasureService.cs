@@ -14,6 +14,7 @@ public sealed class ErasureService(
     RecorderDataSources dataSources,
     ErasureDatabaseSteps steps,
     ErasureStorageSweep storage,
+    ErasureLedger ledger,
     ErasureQueue queue,
     ILogger<ErasureService> logger)
 {
@@ -93,9 +94,37 @@ public sealed class ErasureService(
         var open = await steps.OpenIdsAsync(cancellationToken);
         foreach (var id in open)
         {
-            await TryContinueAsync(id, progress: null, cancellationToken);
+            try
+            {
+                await TryContinueAsync(id, progress: null, cancellationToken);
+            }
+            catch (ErasureLedgerException exception)
+            {
+                // The erasure stays pending, its rows and blobs untouched, until the ledger takes its entry.
+                logger.LogError(exception, "Erasure {ErasureId} could not write its ledger entry; it stays pending", id);
+            }
         }
         return open.Count;
+    }
+
+    /// <summary>
+    /// <c>recorder replay-erasures</c>: re-applies a ledger entry to the user of a restored database, as the original
+    /// erasure did, under the entry's ledger id (so a second replay finds it); a 409 failure while a legal hold covers
+    /// the user's data. Storage or ledger failures throw.
+    /// </summary>
+    public async Task<ServiceResult<ErasureReceipt>> ReplayAsync(string userId, ErasureLedgerEntry entry, CancellationToken cancellationToken)
+    {
+        var opening = await steps.OpenAsync(userId, ErasureReceipt.ByReplay, cancellationToken, entry.LedgerId, entry.Recordings);
+        if (opening.Erasure is not { } erasure)
+        {
+            return UnderLegalHold(opening.LegalHold!);
+        }
+        var receipt = (await ContinueAsync(erasure.Id, progress: null, cancellationToken))!;
+        if (receipt.Status == ErasureReceipt.Pending && await steps.LegalHoldAsync(userId, cancellationToken) is { } held)
+        {
+            return UnderLegalHold(held);
+        }
+        return receipt;
     }
 
     /// <summary>
@@ -161,6 +190,8 @@ public sealed class ErasureService(
             {
                 return await StoppedByLegalHoldAsync(erasureId, cancellationToken);
             }
+            // Nothing irreversible happens before the ledger has the erasure: a restore cannot bring back what it lacks.
+            erasure = await RecordInLedgerAsync(erasure, userId, cancellationToken);
             await SweepStorageAsync(erasure, userId, cancellationToken);
             run.Next("storage swept");
             if (!await steps.DeleteRowsAsync(erasure, userId, cancellationToken))
@@ -178,14 +209,39 @@ public sealed class ErasureService(
         return receipt;
     }
 
+    /// <summary>
+    /// Appends the erasure's entry unless the ledger has every recording it marked; idempotent across retries (the
+    /// entry's name follows from its content). A ledger that cannot be written throws: the erasure stays pending.
+    /// </summary>
+    private async Task<ErasureRow> RecordInLedgerAsync(ErasureRow erasure, string userId, CancellationToken cancellationToken)
+    {
+        var marked = await steps.MarkedRecordingsAsync(userId, cancellationToken);
+        if (erasure.LedgeredRecordings is { } known && marked.All(known.Contains))
+        {
+            return erasure;
+        }
+        var key = await steps.SubjectKeyAsync(cancellationToken);
+        await ledger.AppendAsync(new ErasureLedgerEntry(ErasureLedgerEntry.CurrentVersion, erasure.LedgerId, erasure.SubjectHash,
+            PrivacySubjects.KeyId(key), Utc(erasure.RequestedAt), erasure.DeadLettersSince is { } since ? Utc(since) : null, marked),
+            cancellationToken);
+        await steps.LedgeredAsync(erasure.Id, marked, cancellationToken);
+        logger.LogInformation("Erasure {ErasureId} is in the erasure ledger with {Recordings} recordings", erasure.Id, marked.Length);
+        return (await steps.GetAsync(erasure.Id, cancellationToken))!;
+    }
+
     private async Task SweepStorageAsync(ErasureRow erasure, string userId, CancellationToken cancellationToken)
     {
         var live = await steps.LiveRecordingsAsync(userId, cancellationToken);
-        DateTimeOffset? deadLettersSince = erasure.DeadLettersSince is { } since
-            ? new DateTimeOffset(DateTime.SpecifyKind(since, DateTimeKind.Utc)) : null;
-        var swept = await storage.SweepAsync(PrivacySubjects.Folder(userId), live, deadLettersSince, cancellationToken);
+        // A replay keeps the blobs of recordings its entry lacks: made after the original erasure, their rows are not
+        // in the restored database, and the runbook's reconciliation takes them up.
+        var ledgered = erasure.RequestedBy == ErasureReceipt.ByReplay ? erasure.LedgeredRecordings ?? [] : null;
+        Func<long, bool> keeps = ledgered is null ? live.Contains : id => live.Contains(id) || !ledgered.Contains(id);
+        DateTimeOffset? deadLettersSince = erasure.DeadLettersSince is { } since ? Utc(since) : null;
+        var swept = await storage.SweepAsync(PrivacySubjects.Folder(userId), keeps, deadLettersSince, cancellationToken);
         await steps.AddSweptAsync(erasure.Id, swept, cancellationToken);
     }
+
+    private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 
     /// <summary>The erasure stays pending with what it did so far; the privacy sweep passes it over while the hold lasts.</summary>
     private async Task<ErasureReceipt> StoppedByLegalHoldAsync(long erasureId, CancellationToken cancellationToken)

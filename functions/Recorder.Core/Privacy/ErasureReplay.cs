@@ -73,7 +73,7 @@ public sealed class ErasureReplay(
             {
                 // No row names the user, but storage brought blobs of theirs back: the erasure's own storage sweep.
                 var erased = entry.Recordings.ToHashSet();
-                await storage.SweepAsync(folder, id => !erased.Contains(id), entry.DeadLettersSince, cancellationToken);
+                await storage.SweepAsync(folder, id => !erased.Contains(id), _ => false, entry.DeadLettersSince, cancellationToken);
                 storageOnly++;
             }
             else

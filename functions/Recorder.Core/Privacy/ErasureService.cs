@@ -233,11 +233,11 @@ public sealed class ErasureService(
     {
         var live = await steps.LiveRecordingsAsync(userId, cancellationToken);
         // A replay keeps the blobs of recordings its entry lacks: made after the original erasure, their rows are not
-        // in the restored database, and the runbook's reconciliation takes them up.
+        // in the restored database, and the runbook's reconciliation takes them up. Quarantined blobs serve none.
         var ledgered = erasure.RequestedBy == ErasureReceipt.ByReplay ? erasure.LedgeredRecordings ?? [] : null;
         Func<long, bool> keeps = ledgered is null ? live.Contains : id => live.Contains(id) || !ledgered.Contains(id);
         DateTimeOffset? deadLettersSince = erasure.DeadLettersSince is { } since ? Utc(since) : null;
-        var swept = await storage.SweepAsync(PrivacySubjects.Folder(userId), keeps, deadLettersSince, cancellationToken);
+        var swept = await storage.SweepAsync(PrivacySubjects.Folder(userId), keeps, live.Contains, deadLettersSince, cancellationToken);
         await steps.AddSweptAsync(erasure.Id, swept, cancellationToken);
     }
 

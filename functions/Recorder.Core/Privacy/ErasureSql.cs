@@ -7,7 +7,7 @@ internal static class ErasureSql
         id AS Id, user_id AS UserId, status AS Status, subject_hash AS SubjectHash, requested_by AS RequestedBy,
         requested_at AS RequestedAt, rows_deleted_at AS RowsDeletedAt, finish_after AS FinishAfter, completed_at AS CompletedAt,
         dead_letters_since AS DeadLettersSince, counts::text AS Counts, ledger_id AS LedgerId,
-        ledgered_recordings AS LedgeredRecordings
+        array_to_string(ledgered_recordings, ',') AS LedgeredRecordingsText
         """;
 
     // No upload of the user's comes before its recording's row, whose creation is audited about them: the earliest

@@ -28,9 +28,11 @@ public sealed class ErasureStorageSweep(
     /// versioning leaves a previous version behind).
     /// </summary>
     /// <param name="keeps">Recordings whose blobs stay: those made after the erasure (and, for a replay, any its entry lacks).</param>
+    /// <param name="keepsQuarantined">Likewise for quarantined blobs and dead letters, which serve no recording.</param>
     /// <param name="deadLettersSince">The earliest a dead letter can name the user's blobs; null: none can.</param>
     internal async Task<StorageSweepResult> SweepAsync(
-        string folder, Func<long, bool> keeps, DateTimeOffset? deadLettersSince, CancellationToken cancellationToken)
+        string folder, Func<long, bool> keeps, Func<long, bool> keepsQuarantined, DateTimeOffset? deadLettersSince,
+        CancellationToken cancellationToken)
     {
         var storage = storageOptions.Value;
         var deadLetterContainer = blobs.GetBlobContainerClient(storage.DeadLetterContainer);
@@ -44,11 +46,11 @@ public sealed class ErasureStorageSweep(
             {
                 await SweepPrefixAsync(blobs.GetBlobContainerClient(container), $"{folder}/", keeps, tally, cancellationToken);
             }
-            await SweepPrefixAsync(deadLetterContainer, $"{ErasureDeadLetterScan.QuarantinePrefix}{folder}/", keeps, tally,
+            await SweepPrefixAsync(deadLetterContainer, $"{ErasureDeadLetterScan.QuarantinePrefix}{folder}/", keepsQuarantined, tally,
                 cancellationToken);
             if (deadLettersSince is { } since)
             {
-                await foreach (var item in deadLetters.FindAsync(deadLetterContainer, folder, since, keeps, unrelated, cancellationToken))
+                await foreach (var item in deadLetters.FindAsync(deadLetterContainer, folder, since, keepsQuarantined, unrelated, cancellationToken))
                 {
                     await DeleteAsync(deadLetterContainer.GetBlobClient(item.Name), item, tally, cancellationToken);
                 }

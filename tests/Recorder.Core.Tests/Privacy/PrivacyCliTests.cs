@@ -129,6 +129,7 @@ public sealed class PrivacyCliTests : IAsyncLifetime
         start.Environment["Storage__ThumbnailsContainer"] = storage.ThumbnailsContainer;
         start.Environment["Storage__ExportsContainer"] = storage.ExportsContainer;
         start.Environment["Storage__DeadLetterContainer"] = storage.DeadLetterContainer;
+        start.Environment["Storage__ErasureLedgerContainer"] = storage.ErasureLedgerContainer;
         // The CLI's erasure forgets the user at once here; the default grace period leaves that to the privacy sweep.
         start.Environment["Privacy__ErasureGracePeriod"] = "00:00:00";
         using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");

@@ -614,23 +614,35 @@ module recordingsStorage 'modules/storage-account.bicep' = {
       : null
     // Upload URLs are user delegation SAS tokens (Blob Delegator) with Write permission, signed for
     // the app's identity, which must itself be able to write, read and delete blobs.
-    roleAssignments: [
-      {
-        principalId: appIdentity.outputs.principalId
-        roleName: 'Storage Blob Data Contributor'
-        principalType: 'ServicePrincipal'
-      }
-      {
-        principalId: appIdentity.outputs.principalId
-        roleName: 'Storage Blob Delegator'
-        principalType: 'ServicePrincipal'
-      }
-      {
-        principalId: appIdentity.outputs.principalId
-        roleName: 'Storage Queue Data Contributor'
-        principalType: 'ServicePrincipal'
-      }
-    ]
+    roleAssignments: concat(
+      [
+        {
+          principalId: appIdentity.outputs.principalId
+          roleName: 'Storage Blob Data Contributor'
+          principalType: 'ServicePrincipal'
+        }
+        {
+          principalId: appIdentity.outputs.principalId
+          roleName: 'Storage Blob Delegator'
+          principalType: 'ServicePrincipal'
+        }
+        {
+          principalId: appIdentity.outputs.principalId
+          roleName: 'Storage Queue Data Contributor'
+          principalType: 'ServicePrincipal'
+        }
+      ],
+      // The deployer replays the erasure ledger after a restore (postprovision): it reads the ledger, deletes blobs.
+      empty(principalId)
+        ? []
+        : [
+            {
+              principalId: principalId
+              roleName: 'Storage Blob Data Contributor'
+              principalType: principalType
+            }
+          ]
+    )
     logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
   }
 }

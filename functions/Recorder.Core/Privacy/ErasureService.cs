@@ -94,15 +94,7 @@ public sealed class ErasureService(
         var open = await steps.OpenIdsAsync(cancellationToken);
         foreach (var id in open)
         {
-            try
-            {
-                await TryContinueAsync(id, progress: null, cancellationToken);
-            }
-            catch (ErasureLedgerException exception)
-            {
-                // The erasure stays pending, its rows and blobs untouched, until the ledger takes its entry.
-                logger.LogError(exception, "Erasure {ErasureId} could not write its ledger entry; it stays pending", id);
-            }
+            await TryContinueAsync(id, progress: null, cancellationToken);
         }
         return open.Count;
     }
@@ -142,7 +134,9 @@ public sealed class ErasureService(
             + ", so it cannot be erased while the hold lasts (GDPR Art. 17(3)(e)).",
             Extensions: new Dictionary<string, object?> { ["legalHold"] = held });
 
-    /// <summary><see cref="ContinueAsync"/>, leaving an erasure whose storage cannot be reached where it is for the next run.</summary>
+    /// <summary>
+    /// <see cref="ContinueAsync"/>, leaving an erasure whose storage or ledger cannot be reached where it is for the next run.
+    /// </summary>
     private async Task<ErasureReceipt> TryContinueAsync(
         long erasureId, IProgress<PrivacyProgress>? progress, CancellationToken cancellationToken)
     {
@@ -154,6 +148,12 @@ public sealed class ErasureService(
         {
             // Nothing is lost track of: the erasure row still names the user; a re-run or the privacy sweep carries on.
             logger.LogWarning(exception, "Erasure {ErasureId} could not reach storage; it stays where it was for the next run", erasureId);
+            return (await steps.GetAsync(erasureId, CancellationToken.None))!.ToReceipt();
+        }
+        catch (ErasureLedgerException exception)
+        {
+            // Its rows and blobs untouched, the erasure stays pending until the ledger takes its entry.
+            logger.LogError(exception, "Erasure {ErasureId} could not write its erasure ledger entry; it stays pending", erasureId);
             return (await steps.GetAsync(erasureId, CancellationToken.None))!.ToReceipt();
         }
     }

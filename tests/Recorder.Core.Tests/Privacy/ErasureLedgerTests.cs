@@ -127,8 +127,8 @@ public sealed class ErasureLedgerTests : ErasureTestBase
             var failure = await Assert.ThrowsAsync<ErasureLedgerException>(
                 () => worker.RunAsync(new ErasureMessage(requested.ErasureId), CancellationToken.None));
             Assert.Contains(storage.ErasureLedgerContainer, failure.Message, StringComparison.Ordinal);
-            // The operator's run fails the same way: nothing swallows it.
-            await Assert.ThrowsAsync<ErasureLedgerException>(() => worker.EraseAsync(userId, progress: null, CancellationToken.None));
+            // The operator's run stops there too: still pending, which erase-user reports with exit code 1.
+            Assert.Equal(ErasureReceipt.Pending, (await worker.EraseAsync(userId, progress: null, CancellationToken.None)).Value!.Status);
         }
         // The privacy sweep logs it and leaves the erasure pending.
         Assert.Equal(1, (await erasures.SweepAsync()).ErasuresContinued);

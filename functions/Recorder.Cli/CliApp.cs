@@ -21,6 +21,7 @@ public static class CliApp
         new ReportCommand(),
         new ExportUserCommand(),
         new EraseUserCommand(),
+        new ReplayErasuresCommand(),
         new RetentionDryRunCommand(),
         new RetentionPolicySetCommand(),
         new RetentionPolicyClearCommand(),

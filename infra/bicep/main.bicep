@@ -103,6 +103,22 @@ param containerSoftDeleteRetentionDays int = 14
 @minValue(1)
 param changeFeedRetentionDays int = 90
 
+@description('Keep a weekly backup of PostgreSQL and of the recordings containers in an Azure Backup vault for longTermBackupYears (docs/operations.md). Turn it off for throw-away environments.')
+param enableLongTermBackup bool = true
+
+@description('Years the Backup vault keeps each weekly backup: the seed\'s 7-year legal horizon (the service allows up to 10).')
+@minValue(1)
+@maxValue(10)
+param longTermBackupYears int = 7
+
+@description('Where the Backup vault keeps backups: GeoRedundant (paired region, cross-region restore) where offered. Settable until the first backup.')
+@allowed([
+  'GeoRedundant'
+  'ZoneRedundant'
+  'LocallyRedundant'
+])
+param longTermBackupRedundancy string = 'GeoRedundant'
+
 @description('Encrypt the recordings account with a customer-managed RSA key kept in Key Vault (auto-rotated yearly) instead of a Microsoft-managed key.')
 param enableCustomerManagedKey bool = false
 
@@ -341,6 +357,9 @@ var processedContainer = 'recordings-processed'
 var thumbnailsContainer = 'recordings-thumbnails'
 var exportsContainer = 'recordings-exports'
 var deadLetterContainer = 'recordings-deadletter'
+// The erasure ledger (docs/privacy.md): kept as long as any backup it may be replayed onto, PITR's 35 days included.
+var erasureLedgerContainer = 'erasure-ledger'
+var erasureLedgerImmutabilityDays = (enableLongTermBackup ? longTermBackupYears * 366 : 0) + 35
 
 var corsOrigins = filter(map(split(corsAllowedOrigins, ','), origin => trim(origin)), origin => !empty(origin))
 
@@ -463,6 +482,12 @@ module recordingsStorage 'modules/storage-account.bicep' = {
       exportsContainer
       deadLetterContainer
     ]
+    immutableContainers: [
+      {
+        name: erasureLedgerContainer
+        immutabilityPeriodDays: erasureLedgerImmutabilityDays
+      }
+    ]
     queueNames: [
       ingestQueueName
       '${ingestQueueName}-poison'
@@ -534,6 +559,29 @@ module recordingsStorage 'modules/storage-account.bicep' = {
         }
       }
       {
+        // An entry outlives every backup it may be replayed onto, then goes (its immutability has run out).
+        name: 'expire-erasure-ledger'
+        enabled: true
+        type: 'Lifecycle'
+        definition: {
+          filters: {
+            blobTypes: [
+              'blockBlob'
+            ]
+            prefixMatch: [
+              '${erasureLedgerContainer}/'
+            ]
+          }
+          actions: {
+            baseBlob: {
+              delete: {
+                daysAfterCreationGreaterThan: erasureLedgerImmutabilityDays
+              }
+            }
+          }
+        }
+      }
+      {
         name: 'expire-dead-letters'
         enabled: true
         type: 'Lifecycle'
@@ -566,23 +614,35 @@ module recordingsStorage 'modules/storage-account.bicep' = {
       : null
     // Upload URLs are user delegation SAS tokens (Blob Delegator) with Write permission, signed for
     // the app's identity, which must itself be able to write, read and delete blobs.
-    roleAssignments: [
-      {
-        principalId: appIdentity.outputs.principalId
-        roleName: 'Storage Blob Data Contributor'
-        principalType: 'ServicePrincipal'
-      }
-      {
-        principalId: appIdentity.outputs.principalId
-        roleName: 'Storage Blob Delegator'
-        principalType: 'ServicePrincipal'
-      }
-      {
-        principalId: appIdentity.outputs.principalId
-        roleName: 'Storage Queue Data Contributor'
-        principalType: 'ServicePrincipal'
-      }
-    ]
+    roleAssignments: concat(
+      [
+        {
+          principalId: appIdentity.outputs.principalId
+          roleName: 'Storage Blob Data Contributor'
+          principalType: 'ServicePrincipal'
+        }
+        {
+          principalId: appIdentity.outputs.principalId
+          roleName: 'Storage Blob Delegator'
+          principalType: 'ServicePrincipal'
+        }
+        {
+          principalId: appIdentity.outputs.principalId
+          roleName: 'Storage Queue Data Contributor'
+          principalType: 'ServicePrincipal'
+        }
+      ],
+      // The deployer replays the erasure ledger after a restore (postprovision): it reads the ledger, deletes blobs.
+      empty(principalId)
+        ? []
+        : [
+            {
+              principalId: principalId
+              roleName: 'Storage Blob Data Contributor'
+              principalType: principalType
+            }
+          ]
+    )
     logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
   }
 }
@@ -689,6 +749,31 @@ module postgres 'modules/postgres.bicep' = {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Long-term backups
+// ---------------------------------------------------------------------------------------------
+
+// Exports (7 days) and dead letters (90 days) expire long before; the erasure ledger is immutable itself.
+module backupVault 'modules/backup-vault.bicep' = if (enableLongTermBackup) {
+  name: 'backup-vault'
+  scope: rg
+  params: {
+    name: '${abbrs.dataProtectionBackupVaults}${resourceToken}'
+    location: location
+    tags: tags
+    redundancy: longTermBackupRedundancy
+    retentionYears: longTermBackupYears
+    postgresServerName: postgres.outputs.name
+    storageAccountName: recordingsStorage.outputs.name
+    containerNames: [
+      uploadsContainer
+      processedContainer
+      thumbnailsContainer
+    ]
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Functions app settings
 // ---------------------------------------------------------------------------------------------
 
@@ -785,6 +870,10 @@ var storageSettings = [
   {
     name: 'Storage__DeadLetterContainer'
     value: deadLetterContainer
+  }
+  {
+    name: 'Storage__ErasureLedgerContainer'
+    value: erasureLedgerContainer
   }
   {
     name: 'IngestQueueName'
@@ -1071,6 +1160,12 @@ output RECORDINGS_UPLOADS_CONTAINER string = uploadsContainer
 
 @description('Container receiving dead-lettered events.')
 output RECORDINGS_DEADLETTER_CONTAINER string = deadLetterContainer
+
+@description('Container of the erasure ledger (immutable; replayed after a restore by `recorder replay-erasures`).')
+output ERASURE_LEDGER_CONTAINER string = erasureLedgerContainer
+
+@description('Name of the Backup vault keeping the long-term backups; empty when enableLongTermBackup is off.')
+output BACKUP_VAULT_NAME string = enableLongTermBackup ? backupVault!.outputs.name : ''
 
 @description('Name of the Event Grid system topic the postdeploy hook subscribes to.')
 output EVENTGRID_SYSTEM_TOPIC_NAME string = eventGrid.outputs.name

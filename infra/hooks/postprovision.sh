@@ -5,7 +5,9 @@
 #     b. publishes and runs `recorder migrate` (functions/Recorder.Cli, migrations/ beside it) as the PostgreSQL
 #        Microsoft Entra administrator, with an Entra access token as the password. Migration 006 creates
 #        recorder_app and recorder_maintenance (BYPASSRLS: PostgreSQL 16+ on Azure);
-#     c. maps the app's managed identity to those roles (infra/hooks/sql/map-app-identity.sql).
+#     c. maps the app's managed identity to those roles (infra/hooks/sql/map-app-identity.sql);
+#     d. after a restore (RECORDER_RESTORED_AT = the restore point), runs `recorder replay-erasures --since` it as
+#        recorder_maintenance, so no user erased since comes back (docs/operations.md, "A real restore").
 #     The token lives in this process's environment only; it is never printed or written to disk.
 #  2. When this provision left out the app's Key Vault references (RECORDER_APP_SECRETS_FROM_KEY_VAULT=false, set by
 #     preprovision while the identity's Key Vault grant is new), attaches them, retrying until the grant has reached
@@ -53,6 +55,19 @@ migrate_database() {
     --host "$POSTGRES_HOST" --port 5432 --dbname postgres --username "$POSTGRES_ADMIN_PRINCIPAL_NAME" \
     --set identity_name="$APP_IDENTITY_NAME" --set identity_object_id="$APP_IDENTITY_PRINCIPAL_ID" \
     --file infra/hooks/sql/map-app-identity.sql
+
+  # d. The erasures made since the restore point, again, before the app serves this database.
+  if [[ -n "${RECORDER_RESTORED_AT:-}" ]]; then
+    require_env RECORDINGS_STORAGE_ACCOUNT_NAME
+    log "replaying the erasure ledger since $RECORDER_RESTORED_AT on $POSTGRES_HOST/$POSTGRES_DATABASE_NAME"
+    local maintenance="Host=$POSTGRES_HOST;Port=5432;Database=$POSTGRES_DATABASE_NAME;Username=$POSTGRES_ADMIN_PRINCIPAL_NAME"
+    maintenance+=";Password=$PGPASSWORD;Ssl Mode=VerifyFull;Options=-c role=recorder_maintenance"
+    Database__AppConnectionString="$maintenance" Database__MaintenanceConnectionString="$maintenance" \
+      RecordingsStorage__blobServiceUri="https://$RECORDINGS_STORAGE_ACCOUNT_NAME.blob.core.windows.net/" \
+      RecordingsStorage__queueServiceUri="https://$RECORDINGS_STORAGE_ACCOUNT_NAME.queue.core.windows.net/" \
+      Storage__ErasureLedgerContainer="${ERASURE_LEDGER_CONTAINER:-erasure-ledger}" \
+      "$cli_dir/recorder" replay-erasures --since "$RECORDER_RESTORED_AT"
+  fi
 
   log "database ready"
 }

@@ -98,6 +98,7 @@ public sealed class E2EHost : IAsyncLifetime
         ["Storage:ThumbnailsContainer"] = Storage.ThumbnailsContainer,
         ["Storage:ExportsContainer"] = Storage.ExportsContainer,
         ["Storage:DeadLetterContainer"] = Storage.DeadLetterContainer,
+        ["Storage:ErasureLedgerContainer"] = Storage.ErasureLedgerContainer,
         ["Auth:SessionSecrets:0"] = SessionSecret,
         ["Recordings:UploadBlockSizeBytes"] = BlockSizeBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Recordings:MaxSingleUploadBytes"] = MaxSingleUploadBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),

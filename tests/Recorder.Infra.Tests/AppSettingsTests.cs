@@ -33,6 +33,7 @@ public sealed partial class AppSettingsTests(BicepFixture bicep)
         "Storage__ThumbnailsContainer",
         "Storage__ExportsContainer",
         "Storage__DeadLetterContainer",
+        "Storage__ErasureLedgerContainer",
         "Database__AppConnectionString",
         "Database__MaintenanceConnectionString",
         "Database__UseEntraAuthentication",

@@ -160,6 +160,50 @@ public sealed partial class HookScriptTests(BicepFixture bicep)
     }
 
     [Fact]
+    public async Task Postprovision_of_a_restored_server_replays_the_erasure_ledger_since_the_restore_point_after_migrating()
+    {
+        using var sandbox = PostprovisionSandbox();
+        var environment = new Dictionary<string, string>(PostprovisionEnvironment)
+        {
+            ["RECORDER_RESTORED_AT"] = "2026-03-01T04:05:06Z",
+            ["RECORDINGS_STORAGE_ACCOUNT_NAME"] = "sttest",
+            ["ERASURE_LEDGER_CONTAINER"] = "erasure-ledger",
+        };
+
+        var result = await sandbox.RunAsync("postprovision.sh", environment);
+
+        Assert.True(result.ExitCode == 0, result.Describe());
+        var calls = sandbox.Calls();
+        Assert.Equal(
+            ["az postgres", "az account", "dotnet publish", "recorder migrate", "psql --no-psqlrc", "recorder replay-erasures", "az postgres"],
+            calls.Select(call => call.Command + " " + call.Arguments[0]));
+        var replay = calls[5];
+        Assert.Equal("replay-erasures --since 2026-03-01T04:05:06Z", replay.Line);
+        var connection = new NpgsqlConnectionStringBuilder(replay.Environment["Database__MaintenanceConnectionString"]);
+        Assert.Equal(("psql-test.postgres.database.azure.com", "recorder", "admin@example.test", Token, "-c role=recorder_maintenance"),
+            (connection.Host, connection.Database, connection.Username, connection.Password, connection.Options));
+        Assert.Equal("https://sttest.blob.core.windows.net/", replay.Environment["RecordingsStorage__blobServiceUri"]);
+        Assert.Equal("erasure-ledger", replay.Environment["Storage__ErasureLedgerContainer"]);
+        Assert.DoesNotContain(Token, result.StandardOutput + result.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Postprovision_fails_when_the_replay_fails_and_still_closes_the_firewall()
+    {
+        using var sandbox = PostprovisionSandbox().Answer("recorder", "replay-erasures*", new StubAnswer("ledger unreadable", 1));
+        var environment = new Dictionary<string, string>(PostprovisionEnvironment)
+        {
+            ["RECORDER_RESTORED_AT"] = "2026-03-01T04:05:06Z",
+            ["RECORDINGS_STORAGE_ACCOUNT_NAME"] = "sttest",
+        };
+
+        var result = await sandbox.RunAsync("postprovision.sh", environment);
+
+        Assert.True(result.ExitCode != 0, result.Describe());
+        Assert.True(sandbox.Calls()[^1].Is("az", "postgres flexible-server firewall-rule delete"), sandbox.Calls()[^1].Line);
+    }
+
+    [Fact]
     public async Task Postprovision_closes_the_firewall_even_when_the_migration_fails()
     {
         using var sandbox = PostprovisionSandbox().Answer("recorder", "migrate*", new StubAnswer("Migration 014 failed", 1));

@@ -90,7 +90,7 @@ public sealed class RoleAssignmentTests(BicepFixture bicep)
             Assert.StartsWith("[guid(", name, StringComparison.Ordinal);
             // The principal: a principal id, or the resource whose system-assigned identity it is
             // (that identity's principal id is not known when the deployment starts).
-            Assert.Matches("(?i)principal|systemTopic", expanded);
+            Assert.Matches("(?i)principal|systemTopic|backupVaults", expanded);
             Assert.Contains("Microsoft.Authorization/roleDefinitions", expanded, StringComparison.Ordinal);
             Assert.False(string.IsNullOrEmpty(Json.Text(assignment["properties"]!["description"])), $"{template.Path}: role assignment without a readable description");
             Assert.NotNull(assignment["properties"]!["principalType"]);

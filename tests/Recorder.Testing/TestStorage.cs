@@ -19,6 +19,7 @@ public static class TestStorage
             ThumbnailsContainer = $"{prefix}-thumbnails",
             ExportsContainer = $"{prefix}-exports",
             DeadLetterContainer = $"{prefix}-deadletter",
+            ErasureLedgerContainer = $"{prefix}-ledger",
         };
         var client = CreateClient();
         foreach (var container in options.AllContainers)

@@ -65,6 +65,7 @@ public sealed class BenchServices : IAsyncDisposable
             ThumbnailsContainer = $"{prefix}-thumbnails",
             ExportsContainer = $"{prefix}-exports",
             DeadLetterContainer = $"{prefix}-deadletter",
+            ErasureLedgerContainer = $"{prefix}-ledger",
         };
         if (withContainers)
         {
@@ -108,6 +109,7 @@ public sealed class BenchServices : IAsyncDisposable
         settings["Storage:ThumbnailsContainer"] = Storage.ThumbnailsContainer;
         settings["Storage:ExportsContainer"] = Storage.ExportsContainer;
         settings["Storage:DeadLetterContainer"] = Storage.DeadLetterContainer;
+        settings["Storage:ErasureLedgerContainer"] = Storage.ErasureLedgerContainer;
         return settings;
     }
 

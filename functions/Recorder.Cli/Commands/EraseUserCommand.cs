@@ -55,7 +55,8 @@ internal sealed class EraseUserCommand : ICliCommand
         {
             case ErasureReceipt.Pending:
                 await context.Error.WriteLineAsync(
-                    "recorder erase-user: storage could not be reached; run the command again (or let the privacy sweep) to finish.");
+                    "recorder erase-user: storage or the erasure ledger could not be reached (see the log above); " +
+                    "run the command again (or let the privacy sweep) to finish.");
                 return 1;
             case ErasureReceipt.Finishing:
                 await context.Output.WriteLineAsync(

@@ -24,7 +24,9 @@ public sealed class ErasureDatabaseSteps(
     ILogger<ErasureDatabaseSteps> logger)
 {
     /// <summary>Opens the user's erasure or finds the one open; under a legal hold nothing is written but the audited refusal.</summary>
-    internal async Task<ErasureOpening> OpenAsync(string userId, string requestedBy, CancellationToken cancellationToken)
+    /// <param name="ledgerId">A replay's: the ledger entry it re-applies (its recordings in <paramref name="ledgered"/>).</param>
+    internal async Task<ErasureOpening> OpenAsync(string userId, string requestedBy, CancellationToken cancellationToken,
+        Guid? ledgerId = null, long[]? ledgered = null)
     {
         await using var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
         if (await LegalHoldAsync(connection, null, userId, cancellationToken) is { } held)
@@ -38,8 +40,10 @@ public sealed class ErasureDatabaseSteps(
         }
         var subjectHash = await PrivacySubjects.HashAsync(connection, null, PrivacySubjects.Folder(userId), cancellationToken);
         var opened = await connection.QuerySingleOrDefaultAsync<ErasureRow>(
-            new CommandDefinition(ErasureSql.Open, new { UserId = userId, SubjectHash = subjectHash, RequestedBy = requestedBy },
-                cancellationToken: cancellationToken));
+            new CommandDefinition(ErasureSql.Open, new
+            {
+                UserId = userId, SubjectHash = subjectHash, RequestedBy = requestedBy, LedgerId = ledgerId, LedgeredRecordings = ledgered,
+            }, cancellationToken: cancellationToken));
         return opened is not null
             ? new ErasureOpening(opened, true, null)
             : new ErasureOpening(
@@ -52,6 +56,55 @@ public sealed class ErasureDatabaseSteps(
         await using var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<ErasureRow>(
             new CommandDefinition(ErasureSql.ById, new { Id = id }, cancellationToken: cancellationToken));
+    }
+
+    internal async Task<ErasureRow?> GetByLedgerIdAsync(Guid ledgerId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<ErasureRow>(
+            new CommandDefinition(ErasureSql.ByLedgerId, new { LedgerId = ledgerId }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>The recordings the erasure has marked: what its ledger entry lists.</summary>
+    internal async Task<long[]> MarkedRecordingsAsync(string userId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
+        return [.. await connection.QueryAsync<long>(
+            new CommandDefinition(ErasureSql.Marked, new { UserId = userId }, cancellationToken: cancellationToken))];
+    }
+
+    /// <summary>Records that the ledger has these recordings of the erasure.</summary>
+    internal async Task LedgeredAsync(long erasureId, long[] recordings, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(
+            new CommandDefinition(ErasureSql.Ledgered, new { Id = erasureId, Ids = recordings }, cancellationToken: cancellationToken));
+    }
+
+    internal async Task<byte[]> SubjectKeyAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
+        return await PrivacySubjects.KeyAsync(connection, null, cancellationToken);
+    }
+
+    /// <summary>The users of this database whose subject hash is one of <paramref name="subjects"/>, by hash.</summary>
+    internal async Task<Dictionary<string, string>> UsersBySubjectAsync(
+        byte[] key, IReadOnlySet<string> subjects, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSources.Maintenance.OpenConnectionAsync(cancellationToken);
+        var found = new Dictionary<string, string>(StringComparer.Ordinal);
+        await using var reader = await connection.ExecuteReaderAsync(
+            new CommandDefinition(ErasureSql.KnownUsers, cancellationToken: cancellationToken));
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var userId = reader.GetString(0);
+            var hash = PrivacySubjects.Hash(key, PrivacySubjects.Folder(userId));
+            if (subjects.Contains(hash))
+            {
+                found[hash] = userId;
+            }
+        }
+        return found;
     }
 
     /// <summary>The erasure if it is about the user (by their subject hash, which outlives the user id), else null.</summary>

@@ -20,12 +20,12 @@ public sealed class ErasureDeadLetterScan(ILogger<ErasureDeadLetterScan> logger)
     // The hour in a dead letter's name is Event Grid's clock; the window's start is PostgreSQL's.
     private static readonly TimeSpan ClockMargin = TimeSpan.FromHours(1);
 
-    /// <summary>Dead letters of the window naming one of the folder's blobs, except those only about recordings that live on.</summary>
+    /// <summary>Dead letters of the window naming one of the folder's blobs, except those only about recordings it keeps.</summary>
     /// <param name="unrelated">
     /// Dead letters already read in this sweep and found not to concern the user; grows as the scan reads more.
     /// </param>
     internal async IAsyncEnumerable<BlobItem> FindAsync(
-        BlobContainerClient container, string folder, DateTimeOffset since, IReadOnlySet<long> live, ISet<string> unrelated,
+        BlobContainerClient container, string folder, DateTimeOffset since, Func<long, bool> keeps, ISet<string> unrelated,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var from = since - DateTimeOffset.MinValue > ClockMargin ? since - ClockMargin : DateTimeOffset.MinValue;
@@ -39,7 +39,7 @@ public sealed class ErasureDeadLetterScan(ILogger<ErasureDeadLetterScan> logger)
                 {
                     continue;
                 }
-                if (await ReadAsync(container, item, cancellationToken) is { } text && Concerns(text, marker, live))
+                if (await ReadAsync(container, item, cancellationToken) is { } text && Concerns(text, marker, keeps))
                 {
                     yield return item;
                 }
@@ -130,7 +130,7 @@ public sealed class ErasureDeadLetterScan(ILogger<ErasureDeadLetterScan> logger)
     /// Whether the events name one of the user's blobs; one about a recording
     /// made after the erasure stays (the operator may still re-post it).
     /// </summary>
-    private static bool Concerns(string text, string marker, IReadOnlySet<long> live)
+    private static bool Concerns(string text, string marker, Func<long, bool> keeps)
     {
         if (!text.Contains(marker, StringComparison.Ordinal))
         {
@@ -139,6 +139,6 @@ public sealed class ErasureDeadLetterScan(ILogger<ErasureDeadLetterScan> logger)
         var named = Regex.Matches(text, $"{Regex.Escape(marker)}(\\d+)/")
             .Select(match => long.TryParse(match.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : -1)
             .ToList();
-        return named.Count == 0 || !named.All(live.Contains);
+        return named.Count == 0 || !named.All(keeps);
     }
 }

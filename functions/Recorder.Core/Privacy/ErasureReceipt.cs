@@ -54,6 +54,9 @@ public sealed record ErasureReceipt(
     public const string ByUser = "user";
     public const string ByOperator = "operator";
 
+    /// <summary>Re-applied from the erasure ledger to a restored database (<c>recorder replay-erasures</c>).</summary>
+    public const string ByReplay = "replay";
+
     /// <summary>Where the user reads this erasure's state over HTTP; set by the HTTP functions, which own the routes.</summary>
     public string? StatusUrl { get; init; }
 }

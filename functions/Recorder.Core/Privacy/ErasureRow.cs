@@ -1,11 +1,18 @@
+using System.Globalization;
 using System.Text.Json;
 
 namespace Recorder.Core.Privacy;
 
 /// <summary>A <c>privacy_erasures</c> row as read (timestamptz arrives as UTC DateTime; counts as JSON text).</summary>
 internal sealed record ErasureRow(long Id, string? UserId, string Status, string SubjectHash, string RequestedBy,
-    DateTime RequestedAt, DateTime? RowsDeletedAt, DateTime? FinishAfter, DateTime? CompletedAt, DateTime? DeadLettersSince, string Counts)
+    DateTime RequestedAt, DateTime? RowsDeletedAt, DateTime? FinishAfter, DateTime? CompletedAt, DateTime? DeadLettersSince, string Counts,
+    Guid LedgerId, string? LedgeredRecordingsText)
 {
+    /// <summary>The recordings the ledger has for this erasure; null before its entry was written.</summary>
+    public long[]? LedgeredRecordings => LedgeredRecordingsText is { } text
+        ? [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(id => long.Parse(id, CultureInfo.InvariantCulture))]
+        : null;
+
     public static readonly JsonSerializerOptions CountsJson = new(JsonSerializerDefaults.Web);
 
     public ErasureReceipt ToReceipt()

@@ -14,6 +14,7 @@ public sealed class ErasureService(
     RecorderDataSources dataSources,
     ErasureDatabaseSteps steps,
     ErasureStorageSweep storage,
+    ErasureLedger ledger,
     ErasureQueue queue,
     ILogger<ErasureService> logger)
 {
@@ -99,6 +100,26 @@ public sealed class ErasureService(
     }
 
     /// <summary>
+    /// <c>recorder replay-erasures</c>: re-applies a ledger entry to the user of a restored database, as the original
+    /// erasure did, under the entry's ledger id (so a second replay finds it); a 409 failure while a legal hold covers
+    /// the user's data. Storage or ledger failures throw.
+    /// </summary>
+    public async Task<ServiceResult<ErasureReceipt>> ReplayAsync(string userId, ErasureLedgerEntry entry, CancellationToken cancellationToken)
+    {
+        var opening = await steps.OpenAsync(userId, ErasureReceipt.ByReplay, cancellationToken, entry.LedgerId, entry.Recordings);
+        if (opening.Erasure is not { } erasure)
+        {
+            return UnderLegalHold(opening.LegalHold!);
+        }
+        var receipt = (await ContinueAsync(erasure.Id, progress: null, cancellationToken))!;
+        if (receipt.Status == ErasureReceipt.Pending && await steps.LegalHoldAsync(userId, cancellationToken) is { } held)
+        {
+            return UnderLegalHold(held);
+        }
+        return receipt;
+    }
+
+    /// <summary>
     /// The erasure's state for the user it erased (found by their subject hash, so after it forgot the user id too);
     /// anyone else's, or an unknown id, is not found. Not audited: an entry about the user would outlive their erasure.
     /// </summary>
@@ -113,7 +134,9 @@ public sealed class ErasureService(
             + ", so it cannot be erased while the hold lasts (GDPR Art. 17(3)(e)).",
             Extensions: new Dictionary<string, object?> { ["legalHold"] = held });
 
-    /// <summary><see cref="ContinueAsync"/>, leaving an erasure whose storage cannot be reached where it is for the next run.</summary>
+    /// <summary>
+    /// <see cref="ContinueAsync"/>, leaving an erasure whose storage or ledger cannot be reached where it is for the next run.
+    /// </summary>
     private async Task<ErasureReceipt> TryContinueAsync(
         long erasureId, IProgress<PrivacyProgress>? progress, CancellationToken cancellationToken)
     {
@@ -125,6 +148,12 @@ public sealed class ErasureService(
         {
             // Nothing is lost track of: the erasure row still names the user; a re-run or the privacy sweep carries on.
             logger.LogWarning(exception, "Erasure {ErasureId} could not reach storage; it stays where it was for the next run", erasureId);
+            return (await steps.GetAsync(erasureId, CancellationToken.None))!.ToReceipt();
+        }
+        catch (ErasureLedgerException exception)
+        {
+            // Its rows and blobs untouched, the erasure stays pending until the ledger takes its entry.
+            logger.LogError(exception, "Erasure {ErasureId} could not write its erasure ledger entry; it stays pending", erasureId);
             return (await steps.GetAsync(erasureId, CancellationToken.None))!.ToReceipt();
         }
     }
@@ -161,6 +190,8 @@ public sealed class ErasureService(
             {
                 return await StoppedByLegalHoldAsync(erasureId, cancellationToken);
             }
+            // Nothing irreversible happens before the ledger has the erasure: a restore cannot bring back what it lacks.
+            erasure = await RecordInLedgerAsync(erasure, userId, cancellationToken);
             await SweepStorageAsync(erasure, userId, cancellationToken);
             run.Next("storage swept");
             if (!await steps.DeleteRowsAsync(erasure, userId, cancellationToken))
@@ -178,14 +209,39 @@ public sealed class ErasureService(
         return receipt;
     }
 
+    /// <summary>
+    /// Appends the erasure's entry unless the ledger has every recording it marked; idempotent across retries (the
+    /// entry's name follows from its content). A ledger that cannot be written throws: the erasure stays pending.
+    /// </summary>
+    private async Task<ErasureRow> RecordInLedgerAsync(ErasureRow erasure, string userId, CancellationToken cancellationToken)
+    {
+        var marked = await steps.MarkedRecordingsAsync(userId, cancellationToken);
+        if (erasure.LedgeredRecordings is { } known && marked.All(known.Contains))
+        {
+            return erasure;
+        }
+        var key = await steps.SubjectKeyAsync(cancellationToken);
+        await ledger.AppendAsync(new ErasureLedgerEntry(ErasureLedgerEntry.CurrentVersion, erasure.LedgerId, erasure.SubjectHash,
+            PrivacySubjects.KeyId(key), Utc(erasure.RequestedAt), erasure.DeadLettersSince is { } since ? Utc(since) : null, marked),
+            cancellationToken);
+        await steps.LedgeredAsync(erasure.Id, marked, cancellationToken);
+        logger.LogInformation("Erasure {ErasureId} is in the erasure ledger with {Recordings} recordings", erasure.Id, marked.Length);
+        return (await steps.GetAsync(erasure.Id, cancellationToken))!;
+    }
+
     private async Task SweepStorageAsync(ErasureRow erasure, string userId, CancellationToken cancellationToken)
     {
         var live = await steps.LiveRecordingsAsync(userId, cancellationToken);
-        DateTimeOffset? deadLettersSince = erasure.DeadLettersSince is { } since
-            ? new DateTimeOffset(DateTime.SpecifyKind(since, DateTimeKind.Utc)) : null;
-        var swept = await storage.SweepAsync(PrivacySubjects.Folder(userId), live, deadLettersSince, cancellationToken);
+        // A replay keeps the blobs of recordings its entry lacks: made after the original erasure, their rows are not
+        // in the restored database, and the runbook's reconciliation takes them up. Quarantined blobs serve none.
+        var ledgered = erasure.RequestedBy == ErasureReceipt.ByReplay ? erasure.LedgeredRecordings ?? [] : null;
+        Func<long, bool> keeps = ledgered is null ? live.Contains : id => live.Contains(id) || !ledgered.Contains(id);
+        DateTimeOffset? deadLettersSince = erasure.DeadLettersSince is { } since ? Utc(since) : null;
+        var swept = await storage.SweepAsync(PrivacySubjects.Folder(userId), keeps, live.Contains, deadLettersSince, cancellationToken);
         await steps.AddSweptAsync(erasure.Id, swept, cancellationToken);
     }
+
+    private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 
     /// <summary>The erasure stays pending with what it did so far; the privacy sweep passes it over while the hold lasts.</summary>
     private async Task<ErasureReceipt> StoppedByLegalHoldAsync(long erasureId, CancellationToken cancellationToken)

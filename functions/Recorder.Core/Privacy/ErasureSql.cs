@@ -6,16 +6,18 @@ internal static class ErasureSql
     private const string Columns = """
         id AS Id, user_id AS UserId, status AS Status, subject_hash AS SubjectHash, requested_by AS RequestedBy,
         requested_at AS RequestedAt, rows_deleted_at AS RowsDeletedAt, finish_after AS FinishAfter, completed_at AS CompletedAt,
-        dead_letters_since AS DeadLettersSince, counts::text AS Counts
+        dead_letters_since AS DeadLettersSince, counts::text AS Counts, ledger_id AS LedgerId,
+        array_to_string(ledgered_recordings, ',') AS LedgeredRecordingsText
         """;
 
     // No upload of the user's comes before its recording's row, whose creation is audited about them: the earliest
     // of those times is the earliest a dead-lettered event can name one of their blobs (migration 021).
     public const string Open = $"""
-        INSERT INTO privacy_erasures (user_id, subject_hash, requested_by, dead_letters_since)
+        INSERT INTO privacy_erasures (user_id, subject_hash, requested_by, dead_letters_since, ledger_id, ledgered_recordings)
         VALUES (@UserId, @SubjectHash, @RequestedBy,
                 least((SELECT min(created_at) FROM recordings WHERE user_id = @UserId),
-                      (SELECT min(occurred_at) FROM audit_log WHERE user_id = @UserId)))
+                      (SELECT min(occurred_at) FROM audit_log WHERE user_id = @UserId)),
+                coalesce(@LedgerId::uuid, gen_random_uuid()), @LedgeredRecordings::bigint[])
         ON CONFLICT (user_id) WHERE status <> 'completed' DO NOTHING
         RETURNING {Columns}
         """;
@@ -23,6 +25,25 @@ internal static class ErasureSql
     public const string OpenOne = $"SELECT {Columns} FROM privacy_erasures WHERE user_id = @UserId AND status <> 'completed'";
 
     public const string ById = $"SELECT {Columns} FROM privacy_erasures WHERE id = @Id";
+
+    public const string ByLedgerId = $"SELECT {Columns} FROM privacy_erasures WHERE ledger_id = @LedgerId";
+
+    // What the ledger entry of an erasure lists: every recording it marked, made before it or while it ran.
+    public const string Marked = "SELECT id FROM recordings WHERE user_id = @UserId AND status = 'deleting' ORDER BY id";
+
+    public const string Ledgered = """
+        UPDATE privacy_erasures
+        SET ledgered_recordings = ARRAY(SELECT DISTINCT unnest(coalesce(ledgered_recordings, '{}') || @Ids::bigint[]) ORDER BY 1)
+        WHERE id = @Id
+        """;
+
+    // Every user id a restored database may hold recorder data of: the app's users, open erasures (their user row may
+    // be gone) and audit entries about a user.
+    public const string KnownUsers = """
+        SELECT id FROM users
+        UNION SELECT user_id FROM privacy_erasures WHERE user_id IS NOT NULL
+        UNION SELECT user_id FROM audit_log WHERE user_id IS NOT NULL
+        """;
 
     // The subject hash outlives the user id, so a user finds their erasure after it completed too; nobody else's.
     public const string ByIdForSubject = $"SELECT {Columns} FROM privacy_erasures WHERE id = @Id AND subject_hash = @SubjectHash";

@@ -27,10 +27,12 @@ public sealed class ErasureStorageSweep(
     /// Sweeps, repeating while a pass still finds something (deleting a current version on an account with
     /// versioning leaves a previous version behind).
     /// </summary>
-    /// <param name="live">Recordings of the user made after the erasure: their blobs stay.</param>
+    /// <param name="keeps">Recordings whose blobs stay: those made after the erasure (and, for a replay, any its entry lacks).</param>
+    /// <param name="keepsQuarantined">Likewise for quarantined blobs and dead letters, which serve no recording.</param>
     /// <param name="deadLettersSince">The earliest a dead letter can name the user's blobs; null: none can.</param>
     internal async Task<StorageSweepResult> SweepAsync(
-        string folder, IReadOnlySet<long> live, DateTimeOffset? deadLettersSince, CancellationToken cancellationToken)
+        string folder, Func<long, bool> keeps, Func<long, bool> keepsQuarantined, DateTimeOffset? deadLettersSince,
+        CancellationToken cancellationToken)
     {
         var storage = storageOptions.Value;
         var deadLetterContainer = blobs.GetBlobContainerClient(storage.DeadLetterContainer);
@@ -42,13 +44,13 @@ public sealed class ErasureStorageSweep(
             foreach (var container in new[] { storage.UploadsContainer, storage.ProcessedContainer, storage.ThumbnailsContainer,
                 storage.ExportsContainer })
             {
-                await SweepPrefixAsync(blobs.GetBlobContainerClient(container), $"{folder}/", live, tally, cancellationToken);
+                await SweepPrefixAsync(blobs.GetBlobContainerClient(container), $"{folder}/", keeps, tally, cancellationToken);
             }
-            await SweepPrefixAsync(deadLetterContainer, $"{ErasureDeadLetterScan.QuarantinePrefix}{folder}/", live, tally,
+            await SweepPrefixAsync(deadLetterContainer, $"{ErasureDeadLetterScan.QuarantinePrefix}{folder}/", keepsQuarantined, tally,
                 cancellationToken);
             if (deadLettersSince is { } since)
             {
-                await foreach (var item in deadLetters.FindAsync(deadLetterContainer, folder, since, live, unrelated, cancellationToken))
+                await foreach (var item in deadLetters.FindAsync(deadLetterContainer, folder, since, keepsQuarantined, unrelated, cancellationToken))
                 {
                     await DeleteAsync(deadLetterContainer.GetBlobClient(item.Name), item, tally, cancellationToken);
                 }
@@ -62,15 +64,15 @@ public sealed class ErasureStorageSweep(
     }
 
     private async Task SweepPrefixAsync(
-        BlobContainerClient container, string prefix, IReadOnlySet<long> live, SweepTally tally, CancellationToken cancellationToken)
+        BlobContainerClient container, string prefix, Func<long, bool> keeps, SweepTally tally, CancellationToken cancellationToken)
     {
         foreach (var item in await ErasureBlobListing.BlobsAsync(container, prefix, logger, cancellationToken))
         {
-            // {prefix}{recordingId}/…: blobs of a recording made after the erasure stay; exports and the rest go.
+            // {prefix}{recordingId}/…: blobs of a recording it keeps stay; exports and the rest go.
             var rest = item.Name[prefix.Length..];
             var slash = rest.IndexOf('/', StringComparison.Ordinal);
             if (slash > 0 && long.TryParse(rest[..slash], NumberStyles.None, CultureInfo.InvariantCulture, out var recordingId)
-                && live.Contains(recordingId))
+                && keeps(recordingId))
             {
                 continue;
             }

@@ -18,7 +18,9 @@ public static class PrivacyServiceCollectionExtensions
         services.AddSingleton<ErasureDatabaseSteps>();
         services.AddSingleton<ErasureDeadLetterScan>();
         services.AddSingleton<ErasureStorageSweep>();
+        services.AddSingleton<ErasureLedger>();
         services.AddSingleton<ErasureService>();
+        services.AddSingleton<ErasureReplay>();
         services.AddSingleton<PrivacySweeper>();
         return services;
     }

@@ -29,12 +29,18 @@ public static class PrivacySubjects
 
     public static async Task<string> HashAsync(
         IDbConnection connection, IDbTransaction? transaction, string folder, CancellationToken cancellationToken)
-    {
-        var key = await connection.ExecuteScalarAsync<byte[]>(
+        => Hash(await KeyAsync(connection, transaction, cancellationToken), folder);
+
+    /// <summary>The subject key; the database's own, so a restore brings back the key its hashes were made with.</summary>
+    public static async Task<byte[]> KeyAsync(IDbConnection connection, IDbTransaction? transaction, CancellationToken cancellationToken)
+        => await connection.ExecuteScalarAsync<byte[]>(
             new CommandDefinition(KeySql, transaction: transaction, cancellationToken: cancellationToken))
             ?? throw new InvalidOperationException("privacy_subject_key holds no key: migration 015 did not run.");
-        return Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(folder)));
-    }
+
+    public static string Hash(byte[] key, string folder) => Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(folder)));
+
+    /// <summary>Names the key without revealing it: a ledger entry made with another key cannot be matched, and says so.</summary>
+    public static string KeyId(byte[] key) => Hash(key, "recorder erasure ledger key id")[..16];
 
     /// <summary>Whether the blob (by its name's first segment) belongs to a user whose recorder data was erased.</summary>
     public static async Task<bool> IsErasedAsync(IDbConnection connection, string blobName, CancellationToken cancellationToken)

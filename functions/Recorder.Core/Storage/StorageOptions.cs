@@ -18,6 +18,9 @@ public sealed class StorageOptions
     public string ExportsContainer { get; set; } = "recordings-exports";
     public string DeadLetterContainer { get; set; } = "recordings-deadletter";
 
+    /// <summary>The erasure ledger: immutable in Azure (docs/privacy.md, "Erasures survive restores").</summary>
+    public string ErasureLedgerContainer { get; set; } = "erasure-ledger";
+
     public IReadOnlyList<string> AllContainers
-        => [UploadsContainer, ProcessedContainer, ThumbnailsContainer, ExportsContainer, DeadLetterContainer];
+        => [UploadsContainer, ProcessedContainer, ThumbnailsContainer, ExportsContainer, DeadLetterContainer, ErasureLedgerContainer];
 }

@@ -31,6 +31,9 @@ param skuName string
 @description('Blob containers to create (private: no anonymous access).')
 param containerNames string[]
 
+@description('Blob containers to create under a container-level time-based retention policy (WORM): blobs can be created, never changed or deleted before it runs out.')
+param immutableContainers immutableContainerType[] = []
+
 @description('Storage queues to create.')
 param queueNames string[] = []
 
@@ -80,6 +83,17 @@ type customerManagedKeyType = {
 
   @description('Resource id of the user-assigned identity holding Key Vault Crypto Service Encryption User on the key.')
   userAssignedIdentityId: string
+}
+
+@description('A container whose blobs are immutable for a number of days after they are created.')
+type immutableContainerType = {
+  @description('Name of the container.')
+  name: string
+
+  @description('Days each blob stays immutable after its creation (unlocked policy: docs/operations.md says when to lock it).')
+  @minValue(1)
+  @maxValue(146000)
+  immutabilityPeriodDays: int
 }
 
 @description('A role assignment on a single container.')
@@ -226,6 +240,29 @@ resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2
     name: containerName
     properties: {
       publicAccess: 'None'
+    }
+  }
+]
+
+resource worm 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-06-01' = [
+  for container in immutableContainers: {
+    parent: blobService
+    name: container.name
+    properties: {
+      publicAccess: 'None'
+    }
+  }
+]
+
+resource wormPolicies 'Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies@2025-06-01' = [
+  for (container, i) in immutableContainers: {
+    parent: worm[i]
+    name: 'default'
+    properties: {
+      immutabilityPeriodSinceCreationInDays: container.immutabilityPeriodDays
+      // Block blobs only, one per entry: nothing is ever appended to a blob once written.
+      allowProtectedAppendWrites: false
+      allowProtectedAppendWritesAll: false
     }
   }
 ]

@@ -17,6 +17,9 @@ WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'identity_name');
 
 GRANT recorder_app TO :"identity_name" WITH INHERIT FALSE, SET TRUE;
 GRANT recorder_maintenance TO :"identity_name" WITH INHERIT FALSE, SET TRUE;
+-- The administrator itself may act as recorder_maintenance (never by inheritance): `recorder replay-erasures`
+-- after a restore runs so, from the postprovision hook.
+GRANT recorder_maintenance TO CURRENT_USER WITH INHERIT FALSE, SET TRUE;
 
 -- What the app will find: the identity's login and the two roles, none a superuser or bypassing RLS.
 SELECT r.rolname, r.rolcanlogin, r.rolbypassrls, r.rolsuper

@@ -36,6 +36,7 @@ internal sealed class LifecycleHarness(MigratedDatabase database, StorageOptions
             ["Storage:ThumbnailsContainer"] = storage.ThumbnailsContainer,
             ["Storage:ExportsContainer"] = storage.ExportsContainer,
             ["Storage:DeadLetterContainer"] = storage.DeadLetterContainer,
+            ["Storage:ErasureLedgerContainer"] = storage.ErasureLedgerContainer,
             [IngestQueue.QueueNameSetting] = queueName,
             ["Ingest:StorageAccountTopic"] = Topic,
         }).AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build();

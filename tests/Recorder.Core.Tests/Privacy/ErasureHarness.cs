@@ -15,8 +15,11 @@ internal sealed class ErasureHarness(MigratedDatabase database, StorageOptions s
 {
     public string QueueName { get; } = "erasure-" + Guid.NewGuid().ToString("N")[..12];
 
-    public ServiceProvider Build(TimeSpan? gracePeriod = null, BlobServiceClient? blobs = null)
-        => new LifecycleHarness(database, storage, QueueName + "-ingest").Build(blobs: blobs, settings: new Dictionary<string, string?>
+    /// <param name="settings">Settings of the run's own, e.g. another database's connection strings.</param>
+    public ServiceProvider Build(TimeSpan? gracePeriod = null, BlobServiceClient? blobs = null,
+        IReadOnlyDictionary<string, string?>? settings = null)
+        => new LifecycleHarness(database, storage, QueueName + "-ingest").Build(blobs: blobs, settings: new Dictionary<string, string?>(
+            settings ?? new Dictionary<string, string?>())
         {
             [ErasureQueue.QueueNameSetting] = QueueName,
             ["Privacy:ErasureGracePeriod"] = (gracePeriod ?? TimeSpan.Zero).ToString("c"),

@@ -86,6 +86,25 @@ public sealed class PrivacyCliTests : IAsyncLifetime
         Assert.Equal("operator", await connection.ExecuteScalarAsync<string>("SELECT details ->> 'requestedBy' FROM audit_log WHERE action = 'privacy.erasure'"));
     }
 
+    [Fact]
+    public async Task Replay_erasures_is_listed_in_help_needs_a_time_and_reports_its_progress_and_what_it_found()
+    {
+        var help = await RunAsync("help");
+        Assert.Contains("replay-erasures", help.Output, StringComparison.Ordinal);
+        Assert.Equal(2, (await RunAsync("replay-erasures")).ExitCode);
+        Assert.Equal(2, (await RunAsync("replay-erasures", "--since", "yesterday")).ExitCode);
+        var userId = await data.NewUserAsync();
+        await data.SeedAsync(userId);
+        var since = DateTimeOffset.UtcNow.AddMinutes(-1);
+        Assert.Equal(0, (await RunAsync("erase-user", "--user", userId, "--confirm", userId)).ExitCode);
+
+        var run = await RunAsync("replay-erasures", "--since", since.ToString("O"));
+
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Contains("replay [", run.Output, StringComparison.Ordinal);
+        Assert.Contains("1 erasures; 0 applied again, 1 already in this database", run.Output, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("user")]
     [InlineData("recording")]
@@ -129,6 +148,7 @@ public sealed class PrivacyCliTests : IAsyncLifetime
         start.Environment["Storage__ThumbnailsContainer"] = storage.ThumbnailsContainer;
         start.Environment["Storage__ExportsContainer"] = storage.ExportsContainer;
         start.Environment["Storage__DeadLetterContainer"] = storage.DeadLetterContainer;
+        start.Environment["Storage__ErasureLedgerContainer"] = storage.ErasureLedgerContainer;
         // The CLI's erasure forgets the user at once here; the default grace period leaves that to the privacy sweep.
         start.Environment["Privacy__ErasureGracePeriod"] = "00:00:00";
         using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");

@@ -103,10 +103,11 @@ internal sealed class PrivacyTestData(MigratedDatabase database, StorageOptions 
     }
 
     /// <summary>Rows anywhere in the recorder's tables (and the app's audit trail) that name the user.</summary>
-    public async Task<int> RowsNamingAsync(string userId)
+    /// <param name="maintenanceConnectionString">Another database's (a restored copy), as recorder_maintenance.</param>
+    public async Task<int> RowsNamingAsync(string userId, string? maintenanceConnectionString = null)
     {
         // Row-level security binds the owner too: read as recorder_maintenance, whose policies show every row.
-        await using var maintenance = await OpenMaintenanceAsync();
+        await using var maintenance = new NpgsqlConnection(maintenanceConnectionString ?? database.MaintenanceConnectionString);
         return await maintenance.ExecuteScalarAsync<int>(
             """
             SELECT (SELECT count(*) FROM recordings WHERE user_id = @userId)

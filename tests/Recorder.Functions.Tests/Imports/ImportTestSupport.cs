@@ -118,6 +118,7 @@ internal static class ImportCommand
         start.Environment["Storage__ThumbnailsContainer"] = storage.ThumbnailsContainer;
         start.Environment["Storage__ExportsContainer"] = storage.ExportsContainer;
         start.Environment["Storage__DeadLetterContainer"] = storage.DeadLetterContainer;
+        start.Environment["Storage__ErasureLedgerContainer"] = storage.ErasureLedgerContainer;
         start.Environment["Recordings__UploadBlockSizeBytes"] = BlockSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
     }

@@ -52,6 +52,7 @@ public class IngestTestHost : IAsyncLifetime
         var settings = api.Settings(api.Database.AppConnectionString, TestEnvironment.StorageConnectionString);
         settings["Database:MaintenanceConnectionString"] = maintenanceConnectionString ?? api.Database.MaintenanceConnectionString;
         settings["Storage:DeadLetterContainer"] = api.Storage.DeadLetterContainer;
+        settings["Storage:ErasureLedgerContainer"] = api.Storage.ErasureLedgerContainer;
         settings["IngestQueueName"] = QueueName;
         settings["Ingest:StorageAccountTopic"] = Topic;
         settings["Ingest:CreateTranscriptionTasks"] = "true";

@@ -69,6 +69,7 @@ public sealed class PrivateServices : IAsyncDisposable
         ["Storage:ThumbnailsContainer"] = Storage.ThumbnailsContainer,
         ["Storage:ExportsContainer"] = Storage.ExportsContainer,
         ["Storage:DeadLetterContainer"] = Storage.DeadLetterContainer,
+        ["Storage:ErasureLedgerContainer"] = Storage.ErasureLedgerContainer,
     };
 
     public async ValueTask DisposeAsync()

@@ -3,8 +3,8 @@
 #  1. The database deployment step (skipped with RECORDER_SKIP_MIGRATIONS=true, e.g. when a pipeline runs it):
 #     a. opens the PostgreSQL firewall to this machine while it runs (public access only);
 #     b. publishes and runs `recorder migrate` (functions/Recorder.Cli, migrations/ beside it) as the PostgreSQL
-#        Microsoft Entra administrator, with an Entra access token as the password. Migration 006 creates
-#        recorder_app and recorder_maintenance (BYPASSRLS: PostgreSQL 16+ on Azure);
+#        Microsoft Entra administrator, with an Entra access token as the password. The migrator creates
+#        recorder_app and recorder_maintenance (neither with BYPASSRLS: docs/architecture.md, "PostgreSQL");
 #     c. maps the app's managed identity to those roles (infra/hooks/sql/map-app-identity.sql);
 #     d. after a restore (RECORDER_RESTORED_AT = the restore point), runs `recorder replay-erasures --since` it as
 #        recorder_maintenance, so no user erased since comes back (docs/operations.md, "A real restore").

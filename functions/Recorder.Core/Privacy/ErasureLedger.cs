@@ -62,13 +62,16 @@ public sealed class ErasureLedger(BlobServiceClient blobs, IOptions<StorageOptio
     /// The entries of erasures requested at or after <paramref name="since"/>, oldest first (the months from its month
     /// on are listed; the rest is skipped by name).
     /// </summary>
-    public async Task<List<ErasureLedgerEntry>> ReadSinceAsync(DateTimeOffset since, DateTimeOffset until, CancellationToken cancellationToken)
+    public async Task<List<ErasureLedgerEntry>> ReadSinceAsync(
+        DateTimeOffset since, DateTimeOffset until, CancellationToken cancellationToken)
     {
         var entries = new List<(string Name, ErasureLedgerEntry Entry)>();
         var sinceName = TimePrefix(since);
         try
         {
-            for (var month = new DateTime(since.UtcDateTime.Year, since.UtcDateTime.Month, 1); month <= until.UtcDateTime; month = month.AddMonths(1))
+            for (var month = new DateTime(since.UtcDateTime.Year, since.UtcDateTime.Month, 1);
+                 month <= until.UtcDateTime;
+                 month = month.AddMonths(1))
             {
                 await foreach (var item in Container.GetBlobsAsync(
                     new GetBlobsOptions { Prefix = month.ToString("yyyy/MM/", CultureInfo.InvariantCulture) }, cancellationToken))
@@ -96,7 +99,8 @@ public sealed class ErasureLedger(BlobServiceClient blobs, IOptions<StorageOptio
         return $"{TimePrefix(entry.RequestedAt)}-{entry.LedgerId:N}-{Convert.ToHexStringLower(digest)[..8]}.json";
     }
 
-    private static string TimePrefix(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy/MM/dd/HHmmssfffffff", CultureInfo.InvariantCulture);
+    private static string TimePrefix(DateTimeOffset time)
+        => time.UtcDateTime.ToString("yyyy/MM/dd/HHmmssfffffff", CultureInfo.InvariantCulture);
 }
 
 /// <summary>The ledger could not be written or read: the erasure stays where it was and fails visibly, for a retry.</summary>

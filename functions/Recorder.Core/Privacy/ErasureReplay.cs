@@ -62,7 +62,8 @@ public sealed class ErasureReplay(
                 if (result.Failure is not null)
                 {
                     held++;
-                    logger.LogWarning("Ledger entry {LedgerId} is kept by a legal hold in this database; it waits for the hold", entry.LedgerId);
+                    logger.LogWarning(
+                        "Ledger entry {LedgerId} is kept by a legal hold in this database; it waits for the hold", entry.LedgerId);
                 }
                 else
                 {

@@ -104,7 +104,8 @@ public sealed class ErasureService(
     /// erasure did, under the entry's ledger id (so a second replay finds it); a 409 failure while a legal hold covers
     /// the user's data. Storage or ledger failures throw.
     /// </summary>
-    public async Task<ServiceResult<ErasureReceipt>> ReplayAsync(string userId, ErasureLedgerEntry entry, CancellationToken cancellationToken)
+    public async Task<ServiceResult<ErasureReceipt>> ReplayAsync(
+        string userId, ErasureLedgerEntry entry, CancellationToken cancellationToken)
     {
         var opening = await steps.OpenAsync(userId, ErasureReceipt.ByReplay, cancellationToken, entry.LedgerId, entry.Recordings);
         if (opening.Erasure is not { } erasure)

@@ -50,7 +50,8 @@ public sealed class ErasureStorageSweep(
                 cancellationToken);
             if (deadLettersSince is { } since)
             {
-                await foreach (var item in deadLetters.FindAsync(deadLetterContainer, folder, since, keepsQuarantined, unrelated, cancellationToken))
+                var found = deadLetters.FindAsync(deadLetterContainer, folder, since, keepsQuarantined, unrelated, cancellationToken);
+                await foreach (var item in found)
                 {
                     await DeleteAsync(deadLetterContainer.GetBlobClient(item.Name), item, tally, cancellationToken);
                 }

@@ -37,7 +37,8 @@ public static class PrivacySubjects
             new CommandDefinition(KeySql, transaction: transaction, cancellationToken: cancellationToken))
             ?? throw new InvalidOperationException("privacy_subject_key holds no key: migration 015 did not run.");
 
-    public static string Hash(byte[] key, string folder) => Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(folder)));
+    public static string Hash(byte[] key, string folder)
+        => Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(folder)));
 
     /// <summary>Names the key without revealing it: a ledger entry made with another key cannot be matched, and says so.</summary>
     public static string KeyId(byte[] key) => Hash(key, "recorder erasure ledger key id")[..16];

@@ -104,6 +104,7 @@ public sealed class SlidesTests(E2EHost host)
         // Kept in the browser until the upload: the timeline with it, and in an export.
         var kept = await page.EvaluateAsync<JsonElement>(
             "async () => (await new (await import('/recorder-client.js')).LocalRecordings().list())[0].slides");
+        Assert.True(kept.ValueKind == JsonValueKind.Object, "the recording kept in the browser has no slide timeline");
         Assert.Equal([0, 1], Entries(kept).Select(entry => entry.Index));
         var download = await page.Page.RunAndWaitForDownloadAsync(() => page.Page.GetByRole(AriaRole.Button, new() { Name = "Export" }).ClickAsync());
         var zipPath = Path.Combine(Path.GetTempPath(), $"{Guid.NewGuid():N}.zip");

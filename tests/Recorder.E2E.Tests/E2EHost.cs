@@ -174,8 +174,11 @@ public sealed class E2EHost : IAsyncLifetime
         // Ingest may replace the upload with its seekable copy meanwhile: then the row names the copy.
         for (var attempt = 1; ; attempt++)
         {
-            var (upload, copy) = await QuerySingleAsync<(string, string?)>("SELECT blob_name, media_blob_name FROM recordings WHERE id = @recordingId", new { recordingId });
-            var blob = copy is null ? Container(Storage.UploadsContainer).GetBlobClient(upload) : Container(Storage.ProcessedContainer).GetBlobClient(copy);
+            var (upload, copy) = await QuerySingleAsync<(string, string?)>(
+                "SELECT blob_name, media_blob_name FROM recordings WHERE id = @recordingId", new { recordingId });
+            var blob = copy is null
+                ? Container(Storage.UploadsContainer).GetBlobClient(upload)
+                : Container(Storage.ProcessedContainer).GetBlobClient(copy);
             try
             {
                 await blob.DownloadToAsync(file);

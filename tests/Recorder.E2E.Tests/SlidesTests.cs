@@ -34,7 +34,8 @@ public sealed class SlidesTests(E2EHost host)
         await ChooseSlidesAsync(page, "slides");
 
         await page.RecordAsync("slides", 5, "Talk");
-        var canvas = await page.EvaluateAsync<int[]>("() => { const c = document.querySelector('#stage canvas.slide-canvas'); return [c.width, c.height]; }");
+        var canvas = await page.EvaluateAsync<int[]>(
+            "() => { const c = document.querySelector('#stage canvas.slide-canvas'); return [c.width, c.height]; }");
         await Expect(page.Page.Locator("#slide-position")).ToHaveTextAsync("Slide 1 of 3 · 1-intro.png");
         await WaitForPageClockAsync(page, 1);
         await page.Page.GetByRole(AriaRole.Button, new() { Name = "Next" }).ClickAsync();
@@ -48,7 +49,8 @@ public sealed class SlidesTests(E2EHost host)
         await page.ScreenshotAsync("completed");
 
         var recording = await GetRecordingAsync(page, id);
-        Assert.Equal(("slides", "completed"), (recording.GetProperty("recordingType").GetString(), recording.GetProperty("status").GetString()));
+        Assert.Equal(("slides", "completed"),
+            (recording.GetProperty("recordingType").GetString(), recording.GetProperty("status").GetString()));
         var media = recording.GetProperty("metadata").GetProperty("media");
         Assert.Equal((canvas[0], canvas[1]), (media.GetProperty("width").GetInt32(), media.GetProperty("height").GetInt32()));
         Assert.True(media.GetProperty("hasAudio").GetBoolean(), "the microphone is recorded");
@@ -106,7 +108,8 @@ public sealed class SlidesTests(E2EHost host)
             "async () => (await new (await import('/recorder-client.js')).LocalRecordings().list())[0].slides");
         Assert.True(kept.ValueKind == JsonValueKind.Object, "the recording kept in the browser has no slide timeline");
         Assert.Equal([0, 1], Entries(kept).Select(entry => entry.Index));
-        var download = await page.Page.RunAndWaitForDownloadAsync(() => page.Page.GetByRole(AriaRole.Button, new() { Name = "Export" }).ClickAsync());
+        var download = await page.Page.RunAndWaitForDownloadAsync(
+            () => page.Page.GetByRole(AriaRole.Button, new() { Name = "Export" }).ClickAsync());
         var zipPath = Path.Combine(Path.GetTempPath(), $"{Guid.NewGuid():N}.zip");
         await download.SaveAsAsync(zipPath);
         try
@@ -190,7 +193,8 @@ public sealed class SlidesTests(E2EHost host)
         var (before, after) = (result.GetProperty("before").GetDouble(), result.GetProperty("after").GetDouble());
         Assert.InRange(entries[2].Start, before - 0.001, after + 0.001);
         // The 1.2 s paused are not in it: recorded time, not the time since the start.
-        Assert.True(entries[2].Start < result.GetProperty("wall").GetDouble() - 1, $"{entries[2].Start} s of {result.GetProperty("wall").GetDouble()} s");
+        var wall = result.GetProperty("wall").GetDouble();
+        Assert.True(entries[2].Start < wall - 1, $"{entries[2].Start} s of {wall} s");
         page.AssertNoErrors();
     }
 
@@ -207,7 +211,8 @@ public sealed class SlidesTests(E2EHost host)
             var path = Path.ChangeExtension(Path.GetTempFileName(), ".png");
             try
             {
-                await MediaTools.FfmpegAsync("-f", "lavfi", "-i", $"color=c=0x{slide.R:X2}{slide.G:X2}{slide.B:X2}:s=640x360", "-frames:v", "1", path);
+                var colour = $"0x{slide.R:X2}{slide.G:X2}{slide.B:X2}";
+                await MediaTools.FfmpegAsync("-f", "lavfi", "-i", $"color=c={colour}:s=640x360", "-frames:v", "1", path);
                 files.Add(new FilePayload { Name = slide.Name, MimeType = "image/png", Buffer = await File.ReadAllBytesAsync(path) });
             }
             finally
@@ -222,7 +227,9 @@ public sealed class SlidesTests(E2EHost host)
     // The page's recording clock, as its timer shows it (whole seconds of recorded time).
     private static async Task WaitForPageClockAsync(RecorderPage page, int seconds)
         => await page.Page.WaitForFunctionAsync(
-            "seconds => { const [m, s] = document.querySelector('#timer').textContent.split(':').map(Number); return m * 60 + s >= seconds; }",
+            """
+            seconds => { const [m, s] = document.querySelector('#timer').textContent.split(':').map(Number); return m * 60 + s >= seconds; }
+            """,
             seconds, new() { Timeout = 15_000 });
 
     // As the main app reads it: GET /api/recordings/{id} with the page's session.
@@ -233,7 +240,8 @@ public sealed class SlidesTests(E2EHost host)
     {
         Assert.Equal(1, timeline.GetProperty("version").GetInt32());
         return timeline.GetProperty("entries").EnumerateArray()
-            .Select(entry => new Entry(entry.GetProperty("index").GetInt32(), entry.GetProperty("fileName").GetString()!, entry.GetProperty("start").GetDouble()))
+            .Select(entry => new Entry(
+                entry.GetProperty("index").GetInt32(), entry.GetProperty("fileName").GetString()!, entry.GetProperty("start").GetDouble()))
             .ToList();
     }
 

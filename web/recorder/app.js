@@ -139,6 +139,9 @@ function readyToCapture(type) {
   return false;
 }
 
+// The browser may bring back the chosen type on a reload.
+$('slides-panel').hidden = !SLIDE_TYPES.has(mode());
+
 $('slides-input').addEventListener('change', () => {
   const names = [...$('slides-input').files].map((file) => file.name);
   $('slides-picked').textContent = names.length === 0 ? 'No slides chosen yet.' : `${names.length} slide(s): ${names.join(', ')}`;

@@ -250,7 +250,9 @@ public sealed class RecordingsService(
             return new StorageUsage(used, limit, percent, byType.Values.Sum(t => t.Count), byType);
         }, cancellationToken);
 
-    /// <summary>The slide timelines of those rows that keep one, as their edits' trims leave them, read in the caller's transaction.</summary>
+    /// <summary>
+    /// The slide timelines of those rows that keep one, as their edits' trims leave them, read in the caller's transaction.
+    /// </summary>
     private static async Task<Dictionary<long, SlideTimelineView>> EffectiveSlidesAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, IEnumerable<RecordingRow> rows, CancellationToken cancellationToken)
     {

@@ -83,7 +83,8 @@ public sealed record SlideTimeline(IReadOnlyList<SlideEntry> Entries)
             }
             if (parsed.Count > 0 && entry.Start < parsed[^1].Start)
             {
-                errors.Add(path + ".start", $"must not be before the previous entry's start ({parsed[^1].Start} s): entries are in recording order.");
+                errors.Add(path + ".start",
+                    $"must not be before the previous entry's start ({parsed[^1].Start} s): entries are in recording order.");
                 valid = false;
             }
             parsed.Add(entry);

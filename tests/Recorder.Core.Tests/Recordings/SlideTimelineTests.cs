@@ -24,7 +24,10 @@ public sealed class SlideTimelineTests
 
         Assert.False(errors.Any);
         Assert.Equal(
-            [new SlideEntry(0, "intro.png", 0), new SlideEntry(1, "agenda.png", 2.5m), new SlideEntry(2, "demo.webp", 6), new SlideEntry(1, "agenda.png", 9.25m)],
+            [
+                new SlideEntry(0, "intro.png", 0), new SlideEntry(1, "agenda.png", 2.5m), new SlideEntry(2, "demo.webp", 6),
+                new SlideEntry(1, "agenda.png", 9.25m),
+            ],
             timeline!.Entries);
     }
 
@@ -46,7 +49,8 @@ public sealed class SlideTimelineTests
     [InlineData("""{ "version": 1, "entries": [ { "index": 0, "fileName": "a.png", "start": -0.1 } ] }""", "slides.entries[0].start")]
     [InlineData("""{ "version": 1, "entries": [ { "index": 0, "fileName": "a.png", "start": "0" } ] }""", "slides.entries[0].start")]
     [InlineData("""{ "version": 1, "entries": [ { "index": 0, "fileName": "a.png", "start": 0, "end": 3 } ] }""", "slides.entries[0].end")]
-    [InlineData("""{ "version": 1, "entries": [ { "index": 0, "fileName": "a.png", "start": 4 }, { "index": 1, "fileName": "b.png", "start": 3.999 } ] }""", "slides.entries[1].start")]
+    [InlineData("""{"version": 1, "entries": [{"index": 0, "fileName": "a", "start": 4}, {"index": 1, "fileName": "b", "start": 3.999}]}""",
+        "slides.entries[1].start")]
     public void A_timeline_of_another_shape_is_refused_naming_the_field(string json, string field)
     {
         Assert.Null(Parse(json, out var errors));

@@ -30,7 +30,8 @@ public sealed class SlideTimelineApiTests(ApiTestHost api) : IClassFixture<ApiTe
         Assert.Equal([(0, 0m, 0m), (1, 2.5m, 2.5m), (2, 6m, 6m)], await EffectiveAsync(user, id));
 
         var trim = await (await user.Client.PostAsync($"api/recordings/{id}/edits",
-            Api.Json(new { editType = "trim", parameters = new { start = 3, end = 10 }, baseVersion = 0 }))).AssertOkAsync(HttpStatusCode.Created);
+            Api.Json(new { editType = "trim", parameters = new { start = 3, end = 10 }, baseVersion = 0 })))
+            .AssertOkAsync(HttpStatusCode.Created);
 
         // agenda was showing at 3 s: it opens the trimmed recording; intro is cut; demo moves back by 3 s.
         Assert.Equal([(1, 0m, 3m), (2, 3m, 6m)], await EffectiveAsync(user, id));
@@ -39,8 +40,8 @@ public sealed class SlideTimelineApiTests(ApiTestHost api) : IClassFixture<ApiTe
         // What was recorded stays as it was in metadata: the effective timeline is computed, never stored.
         Assert.Equal(0m, listed.GetProperty("metadata").GetProperty("slides").GetProperty("entries")[0].GetProperty("start").GetDecimal());
 
-        await (await user.Client.PostAsync($"api/recordings/{id}/edits/undo", Api.Json(new { baseVersion = trim.GetProperty("version").GetInt64() })))
-            .AssertOkAsync();
+        var undo = Api.Json(new { baseVersion = trim.GetProperty("version").GetInt64() });
+        await (await user.Client.PostAsync($"api/recordings/{id}/edits/undo", undo)).AssertOkAsync();
         Assert.Equal([(0, 0m, 0m), (1, 2.5m, 2.5m), (2, 6m, 6m)], await EffectiveAsync(user, id));
     }
 
@@ -57,9 +58,11 @@ public sealed class SlideTimelineApiTests(ApiTestHost api) : IClassFixture<ApiTe
 
     [Theory]
     [InlineData("""{ "version": 1, "entries": [ { "index": 0.5, "fileName": "a.png", "start": 0 } ] }""", "entries[0].index")]
-    [InlineData("""{ "version": 1, "entries": [ { "index": 0, "fileName": "a.png", "start": 2 }, { "index": 1, "fileName": "b.png", "start": 1 } ] }""", "entries[1].start")]
+    [InlineData("""{"version": 1, "entries": [{"index": 0, "fileName": "a", "start": 2}, {"index": 1, "fileName": "b", "start": 1}]}""",
+        "entries[1].start")]
     [InlineData("""{ "version": 1, "entries": [ { "index": 0, "fileName": "", "start": 0 } ] }""", "entries[0].fileName")]
-    [InlineData("""{ "version": 1, "entries": [ { "index": 0, "fileName": "a.png", "start": 0, "title": "Intro" } ] }""", "entries[0].title")]
+    [InlineData("""{ "version": 1, "entries": [ { "index": 0, "fileName": "a.png", "start": 0, "title": "Intro" } ] }""",
+        "entries[0].title")]
     [InlineData("""{ "version": 1, "entries": [] }""", "entries")]
     [InlineData("""{ "version": 3, "entries": [ { "index": 0, "fileName": "a.png", "start": 0 } ] }""", "version")]
     [InlineData("""["intro.png"]""", "")]
@@ -68,16 +71,16 @@ public sealed class SlideTimelineApiTests(ApiTestHost api) : IClassFixture<ApiTe
         var user = await api.SignInNewUserAsync();
         var path = field.Length == 0 ? "slides" : "slides." + field;
 
-        var upload = await (await user.Client.PostAsync("api/recordings/uploads", Api.Json(
-            $$"""{ "title": "Talk", "recordingType": "slides", "mimeType": "video/webm", "fileSize": 1024, "metadata": { "slides": {{slides}} } }""")))
-            .AssertProblemAsync(HttpStatusCode.BadRequest);
+        var upload = await (await user.Client.PostAsync("api/recordings/uploads", Api.Json($$"""
+            { "title": "Talk", "recordingType": "slides", "mimeType": "video/webm", "fileSize": 1024, "metadata": { "slides": {{slides}} } }
+            """))).AssertProblemAsync(HttpStatusCode.BadRequest);
         Assert.True(upload.GetProperty("errors").TryGetProperty("metadata." + path, out _), upload.GetRawText());
         await using var connection = await api.OpenMaintenanceAsync();
         Assert.Equal(0, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM recordings WHERE user_id = @Id", new { user.Id }));
 
         var id = await CreateCompletedAsync(user, new { slides = Timeline });
-        var patch = await (await user.Client.PatchAsync($"api/recordings/{id}", Api.Json($$"""{ "title": "Renamed", "slides": {{slides}} }""")))
-            .AssertProblemAsync(HttpStatusCode.BadRequest);
+        var rename = Api.Json($$"""{ "title": "Renamed", "slides": {{slides}} }""");
+        var patch = await (await user.Client.PatchAsync($"api/recordings/{id}", rename)).AssertProblemAsync(HttpStatusCode.BadRequest);
         Assert.True(patch.GetProperty("errors").TryGetProperty(path, out _), patch.GetRawText());
         Assert.Equal(("Talk", 3), await connection.QuerySingleAsync<(string, int)>(
             "SELECT title, jsonb_array_length(metadata -> 'slides' -> 'entries') FROM recordings WHERE id = @id", new { id }));
@@ -88,9 +91,10 @@ public sealed class SlideTimelineApiTests(ApiTestHost api) : IClassFixture<ApiTe
     {
         var user = await api.SignInNewUserAsync();
 
-        var problem = await (await user.Client.PostAsync("api/recordings/uploads", Api.Json(
-            """{ "title": "Talk", "recordingType": "slides", "mimeType": "video/webm", "fileSize": 1024, "metadata": { "slides": { "version": 1, "entries": [ { "index": 0, "fileName": "a\u0000.png", "start": 0 } ] } } }""")))
-            .AssertProblemAsync(HttpStatusCode.BadRequest);
+        var problem = await (await user.Client.PostAsync("api/recordings/uploads", Api.Json("""
+            { "title": "Talk", "recordingType": "slides", "mimeType": "video/webm", "fileSize": 1024,
+              "metadata": { "slides": { "version": 1, "entries": [ { "index": 0, "fileName": "a\u0000.png", "start": 0 } ] } } }
+            """))).AssertProblemAsync(HttpStatusCode.BadRequest);
 
         Assert.True(problem.GetProperty("errors").TryGetProperty("metadata.slides.entries[0].fileName", out _), problem.GetRawText());
     }
@@ -120,7 +124,9 @@ public sealed class SlideTimelineApiTests(ApiTestHost api) : IClassFixture<ApiTe
     {
         var user = await api.SignInNewUserAsync();
         var notes = new string('x', 15 * 1024);
-        var entries = Enumerable.Range(0, 300).Select(i => new { index = i % 40, fileName = $"slide-{i % 40:000}.png", start = i * 2 }).ToArray();
+        var entries = Enumerable.Range(0, 300)
+            .Select(i => new { index = i % 40, fileName = $"slide-{i % 40:000}.png", start = i * 2 })
+            .ToArray();
 
         // 15 KiB of other metadata and a 15 KB timeline: each within the 16 KiB it may have, together beyond it.
         await CreateAsync(user, new { notes, slides = new { version = 1, entries } });
@@ -140,7 +146,8 @@ public sealed class SlideTimelineApiTests(ApiTestHost api) : IClassFixture<ApiTe
         await using var connection = await api.OpenMaintenanceAsync();
         await connection.ExecuteAsync(
             "UPDATE recordings SET status = 'completed', completed_at = now(), duration = 12.5, " +
-            "metadata = metadata || jsonb_build_object('media', '{\"hasVideo\": true, \"width\": 1280, \"height\": 720}'::jsonb) WHERE id = @id",
+            "metadata = metadata || jsonb_build_object('media', '{\"hasVideo\": true, \"width\": 1280, \"height\": 720}'::jsonb) " +
+            "WHERE id = @id",
             new { id });
         return id;
     }
@@ -161,7 +168,10 @@ public sealed class SlideTimelineApiTests(ApiTestHost api) : IClassFixture<ApiTe
     {
         Assert.Equal(1, slides.GetProperty("version").GetInt32());
         return slides.GetProperty("entries").EnumerateArray()
-            .Select(entry => (entry.GetProperty("index").GetInt32(), entry.GetProperty("start").GetDecimal(), entry.GetProperty("sourceStart").GetDecimal()))
+            .Select(entry => (
+                entry.GetProperty("index").GetInt32(),
+                entry.GetProperty("start").GetDecimal(),
+                entry.GetProperty("sourceStart").GetDecimal()))
             .ToList();
     }
 }

@@ -22,7 +22,8 @@ public sealed class UpdateRecording(HttpApi api, RecordingsService recordings, I
         => api.RunWithRouteIdAsync(req, id, RecordingScopes.Write, async (caller, recordingId, request) =>
             await HttpApi.RespondAsync(
                 await JsonRequest.ReadAsync(req,
-                    (Dictionary<string, JsonElement> body) => RecordingPatch.Parse(body, options.Value.MaxMetadataBytes), cancellationToken),
+                    (Dictionary<string, JsonElement> body) => RecordingPatch.Parse(body, options.Value.MaxMetadataBytes),
+                    cancellationToken),
                 patch => recordings.UpdateAsync(caller, recordingId, patch, request, cancellationToken),
                 view => new OkObjectResult(view)), cancellationToken);
 }

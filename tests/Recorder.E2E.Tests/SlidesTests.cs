@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Recorder.Testing.Media;
 using Xunit;
@@ -86,6 +87,17 @@ public sealed class SlidesTests(E2EHost host)
         var thumbnail = await ThumbnailColoursAsync(recording, "iw/2:ih/2:iw/4:ih/4");
         Assert.True(thumbnail.Y > 40, $"the thumbnail is dark: {thumbnail}");
         Assert.Equal(0, Nearest(thumbnail));
+
+        // The player's chapters follow a trim: from 2 s on, agenda opens the recording and intro is gone.
+        await page.Item(id).GetByRole(AriaRole.Button, new() { Name = "Play & trim" }).ClickAsync();
+        var chapters = page.Page.Locator("#editor-chapters li");
+        await Expect(chapters).ToHaveTextAsync([new Regex("^0:00 · 1-intro.png$"), new Regex("2-agenda.png$"), new Regex("3-demo.png$")]);
+        await page.Page.Locator("#editor").GetByLabel("Start (s)").FillAsync("2");
+        await page.Page.Locator("#editor").GetByRole(AriaRole.Button, new() { Name = "Apply trim" }).ClickAsync();
+        await Expect(chapters).ToHaveTextAsync([new Regex("^0:00 · 2-agenda.png$"), new Regex("3-demo.png$")]);
+        await page.ScreenshotAsync("trimmed-chapters");
+        var trimmed = Entries((await GetRecordingAsync(page, id)).GetProperty("slides"));
+        Assert.Equal([(1, 0), (2, Math.Round(entries[2].Start - 2, 3))], trimmed.Select(entry => (entry.Index, Math.Round(entry.Start, 3))));
         page.AssertNoErrors();
     }
 

@@ -42,9 +42,10 @@ export function pickMimeType(recordingType) {
  * loss), release() stops them all. Rejects with the browser's DOMException (NotAllowedError when
  * permission is denied, NotFoundError …). screen-camera draws the camera into a corner of the screen
  * on a canvas, so one video track is recorded; several audio sources are mixed into one track.
- * slides and slides-camera draw `slides` (images, see openSlides) on a width × height canvas, with the
- * camera in a corner for slides-camera, and record the microphone; a bad image rejects with a TypeError
- * before any device is asked for.
+ * slides and slides-camera draw `slides` (PNG, JPEG or WebP Files/Blobs, or { image, fileName }) on a
+ * width × height canvas, with the camera in a corner for slides-camera, and record the microphone; the
+ * capture also has canvas, fileNames, slideIndex, next(), previous(), goTo(i) and timeline (a
+ * SlideTimeline). A bad image rejects with a TypeError before any device is asked for.
  */
 export async function openCapture(recordingType, { width = 1280, height = 720, frameRate = 30, slides } = {}) {
   const devices = navigator.mediaDevices;

@@ -160,25 +160,35 @@ public sealed class E2EHost : IAsyncLifetime
         var file = Path.GetTempFileName();
         try
         {
-            // Ingest may replace the upload with its seekable copy meanwhile: then the row names the copy.
-            for (var attempt = 1; ; attempt++)
-            {
-                var (upload, copy) = await QuerySingleAsync<(string, string?)>("SELECT blob_name, media_blob_name FROM recordings WHERE id = @recordingId", new { recordingId });
-                var blob = copy is null ? Container(Storage.UploadsContainer).GetBlobClient(upload) : Container(Storage.ProcessedContainer).GetBlobClient(copy);
-                try
-                {
-                    await blob.DownloadToAsync(file);
-                    return (await MediaTools.PacketEndAsync(file)).TotalSeconds;
-                }
-                catch (RequestFailedException exception) when (exception.Status == 404 && attempt < 5)
-                {
-                    await Task.Delay(500);
-                }
-            }
+            await DownloadMediaAsync(recordingId, file);
+            return (await MediaTools.PacketEndAsync(file)).TotalSeconds;
         }
         finally
         {
             File.Delete(file);
+        }
+    }
+
+    /// <summary>The media a recording serves, into <paramref name="file"/>.</summary>
+    public async Task DownloadMediaAsync(long recordingId, string file)
+    {
+        // Ingest may replace the upload with its seekable copy meanwhile: then the row names the copy.
+        for (var attempt = 1; ; attempt++)
+        {
+            var (upload, copy) = await QuerySingleAsync<(string, string?)>(
+                "SELECT blob_name, media_blob_name FROM recordings WHERE id = @recordingId", new { recordingId });
+            var blob = copy is null
+                ? Container(Storage.UploadsContainer).GetBlobClient(upload)
+                : Container(Storage.ProcessedContainer).GetBlobClient(copy);
+            try
+            {
+                await blob.DownloadToAsync(file);
+                return;
+            }
+            catch (RequestFailedException exception) when (exception.Status == 404 && attempt < 5)
+            {
+                await Task.Delay(500);
+            }
         }
     }
 

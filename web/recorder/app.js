@@ -10,9 +10,10 @@ const $ = (id) => document.getElementById(id);
 const PAGE_SIZE = 8;
 const RESUME_AFTER_MS = 30000;
 const TYPE_NAMES = { camera: 'Camera', audio: 'Audio', screen: 'Screen', 'screen-camera': 'Screen + camera', 'slides-camera': 'Slides + camera', slides: 'Slides' };
+const SLIDE_TYPES = new Set(['slides', 'slides-camera']);
 
 const ui = {
-  capture: null, // { stream, sources, release }
+  capture: null, // { stream, sources, release }; slides captures also { canvas, timeline, next, previous, goTo … }
   recording: null,
   session: null,
   stopMeter: () => {},
@@ -123,21 +124,51 @@ function renderStorage(storage) {
 const mode = () => document.querySelector('input[name="mode"]:checked').value;
 
 document.querySelectorAll('input[name="mode"]').forEach((input) => input.addEventListener('change', () => {
+  $('slides-panel').hidden = !SLIDE_TYPES.has(mode());
   if (!ui.recording) closeCapture();
 }));
 
+// What openCapture needs besides the type: the chosen slide images for the slide types.
+const captureOptions = (type) => (SLIDE_TYPES.has(type) ? { slides: [...$('slides-input').files] } : {});
+
+// Slide recordings need their images before anything else happens: says so and returns false when there are none.
+function readyToCapture(type) {
+  if (!SLIDE_TYPES.has(type) || $('slides-input').files.length > 0) return true;
+  status('Choose the slide images first.');
+  $('slides-input').focus();
+  return false;
+}
+
+// The browser may bring back the chosen type on a reload.
+$('slides-panel').hidden = !SLIDE_TYPES.has(mode());
+
+$('slides-input').addEventListener('change', () => {
+  const names = [...$('slides-input').files].map((file) => file.name);
+  $('slides-picked').textContent = names.length === 0 ? 'No slides chosen yet.' : `${names.length} slide(s): ${names.join(', ')}`;
+  // A preview shows the slides it was opened with.
+  if (!ui.recording) closeCapture();
+});
+
 async function openDevices() {
   closeCapture();
-  const capture = await openCapture(mode());
+  const type = mode();
+  const capture = await openCapture(type, captureOptions(type));
   ui.capture = capture;
   const preview = $('preview');
   const audioOnly = capture.stream.getVideoTracks().length === 0;
-  preview.hidden = audioOnly;
+  // Slides show on their own canvas, the very picture recorded, full-size in the stage.
+  preview.hidden = audioOnly || Boolean(capture.canvas);
   $('level').hidden = !audioOnly;
   $('stage-hint').hidden = true;
   $('stage').dataset.live = audioOnly ? 'audio' : 'video';
   if (audioOnly) {
     ui.stopMeter = drawLevel(capture.stream);
+  } else if (capture.canvas) {
+    capture.canvas.className = 'slide-canvas';
+    capture.canvas.setAttribute('aria-label', 'Slides as recorded');
+    $('stage').prepend(capture.canvas);
+    $('slide-nav').hidden = false;
+    renderSlidePosition();
   } else {
     preview.srcObject = capture.stream;
     await preview.play().catch(() => {});
@@ -149,13 +180,53 @@ function closeCapture() {
   ui.stopMeter();
   ui.stopMeter = () => {};
   ui.capture?.release();
+  ui.capture?.canvas?.remove();
   ui.capture = null;
   $('preview').srcObject = null;
   $('preview').hidden = false;
   $('level').hidden = true;
+  $('slide-nav').hidden = true;
   $('stage-hint').hidden = false;
   delete $('stage').dataset.live;
+  if (document.fullscreenElement) document.exitFullscreen();
 }
+
+// ---------------------------------------------------------------------------------------------
+// Slides: next and previous with the buttons or the arrow keys; the capture keeps the timeline.
+
+function renderSlidePosition() {
+  const capture = ui.capture;
+  if (!capture?.canvas) return;
+  const index = capture.slideIndex;
+  $('slide-position').textContent = `Slide ${index + 1} of ${capture.fileNames.length} · ${capture.fileNames[index]}`;
+  $('slide-position').dataset.index = index;
+  $('slide-previous').disabled = index === 0;
+  $('slide-next').disabled = index === capture.fileNames.length - 1;
+}
+
+function stepSlide(step) {
+  if (!ui.capture?.canvas) return;
+  if (step > 0) ui.capture.next(); else ui.capture.previous();
+  renderSlidePosition();
+}
+
+$('slide-next').addEventListener('click', () => stepSlide(1));
+$('slide-previous').addEventListener('click', () => stepSlide(-1));
+$('slide-fullscreen').addEventListener('click', () => {
+  if (document.fullscreenElement) document.exitFullscreen(); else $('stage').requestFullscreen();
+});
+document.addEventListener('fullscreenchange', () => {
+  $('slide-fullscreen').textContent = document.fullscreenElement ? 'Exit full screen' : 'Full screen';
+});
+
+addEventListener('keydown', (event) => {
+  const step = { ArrowRight: 1, PageDown: 1, ArrowLeft: -1, PageUp: -1 }[event.key];
+  // Arrow keys keep their own meaning in fields (the type picker's radios too) and dialogs.
+  if (!step || !ui.capture?.canvas || event.altKey || event.ctrlKey || event.metaKey) return;
+  if (event.target.closest?.('input, select, textarea, [contenteditable="true"]') || document.querySelector('dialog[open]')) return;
+  event.preventDefault();
+  stepSlide(step);
+});
 
 // A live level meter for audio-only recordings, so there is something to see; returns its stop.
 function drawLevel(stream) {
@@ -186,6 +257,7 @@ function drawLevel(stream) {
 }
 
 $('preview-button').addEventListener('click', async () => {
+  if (!readyToCapture(mode())) return;
   try {
     await openDevices();
     status('Preview on. Press Record when you are ready.');
@@ -196,6 +268,7 @@ $('preview-button').addEventListener('click', async () => {
 
 $('record').addEventListener('click', async () => {
   const recordingType = mode();
+  if (!readyToCapture(recordingType)) return;
   const session = new SessionKeeper(client, { onError: (error) => console.warn('Recording session:', error) });
   ui.session = session;
   $('record').disabled = true;
@@ -232,7 +305,9 @@ $('record').addEventListener('click', async () => {
     session.interrupt({ errorCode: 'device_lost', errorMessage: `The ${event.detail.kind} device stopped (${event.detail.label || 'unknown'}).` });
     status('A device stopped: the recording ended early and keeps what it has.');
   });
-  recording.addEventListener('stop', (event) => finishRecording(recordingType, event.detail));
+  // The slide timeline is the recording's: its metadata carries it to the API (and to IndexedDB before that).
+  recording.addEventListener('stop', (event) => finishRecording(recordingType, event.detail, capture.timeline?.toJSON()));
+  capture.timeline?.attach(recording);
   recording.start();
   $('timer').textContent = '00:00';
   $('stop').disabled = false;
@@ -245,7 +320,7 @@ $('stop').addEventListener('click', () => ui.recording?.stop());
 
 addEventListener('beforeunload', (event) => { if (ui.recording) event.preventDefault(); });
 
-async function finishRecording(recordingType, { blob, mimeType, durationSeconds }) {
+async function finishRecording(recordingType, { blob, mimeType, durationSeconds }, slides) {
   const session = ui.session;
   ui.recording = null;
   closeCapture();
@@ -258,7 +333,7 @@ async function finishRecording(recordingType, { blob, mimeType, durationSeconds 
   const title = $('title').value.trim() || `${TYPE_NAMES[recordingType]} recording ${new Date().toLocaleString()}`;
   // Kept in the browser first: nothing is lost if the upload fails or the tab closes during it, or while the
   // session's completion is retried through an outage of the API.
-  await local.put({ title, recordingType, mimeType, durationSeconds, blob, sessionId: session.id });
+  await local.put({ title, recordingType, mimeType, durationSeconds, blob, sessionId: session.id, ...(slides ? { slides } : {}) });
   $('title').value = '';
   status(`Recorded ${seconds(durationSeconds)} (${bytes(blob.size)}).`);
   // Ends the session unless device loss already interrupted it (SessionKeeper ends a session once).
@@ -310,7 +385,11 @@ async function uploadEntry(entry) {
       recordingType: entry.recordingType,
       mimeType: entry.mimeType,
       sessionId: entry.sessionId ?? undefined,
-      metadata: { durationSeconds: entry.durationSeconds, recordedWith: 'recorder-page' },
+      metadata: {
+        durationSeconds: entry.durationSeconds,
+        recordedWith: 'recorder-page',
+        ...(entry.slides ? { slides: entry.slides } : {}),
+      },
     }, {
       state: entry.upload,
       onProgress: ({ loaded, total }) => show((loaded / total) * 100, `Uploading “${entry.title}”: ${bytes(loaded)} of ${bytes(total)}`),
@@ -541,6 +620,7 @@ async function openEditor(id) {
   Object.assign(editor, { id, duration: Number(recording.duration), player });
   $('trim-end').max = $('trim-start').max = editor.duration;
   applyState(recording.edits);
+  renderChapters(recording);
   $('editor-error').textContent = '';
   $('editor').dataset.recordingId = id;
   $('editor').showModal();
@@ -563,11 +643,30 @@ function applyState(state) {
   $('redo').disabled = !state?.canRedo;
 }
 
+// A slides recording's timeline as its trim leaves it: each slide a button that plays from it.
+function renderChapters(recording) {
+  const entries = recording.slides?.entries ?? [];
+  $('editor-chapters').hidden = entries.length === 0;
+  $('editor-chapters').replaceChildren(...entries.map((entry) => {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'button small ghost';
+    button.textContent = `${shortDuration(entry.start)} · ${entry.fileName}`;
+    // The player plays the whole file within the trim: sourceStart is the slide's place in it.
+    button.addEventListener('click', () => { editor.player.currentTime = entry.sourceStart; });
+    const item = document.createElement('li');
+    item.append(button);
+    return item;
+  }));
+}
+
 async function change(action) {
   $('editor-error').textContent = '';
   try {
     const result = await action();
     applyState(result.state);
+    // A trim moves the slides; the API computes where they are now.
+    if (!$('editor-chapters').hidden) renderChapters(await client.getRecording(editor.id));
   } catch (error) {
     if (error instanceof ApiError && error.status === 409) {
       // Someone else changed the history: show theirs, the user decides again.

@@ -4,7 +4,8 @@
  * docs/recorder-page.md documents the API; in short:
  *
  *   pickMimeType(type)              best MediaRecorder type the browser supports for a recording type
- *   openCapture(type, options)      camera / audio / screen / screen-camera stream, with release()
+ *   openCapture(type, options)      camera / audio / screen / screen-camera / slides-camera / slides stream, with release();
+ *                                   slides: next(), previous(), goTo(i) and a SlideTimeline of the changes
  *   Recording                       MediaRecorder wrapper: timer ticks, optional time limit, device loss
  *   RecorderClient                  the HTTP API: uploads (single PUT or resumable blocks), recordings,
  *                                   storage, recording sessions, edits; waitUntilProcessed()
@@ -13,7 +14,13 @@
  *   exportLocalRecordings(entries)  a ZIP of manifest.json + files for `recorder import-client-recordings`
  */
 
-export const RECORDING_TYPES = Object.freeze(['camera', 'audio', 'screen', 'screen-camera']);
+export const RECORDING_TYPES = Object.freeze(['camera', 'audio', 'screen', 'screen-camera', 'slides-camera', 'slides']);
+
+/** Slide images openCapture draws (what createImageBitmap decodes in every current browser). */
+export const SLIDE_IMAGE_TYPES = Object.freeze(['image/png', 'image/jpeg', 'image/webp']);
+
+/** What the API accepts in a slide timeline (docs/api.md, "Slide timeline"). */
+export const SLIDE_LIMITS = Object.freeze({ slides: 1000, entries: 500, fileNameLength: 255 });
 
 const VIDEO_TYPES = ['video/webm;codecs=vp9,opus', 'video/webm;codecs=vp8,opus', 'video/webm', 'video/mp4;codecs=avc1,mp4a.40.2', 'video/mp4'];
 const AUDIO_TYPES = ['audio/webm;codecs=opus', 'audio/ogg;codecs=opus', 'audio/webm', 'audio/mp4'];
@@ -35,8 +42,12 @@ export function pickMimeType(recordingType) {
  * loss), release() stops them all. Rejects with the browser's DOMException (NotAllowedError when
  * permission is denied, NotFoundError …). screen-camera draws the camera into a corner of the screen
  * on a canvas, so one video track is recorded; several audio sources are mixed into one track.
+ * slides and slides-camera draw `slides` (PNG, JPEG or WebP Files/Blobs, or { image, fileName }) on a
+ * width × height canvas, with the camera in a corner for slides-camera, and record the microphone; the
+ * capture also has canvas, fileNames, slideIndex, next(), previous(), goTo(i) and timeline (a
+ * SlideTimeline). A bad image rejects with a TypeError before any device is asked for.
  */
-export async function openCapture(recordingType, { width = 1280, height = 720, frameRate = 30 } = {}) {
+export async function openCapture(recordingType, { width = 1280, height = 720, frameRate = 30, slides } = {}) {
   const devices = navigator.mediaDevices;
   const video = { width: { ideal: width }, height: { ideal: height }, frameRate: { ideal: frameRate } };
   const audio = { echoCancellation: true, noiseSuppression: true };
@@ -65,8 +76,17 @@ export async function openCapture(recordingType, { width = 1280, height = 720, f
       }
       case 'screen-camera': {
         const screen = await open(devices.getDisplayMedia({ video: { frameRate }, audio: true }));
-        const camera = await open(devices.getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 360 } }, audio }));
+        const camera = await open(devices.getUserMedia({ video: cornerCamera, audio }));
         return capture([await composite(screen, camera, frameRate, cleanups), ...mixAudio([screen, camera], cleanups)]);
+      }
+      case 'slides':
+      case 'slides-camera': {
+        const deck = await loadSlides(slides, width, height);
+        cleanups.push(() => deck.forEach((slide) => slide.image.close()));
+        const withCamera = recordingType === 'slides-camera';
+        const devicesStream = await open(devices.getUserMedia(withCamera ? { video: cornerCamera, audio } : { audio }));
+        const cameraVideo = withCamera ? await playing(devicesStream) : null;
+        return slideShow(capture, deck, { width, height, frameRate, cameraVideo, audio: devicesStream.getAudioTracks(), cleanups });
       }
       default:
         throw new TypeError(`Unknown recording type ${recordingType}.`);
@@ -88,6 +108,9 @@ function mixAudio(streams, cleanups) {
   return destination.stream.getAudioTracks();
 }
 
+// The camera drawn in a corner (screen-camera, slides-camera) need not be large.
+const cornerCamera = { width: { ideal: 640 }, height: { ideal: 360 } };
+
 // The screen with the camera in the lower right corner, drawn on a canvas at the frame rate.
 async function composite(screen, camera, frameRate, cleanups) {
   // The canvas takes the screen's size, known once its first frame is in (track settings may lack it).
@@ -95,18 +118,32 @@ async function composite(screen, camera, frameRate, cleanups) {
   const canvas = document.createElement('canvas');
   canvas.width = screenVideo.videoWidth;
   canvas.height = screenVideo.videoHeight;
-  const context = canvas.getContext('2d');
-  // A timer, not requestAnimationFrame, which stops in a hidden tab while the recording goes on.
-  const timer = setInterval(() => {
+  return canvasTrack(canvas, frameRate, (context) => {
     context.drawImage(screenVideo, 0, 0, canvas.width, canvas.height);
-    const w = Math.round(canvas.width / 4);
-    const h = Math.round(w * (cameraVideo.videoHeight || 9) / (cameraVideo.videoWidth || 16));
-    const margin = Math.round(canvas.width / 40);
-    context.drawImage(cameraVideo, canvas.width - w - margin, canvas.height - h - margin, w, h);
-  }, 1000 / frameRate);
+    drawCorner(context, cameraVideo);
+  }, cleanups).track;
+}
+
+// A video track of a canvas that draw(context) paints now, so the first recorded frame is a picture, and then at the
+// frame rate; redraw() paints it at once. A timer, not requestAnimationFrame, which stops in a hidden tab while the
+// recording goes on.
+function canvasTrack(canvas, frameRate, draw, cleanups) {
+  const context = canvas.getContext('2d');
+  const redraw = () => draw(context);
+  redraw();
+  const timer = setInterval(redraw, 1000 / frameRate);
   const [track] = canvas.captureStream(frameRate).getVideoTracks();
   cleanups.push(() => { clearInterval(timer); track.stop(); });
-  return track;
+  return { track, redraw };
+}
+
+// The camera in the lower right corner, a quarter of the canvas wide.
+function drawCorner(context, cameraVideo) {
+  const { width, height } = context.canvas;
+  const w = Math.round(width / 4);
+  const h = Math.round(w * (cameraVideo.videoHeight || 9) / (cameraVideo.videoWidth || 16));
+  const margin = Math.round(width / 40);
+  context.drawImage(cameraVideo, width - w - margin, height - h - margin, w, h);
 }
 
 // A muted, playing video element of the stream, once its size is known.
@@ -116,6 +153,144 @@ async function playing(stream) {
   video.srcObject = stream;
   await video.play();
   return video;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Slides
+
+// Decodes the slides: each a File or Blob (PNG, JPEG, WebP) or { image, fileName } with any image source createImageBitmap
+// takes. Each is kept at most the canvas's size: a deck of large photos would otherwise hold gigabytes of pixels.
+async function loadSlides(slides, width, height) {
+  if (!Array.isArray(slides) || slides.length === 0) throw new TypeError('A slides recording needs at least one slide image.');
+  if (slides.length > SLIDE_LIMITS.slides) throw new TypeError(`A slides recording takes at most ${SLIDE_LIMITS.slides} slides.`);
+  const deck = [];
+  try {
+    for (const [position, slide] of slides.entries()) {
+      const source = slide instanceof Blob ? slide : slide?.image;
+      const fileName = slideFileName(slide instanceof Blob ? slide.name : slide?.fileName, position);
+      if (source instanceof Blob && !SLIDE_IMAGE_TYPES.includes(source.type)) {
+        throw new TypeError(`${fileName} is not a PNG, JPEG or WebP image.`);
+      }
+      let image = await createImageBitmap(source).catch((error) => {
+        throw new TypeError(`${fileName} could not be read as an image.`, { cause: error });
+      });
+      const scale = Math.min(1, width / image.width, height / image.height);
+      if (scale < 1) {
+        const full = image;
+        image = await createImageBitmap(full, {
+          resizeWidth: Math.max(1, Math.round(full.width * scale)),
+          resizeHeight: Math.max(1, Math.round(full.height * scale)),
+          resizeQuality: 'high',
+        });
+        full.close();
+      }
+      deck.push({ image, fileName });
+    }
+  } catch (error) {
+    deck.forEach((slide) => slide.image.close());
+    throw error;
+  }
+  return deck;
+}
+
+// A name the API stores (docs/api.md): not blank, at most 255 UTF-16 units, no NUL, no half of a surrogate pair.
+function slideFileName(name, position) {
+  const cleaned = typeof name === 'string' ? name.replaceAll('\0', '').toWellFormed() : '';
+  const text = cleaned.trim() !== '' ? cleaned : `slide-${position + 1}`;
+  const cut = text.slice(0, SLIDE_LIMITS.fileNameLength);
+  return /[\ud800-\udbff]$/.test(cut) ? cut.slice(0, -1) : cut;
+}
+
+// The slides capture: the current slide drawn on a width × height canvas (the camera in a corner for slides-camera),
+// next/previous/goTo, and the timeline of the changes.
+function slideShow(capture, deck, { width, height, frameRate, cameraVideo, audio, cleanups }) {
+  const canvas = document.createElement('canvas');
+  canvas.width = width;
+  canvas.height = height;
+  let index = 0;
+  const timeline = new SlideTimeline(deck.map((slide) => slide.fileName));
+  const { track, redraw } = canvasTrack(canvas, frameRate, (context) => {
+    drawSlide(context, deck[index].image);
+    if (cameraVideo) drawCorner(context, cameraVideo);
+  }, cleanups);
+  const goTo = (to) => {
+    if (!Number.isInteger(to) || to < 0 || to >= deck.length) {
+      throw new RangeError(`There is no slide ${to}: they are 0 to ${deck.length - 1}.`);
+    }
+    if (to !== index) {
+      index = to;
+      // At once rather than on the next tick: the change is in the very next frame, where the timeline puts it.
+      redraw();
+      timeline.mark(index);
+    }
+    return index;
+  };
+  return {
+    ...capture([track, ...audio]),
+    canvas,
+    timeline,
+    fileNames: deck.map((slide) => slide.fileName),
+    get slideIndex() { return index; },
+    goTo,
+    next: () => goTo(Math.min(index + 1, deck.length - 1)),
+    previous: () => goTo(Math.max(index - 1, 0)),
+  };
+}
+
+// The image as large as fits, centred on black.
+function drawSlide(context, image) {
+  const { width, height } = context.canvas;
+  const scale = Math.min(width / image.width, height / image.height);
+  const w = Math.round(image.width * scale);
+  const h = Math.round(image.height * scale);
+  context.fillStyle = '#000';
+  context.fillRect(0, 0, width, height);
+  context.drawImage(image, Math.round((width - w) / 2), Math.round((height - h) / 2), w, h);
+}
+
+/**
+ * The slides shown during a recording, on the recording's clock: `entries` [{ index, fileName, start }], `start` in
+ * seconds of recorded time (pauses left out), the first at 0. A slides capture keeps one (capture.timeline) and marks
+ * every change; attach(recording) ties it to the Recording whose clock counts. toJSON() is { version: 1, entries }, what
+ * the recording's metadata.slides holds. At most SLIDE_LIMITS.entries entries: changes past them are not recorded.
+ */
+export class SlideTimeline {
+  #fileNames; #entries; #recording = null;
+
+  constructor(fileNames, index = 0) {
+    this.#fileNames = [...fileNames];
+    this.#entries = [this.#entry(index, 0)];
+  }
+
+  /** Times the changes on this Recording's clock; the slide showing now opens the timeline, at 0. */
+  attach(recording) {
+    this.#recording = recording;
+    this.#entries = [this.#entry(this.#entries.at(-1).index, 0)];
+  }
+
+  get entries() { return this.#entries.map((entry) => ({ ...entry })); }
+
+  /** Slide `index` shows from now on. */
+  mark(index) {
+    const recording = this.#recording;
+    // A stopped recording takes no more changes.
+    if (recording?.state === 'inactive' && recording.elapsedSeconds > 0) return;
+    const start = Math.round((recording?.elapsedSeconds ?? 0) * 1000) / 1000;
+    const last = this.#entries.at(-1);
+    if (index === last.index) return;
+    if (start <= last.start) {
+      // Nothing of the last slide was recorded (paused, or not started yet): this change replaces it.
+      this.#entries.pop();
+      if (this.#entries.at(-1)?.index === index) return;
+    } else if (this.#entries.length >= SLIDE_LIMITS.entries) {
+      return;
+    }
+    this.#entries.push(this.#entry(index, start));
+  }
+
+  toJSON() { return { version: 1, entries: this.entries }; }
+
+  #entry(index, start) { return { index, fileName: this.#fileNames[index], start }; }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -562,7 +737,7 @@ export function captureFailure(error) {
 /**
  * IndexedDB store of recordings not uploaded yet (offline, failed, interrupted uploads). An entry:
  * { localId, title, recordingType, mimeType, createdAt, durationSeconds, blob, sizeBytes,
- *   sessionId?, upload? (the upload state to resume), lastError? }.
+ *   sessionId?, slides? (the slide timeline, SlideTimeline.toJSON()), upload? (the upload state to resume), lastError? }.
  */
 export class LocalRecordings {
   constructor(name = 'recorder-client') { this.name = name; this.db = null; }
@@ -626,6 +801,7 @@ export async function exportLocalRecordings(entries, { exportedAt = new Date().t
       mimeType: entry.mimeType,
       createdAt: entry.createdAt,
       durationSeconds: entry.durationSeconds ?? null,
+      ...(entry.slides ? { slides: entry.slides } : {}),
       fileName,
       sizeBytes: bytes.length,
       sha256: hex(await crypto.subtle.digest('SHA-256', bytes)),

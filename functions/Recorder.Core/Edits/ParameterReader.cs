@@ -4,10 +4,13 @@ using Recorder.Core.Api;
 namespace Recorder.Core.Edits;
 
 /// <summary>
-/// Reads the members of an edit's <c>parameters</c> object, reporting each problem under
-/// <c>parameters.&lt;member&gt;</c>; <see cref="RejectUnknown"/> then reports every member nobody read.
+/// Reads the members of a JSON object (an edit's <c>parameters</c>, an entry of a slide timeline), reporting each
+/// problem under <c>&lt;path&gt;.&lt;member&gt;</c>; <see cref="RejectUnknown"/> then reports every member nobody read.
 /// </summary>
-internal sealed class ParameterReader(JsonElement parameters, ValidationErrors errors)
+/// <param name="unknownMessage">What is said of a member nobody reads.</param>
+internal sealed class ParameterReader(
+    JsonElement parameters, ValidationErrors errors, string path = "parameters",
+    string unknownMessage = "is not a known parameter of this edit type.")
 {
     private readonly HashSet<string> known = new(StringComparer.Ordinal);
 
@@ -75,13 +78,29 @@ internal sealed class ParameterReader(JsonElement parameters, ValidationErrors e
         return member.GetString();
     }
 
+    /// <summary>The array <paramref name="name"/>, required.</summary>
+    public JsonElement? Array(string name)
+    {
+        if (!TryGet(name, out var member))
+        {
+            Fail(name, "is required.");
+            return null;
+        }
+        if (member.ValueKind != JsonValueKind.Array)
+        {
+            Fail(name, "must be an array.");
+            return null;
+        }
+        return member;
+    }
+
     /// <summary>Members that are not reported as unknown although nobody reads them.</summary>
     public void Allow(IEnumerable<string> names) => known.UnionWith(names);
 
     public void Fail(string name, string message)
     {
         Failed = true;
-        errors.Add("parameters." + name, message);
+        errors.Add(path + "." + name, message);
     }
 
     /// <summary>A member no reader asked for, or one given twice, is a client bug worth a 400.</summary>
@@ -92,7 +111,7 @@ internal sealed class ParameterReader(JsonElement parameters, ValidationErrors e
         {
             if (!known.Contains(member.Name))
             {
-                Fail(member.Name, "is not a known parameter of this edit type.");
+                Fail(member.Name, unknownMessage);
             }
             else if (!seen.Add(member.Name))
             {

@@ -213,6 +213,9 @@ public sealed record ClientExportEntry
     public long? SizeBytes { get; init; }
     public string? Sha256 { get; init; }
 
+    /// <summary>The slide timeline of a slides recording, as the page kept it (checked by the upload's rule).</summary>
+    public JsonElement? Slides { get; init; }
+
     /// <summary>1-based place in the manifest, for reports.</summary>
     [JsonIgnore]
     public int Position { get; init; }

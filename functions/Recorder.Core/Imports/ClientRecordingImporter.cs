@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
@@ -213,25 +214,31 @@ public sealed class ClientRecordingImporter(
             }
         }
 
+        // What the browser knew, kept beside what ingest measures: created_at stays the time the server
+        // learned of the recording (the abandoned-upload sweep and retention count from it).
+        var metadata = new JsonObject
+        {
+            ["clientImport"] = JsonSerializer.SerializeToNode(new
+            {
+                localId = entry.LocalId,
+                createdAt = createdAt?.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
+                durationSeconds = entry.DurationSeconds,
+                mimeType = entry.MimeType,
+                exportedAt = export.Manifest.ExportedAt,
+            }),
+        };
+        if (entry.Slides is { } slides)
+        {
+            // Where the page's own upload puts it, under the same rule.
+            metadata[SlideTimeline.MetadataMember] = JsonNode.Parse(slides.GetRawText());
+        }
         var request = new CreateUploadRequest
         {
             Title = entry.Title,
             RecordingType = entry.RecordingType,
             MimeType = entry.MimeType,
             FileSize = file.Length,
-            // What the browser knew, kept beside what ingest measures: created_at stays the time the server
-            // learned of the recording (the abandoned-upload sweep and retention count from it).
-            Metadata = JsonSerializer.SerializeToElement(new
-            {
-                clientImport = new
-                {
-                    localId = entry.LocalId,
-                    createdAt = createdAt?.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
-                    durationSeconds = entry.DurationSeconds,
-                    mimeType = entry.MimeType,
-                    exportedAt = export.Manifest.ExportedAt,
-                },
-            }),
+            Metadata = JsonSerializer.SerializeToElement(metadata),
         };
         return (file, request, null);
     }

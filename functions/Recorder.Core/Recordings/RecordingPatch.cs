@@ -5,24 +5,31 @@ namespace Recorder.Core.Recordings;
 
 /// <summary>
 /// Body of <c>PATCH /api/recordings/{id}</c> (merge-patch style): a property left out stays as it is;
-/// <c>description</c> and <c>projectId</c> may be set to null to clear them.
+/// <c>description</c> and <c>projectId</c> may be set to null to clear them, <c>slides</c> (the slide timeline, kept
+/// in <c>metadata.slides</c>) to remove it.
 /// </summary>
+/// <param name="Slides">The timeline's JSON as sent, checked by <see cref="SlideTimeline"/>; null removes it.</param>
 public sealed record RecordingPatch(
     bool SetTitle, string? Title,
     bool SetDescription, string? Description,
     bool SetProjectId, int? ProjectId,
-    bool SetQuality, string? Quality)
+    bool SetQuality, string? Quality,
+    bool SetSlides = false, string? Slides = null)
 {
     public IReadOnlyList<string> ChangedFields =>
-        new[] { (SetTitle, "title"), (SetDescription, "description"), (SetProjectId, "projectId"), (SetQuality, "quality") }
-            .Where(change => change.Item1).Select(change => change.Item2).ToList();
+        new[]
+        {
+            (SetTitle, "title"), (SetDescription, "description"), (SetProjectId, "projectId"), (SetQuality, "quality"),
+            (SetSlides, SlideTimeline.MetadataMember),
+        }.Where(change => change.Item1).Select(change => change.Item2).ToList();
 
-    public static ServiceResult<RecordingPatch> Parse(IReadOnlyDictionary<string, JsonElement> body)
+    /// <param name="maxSlidesBytes">The timeline's size bound, the metadata's (<see cref="RecordingsOptions.MaxMetadataBytes"/>).</param>
+    public static ServiceResult<RecordingPatch> Parse(IReadOnlyDictionary<string, JsonElement> body, int maxSlidesBytes)
     {
         var errors = new ValidationErrors();
-        foreach (var unknown in body.Keys.Where(key => key is not ("title" or "description" or "projectId" or "quality")))
+        foreach (var unknown in body.Keys.Where(key => key is not ("title" or "description" or "projectId" or "quality" or "slides")))
         {
-            errors.Add(unknown, "is not a property you can change (title, description, projectId, quality).");
+            errors.Add(unknown, "is not a property you can change (title, description, projectId, quality, slides).");
         }
         if (body.Count == 0)
         {
@@ -54,6 +61,12 @@ public sealed record RecordingPatch(
         {
             quality = errors.OneOf("quality", StringOrNull("quality", qualityValue, errors), RecordingTypes.Qualities, required: true);
         }
+        string? slides = null;
+        if (body.TryGetValue(SlideTimeline.MetadataMember, out var slidesValue) && slidesValue.ValueKind != JsonValueKind.Null
+            && SlideTimeline.Parse(slidesValue, SlideTimeline.MetadataMember, maxSlidesBytes, errors) is not null)
+        {
+            slides = slidesValue.GetRawText();
+        }
 
         return errors.Any
             ? errors.ToFailure()
@@ -61,7 +74,8 @@ public sealed record RecordingPatch(
                 body.ContainsKey("title"), title,
                 body.ContainsKey("description"), description,
                 body.ContainsKey("projectId"), projectId,
-                body.ContainsKey("quality"), quality);
+                body.ContainsKey("quality"), quality,
+                body.ContainsKey(SlideTimeline.MetadataMember), slides);
     }
 
     private static string? StringOrNull(string field, JsonElement value, ValidationErrors errors)

@@ -47,7 +47,10 @@ public sealed class RecordingRow
     public JsonElement MetadataJson() => JsonDocument.Parse(Metadata).RootElement.Clone();
 }
 
-/// <summary>A recording as the API returns it. URLs are short-lived read SAS links, never raw storage URLs.</summary>
+/// <summary>
+/// A recording as the API returns it. URLs are short-lived read SAS links, never raw storage URLs. <c>Slides</c> is the slide
+/// timeline of <c>metadata.slides</c> as the edits' trim leaves it (<see cref="SlideTimeline.Effective"/>).
+/// </summary>
 public sealed record RecordingView(
     long Id,
     string Title,
@@ -70,7 +73,8 @@ public sealed record RecordingView(
     Uri? MediaUrl,
     Uri? ThumbnailUrl,
     DateTimeOffset? UrlsExpireAt,
-    Edits.EditState? Edits = null)
+    Edits.EditState? Edits = null,
+    SlideTimelineView? Slides = null)
 {
     public static RecordingView From(RecordingRow row, Uri? mediaUrl, Uri? thumbnailUrl, DateTimeOffset? urlsExpireAt) => new(
         row.Id, row.Title, row.Description, row.RecordingType, row.Status, row.FailureCode, row.FailureReason, row.Duration, row.FileSize,

@@ -55,7 +55,10 @@ public sealed class RecordingsService(
           title = CASE WHEN @SetTitle THEN @Title ELSE title END,
           description = CASE WHEN @SetDescription THEN @Description ELSE description END,
           project_id = CASE WHEN @SetProjectId THEN @ProjectId ELSE project_id END,
-          quality = CASE WHEN @SetQuality THEN @Quality ELSE quality END
+          quality = CASE WHEN @SetQuality THEN @Quality ELSE quality END,
+          metadata = CASE WHEN NOT @SetSlides THEN metadata
+                          WHEN @Slides::jsonb IS NULL THEN metadata - 'slides'
+                          ELSE metadata || jsonb_build_object('slides', @Slides::jsonb) END
         WHERE id = @Id AND status <> 'deleting'
         RETURNING {RecordingRow.Columns}
         """;
@@ -83,7 +86,7 @@ public sealed class RecordingsService(
     public async Task<ServiceResult<RecordingPage>> ListAsync(
         Caller caller, RecordingListQuery query, RequestInfo request, CancellationToken cancellationToken)
     {
-        var rows = await dataSources.App.RunAsUserAsync(caller.UserId, async (connection, transaction) =>
+        var (rows, slides) = await dataSources.App.RunAsUserAsync(caller.UserId, async (connection, transaction) =>
         {
             var found = (await connection.QueryAsync<RecordingRow>(new CommandDefinition(ListSql, new
             {
@@ -99,7 +102,7 @@ public sealed class RecordingsService(
             await AuditLog.WriteAsync(connection, transaction,
                 new AuditEntry(caller.UserId, AuditActions.RecordingList, AuditOutcomes.Success,
                     Details: new { count = Math.Min(found.Count, query.Limit) }), request, cancellationToken);
-            return found;
+            return (found, await EffectiveSlidesAsync(connection, transaction, found.Take(query.Limit), cancellationToken));
         }, cancellationToken);
 
         var page = rows.Take(query.Limit).ToList();
@@ -108,7 +111,7 @@ public sealed class RecordingsService(
         foreach (var row in page)
         {
             items.Add(RecordingView.From(row, mediaUrl: null, await ThumbnailUrlAsync(row, expiresAt, cancellationToken),
-                row.ThumbnailBlobName is null ? null : expiresAt));
+                row.ThumbnailBlobName is null ? null : expiresAt) with { Slides = slides.GetValueOrDefault(row.Id) });
         }
         var next = rows.Count > query.Limit ? new RecordingCursor(page[^1].CreatedAt, page[^1].Id).Encode() : null;
         return new RecordingPage(items, next);
@@ -132,13 +135,15 @@ public sealed class RecordingsService(
         {
             return NotFound(id);
         }
-        return (await ViewWithUrlsAsync(row, cancellationToken)) with { Edits = edits };
+        var view = await ViewWithUrlsAsync(row, cancellationToken);
+        return view with { Edits = edits, Slides = SlideTimeline.FromMetadata(view.Metadata)?.Effective(edits?.Trim) };
     }
 
     public async Task<ServiceResult<RecordingView>> UpdateAsync(
         Caller caller, long id, RecordingPatch patch, RequestInfo request, CancellationToken cancellationToken)
     {
-        var result = await dataSources.App.RunAsUserAsync<ServiceResult<RecordingRow>>(caller.UserId, async (connection, transaction) =>
+        var result = await dataSources.App.RunAsUserAsync<ServiceResult<(RecordingRow, SlideTimelineView?)>>(caller.UserId,
+            async (connection, transaction) =>
         {
             if (patch.ProjectId is { } projectId
                 && !await connection.ExecuteScalarAsync<bool>(
@@ -161,17 +166,24 @@ public sealed class RecordingsService(
                 patch.ProjectId,
                 patch.SetQuality,
                 patch.Quality,
+                patch.SetSlides,
+                patch.Slides,
             }, transaction, cancellationToken: cancellationToken));
             await AuditLog.WriteAsync(connection, transaction, new AuditEntry(
                 caller.UserId, AuditActions.RecordingUpdate, updated is null ? AuditOutcomes.NotFound : AuditOutcomes.Success, id,
                 new { fields = patch.ChangedFields }), request, cancellationToken);
-            return updated is null ? NotFound(id) : updated;
+            if (updated is null)
+            {
+                return NotFound(id);
+            }
+            return (updated, (await EffectiveSlidesAsync(connection, transaction, [updated], cancellationToken)).GetValueOrDefault(id));
         }, cancellationToken);
         if (result.Failure is { } failure)
         {
             return failure;
         }
-        return await ViewWithUrlsAsync(result.Value!, cancellationToken);
+        var (row, slides) = result.Value;
+        return (await ViewWithUrlsAsync(row, cancellationToken)) with { Slides = slides };
     }
 
     /// <summary>
@@ -237,6 +249,24 @@ public sealed class RecordingsService(
             var percent = limit == 0 ? (used == 0 ? 0 : 100) : Math.Round(100.0 * used / limit, 1);
             return new StorageUsage(used, limit, percent, byType.Values.Sum(t => t.Count), byType);
         }, cancellationToken);
+
+    /// <summary>
+    /// The slide timelines of those rows that keep one, as their edits' trims leave them, read in the caller's transaction.
+    /// </summary>
+    private static async Task<Dictionary<long, SlideTimelineView>> EffectiveSlidesAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IEnumerable<RecordingRow> rows, CancellationToken cancellationToken)
+    {
+        var timelines = rows
+            .Select(row => (row.Id, Timeline: SlideTimeline.FromMetadata(row.MetadataJson())))
+            .Where(pair => pair.Timeline is not null)
+            .ToList();
+        if (timelines.Count == 0)
+        {
+            return [];
+        }
+        var trims = await Edits.EditStore.ReadTrimsAsync(connection, transaction, timelines.ConvertAll(pair => pair.Id), cancellationToken);
+        return timelines.ToDictionary(pair => pair.Id, pair => pair.Timeline!.Effective(trims.GetValueOrDefault(pair.Id)));
+    }
 
     private async Task<RecordingView> ViewWithUrlsAsync(RecordingRow row, CancellationToken cancellationToken)
     {

@@ -277,7 +277,9 @@ public sealed partial class UploadService(
             errors.Add("sessionId", "must be a positive id.");
         }
 
-        var metadata = errors.JsonObject("metadata", request.Metadata, options.MaxMetadataBytes);
+        // A slides recording's timeline has a budget of its own beside the rest of the metadata (docs/api.md).
+        var metadata = errors.JsonObject("metadata", request.Metadata, options.MaxMetadataBytes, (SlideTimeline.MetadataMember,
+            slides => SlideTimeline.Parse(slides, "metadata." + SlideTimeline.MetadataMember, options.MaxMetadataBytes, errors)));
 
         if (errors.Any)
         {

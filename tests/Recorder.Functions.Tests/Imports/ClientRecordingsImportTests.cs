@@ -29,6 +29,10 @@ public sealed class ClientRecordingsImportTests(IngestTestHost ingest) : IClassF
         var user = await ingest.Api.SignInNewUserAsync();
         var camera = export.Add("chrome-camera.webm", "camera", "video/webm;codecs=vp8,opus", durationSeconds: 5.005m);
         var audio = export.Add("audio.ogg", "audio", "audio/ogg", durationSeconds: 4.0m);
+        camera["slides"] = JsonNode.Parse("""
+            { "version": 1,
+              "entries": [ { "index": 0, "fileName": "intro.png", "start": 0 }, { "index": 1, "fileName": "agenda.png", "start": 2.5 } ] }
+            """);
 
         var run = await ImportCommand.RunAsync(ingest, user.Id, export.WriteManifest());
 
@@ -49,6 +53,12 @@ public sealed class ClientRecordingsImportTests(IngestTestHost ingest) : IClassF
             Assert.Equal("2026-11-25T15:40:00.000Z", kept.GetProperty("createdAt").GetString());
             Assert.Equal((string)entry["localId"]!, kept.GetProperty("localId").GetString());
             Assert.Equal(expectedDuration, (double)kept.GetProperty("durationSeconds").GetDecimal());
+            // A slide timeline the page kept goes where its own upload puts it.
+            var stored = recording.GetProperty("metadata").TryGetProperty("slides", out var slides)
+                ? JsonNode.Parse(slides.GetRawText())
+                : null;
+            Assert.True(JsonNode.DeepEquals(entry["slides"], stored),
+                $"imported {entry["slides"]?.ToJsonString()}, stored {stored?.ToJsonString()}");
         }
 
         // Uploaded in blocks of the configured size: the served copy of the Ogg keeps the upload's block list.

@@ -26,6 +26,29 @@ public static class MediaTools
         return TimeSpan.FromSeconds(end);
     }
 
+    /// <summary>
+    /// Every video frame of <paramref name="path"/> (a video, or an image as one frame) with its time and the mean Y, U and V
+    /// (ffmpeg's signalstats) of <paramref name="crop"/>, a crop filter's <c>w:h:x:y</c> (expressions of iw and ih allowed),
+    /// or of the whole frame. The path goes into a filter graph: a temporary file's name, without ':' ',' or quotes.
+    /// </summary>
+    public static async Task<IReadOnlyList<FrameColour>> FrameColoursAsync(string path, string? crop = null)
+    {
+        var graph = $"movie={path}{(crop is null ? "" : ",crop=" + crop)},signalstats";
+        var json = await RunAsync("ffprobe",
+        [
+            "-v", "error", "-f", "lavfi", "-i", graph,
+            "-show_entries", "frame=pts_time:frame_tags=lavfi.signalstats.YAVG,lavfi.signalstats.UAVG,lavfi.signalstats.VAVG",
+            "-of", "json",
+        ]);
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.GetProperty("frames").EnumerateArray().Select(frame =>
+        {
+            var tags = frame.GetProperty("tags");
+            return new FrameColour(Seconds(frame, "pts_time"), Seconds(tags, "lavfi.signalstats.YAVG"),
+                Seconds(tags, "lavfi.signalstats.UAVG"), Seconds(tags, "lavfi.signalstats.VAVG"));
+        }).ToList();
+    }
+
     private static double Seconds(JsonElement packet, string name) => double.Parse(packet.GetProperty(name).GetString()!, CultureInfo.InvariantCulture);
 
     private static async Task<string> RunAsync(string tool, string[] arguments)
@@ -53,3 +76,6 @@ public static class MediaTools
             : throw new InvalidOperationException($"{tool} {string.Join(' ', arguments)} exited with {process.ExitCode}: {await errors}");
     }
 }
+
+/// <summary>A frame's time (seconds) and its mean luma and chroma, 0–255.</summary>
+public sealed record FrameColour(double Time, double Y, double U, double V);

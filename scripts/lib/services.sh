@@ -346,7 +346,8 @@ running_azurite_pid() {
   pid="$(cat "$AZURITE_PID_FILE" 2>/dev/null || true)"
   [[ "$pid" =~ ^[0-9]+$ ]] || return 0
   # Guard against PID reuse: the process must be Azurite using this profile's folder.
-  if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "--location $AZURITE_DIR"; then
+  # The stderr redirect comes first: a missing /proc entry is reported when `<` is opened.
+  if tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF -- "--location $AZURITE_DIR"; then
     echo "$pid"
   fi
 }

@@ -43,7 +43,8 @@ public sealed partial class LiveUploadTests(E2EHost host)
               super(...args);
               this.addEventListener('dataavailable', (event) => {
                 if (event.data.size === 0) return;
-                open().then((connection) => connection.transaction('slices', 'readwrite').objectStore('slices').add({ tab, data: event.data }));
+                const slice = { tab, data: event.data };
+                open().then((connection) => connection.transaction('slices', 'readwrite').objectStore('slices').add(slice));
               });
             }
           };
@@ -73,8 +74,8 @@ public sealed partial class LiveUploadTests(E2EHost host)
         }
         """;
 
-    private const string LiveRecords =
-        "async () => (await new (await import('/recorder-client.js')).LiveStore().uploads()).map((u) => ({ stopped: u.stopped, stagedBytes: u.stagedBytes }))";
+    private const string LiveRecords = "async () => (await new (await import('/recorder-client.js')).LiveStore().uploads())"
+        + ".map((u) => ({ stopped: u.stopped, stagedBytes: u.stagedBytes }))";
 
     [GeneratedRegex("comp=block&blockid=")]
     private static partial Regex BlockPut();
@@ -107,7 +108,7 @@ public sealed partial class LiveUploadTests(E2EHost host)
 
         await page.Page.ReloadAsync();
         await Expect(page.Status).ToContainTextAsync("from an earlier visit");
-        var id = await page.WaitForOutcomeAsync();
+        var id = await page.WaitForOutcomeAsync(timeout: E2EHost.LiveSilenceTimeout + RecorderPage.ProcessingTimeout);
         await page.ScreenshotAsync("resumed-after-reload");
 
         // The reload may have caught the last slice on its way into IndexedDB: at most that one is missing. The page staged
@@ -218,9 +219,13 @@ public sealed partial class LiveUploadTests(E2EHost host)
         await using var page = await OpenAsync();
         await page.RecordAsync("camera", 0, "Until the storage is full");
         await Expect(Timer(page.Page)).ToHaveTextAsync("00:05", new() { Timeout = 30000 });
-        // What is staged by now (two blocks or more) is the user's whole storage: the next blocks do not fit.
-        var limitBytes = (await page.EvaluateAsync<JsonElement>(LiveRecords))[0].GetProperty("stagedBytes").GetInt64();
-        Assert.True(limitBytes > 0, "nothing staged after 5 s");
+        // What is staged by now (a block or more) is the user's whole storage: the next blocks do not fit.
+        long limitBytes = 0;
+        await Eventually.TrueAsync(async () =>
+        {
+            limitBytes = (await page.EvaluateAsync<JsonElement>(LiveRecords))[0].GetProperty("stagedBytes").GetInt64();
+            return limitBytes > 0;
+        }, "a block is staged");
         await using (var connection = await host.OpenMaintenanceAsync())
         {
             await connection.ExecuteAsync("INSERT INTO user_storage_limits (user_id, limit_bytes) VALUES (@UserId, @limitBytes)",
@@ -231,12 +236,16 @@ public sealed partial class LiveUploadTests(E2EHost host)
         await Expect(page.Page.Locator("#rec-badge")).ToBeHiddenAsync(new() { Timeout = 30000 });
         await Expect(page.Page.Locator("#live-notice")).ToContainTextAsync("Recording stopped: your storage is full");
         await page.ScreenshotAsync("stopped-at-the-quota");
-        var id = await page.WaitForOutcomeAsync();
+        var id = await page.WaitForOutcomeAsync(timeout: E2EHost.LiveSilenceTimeout + RecorderPage.ProcessingTimeout);
+        await page.ScreenshotAsync("completed-with-what-fits");
 
+        // The blocks that fit end wherever a block did: the page left their commit to the server's recovery.
+        Assert.True(await RecoveredAsync(id), "not committed by the server's recovery");
         var fileSize = await host.QuerySingleAsync<long>("SELECT file_size FROM recordings WHERE id = @id", new { id });
         Assert.InRange(fileSize, 1, limitBytes);
         Assert.InRange((await CommittedAsync(page.UserId, id)).LongLength, 1, limitBytes);
-        var storage = await page.EvaluateAsync<JsonElement>("async () => new (await import('/recorder-client.js')).RecorderClient().getStorage()");
+        var storage = await page.EvaluateAsync<JsonElement>(
+            "async () => new (await import('/recorder-client.js')).RecorderClient().getStorage()");
         Assert.InRange(storage.GetProperty("usedBytes").GetInt64(), 1, limitBytes);
         Assert.Equal(0, (await page.EvaluateAsync<JsonElement>(LiveRecords)).GetArrayLength());
     }
@@ -262,7 +271,8 @@ public sealed partial class LiveUploadTests(E2EHost host)
         var first = await page.WaitForOutcomeAsync();
         await Expect(second.Locator("#result")).ToHaveAttributeAsync("data-status", "completed",
             new() { Timeout = (float)RecorderPage.ProcessingTimeout.TotalMilliseconds });
-        var other = long.Parse((await second.Locator("#result").GetAttributeAsync("data-recording-id"))!, System.Globalization.CultureInfo.InvariantCulture);
+        var other = long.Parse((await second.Locator("#result").GetAttributeAsync("data-recording-id"))!,
+            System.Globalization.CultureInfo.InvariantCulture);
 
         Assert.NotEqual(first, other);
         AssertSlicesCommitted(await CommittedAsync(page.UserId, first), await SliceCopiesAsync(page.Page));
@@ -330,7 +340,10 @@ public sealed partial class LiveUploadTests(E2EHost host)
     private static async Task<IReadOnlyList<byte[]>> SliceCopiesAsync(IPage page)
         => (await page.EvaluateAsync<string[]>(ReadSliceCopies)).Select(Convert.FromBase64String).ToList();
 
-    /// <summary>The committed blob is MediaRecorder's slices from the first, in order: all of them, or all but the last <paramref name="mayLack"/>.</summary>
+    /// <summary>
+    /// The committed blob is MediaRecorder's slices from the first, in order: all of them, or all but the last
+    /// <paramref name="mayLack"/>.
+    /// </summary>
     private static void AssertSlicesCommitted(byte[] committed, IReadOnlyList<byte[]> slices, int mayLack = 0)
     {
         Assert.True(slices.Count > 2, $"only {slices.Count} slices were recorded");
@@ -349,7 +362,8 @@ public sealed partial class LiveUploadTests(E2EHost host)
     private static int BlockIndex(string url)
     {
         var blockId = HttpUtility.ParseQueryString(new Uri(url).Query)["blockid"]!;
-        return int.Parse(Encoding.ASCII.GetString(Convert.FromBase64String(blockId))["block-".Length..], System.Globalization.CultureInfo.InvariantCulture);
+        return int.Parse(Encoding.ASCII.GetString(Convert.FromBase64String(blockId))["block-".Length..],
+            System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>A cut network or a refused block logs a failed load; anything else the page reported is a finding.</summary>

@@ -90,10 +90,14 @@ public sealed class RecorderPage : IAsyncDisposable
     public async Task WaitUntilStoppedAsync(int seconds)
         => await Expect(Page.Locator("#rec-badge")).ToBeHiddenAsync(new() { Timeout = (seconds + 10) * 1000 });
 
-    /// <summary>Waits for the result panel to show an outcome of ingest and returns the recording id.</summary>
-    public async Task<long> WaitForOutcomeAsync(string status = "completed")
+    /// <summary>
+    /// Waits for the result panel to show an outcome of ingest (within <see cref="ProcessingTimeout"/> unless given) and
+    /// returns the recording id.
+    /// </summary>
+    public async Task<long> WaitForOutcomeAsync(string status = "completed", TimeSpan? timeout = null)
     {
-        await Expect(Result).ToHaveAttributeAsync("data-status", status, new() { Timeout = (float)ProcessingTimeout.TotalMilliseconds });
+        await Expect(Result).ToHaveAttributeAsync("data-status", status,
+            new() { Timeout = (float)(timeout ?? ProcessingTimeout).TotalMilliseconds });
         return long.Parse((await Result.GetAttributeAsync("data-recording-id"))!, System.Globalization.CultureInfo.InvariantCulture);
     }
 

@@ -409,12 +409,18 @@ function watchLive(live, recording) {
 // Why a live upload stopped taking more, for the user; null when nothing went wrong (it was committed).
 function haltText({ outcome, problem }) {
   if (outcome === 'refused') {
-    const why = { quota: 'your storage is full', maxFileSize: 'the recording reached the largest file allowed', maxBlocks: 'the recording reached the most blocks a file may have' }[problem?.exceeded]
-      ?? 'the recording is past a limit';
-    const kept = problem?.recoverableBlocks > 0 ? `the first part, which fits (${bytes(problem.recoverableBytes)}), is kept` : 'nothing of it fits';
+    const why = {
+      quota: 'your storage is full',
+      maxFileSize: 'the recording reached the largest file allowed',
+      maxBlocks: 'the recording reached the most blocks a file may have',
+    }[problem?.exceeded] ?? 'the recording is past a limit';
+    const kept = problem?.recoverableBlocks > 0
+      ? `the first part, which fits (${bytes(problem.recoverableBytes)}), is kept` : 'nothing of it fits';
     return `Recording stopped: ${why}; ${kept}.`;
   }
-  if (outcome === 'recovered') return 'Recording stopped: the server had not heard from this page for too long and finished the recording with what it had.';
+  if (outcome === 'recovered') {
+    return 'Recording stopped: the server had not heard from this page for too long and finished the recording with what it had.';
+  }
   if (outcome === 'gone') return 'Recording stopped: this recording is no longer uploading (deleted, or finished elsewhere).';
   return null;
 }
@@ -429,7 +435,8 @@ async function finishLive(live, options) {
   try {
     result = await live.finish(options);
   } catch (error) {
-    status(`The upload of “${live.title}” stopped (${problemText(error)}); it is kept on this device and finishes on your next visit.`);
+    status(`The upload of “${live.title}” stopped (${problemText(error)}); it is kept on this device and finishes on your next`
+      + ' visit.');
     return;
   }
   if (result.outcome === 'gone') {
@@ -440,7 +447,8 @@ async function finishLive(live, options) {
   $('upload-progress').value = 100;
   $('upload-percent').textContent = '100%';
   $('upload-text').textContent = result.outcome === 'committed' ? `Uploaded “${live.title}”. Processing…`
-    : result.outcome === 'recovered' ? `“${live.title}” is all stored; the server finishes it once this page has been quiet for a while.`
+    : result.outcome === 'recovered'
+      ? `“${live.title}” is all stored; the server finishes it once this page has been quiet for a while.`
       : `“${live.title}”: processing what was kept…`;
   await loadRecordings(true);
   await showResult(result.recordingId);

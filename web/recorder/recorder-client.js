@@ -621,7 +621,8 @@ class BlobUpload {
       retry: this.retry,
       signal: this.signal,
       onWaiting: this.onWaiting,
-      giveUp: (cause) => new UploadPausedError('The upload stopped after repeated network errors; it resumes from where it was.', this.state, cause),
+      giveUp: (cause) => new UploadPausedError('The upload stopped after repeated network errors; it resumes from where it was.',
+        this.state, cause),
     }, query, body, headersFor, onBytes);
   }
 }
@@ -663,7 +664,7 @@ async function sendToStorage({ ticket, renew, retry, signal, onWaiting, giveUp }
     }
     if (!outcome.networkError && !RETRYABLE.has(outcome.status)) {
       const code = outcome.errorCode ? ` ${outcome.errorCode}` : '';
-      throw new ApiError(outcome.status, { detail: `Storage refused the upload (HTTP ${outcome.status}${code}).`, code: outcome.errorCode });
+      throw new ApiError(outcome.status, { detail: `Storage refused the upload (HTTP ${outcome.status}${code}).` });
     }
     failures += 1;
     if (giveUp && failures >= retry.attempts) throw giveUp(outcome.networkError);
@@ -783,10 +784,12 @@ function holdLock(recordingId) {
  * LiveUpload.resumable() finds the unfinished ones of earlier pages. Events: 'progress' (detail: recordedBytes,
  * recordedSeconds, stagedBytes, stagedSeconds, atRiskBytes, atRiskSeconds), 'waiting' (detail true while offline, then
  * false), 'halt' (detail { outcome, problem }: the upload takes no more, stop the recording: 'refused' past a limit,
- * 'recovered' by the server, 'gone'), 'error' (detail: what stopped the sending; the slices stay for a resume).
+ * 'recovered' by the server, 'gone'), 'error' (detail: what stopped the sending, the slices staying for a resume; or a
+ * slide timeline the API refused).
  */
 export class LiveUpload extends EventTarget {
-  #client; #store; #record; #release; #resumed; #slides = null; #writes = Promise.resolve(); #pumping = null; #again = false;
+  #client; #store; #record; #release; #resumed; #slides = null; #pending = []; #writes = Promise.resolve(); #pumping = null;
+  #again = false;
   #timer = 0; #lastContact = Date.now(); #contacting = false; #outcome = null; #problem = null; #finishing = null;
 
   /** Use LiveUpload.create or LiveUpload.resumable. */
@@ -814,7 +817,7 @@ export class LiveUpload extends EventTarget {
       recordingId: ticket.recordingId, title: request.title, recordingType: request.recordingType, mimeType: request.mimeType,
       createdAt: new Date().toISOString(), ticket, silenceTimeoutSeconds: ticket.live.silenceTimeoutSeconds, blockSeconds,
       slices: 0, block: 0, blockStart: 0, openBytes: 0, recordedBytes: 0, recordedSeconds: 0, stagedBytes: 0, stagedSeconds: 0,
-      stopped: false, durationSeconds: null, slides: null,
+      stopped: false, cutOff: false, durationSeconds: null, slides: null,
     };
     await store.putUpload(record);
     const live = new LiveUpload(client, store, record, release);
@@ -875,9 +878,9 @@ export class LiveUpload extends EventTarget {
    * list committed, the IndexedDB record and slices removed. A resumed upload first asks the server what storage holds and
    * sends only what it lacks; one whose page went away while recording (not stopped) is staged whole and left to the
    * server's recovery, which commits it once the silence timeout has passed. Resolves to { recordingId, outcome, problem }:
-   * 'committed'; 'refused' (past a limit: the `problem.recoverableBlocks` first blocks are committed, or left to the server
-   * when the URL cannot be renewed); 'recovered' (the server commits what it holds); 'gone' (the recording left
-   * uploading). Rejects when sending stopped on an error; the slices stay in IndexedDB for a later resume.
+   * 'committed'; 'refused' (past a limit: the server's recovery commits the `problem.recoverableBlocks` first blocks, which
+   * fit); 'recovered' (the server commits what it holds); 'gone' (the recording left uploading). Rejects when sending
+   * stopped on an error; the slices stay in IndexedDB for a later resume.
    */
   finish({ durationSeconds, slides } = {}) {
     this.#finishing ??= this.#finish({ durationSeconds, slides });
@@ -896,12 +899,15 @@ export class LiveUpload extends EventTarget {
 
   async #finishUpload({ durationSeconds, slides }) {
     await this.#writes;
-    if (this.#resumed) await this.#reconcile({ learn: true });
-    // Its page went away while recording: the last slice ends wherever MediaRecorder was (inside a frame, for WebM), an
-    // end ingest takes only from the server's recovery. So everything is staged, and the server commits it once silent.
-    const cutOff = this.#resumed && !this.#record.stopped;
+    if (this.#resumed) {
+      this.#pending = await this.#store.slices(this.recordingId);
+      await this.#reconcile({ learn: true });
+    }
     if (!this.#outcome) {
       await this.#save((record) => {
+        // Its page went away while recording: the last slice ends wherever MediaRecorder was (inside a frame, for WebM),
+        // an end ingest takes only from the server's recovery. So it is staged whole and the server commits it once silent.
+        record.cutOff ||= this.#resumed && !record.stopped;
         record.stopped = true;
         // The open block, if it holds anything, is the last: a block may hold less than blockSeconds only there.
         if (record.openBytes > 0) Object.assign(record, { block: record.block + 1, openBytes: 0 });
@@ -910,14 +916,24 @@ export class LiveUpload extends EventTarget {
       }, (record) => this.#store.putUpload(record));
       await this.#pump();
     }
+    const { cutOff } = this.#record;
     if (!this.#outcome || this.#outcome === 'refused') {
-      // The slide timeline first, so that the recording has it when ingest completes it.
+      // The slide timeline first, so that the recording has it when ingest completes it; one the API refuses does not
+      // hold the recording back.
       const { slides: timeline } = this.#record;
-      if (timeline) await this.#api(() => this.#client.updateRecording(this.recordingId, { slides: timeline }));
-      const blocks = this.#outcome === 'refused' ? this.#problem?.recoverableBlocks ?? 0 : this.#record.block;
-      if (!cutOff && blocks > 0) await this.#send('&comp=blocklist', blockList(blocks), commitHeaders, { commits: true });
+      if (timeline) {
+        await this.#api(() => this.#client.updateRecording(this.recordingId, { slides: timeline })).catch((error) => {
+          if (!(error instanceof ApiError)) throw error;
+          this.#emit('error', error);
+        });
+      }
+      // Refused, the blocks that fit end wherever the 2 s fell, as a cut-off recording does: the server commits them.
+      // Nothing recorded at all is left to the server too, which fails it (upload_abandoned).
+      if (!this.#outcome && !cutOff && this.#record.block > 0) {
+        await this.#send('&comp=blocklist', blockList(this.#record.block), commitHeaders, { commits: true });
+      }
     }
-    const outcome = this.#outcome ?? (cutOff ? 'recovered' : 'committed');
+    const outcome = this.#outcome ?? (cutOff || this.#record.block === 0 ? 'recovered' : 'committed');
     await this.#store.delete(this.recordingId);
     return { recordingId: this.recordingId, outcome, problem: this.#problem };
   }
@@ -927,19 +943,25 @@ export class LiveUpload extends EventTarget {
       // Past a limit, or taken over by the server: nothing more is kept.
       if (this.#outcome) return;
       let slice;
-      await this.#save((record) => {
-        slice = { recordingId: record.recordingId, index: record.slices, block: record.block, data, seconds };
-        Object.assign(record, {
-          slices: record.slices + 1, recordedBytes: record.recordedBytes + data.size, recordedSeconds: seconds,
-          openBytes: record.openBytes + data.size, slides: this.#slides?.() ?? record.slides,
-        });
-        if (seconds - record.blockStart >= record.blockSeconds) {
-          Object.assign(record, { block: record.block + 1, blockStart: seconds, openBytes: 0 });
-        }
-      }, (record) => this.#store.addSlice(record, slice));
+      try {
+        await this.#save((record) => {
+          slice = { recordingId: record.recordingId, index: record.slices, block: record.block, data, seconds };
+          this.#pending.push(slice);
+          Object.assign(record, {
+            slices: record.slices + 1, recordedBytes: record.recordedBytes + data.size, recordedSeconds: seconds,
+            openBytes: record.openBytes + data.size, slides: this.#slides?.() ?? record.slides,
+          });
+          if (seconds - record.blockStart >= record.blockSeconds) {
+            Object.assign(record, { block: record.block + 1, blockStart: seconds, openBytes: 0 });
+          }
+        }, (record) => this.#store.addSlice(record, slice));
+      } catch (error) {
+        // IndexedDB refused it (full, or broken): it still goes to storage from memory, only a crash would lose it now.
+        this.#emit('error', error);
+      }
       this.#emit('progress', this.progress);
       this.#pump().catch(() => {});
-    }).catch((error) => this.#emit('error', error));
+    });
   }
 
   // The record changes here at once (it is the truth for this page) and is written as it is now; transactions run in the
@@ -968,19 +990,21 @@ export class LiveUpload extends EventTarget {
     return this.#pumping;
   }
 
+  // The slices come from memory (#pending, what IndexedDB holds too): a slice IndexedDB failed to keep still goes.
   async #drain() {
     for (;;) {
-      const slices = await this.#store.slices(this.recordingId);
-      const block = slices[0]?.block;
+      const block = this.#pending[0]?.block;
       // None left, or only the open block's slices: it goes once sealed.
       if (block === undefined || block >= this.#record.block || this.#outcome) return;
-      const parts = slices.filter((slice) => slice.block === block);
+      const parts = this.#pending.filter((slice) => slice.block === block);
       const body = new Blob(parts.map((slice) => slice.data), { type: this.#record.mimeType });
       if (!await this.#send(`&comp=block&blockid=${encodeURIComponent(blockId(block))}`, body, () => ({})) || this.#outcome) return;
       await this.#save((record) => {
         record.stagedBytes += body.size;
         record.stagedSeconds = Math.max(record.stagedSeconds, parts.at(-1).seconds);
-      }, (record) => this.#store.confirm(record, parts.map((slice) => slice.index)));
+        this.#pending = this.#pending.filter((slice) => slice.block !== block);
+        // Slices IndexedDB failed to let go are dropped by a resume, which finds their block in storage.
+      }, (record) => this.#store.confirm(record, parts.map((slice) => slice.index)).catch((error) => this.#emit('error', error)));
       this.#emit('progress', this.progress);
     }
   }
@@ -1032,7 +1056,7 @@ export class LiveUpload extends EventTarget {
     if (!learn) return;
     const held = new Map(state.blocks.filter((block) => !block.committed && block.sequence != null)
       .map((block) => [block.sequence, block.size]));
-    const slices = await this.#store.slices(this.recordingId);
+    const slices = this.#pending;
     const confirmed = [];
     for (const block of new Set(slices.map((slice) => slice.block))) {
       const parts = slices.filter((slice) => slice.block === block);
@@ -1043,6 +1067,7 @@ export class LiveUpload extends EventTarget {
       record.stagedBytes = state.stagedBytes;
       record.recordedBytes = state.stagedBytes + waiting;
       record.stagedSeconds = Math.max(record.stagedSeconds, ...confirmed.map((slice) => slice.seconds));
+      this.#pending = slices.filter((slice) => !confirmed.includes(slice));
     }, (record) => this.#store.confirm(record, confirmed.map((slice) => slice.index)));
     this.#emit('progress', this.progress);
   }
@@ -1065,9 +1090,10 @@ export class LiveUpload extends EventTarget {
     }
   }
 
-  // Without a heartbeat or renewal for contactMs, a read of the blocks keeps the server from recovering the upload.
+  // When no heartbeat or renewal came for a while, a read of the blocks keeps the server from recovering the upload; a
+  // session's heartbeats come every contactMs, so this waits half as long again before it steps in.
   async #keepInContact() {
-    if (this.#contacting || this.#outcome || Date.now() - this.#lastContact < this.contactMs) return;
+    if (this.#contacting || this.#outcome || Date.now() - this.#lastContact < this.contactMs * 1.5) return;
     this.#contacting = true;
     try {
       const state = await this.#client.getUpload(this.recordingId, { retry: { attempts: 1 } });

@@ -34,8 +34,9 @@ public sealed class E2EHost : IAsyncLifetime
     public static readonly TimeSpan UploadUrlLifetime = TimeSpan.FromSeconds(12);
 
     /// <summary>
-    /// A live recording silent this long is committed by the server, whose recovery runs every second: longer than the
-    /// network cut a test makes plus the page's contact interval (a quarter of it), short enough to outwait.
+    /// A live recording silent this long is committed by the server, whose recovery runs every 5 seconds: longer than the
+    /// network cut a test makes plus the page's contact interval (a quarter of it), short enough to outwait. Not every
+    /// second: the same timer re-queues an ingest attempt that gave up, and each time counts towards processing_timeout.
     /// </summary>
     public static readonly TimeSpan LiveSilenceTimeout = TimeSpan.FromSeconds(24);
 
@@ -110,7 +111,7 @@ public sealed class E2EHost : IAsyncLifetime
         ["Recordings:MaxSingleUploadBytes"] = MaxSingleUploadBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Sas:UploadUrlLifetime"] = UploadUrlLifetime.ToString("c"),
         ["LiveUpload:SilenceTimeout"] = LiveSilenceTimeout.ToString("c"),
-        ["IngestRecoverySweepSchedule"] = "* * * * * *",
+        ["IngestRecoverySweepSchedule"] = "*/5 * * * * *",
         ["IngestQueueName"] = "e2e-" + Guid.NewGuid().ToString("N")[..12],
         ["Ingest:StorageAccountTopic"] = Topic,
         ["DevHost:EventBridge"] = "true",

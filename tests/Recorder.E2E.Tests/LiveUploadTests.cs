@@ -182,7 +182,7 @@ public sealed partial class LiveUploadTests(E2EHost host)
     }
 
     [Fact]
-    public async Task Live_upload_urls_that_expire_during_a_20_second_recording_are_renewed_and_nothing_is_lost()
+    public async Task Live_upload_urls_that_expire_during_a_20_second_recording_with_a_pause_are_renewed_and_nothing_is_lost()
     {
         await using var page = await OpenAsync();
         var renewals = new ConcurrentQueue<int>();
@@ -200,9 +200,19 @@ public sealed partial class LiveUploadTests(E2EHost host)
         };
 
         await page.RecordAsync("camera", 0, "Longer than its upload URL");
+        await Expect(Timer(page.Page)).ToHaveTextAsync("00:08", new() { Timeout = 30000 });
+        // A pause on the way: nothing is recorded meanwhile, and the upload goes on around it.
+        await page.Page.GetByRole(AriaRole.Button, new() { Name = "Pause" }).ClickAsync();
+        await Expect(page.Status).ToContainTextAsync("Paused");
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        await page.Page.GetByRole(AriaRole.Button, new() { Name = "Resume" }).ClickAsync();
         await Expect(Timer(page.Page)).ToHaveTextAsync("00:20", new() { Timeout = 40000 });
         await StopAsync(page.Page);
         var id = await page.WaitForOutcomeAsync();
+        // The session's heartbeats carried what was staged.
+        Assert.True(await host.QuerySingleAsync<bool>(
+            "SELECT live_reported_bytes > 0 AND live_reported_seconds > 0 FROM recordings WHERE id = @id", new { id }),
+            "no heartbeat reported staged bytes and seconds");
 
         // Upload URLs live 12 s here: at least one was renewed while recording, and storage took every block it signed.
         Assert.NotEmpty(renewals);
@@ -265,6 +275,8 @@ public sealed partial class LiveUploadTests(E2EHost host)
         await second.Locator("#studio").GetByLabel("Title").FillAsync("Second tab");
         await second.GetByRole(AriaRole.Button, new() { Name = "Record" }).ClickAsync();
         await Expect(Timer(second)).ToHaveTextAsync("00:06", new() { Timeout = 30000 });
+        // Both uploads are still in the IndexedDB the tabs share: the second tab's resume left the first's alone.
+        Assert.Equal(2, (await page.EvaluateAsync<JsonElement>(LiveRecords)).GetArrayLength());
 
         await StopAsync(page.Page);
         await StopAsync(second);

@@ -9,8 +9,10 @@
  *   Recording                       MediaRecorder wrapper: timer ticks, optional time limit, device loss
  *   RecorderClient                  the HTTP API: uploads (single PUT or resumable blocks), recordings,
  *                                   storage, recording sessions, edits; waitUntilProcessed()
+ *   LiveUpload, LiveStore           a recording staged while it records, each slice in IndexedDB until storage has it;
+ *                                   committed at Stop, resumed after a reload (LiveUpload.resumable)
  *   SessionKeeper                   a recording session's heartbeats and its end (also when the tab closes)
- *   LocalRecordings                 IndexedDB keeping recordings that are not uploaded yet
+ *   LocalRecordings                 IndexedDB keeping recordings that are not uploaded yet (the whole-file path)
  *   exportLocalRecordings(entries)  a ZIP of manifest.json + files for `recorder import-client-recordings`
  */
 

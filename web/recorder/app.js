@@ -344,6 +344,7 @@ async function finishRecording({ recordingType, title, live }, { blob, mimeType,
   $('stop').disabled = true;
   $('pause').disabled = true;
   $('pause').textContent = 'Pause';
+  delete $('rec-badge').dataset.paused;
   $('record').disabled = false;
   $('rec-badge').hidden = true;
   document.body.classList.remove('is-recording');

@@ -211,7 +211,7 @@ public sealed partial class LiveUploadTests(E2EHost host)
         var id = await page.WaitForOutcomeAsync();
         // The session's heartbeats carried what was staged.
         Assert.True(await host.QuerySingleAsync<bool>(
-            "SELECT live_reported_bytes > 0 AND live_reported_seconds > 0 FROM recordings WHERE id = @id", new { id }),
+            "SELECT coalesce(live_reported_bytes > 0 AND live_reported_seconds > 0, false) FROM recordings WHERE id = @id", new { id }),
             "no heartbeat reported staged bytes and seconds");
 
         // Upload URLs live 12 s here: at least one was renewed while recording, and storage took every block it signed.

@@ -10,6 +10,7 @@ using Dapper;
 using Npgsql;
 using Recorder.Bench.Common;
 using Recorder.Testing.EventGrid;
+using Recorder.Testing.Services;
 
 namespace Recorder.Bench.Ingest;
 

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Recorder.Core.Audit;
 using Recorder.Core.Data;
+using Recorder.Core.Media.Webm;
 using Recorder.Core.Recordings;
 using Recorder.Core.Storage;
 using Recorder.Core.Uploads.Sas;
@@ -271,7 +272,7 @@ public sealed class IngestWorker(
                         cancellationToken: cancellationToken));
             }
             // A WebM whose duration had to be found in its tail has no Duration and no Cues: players cannot seek it.
-            if (ingestOptions.Value.SeekableCopy && media.DurationSource is "tail" or "scan")
+            if (ingestOptions.Value.SeekableCopy && media.DurationSource is WebmDuration.Tail)
             {
                 seekableCopy = await IngestOutbox.AddAsync(connection, transaction, IngestMessage.SeekableCopy(recording.Id, eTag),
                     cancellationToken);

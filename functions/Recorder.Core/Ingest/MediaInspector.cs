@@ -113,7 +113,7 @@ public sealed class MediaInspector(
         if (duration is null && container == MediaContainer.Matroska)
         {
             // Chrome's MediaRecorder WebM has no Duration: take it from the last cluster in the tail.
-            var webm = await WebmDurationReader.ReadAsync(reader, cancellationToken);
+            var webm = await WebmDurationReader.ReadAsync(new KnownPrefixReader(reader, head), cancellationToken);
             // A recovered live upload ends where its last staged block did, often inside a cluster: that is its end.
             truncated = webm is { Truncated: true };
             if (truncated && !recording.Recovered)

@@ -104,9 +104,18 @@ public sealed class IngestWorker(
         _ => throw new InvalidOperationException($"Ingest message of kind '{message.Kind}' is not understood."),
     };
 
-    /// <summary>A message that kept failing (the poison queue): its recording fails, so the page stops waiting.</summary>
+    /// <summary>
+    /// A message that kept failing (the poison queue): its recording fails, so the page stops waiting; a seekable copy that
+    /// kept failing is noted on its recording, which plays on from its served copy.
+    /// </summary>
     public async Task FailAbandonedAsync(IngestMessage message, CancellationToken cancellationToken)
     {
+        if (message is { Kind: IngestMessage.SeekableCopyKind, RecordingId: { } copied })
+        {
+            await seekableCopies.GiveUpAsync(copied, message.ETag, cancellationToken);
+            logger.LogError("Seekable copy of recording {RecordingId} failed every attempt", copied);
+            return;
+        }
         if (message is not { Kind: IngestMessage.IngestKind, RecordingId: { } id })
         {
             logger.LogError("Poison ingest message of kind {Kind} for blob {BlobName} dropped", message.Kind, message.BlobName);

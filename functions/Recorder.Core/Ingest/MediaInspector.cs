@@ -110,9 +110,10 @@ public sealed class MediaInspector(
         var duration = info.Duration;
         string durationSource = "container";
         var truncated = false;
-        if (duration is null && container == MediaContainer.Matroska)
+        if (container == MediaContainer.Matroska)
         {
-            // Chrome's MediaRecorder WebM has no Duration: take it from the last cluster in the tail.
+            // Chrome's MediaRecorder WebM has no Duration: take it from the last cluster in the tail. What ffprobe says of
+            // one without a Duration is an estimate from the bit rate (PCM audio), not the container's word.
             var webm = await WebmDurationReader.ReadAsync(new KnownPrefixReader(reader, head), cancellationToken);
             // A recovered live upload ends where its last staged block did, often inside a cluster: that is its end.
             truncated = webm is { Truncated: true };
@@ -122,8 +123,8 @@ public sealed class MediaInspector(
                     IngestFailure.CorruptMedia, "The recording was cut off before its end (an incomplete upload).",
                     Detail: $"WebM ends inside an element after {webm!.Duration.TotalSeconds:0.000} s of media"));
             }
-            duration = webm?.Duration;
-            durationSource = webm?.Method ?? "unknown";
+            duration = webm?.Duration ?? duration;
+            durationSource = webm is { Method: WebmDuration.Tail } ? WebmDuration.Tail : duration is null ? "unknown" : durationSource;
         }
 
         Thumbnail? thumbnail = null;

@@ -50,11 +50,17 @@ public sealed class IngestEndToEndTests(IngestTestHost ingest) : IClassFixture<I
         Assert.Equal(1, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM ai_generation_tasks WHERE task_type = 'transcription' AND metadata ->> 'recordingId' = @id::text", new { id }));
     }
 
-    [Fact]
-    public async Task A_chrome_webm_gets_a_seekable_copy_that_replaces_the_upload()
+    /// <summary>What Chromium 156 records (MediaRecorder.isTypeSupported): VP8 into WebM; H.264 and PCM into Matroska.</summary>
+    [Theory]
+    [InlineData("chrome-camera.webm", "camera", "video/webm;codecs=vp8,opus", ".webm", "video/webm")]
+    [InlineData("chrome-h264.webm", "camera", "video/webm;codecs=h264,opus", ".mkv", "video/x-matroska")]
+    [InlineData("chrome-avc1.mkv", "screen", "video/x-matroska;codecs=avc1,opus", ".mkv", "video/x-matroska")]
+    [InlineData("chrome-pcm.webm", "audio", "audio/webm;codecs=pcm", ".mkv", "audio/x-matroska")]
+    public async Task A_chrome_recording_gets_a_seekable_copy_that_replaces_the_upload(
+        string fixture, string recordingType, string mimeType, string extension, string contentType)
     {
         var user = await ingest.Api.SignInNewUserAsync();
-        var id = await ingest.UploadAsync(user, await File.ReadAllBytesAsync(TestEnvironment.MediaFixture("chrome-camera.webm")), "camera", "video/webm");
+        var id = await ingest.UploadAsync(user, await File.ReadAllBytesAsync(TestEnvironment.MediaFixture(fixture)), recordingType, mimeType);
         Assert.Equal("completed", (await ingest.WaitForOutcomeAsync(user, id)).GetProperty("status").GetString());
 
         string? copy = null;
@@ -62,7 +68,7 @@ public sealed class IngestEndToEndTests(IngestTestHost ingest) : IClassFixture<I
         {
             await using var connection = await ingest.OpenMaintenanceAsync();
             copy = await connection.ExecuteScalarAsync<string?>("SELECT media_blob_name FROM recordings WHERE id = @id", new { id });
-            return copy?.EndsWith("/seekable.webm", StringComparison.Ordinal) == true;
+            return copy?.EndsWith("/seekable" + extension, StringComparison.Ordinal) == true;
         }, "the recording plays from its seekable copy");
 
         await using (var names = await ingest.OpenMaintenanceAsync())
@@ -72,12 +78,18 @@ public sealed class IngestEndToEndTests(IngestTestHost ingest) : IClassFixture<I
             Assert.StartsWith(uploadName[..uploadName.LastIndexOf('.')] + "/", copy!);
         }
         var recording = await (await user.Client.GetAsync($"api/recordings/{id}")).AssertOkAsync();
+        Assert.Equal("made", recording.GetProperty("metadata").GetProperty("seekableCopy").GetProperty("status").GetString());
         var mediaUrl = recording.GetProperty("mediaUrl").GetString()!;
         Assert.Contains($"/{ingest.Api.Storage.ProcessedContainer}/", mediaUrl);
+        using (var http = new HttpClient())
+        using (var head = await http.SendAsync(new HttpRequestMessage(HttpMethod.Head, mediaUrl)))
+        {
+            Assert.Equal(contentType, head.Content.Headers.ContentType?.MediaType);
+        }
         var probe = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("ffprobe", ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", mediaUrl]) { RedirectStandardOutput = true })!;
         var duration = double.Parse((await probe.StandardOutput.ReadToEndAsync()).Trim(), System.Globalization.CultureInfo.InvariantCulture);
         await probe.WaitForExitAsync();
-        Assert.InRange(duration, ExpectedDuration("chrome-camera.webm") - 0.1, ExpectedDuration("chrome-camera.webm") + 0.1);
+        Assert.InRange(duration, ExpectedDuration(fixture) - 0.1, ExpectedDuration(fixture) + 0.1);
         await using var check = await ingest.OpenMaintenanceAsync();
         var upload = await check.ExecuteScalarAsync<string>("SELECT blob_name FROM recordings WHERE id = @id", new { id });
         Assert.False(await ingest.Container(ingest.Api.Storage.UploadsContainer).GetBlobClient(upload).ExistsAsync());

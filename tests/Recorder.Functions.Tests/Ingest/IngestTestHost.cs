@@ -162,6 +162,23 @@ public sealed class GatedIngestTestHost(bool eventBridge) : IngestTestHost, IAsy
     }
 }
 
+/// <summary>
+/// An ingest host whose seekable copies wait at a <see cref="ToolGate"/> on their remux (ffmpeg <c>-c copy</c>) until the
+/// test opens it: the test sees a recording completed and serving its first copy, then lets the copy replace it.
+/// </summary>
+public sealed class RemuxGatedIngestTestHost : IngestTestHost
+{
+    public ToolGate Gate { get; } = new("ffmpeg", holding: " -c copy ");
+
+    protected override void Configure(Dictionary<string, string?> settings) => settings["Media:FfmpegPath"] = Gate.Path;
+
+    public override async Task DisposeAsync()
+    {
+        Gate.Dispose();
+        await base.DisposeAsync();
+    }
+}
+
 /// <summary>An ingest host whose workers always fail (ffprobe is missing) and give up fast: the poison path.</summary>
 public sealed class PoisonTestHost : IngestTestHost
 {

@@ -14,6 +14,9 @@ public sealed class WebmDurationReaderTests(GeneratedWebmFiles generated, ITestO
     [Theory]
     [InlineData("chrome-camera.webm")]
     [InlineData("chrome-audio.webm")]
+    [InlineData("chrome-h264.webm")]
+    [InlineData("chrome-avc1.mkv")]
+    [InlineData("chrome-pcm.webm")]
     public async Task A_chrome_recording_without_duration_is_timed_from_its_last_cluster(string name)
     {
         var source = MemoryRangeReader.Of(MediaFixtures.PathOf(name));

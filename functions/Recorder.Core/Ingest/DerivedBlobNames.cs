@@ -10,9 +10,12 @@ namespace Recorder.Core.Ingest;
 /// </summary>
 public static class DerivedBlobNames
 {
-    /// <summary>The server's copy of the upload that a completed recording serves (no browser URL can write it).</summary>
-    public static string Media(string uploadBlobName, Guid attempt)
-        => $"{Folder(uploadBlobName, attempt)}/media{Path.GetExtension(uploadBlobName)}";
+    /// <summary>
+    /// The server's copy of the upload that a completed recording serves (no browser URL can write it), named for what the
+    /// recording is (<paramref name="extension"/>), which is not the upload's when the declared type was wrong.
+    /// </summary>
+    public static string Media(string uploadBlobName, Guid attempt, string extension)
+        => $"{Folder(uploadBlobName, attempt)}/media{extension}";
 
     /// <summary>A seekable copy, in a container of its own (<c>.webm</c>, <c>.mkv</c>: <see cref="SeekableContainer"/>).</summary>
     public static string Seekable(string uploadBlobName, Guid attempt, string extension)

@@ -33,14 +33,20 @@ public abstract record Inspection
     public sealed record Superseded : Inspection;
 }
 
-/// <param name="Truncated">The file ends inside its last element (a recovered live upload); the duration is of what is whole.</param>
-public sealed record InspectedMedia(
-    long Size, MediaInfo Info, TimeSpan? Duration, string DurationSource, Thumbnail? Thumbnail, bool Truncated = false);
+/// <summary>
+/// What ingest found. <paramref name="MimeType"/>: what the recording is, the declared type or, when the file is a recording
+/// of the same kind in another container, that container's type. <paramref name="ContentHash"/>: the upload's MD5, if any.
+/// <paramref name="Truncated"/>: the file ends inside its last element (a recovered live upload); the duration is of what is
+/// whole.
+/// </summary>
+public sealed record InspectedMedia(long Size, MediaInfo Info, TimeSpan? Duration, string DurationSource, Thumbnail? Thumbnail,
+    string MimeType, byte[]? ContentHash, bool Truncated);
 
 /// <summary>
 /// Looks at an upload blob without trusting the event that announced it: how it was written, its size
 /// against the limits, its first bytes against the declared type, then ffprobe, the WebM tail duration
-/// and a thumbnail, reading ranges through a short-lived read SAS.
+/// and a thumbnail, reading ranges through a short-lived read SAS. A recording declared as another type is
+/// kept under its true one when the recording type allows it (audio for audio, video for the others).
 /// </summary>
 public sealed class MediaInspector(
     RecorderDataSources dataSources,
@@ -90,11 +96,14 @@ public sealed class MediaInspector(
         var head = new byte[Math.Min(MediaSniffer.HeadBytes, size)];
         await reader.ReadAsync(0, head, cancellationToken);
         var container = MediaSniffer.Detect(head);
-        if (!MediaSniffer.Matches(container, recording.MimeType))
+        var declaredType = MediaSniffer.Matches(container, recording.MimeType);
+        if (!declaredType && !MediaSniffer.IsRecordingContainer(container))
         {
+            // No audio or video at all: keeping it would only keep what somebody should not have stored here.
             return Refuse(
                 new IngestFailure(IngestFailure.UnsupportedMedia,
-                    $"The file is not {recording.MimeType.Split(';')[0]} (it looks like {container}).", RemoveBlob: true));
+                    $"The file is not {recording.MimeType.Split(';')[0]} (it looks like {container}).", RemoveBlob: true,
+                    Detail: $"not audio or video: {container}"));
         }
 
         var readUrl = await sas.CreateReadUriAsync(blob.BlobContainerName, blob.Name, time.GetUtcNow() + TimeSpan.FromMinutes(15),
@@ -105,6 +114,21 @@ public sealed class MediaInspector(
             var reason = ((ProbeResult.Corrupt)probed).Reason;
             return Refuse(
                 new IngestFailure(IngestFailure.CorruptMedia, "The file is damaged or incomplete and cannot be played.", Detail: reason));
+        }
+
+        var mimeType = recording.MimeType;
+        if (!declaredType)
+        {
+            if (MediaSniffer.MimeTypeOf(container, info.HasVideo) is not { } trueType
+                || RecordingTypes.ExtensionFor(recording.RecordingType, trueType) is null)
+            {
+                return Refuse(new IngestFailure(IngestFailure.UnsupportedMedia,
+                    $"The file is {(info.HasVideo ? "video" : "audio")} in {container}, which a {recording.RecordingType} recording " +
+                    "cannot be.", Detail: $"declared {recording.MimeType}"));
+            }
+            logger.LogInformation("Recording {RecordingId} declared {DeclaredType} is {MimeType}", recording.Id, recording.MimeType,
+                trueType);
+            mimeType = trueType;
         }
 
         var duration = info.Duration;
@@ -140,7 +164,8 @@ public sealed class MediaInspector(
         logger.LogInformation(
             "Recording {RecordingId} probed: {Container}, {Duration} ({DurationSource}), {BytesRead} bytes read for duration",
             recording.Id, info.Container, duration, durationSource, reader.BytesRead);
-        return new Inspection.Accepted(new InspectedMedia(size, info, duration, durationSource, thumbnail, truncated));
+        return new Inspection.Accepted(
+            new InspectedMedia(size, info, duration, durationSource, thumbnail, mimeType, properties.ContentHash, truncated));
     }
 
     /// <summary>

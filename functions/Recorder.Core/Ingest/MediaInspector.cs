@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Recorder.Core.Data;
 using Recorder.Core.Media;
+using Recorder.Core.Media.Mp4;
 using Recorder.Core.Media.Probe;
 using Recorder.Core.Media.Sniffing;
 using Recorder.Core.Media.Thumbnails;
@@ -36,8 +37,8 @@ public abstract record Inspection
 /// <summary>
 /// What ingest found. <paramref name="MimeType"/>: what the recording is, the declared type or, when the file is a recording
 /// of the same kind in another container, that container's type. <paramref name="ContentHash"/>: the upload's MD5, if any.
-/// <paramref name="Truncated"/>: the file ends inside its last element (a recovered live upload); the duration is of what is
-/// whole.
+/// <paramref name="Truncated"/>: the file ends inside its last element or fragment (a recovered live upload); the duration
+/// is of what is whole.
 /// </summary>
 public sealed record InspectedMedia(long Size, MediaInfo Info, TimeSpan? Duration, string DurationSource, Thumbnail? Thumbnail,
     string MimeType, byte[]? ContentHash, bool Truncated);
@@ -149,6 +150,24 @@ public sealed class MediaInspector(
             }
             duration = webm?.Duration ?? duration;
             durationSource = webm is { Method: WebmDuration.Tail } ? WebmDuration.Tail : duration is null ? "unknown" : durationSource;
+        }
+        else if (container == MediaContainer.Mp4)
+        {
+            // Safari's MediaRecorder writes fragmented MP4. ffprobe reads one cut inside a fragment without complaint and
+            // counts that fragment's samples, present or not: the tail says whether it was cut and where the whole ones end.
+            var fragments = await FragmentedMp4End.ReadAsync(new KnownPrefixReader(reader, head), cancellationToken);
+            truncated = fragments is { Truncated: true };
+            if (truncated && !recording.Recovered)
+            {
+                return Refuse(new IngestFailure(
+                    IngestFailure.CorruptMedia, "The recording was cut off before its end (an incomplete upload).",
+                    Detail: $"MP4 ends inside a fragment after {fragments!.Duration?.TotalSeconds ?? 0:0.000} s of whole fragments"));
+            }
+            if (truncated && fragments!.Duration is { } whole)
+            {
+                duration = whole;
+                durationSource = FragmentedMp4End.Fragments;
+            }
         }
 
         Thumbnail? thumbnail = null;

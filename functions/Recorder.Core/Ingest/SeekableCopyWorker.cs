@@ -159,9 +159,10 @@ public sealed class SeekableCopyWorker(
                 .DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: CancellationToken.None);
             return;
         }
-        // A player may still be streaming the replaced copy with a URL valid until its expiry.
+        // A player may still be streaming the replaced copy with a URL valid until its expiry; the skew covers a URL signed
+        // just after this commit from a row read before it, or by a clock ahead of the database's.
         await DerivedBlobs.ScheduleRemovalAsync(connection, transaction, id, [new DerivedBlob(DerivedBlob.Processed, mediaBlobName)],
-            sasOptions.Value.ReadUrlLifetime, cancellationToken);
+            sasOptions.Value.ReadUrlLifetime + sasOptions.Value.ClockSkew, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         logger.LogInformation("Recording {RecordingId} now plays from its seekable copy ({Container})", id, container.Format);
     }

@@ -60,7 +60,8 @@ public sealed class IngestEndToEndTests(IngestTestHost ingest) : IClassFixture<I
         string fixture, string recordingType, string mimeType, string extension, string contentType)
     {
         var user = await ingest.Api.SignInNewUserAsync();
-        var id = await ingest.UploadAsync(user, await File.ReadAllBytesAsync(TestEnvironment.MediaFixture(fixture)), recordingType, mimeType);
+        var content = await File.ReadAllBytesAsync(TestEnvironment.MediaFixture(fixture));
+        var id = await ingest.UploadAsync(user, content, recordingType, mimeType);
         Assert.Equal("completed", (await ingest.WaitForOutcomeAsync(user, id)).GetProperty("status").GetString());
 
         string? copy = null;

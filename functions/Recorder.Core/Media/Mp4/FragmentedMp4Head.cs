@@ -43,7 +43,8 @@ internal sealed record FragmentedMp4Head(IReadOnlyDictionary<uint, Mp4Track> Tra
                 foreach (var track in firstFragment?.Tracks ?? [])
                 {
                     var declared = tracks[track.Id];
-                    tracks[track.Id] = declared with { StartSeconds = declared.StartSeconds + (double)track.FirstCompositionOffset / declared.Timescale };
+                    var offset = (double)track.FirstCompositionOffset / declared.Timescale;
+                    tracks[track.Id] = declared with { StartSeconds = declared.StartSeconds + offset };
                 }
                 return new FragmentedMp4Head(tracks, at);
             }

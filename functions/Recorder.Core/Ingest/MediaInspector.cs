@@ -45,8 +45,8 @@ public sealed record InspectedMedia(long Size, MediaInfo Info, TimeSpan? Duratio
 
 /// <summary>
 /// Looks at an upload blob without trusting the event that announced it: how it was written, its size
-/// against the limits, its first bytes against the declared type, then ffprobe, the WebM tail duration
-/// and a thumbnail, reading ranges through a short-lived read SAS. A recording declared as another type is
+/// against the limits, its first bytes against the declared type, then ffprobe, the WebM tail duration or where
+/// a fragmented MP4 ends, and a thumbnail, reading ranges through a short-lived read SAS. A recording declared as another type is
 /// kept under its true one when the recording type allows it (audio for audio, video for the others).
 /// </summary>
 public sealed class MediaInspector(
@@ -109,7 +109,13 @@ public sealed class MediaInspector(
 
         var readUrl = await sas.CreateReadUriAsync(blob.BlobContainerName, blob.Name, time.GetUtcNow() + TimeSpan.FromMinutes(15),
             cancellationToken);
-        var probed = await probe.ProbeAsync(readUrl.AbsoluteUri, cancellationToken);
+        // Safari's MediaRecorder writes fragmented MP4: its end (and whether the upload was cut inside a fragment) is read from
+        // the tail, so ffprobe and the thumbnail need not visit every moof.
+        var fragments = container == MediaContainer.Mp4
+            ? await FragmentedMp4End.ReadAsync(new KnownPrefixReader(reader, head), cancellationToken)
+            : null;
+        var skipFragmentScan = fragments is { Duration: not null };
+        var probed = await probe.ProbeAsync(readUrl.AbsoluteUri, skipFragmentScan, cancellationToken);
         if (probed is not ProbeResult.Probed { Info: var info })
         {
             var reason = ((ProbeResult.Corrupt)probed).Reason;
@@ -151,29 +157,30 @@ public sealed class MediaInspector(
             duration = webm?.Duration ?? duration;
             durationSource = webm is { Method: WebmDuration.Tail } ? WebmDuration.Tail : duration is null ? "unknown" : durationSource;
         }
-        else if (container == MediaContainer.Mp4)
+        else if (fragments is not null)
         {
-            // Safari's MediaRecorder writes fragmented MP4. ffprobe reads one cut inside a fragment without complaint and
-            // counts that fragment's samples, present or not: the tail says whether it was cut and where the whole ones end.
-            var fragments = await FragmentedMp4End.ReadAsync(new KnownPrefixReader(reader, head), cancellationToken);
-            truncated = fragments is { Truncated: true };
+            // ffprobe reads one cut inside a fragment without complaint and counts that fragment's samples, present or not.
+            truncated = fragments.Truncated;
             if (truncated && !recording.Recovered)
             {
                 return Refuse(new IngestFailure(
                     IngestFailure.CorruptMedia, "The recording was cut off before its end (an incomplete upload).",
-                    Detail: $"MP4 ends inside a fragment after {fragments!.Duration?.TotalSeconds ?? 0:0.000} s of whole fragments"));
+                    Detail: $"MP4 ends inside a fragment after {fragments.Duration?.TotalSeconds ?? 0:0.000} s of whole fragments"));
             }
-            if (truncated && fragments!.Duration is { } whole)
+            if (fragments.Duration is { } end)
             {
-                duration = whole;
+                duration = end;
                 durationSource = FragmentedMp4End.Fragments;
+                // ffprobe saw the first fragment only: its bit rate is of that.
+                info = info with { BitRate = end > TimeSpan.Zero ? (long)(size * 8 / end.TotalSeconds) : null };
             }
         }
 
         Thumbnail? thumbnail = null;
         try
         {
-            thumbnail = await thumbnails.CreateAsync(readUrl.AbsoluteUri, info with { Duration = duration }, cancellationToken);
+            thumbnail = await thumbnails.CreateAsync(readUrl.AbsoluteUri, info with { Duration = duration }, skipFragmentScan,
+                cancellationToken);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {

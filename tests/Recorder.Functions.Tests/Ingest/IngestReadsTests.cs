@@ -18,6 +18,43 @@ public sealed class IngestReadsTests(CountingIngestTestHost ingest, ITestOutputH
     private const long StartOfFile = 2 * 1024 * 1024;
 
     /// <summary>
+    /// Safari's fragmented MP4 once cost about the whole file: ffprobe and the thumbnail's ffmpeg each visited every moof (a
+    /// range request per fragment) for a duration. Now the tail gives it, and they read the first seconds only.
+    /// </summary>
+    [Fact]
+    public async Task A_fragmented_mp4_costs_its_last_fragment_and_its_first_seconds()
+    {
+        var folder = Directory.CreateTempSubdirectory("recorder-ingest-reads-");
+        try
+        {
+            var path = Path.Combine(folder.FullName, "fragmented.mp4");
+            await MediaTools.FfmpegAsync(TimeSpan.FromMinutes(3), "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30",
+                "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", "40", "-c:v", "libx264", "-preset", "ultrafast",
+                "-bf", "0", "-g", "30", "-b:v", "2M", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k",
+                "-movflags", "frag_keyframe+empty_moov+default_base_moof+skip_trailer", path);
+            var content = await File.ReadAllBytesAsync(path);
+            var user = await ingest.Api.SignInNewUserAsync();
+
+            var id = await ingest.UploadAsync(user, content, "camera", "video/mp4");
+            var recording = await ingest.WaitForOutcomeAsync(user, id);
+
+            Assert.Equal("completed", recording.GetProperty("status").GetString());
+            var expected = (await MediaTools.PacketEndAsync(path)).TotalSeconds;
+            Assert.InRange((double)recording.GetProperty("duration").GetDecimal(), expected - 0.1, expected + 0.1);
+            await using var connection = await ingest.OpenMaintenanceAsync();
+            var blobName = await connection.ExecuteScalarAsync<string>("SELECT blob_name FROM recordings WHERE id = @id", new { id });
+            var served = ingest.BytesServed(blobName!);
+            output.WriteLine($"{served} bytes served of {content.Length}");
+            // A fragment is a second: about 260 KB.
+            Assert.InRange(served, 0, 512 * 1024 + Chunk + StartOfFile);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>
     /// Clusters of megabytes once cost a full scan for the duration and a thumbnail seek that read on to the next key frame
     /// and back: about twice the file. Now the last Cluster once (plus at most a chunk) and the first seconds.
     /// </summary>

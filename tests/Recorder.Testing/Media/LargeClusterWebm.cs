@@ -14,7 +14,8 @@ public sealed record LargeClusterWebm(string Path, long Length, long LastCluster
         string path, string frameSize, int seconds, int keyFrameSeconds, string videoBitRate)
     {
         var live = path + ".live.webm";
-        await MediaTools.FfmpegAsync(
+        // Noise encodes slowly: about a second a second of media on a busy 2-CPU machine.
+        await MediaTools.FfmpegAsync(TimeSpan.FromSeconds(Math.Max(60, 5 * seconds)),
             "-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", frameSize, "-r", "15", "-i", "/dev/urandom",
             "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", seconds.ToString(CultureInfo.InvariantCulture),
             "-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "16", "-b:v", videoBitRate, "-g", "100000",

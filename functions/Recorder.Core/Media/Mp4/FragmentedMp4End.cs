@@ -7,7 +7,7 @@ namespace Recorder.Core.Media.Mp4;
 /// </summary>
 public sealed record FragmentedMp4End(TimeSpan? Duration, bool Truncated, long BytesRead)
 {
-    /// <summary><c>metadata.media.durationSource</c> of a recording whose duration is where its last whole fragment ends.</summary>
+    /// <summary><c>metadata.media.durationSource</c> of a fragmented MP4: where its last (whole) fragment ends.</summary>
     public const string Fragments = "fragments";
 
     // The moov of a fragmented file is a few kilobytes: it and the first fragment's moof fit here.

@@ -28,9 +28,13 @@ public sealed class ThumbnailMaker(FfmpegRunner runner, IOptions<MediaOptions> o
 
     private const string WaveColour = "0x3b82f6";
 
-    public async Task<Thumbnail> CreateAsync(string input, MediaInfo info, CancellationToken cancellationToken)
+    public Task<Thumbnail> CreateAsync(string input, MediaInfo info, CancellationToken cancellationToken)
+        => CreateAsync(input, info, skipFragmentScan: false, cancellationToken);
+
+    /// <param name="skipFragmentScan">A fragmented MP4 whose duration ingest read itself (<see cref="FfmpegInput.From"/>).</param>
+    public async Task<Thumbnail> CreateAsync(string input, MediaInfo info, bool skipFragmentScan, CancellationToken cancellationToken)
     {
-        var source = FfmpegInput.From(input);
+        var source = FfmpegInput.From(input, skipFragmentScan: skipFragmentScan);
         var thumbnail = info switch
         {
             { HasVideo: true } => await VideoFrameAsync(source, info.Duration, cancellationToken),

@@ -120,8 +120,8 @@ public static class IngestBench
         if (row.Source is "tail")
         {
             var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(5);
-            while (!await connection.ExecuteScalarAsync<bool>("SELECT metadata ? 'seekableCopy' FROM recordings WHERE id = @id", new { id })
-                   && DateTime.UtcNow < deadline)
+            const string noted = "SELECT metadata ? 'seekableCopy' FROM recordings WHERE id = @id";
+            while (!await connection.ExecuteScalarAsync<bool>(noted, new { id }) && DateTime.UtcNow < deadline)
             {
                 await Task.Delay(50);
             }
@@ -197,7 +197,12 @@ public static class IngestBench
             r.DurationSeconds?.ToString("0.000", CultureInfo.InvariantCulture) ?? "–", r.DurationSource,
         ]));
         file.Section("Figures (medians)");
-        file.Table(["File", "Ingest wall ms", "of which queue wait ms", "Toolchain wall ms", "Ratio", "Ratio without the queue wait", "MB read to completed", "of the file", "MB read after (seekable copy)", "Host peak MiB", "ffmpeg/ffprobe peak MiB (ingest)", "ffmpeg/ffprobe peak MiB (toolchain)"],
+        file.Table(
+            [
+                "File", "Ingest wall ms", "of which queue wait ms", "Toolchain wall ms", "Ratio", "Ratio without the queue wait",
+                "MB read to completed", "of the file", "MB read after (seekable copy)", "Host peak MiB",
+                "ffmpeg/ffprobe peak MiB (ingest)", "ffmpeg/ffprobe peak MiB (toolchain)",
+            ],
             results.Select(r => (IReadOnlyList<string>)
             [
                 r.Media.Name,
@@ -222,7 +227,8 @@ public static class IngestBench
                 r.Toolchain[i].WallMs.ToString("0", CultureInfo.InvariantCulture), r.Toolchain[i].ChildPeakKb.ToString(CultureInfo.InvariantCulture),
             ])));
         file.Section("Against the targets");
-        file.Table(["File", "Bytes read ≤ 2 MB + the frame's cluster (+ the last Cluster when Clusters are large)", "Wall ≤ 1.5× toolchain"], results.Select(r =>
+        const string bytesTarget = "Bytes read ≤ 2 MB + the frame's cluster (+ the last Cluster when Clusters are large)";
+        file.Table(["File", bytesTarget, "Wall ≤ 1.5× toolchain"], results.Select(r =>
         {
             var bytes = Median(r.Ingest.Select(m => (double)m.Bytes));
             var ratio = Median(r.Ingest.Select(m => m.WallMs)) / Median(r.Toolchain.Select(m => m.WallMs));

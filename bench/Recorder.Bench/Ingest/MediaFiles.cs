@@ -19,7 +19,8 @@ public sealed record BenchMedia(string Name, string Path, string RecordingType, 
 /// <summary>
 /// The long recordings, made once with ffmpeg into bench/media/ (git-ignored) and reused: WebMs laid out as
 /// Chrome's MediaRecorder writes them (no Duration, no Cues, Segment and Clusters of unknown size), an MP4 with
-/// its moov at the end, and the large-Cluster WebM: 67 MB in three 22 MB Clusters (rare key frames).
+/// its moov at the end, a fragmented MP4 as Safari records, and the large-Cluster WebM: 67 MB in three 22 MB Clusters
+/// (rare key frames).
 /// </summary>
 public static class MediaFiles
 {
@@ -53,6 +54,15 @@ public static class MediaFiles
                 "-t", "60", "-c:v", "libx264", "-preset", "ultrafast", "-b:v", "2500k", "-g", "150", "-pix_fmt", "yuv420p",
                 "-c:a", "aac", "-b:a", "64k", mp4);
         }
+        var fragmented = In("camera-60s-fragmented.mp4");
+        if (!File.Exists(fragmented))
+        {
+            // Safari's MediaRecorder layout: an empty moov, then a moof+mdat a second (its timeslice), no B-frames, no mfra.
+            await FfmpegAsync("-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30",
+                "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", "60",
+                "-c:v", "libx264", "-preset", "ultrafast", "-bf", "0", "-b:v", "2500k", "-g", "30", "-pix_fmt", "yuv420p",
+                "-c:a", "aac", "-b:a", "64k", "-movflags", "frag_keyframe+empty_moov+default_base_moof+skip_trailer", fragmented);
+        }
         var audio600 = In("audio-10min.webm");
         if (!File.Exists(audio600))
         {
@@ -67,6 +77,7 @@ public static class MediaFiles
             new("60 s 720p Chrome-like WebM", camera60, "camera", "video/webm;codecs=vp8,opus", true, 60),
             new("10 min 720p Chrome-like WebM", camera600, "camera", "video/webm;codecs=vp8,opus", true, 600),
             new("60 s 720p MP4, moov at the end", mp4, "screen", "video/mp4", true, 60),
+            new("60 s 720p Safari-like fragmented MP4, 1 s fragments", fragmented, "screen", "video/mp4", true, 60),
             new("10 min audio-only Chrome-like WebM", audio600, "audio", "audio/webm;codecs=opus", false, 600),
             new("66 s Chrome-like WebM, 22 MB Clusters", large.Path, "screen", "video/webm;codecs=vp8,opus", true, 66,
                 large.Length - large.LastClusterOffset),

@@ -20,9 +20,15 @@ REPO="$(pwd -P)"
 external_services=0
 if [[ -n "${RECORDER_TEST_PG_ADMIN:-}" && -n "${RECORDER_TEST_STORAGE:-}" ]]; then
   external_services=1
+  external_pg_admin="$RECORDER_TEST_PG_ADMIN"
+  external_storage="$RECORDER_TEST_STORAGE"
 fi
 # shellcheck source=SCRIPTDIR/lib/services.sh
 source scripts/lib/services.sh test
+if ((external_services)); then
+  # services.sh sets the test profile's own; the services named by the caller are the ones to use.
+  export RECORDER_TEST_PG_ADMIN="$external_pg_admin" RECORDER_TEST_STORAGE="$external_storage"
+fi
 
 trap stop_services EXIT
 trap 'on_signal INT' INT

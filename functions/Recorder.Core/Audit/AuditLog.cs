@@ -22,6 +22,7 @@ public static class AuditActions
     public const string RecordingIngest = "recording.ingest";
     public const string RecordingBlobCleanup = "recording.blob_cleanup";
     public const string RecordingBlobRewritten = "recording.blob_rewritten";
+    public const string RecordingMimeTypeCorrected = "recording.mime_type_corrected";
     public const string BlobQuarantine = "blob.quarantine";
     public const string BlobErasedLate = "blob.erased_late";
     public const string RecordingLegalHoldSet = "recording.legal_hold_set";

@@ -10,7 +10,8 @@ public static class NotificationsServiceCollectionExtensions
     public static IServiceCollection AddRecordingNotifications(this IServiceCollection services)
     {
         services.AddOptions<RecordingWebhookOptions>().BindConfiguration(RecordingWebhookOptions.SectionName).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RecordingWebhookOptions>, RecordingWebhookOptionsValidator>());
+        services.TryAddEnumerable(
+            ServiceDescriptor.Singleton<IValidateOptions<RecordingWebhookOptions>, RecordingWebhookOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddHttpClient(RecordingWebhookDelivery.HttpClientName)
             .ConfigureHttpClient((provider, client) =>

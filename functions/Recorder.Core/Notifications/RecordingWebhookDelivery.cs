@@ -127,7 +127,8 @@ public sealed class RecordingWebhookDelivery(
                 failed++;
                 var delay = RetryDelay(settings, entry.Attempts);
                 await connection.ExecuteAsync(new CommandDefinition(
-                    FailedSql, new { entry.Id, Delay = delay, Error = outcome.Failure }, transaction, cancellationToken: CancellationToken.None));
+                    FailedSql, new { entry.Id, Delay = delay, Error = outcome.Failure }, transaction,
+                    cancellationToken: CancellationToken.None));
                 logger.LogWarning(
                     "Recording webhook delivery of event {EventId} (recording {RecordingId}, attempt {Attempt}) failed: {Failure}; " +
                     "next attempt in {RetryDelay}",
@@ -181,7 +182,8 @@ public sealed class RecordingWebhookDelivery(
                 ? PostOutcome.Delivered
                 : new PostOutcome(
                     string.Create(CultureInfo.InvariantCulture, $"it answered {status} {response.ReasonPhrase}"),
-                    ReceiverUnwell: status >= 500 || response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests);
+                    ReceiverUnwell: status >= 500
+                        || response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -191,12 +193,14 @@ public sealed class RecordingWebhookDelivery(
         {
             // Only the kind of error: an exception's message may quote the URL.
             return new PostOutcome(
-                $"{exception.HttpRequestError} ({exception.InnerException?.GetType().Name ?? exception.GetType().Name})", ReceiverUnwell: true);
+                $"{exception.HttpRequestError} ({exception.InnerException?.GetType().Name ?? exception.GetType().Name})",
+                ReceiverUnwell: true);
         }
         catch (TaskCanceledException)
         {
             return new PostOutcome(
-                string.Create(CultureInfo.InvariantCulture, $"no answer within {client.Timeout.TotalSeconds:0.#} seconds"), ReceiverUnwell: true);
+                string.Create(CultureInfo.InvariantCulture, $"no answer within {client.Timeout.TotalSeconds:0.#} seconds"),
+                ReceiverUnwell: true);
         }
     }
 

@@ -33,7 +33,7 @@ public sealed class RecordingWebhookOptions
     /// <summary>An event not delivered this long after it happened is given up (kept, marked abandoned, logged as an error).</summary>
     public TimeSpan GiveUpAfter { get; set; } = TimeSpan.FromDays(3);
 
-    /// <summary>Age at which delivered and abandoned events are pruned by the delivery timer; longer than <see cref="GiveUpAfter"/>.</summary>
+    /// <summary>Age at which the delivery timer prunes delivered and abandoned events; longer than <see cref="GiveUpAfter"/>.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>The webhook, when one is set.</summary>

@@ -102,7 +102,8 @@ internal sealed class EventReceiver : IAsyncDisposable
             using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
             var body = await reader.ReadToEndAsync();
             receiver.Received.Enqueue(new ReceivedPost(context.Request.Path.Value ?? "", body,
-                context.Request.Headers["Recorder-Signature"].SingleOrDefault(), context.Request.Headers["Recorder-Event-Id"].SingleOrDefault(),
+                context.Request.Headers["Recorder-Signature"].SingleOrDefault(),
+                context.Request.Headers["Recorder-Event-Id"].SingleOrDefault(),
                 DateTimeOffset.UtcNow));
             return Results.StatusCode((int)receiver.Answer);
         });
@@ -151,7 +152,10 @@ internal sealed class EventsTestData(MigratedDatabase database)
         var userId = "events-" + Guid.NewGuid().ToString("N")[..10];
         await using var owner = await database.OpenOwnerAsync();
         await owner.ExecuteAsync(
-            "INSERT INTO users (id, email, password, first_name, last_name) VALUES (@userId, @userId || '@example.test', 'x', 'Ev', 'Ents')",
+            """
+            INSERT INTO users (id, email, password, first_name, last_name)
+            VALUES (@userId, @userId || '@example.test', 'x', 'Ev', 'Ents')
+            """,
             new { userId });
         return userId;
     }

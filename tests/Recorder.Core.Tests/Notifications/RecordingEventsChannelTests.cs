@@ -28,7 +28,8 @@ public sealed class RecordingEventsChannelTests(MigratedDatabase database) : ICl
         var completed = await data.NewRecordingAsync(user);
         await data.MaintenanceAsync("UPDATE recordings SET status = 'processing' WHERE id = @completed", new { completed });
         // Not a status change: no event.
-        await data.AsUserAsync(user, "UPDATE recordings SET title = 'Renamed', metadata = '{\"a\": 1}' WHERE id = @completed", new { completed });
+        await data.AsUserAsync(
+            user, "UPDATE recordings SET title = 'Renamed', metadata = '{\"a\": 1}' WHERE id = @completed", new { completed });
         await data.MaintenanceAsync(
             "UPDATE recordings SET status = 'completed', duration = 3, completed_at = now() WHERE id = @completed", new { completed });
         var failed = await data.NewRecordingAsync(user);
@@ -40,7 +41,8 @@ public sealed class RecordingEventsChannelTests(MigratedDatabase database) : ICl
             await rolledBack.RollbackAsync();
         }
         await data.MaintenanceAsync(
-            "UPDATE recordings SET status = 'failed', failure_code = 'empty_file', failure_reason = 'The file is empty.' WHERE id = @failed",
+            "UPDATE recordings SET status = 'failed', failure_code = 'empty_file', failure_reason = 'The file is empty.' " +
+            "WHERE id = @failed",
             new { failed });
         var recovered = await data.NewRecordingAsync(user, live: true);
         await data.MaintenanceAsync("UPDATE recordings SET live_contact_at = now() WHERE id = @recovered", new { recovered });
@@ -164,7 +166,7 @@ public sealed class RecordingEventsChannelTests(MigratedDatabase database) : ICl
             return listener;
         }
 
-        /// <summary>Everything received until the event of <paramref name="recordingId"/>'s creation (a later commit than all before it).</summary>
+        /// <summary>Everything received up to the creation of <paramref name="recordingId"/> (committed after all before it).</summary>
         public async Task<List<(RecordingEvent Event, string Payload)>> UntilAsync(long recordingId)
         {
             await Eventually.TrueAsync(

@@ -40,7 +40,8 @@ public sealed class RecordingWebhookDeliveryTests : IAsyncLifetime
         var user = await data.NewUserAsync();
         var first = await data.NewRecordingAsync(user);
         var second = await data.NewRecordingAsync(user);
-        await data.MaintenanceAsync("UPDATE recordings SET status = 'processing' WHERE id = ANY(@ids)", new { ids = new[] { first, second } });
+        await data.MaintenanceAsync(
+            "UPDATE recordings SET status = 'processing' WHERE id = ANY(@ids)", new { ids = new[] { first, second } });
 
         // Down: nobody listens on the port.
         var refused = await delivery.RunAsync();
@@ -67,7 +68,8 @@ public sealed class RecordingWebhookDeliveryTests : IAsyncLifetime
         Assert.All(receiver.Received, post => Assert.Equal(SecretPath, post.Path));
         var whileUnwell = receiver.Received.Count;
         Assert.InRange(whileUnwell, 1, 3); // one attempt per run: a receiver that is unwell is not hammered
-        await data.MaintenanceAsync("UPDATE recordings SET status = 'failed', failure_code = 'empty_file' WHERE id = @second", new { second });
+        await data.MaintenanceAsync(
+            "UPDATE recordings SET status = 'failed', failure_code = 'empty_file' WHERE id = @second", new { second });
         await data.AsUserAsync(user, "UPDATE recordings SET status = 'deleting' WHERE id = @first", new { first });
 
         // Back.
@@ -81,7 +83,8 @@ public sealed class RecordingWebhookDeliveryTests : IAsyncLifetime
         var outbox = await data.OutboxAsync();
         Assert.Equal(7, outbox.Count);
         var taken = receiver.Received.Skip(whileUnwell).ToList();
-        Assert.Equal(outbox.Select(row => row.Payload).Order(StringComparer.Ordinal), taken.Select(post => post.Body).Order(StringComparer.Ordinal));
+        Assert.Equal(
+            outbox.Select(row => row.Payload).Order(StringComparer.Ordinal), taken.Select(post => post.Body).Order(StringComparer.Ordinal));
         var events = taken.Select(post => RecordingEvent.Parse(post.Body)).ToList();
         Assert.Equal(events.Count, events.Select(e => e.EventId).Distinct().Count());
         Assert.Equal(["uploading", "processing", "completed", "deleted"], events.Where(e => e.Id == first).Select(e => e.Status));

@@ -23,7 +23,7 @@ namespace Recorder.Core.Tests.Notifications;
 
 /// <summary>One recording event as the channel or the webhook carried it.</summary>
 internal sealed record RecordingEvent(
-    Guid EventId, long Sequence, long Id, string UserId, string Status, string? FailureCode, bool Recovered, DateTimeOffset OccurredAt)
+    Guid EventId, long Sequence, long Id, string? UserId, string Status, string? FailureCode, bool Recovered, DateTimeOffset OccurredAt)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -170,8 +170,8 @@ internal sealed class EventsTestData(MigratedDatabase database)
         var id = await app.ExecuteScalarAsync<long>(
             """
             INSERT INTO recordings (user_id, title, recording_type, file_size, mime_type, blob_name, live, live_contact_at)
-            VALUES (@userId, 'Private title', 'camera', 10, 'video/webm', @userId || '/' || gen_random_uuid() || '/secret-name.webm',
-                    @live, CASE WHEN @live THEN now() END)
+            VALUES (@userId, 'Private title', 'camera', 10, 'video/webm',
+                    left(@userId, 100) || '/' || gen_random_uuid() || '/secret-name.webm', @live, CASE WHEN @live THEN now() END)
             RETURNING id
             """, new { userId, live }, transaction);
         await transaction.CommitAsync();

@@ -108,6 +108,28 @@ public sealed class RecordingEventsChannelTests(MigratedDatabase database) : ICl
     }
 
     [Fact]
+    public async Task A_user_id_too_long_for_a_notification_is_left_out_of_it_and_the_change_still_commits()
+    {
+        // PostgreSQL refuses a notification of 8000 bytes or more, which would fail the status change itself.
+        await using var listener = await Listener.StartAsync(database.OwnerConnectionString);
+        var user = "long-" + new string('x', 9000);
+        await using (var owner = await database.OpenOwnerAsync())
+        {
+            await owner.ExecuteAsync(
+                "INSERT INTO users (id, email, password, first_name, last_name) VALUES (@user, 'long@example.test', 'x', 'L', 'Ong')",
+                new { user });
+        }
+
+        var id = await data.NewRecordingAsync(user);
+
+        var heard = (await listener.UntilAsync(id)).Single(e => e.Event.Id == id);
+        Assert.Null(heard.Event.UserId);
+        Assert.Equal("uploading", heard.Event.Status);
+        var kept = RecordingEvent.Parse((await data.OutboxAsync()).Single(row => RecordingEvent.Parse(row.Payload).Id == id).Payload);
+        Assert.Equal((heard.Event.EventId, user), (kept.EventId, kept.UserId));
+    }
+
+    [Fact]
     public async Task The_app_roles_hold_nothing_on_the_outbox_and_the_trigger_runs_as_its_owner_with_a_fixed_search_path()
     {
         await using var app = new NpgsqlConnection(database.AppConnectionString);

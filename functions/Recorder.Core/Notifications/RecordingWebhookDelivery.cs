@@ -15,8 +15,9 @@ public sealed record RecordingWebhookRun(int Delivered, int Failed, int Abandone
 /// <summary>
 /// Sends the outbox of recording events (recording_events, written by migration 032's triggers in the transaction of
 /// each status change) to the webhook, as recorder_maintenance: due events claimed with SKIP LOCKED, a recording's
-/// events in order, each signed; a failure backs off that event and, when the receiver itself is unwell, ends the run.
-/// The URL may carry the receiver's token and is never logged; the secret never leaves the signature.
+/// events in order, each signed; a failure backs off that event, and when the receiver itself is unwell the whole
+/// delivery backs off too (this instance's runs skip it until then). The URL may carry the receiver's token and is
+/// never logged; the secret never leaves the signature.
 /// </summary>
 public sealed class RecordingWebhookDelivery(
     RecorderDataSources dataSources,
@@ -65,6 +66,10 @@ public sealed class RecordingWebhookDelivery(
 
     private const string CountPendingSql = $"SELECT count(*)::int FROM recording_events WHERE {Pending}";
 
+    // The receiver's own back-off: consecutive runs it was unwell in, and when this instance tries it again.
+    private int receiverFailures;
+    private DateTimeOffset receiverRetryAt = DateTimeOffset.MinValue;
+
     /// <summary>One run: give up on events past their age, deliver what is due, prune what is settled and old.</summary>
     public async Task<RecordingWebhookRun> RunAsync(CancellationToken cancellationToken)
     {
@@ -86,7 +91,10 @@ public sealed class RecordingWebhookDelivery(
                     "they stay in recording_events (abandoned_at) until pruned",
                     abandoned, settings.GiveUpAfter);
             }
-            (delivered, failed) = await DeliverDueAsync(connection, webhook, settings, cancellationToken);
+            if (time.GetUtcNow() >= receiverRetryAt)
+            {
+                (delivered, failed) = await DeliverDueAsync(connection, webhook, settings, cancellationToken);
+            }
         }
         var pruned = await connection.ExecuteAsync(
             new CommandDefinition(PruneSql, new { settings.Retention }, cancellationToken: cancellationToken));
@@ -98,8 +106,8 @@ public sealed class RecordingWebhookDelivery(
     {
         var client = httpClients.CreateClient(HttpClientName);
         int delivered = 0, failed = 0;
-        var receiverUnwell = false;
-        while (!receiverUnwell && !cancellationToken.IsCancellationRequested && delivered + failed < settings.MaxEventsPerRun)
+        string? receiverUnwell = null;
+        while (receiverUnwell is null && !cancellationToken.IsCancellationRequested && delivered + failed < settings.MaxEventsPerRun)
         {
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             var due = (await connection.QueryAsync<DueEvent>(new CommandDefinition(ClaimSql,
@@ -129,15 +137,15 @@ public sealed class RecordingWebhookDelivery(
                 await connection.ExecuteAsync(new CommandDefinition(
                     FailedSql, new { entry.Id, Delay = delay, Error = outcome.Failure }, transaction,
                     cancellationToken: CancellationToken.None));
-                logger.LogWarning(
-                    "Recording webhook delivery of event {EventId} (recording {RecordingId}, attempt {Attempt}) failed: {Failure}; " +
-                    "next attempt in {RetryDelay}",
-                    entry.EventId, entry.RecordingId, entry.Attempts + 1, outcome.Failure, delay);
                 if (outcome.ReceiverUnwell)
                 {
-                    receiverUnwell = true;
+                    receiverUnwell = outcome.Failure;
                     break;
                 }
+                logger.LogWarning(
+                    "Recording webhook refused event {EventId} (recording {RecordingId}, attempt {Attempt}): {Failure}; " +
+                    "next attempt in {RetryDelay}",
+                    entry.EventId, entry.RecordingId, entry.Attempts + 1, outcome.Failure, delay);
             }
             // What was sent is marked even when the run is being stopped: an unmarked event would be sent again.
             await transaction.CommitAsync(CancellationToken.None);
@@ -147,17 +155,25 @@ public sealed class RecordingWebhookDelivery(
                 break;
             }
         }
-        if (receiverUnwell)
+        if (receiverUnwell is not null)
         {
+            var wait = RetryDelay(settings, receiverFailures++);
+            receiverRetryAt = time.GetUtcNow() + wait;
             var pending = await connection.ExecuteScalarAsync<int>(
                 new CommandDefinition(CountPendingSql, cancellationToken: CancellationToken.None));
-            logger.LogWarning("Recording webhook is not taking events; {Pending} wait for later runs", pending);
+            logger.LogWarning(
+                "Recording webhook is not taking events: {Failure}; {Pending} wait, the next try in {RetryDelay}",
+                receiverUnwell, pending, wait);
+        }
+        else if (delivered > 0)
+        {
+            receiverFailures = 0;
         }
         return (delivered, failed);
     }
 
     /// <summary>Exponential back-off from the first delay, capped, with jitter (half to all of it) so retries spread out.</summary>
-    internal static TimeSpan RetryDelay(RecordingWebhookOptions settings, int attemptsBefore)
+    private static TimeSpan RetryDelay(RecordingWebhookOptions settings, int attemptsBefore)
     {
         var exponential = settings.FirstRetryDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attemptsBefore, 30));
         var capped = Math.Min(exponential, settings.MaxRetryDelay.TotalMilliseconds);

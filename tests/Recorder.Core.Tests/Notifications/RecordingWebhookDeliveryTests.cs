@@ -136,6 +136,40 @@ public sealed class RecordingWebhookDeliveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_receiver_that_is_unwell_is_left_alone_until_its_back_off_has_passed_though_other_events_are_due()
+    {
+        var port = ClosedPort.Next();
+        await using var receiver = await EventReceiver.StartAsync(port);
+        receiver.Answer = HttpStatusCode.ServiceUnavailable;
+        var user = await data.NewUserAsync();
+        await data.NewRecordingAsync(user);
+        var second = await data.NewRecordingAsync(user);
+        var url = $"http://127.0.0.1:{port}{SecretPath}";
+        var backOff = new Dictionary<string, string?>
+        {
+            ["Webhooks:FirstRetryDelay"] = "01:00:00",
+            ["Webhooks:MaxRetryDelay"] = "01:00:00",
+        };
+        await using var delivery = new DeliveryHarness(database, url, backOff);
+
+        var first = await delivery.RunAsync();
+        var next = await delivery.RunAsync();
+
+        Assert.Equal((0, 1), (first.Delivered, first.Failed));
+        Assert.Equal((0, 0), (next.Delivered, next.Failed));
+        Assert.Single(receiver.Received);
+        var warning = Assert.Single(delivery.Logs.Entries, entry => entry.Level == LogLevel.Warning);
+        Assert.Equal(("it answered 503 Service Unavailable", 2), (warning.Values["Failure"], warning.Values["Pending"]));
+        Assert.True(delivery.LoggedNoSecret());
+
+        // Another instance (a new replica) keeps no such state; the event that failed keeps its own back-off.
+        receiver.Answer = HttpStatusCode.OK;
+        await using var restarted = new DeliveryHarness(database, url, backOff);
+        Assert.Equal(1, (await restarted.RunAsync()).Delivered);
+        Assert.Equal(second, RecordingEvent.Parse(receiver.Received.Last().Body).Id);
+    }
+
+    [Fact]
     public async Task Events_not_delivered_within_the_give_up_age_are_abandoned_loudly_and_settled_ones_pruned_after_retention()
     {
         var user = await data.NewUserAsync();

@@ -244,6 +244,13 @@ param authJwtHmacSecret string = ''
 @description('Read the HS256 bearer-token secret from Key Vault. Turn off when the main app signs RS256 tokens and authJwtRsaPublicKeys is set.')
 param enableJwtHmacSecret bool = true
 
+@description('Where recording status events are POSTed, signed (docs/notifications.md). Empty: no webhook; the main app can still LISTEN.')
+param recordingWebhookUrl string = ''
+
+@description('HMAC-SHA256 key of the recording-events webhook signature (32 bytes or more). Written to Key Vault when given; empty keeps what Key Vault has.')
+@secure()
+param recordingWebhookSecret string = ''
+
 @description('PEM public keys (RS256) of the main app\'s bearer tokens; public, so plain settings.')
 param authJwtRsaPublicKeys string[] = []
 
@@ -276,6 +283,9 @@ param alertsCheckSchedule string = '0 */10 * * * *'
 
 @description('NCRONTAB schedule (6 fields, UTC) of the privacy sweep (expired exports, unfinished erasures).')
 param privacySweepSchedule string = '0 45 * * * *'
+
+@description('NCRONTAB schedule (6 fields, UTC) of the recording-events webhook delivery (retries, pruning).')
+param recordingEventsDeliverySchedule string = '*/10 * * * * *'
 
 @description('Name of the data-export queue (its poison queue is <name>-poison).')
 param privacyExportQueueName string = 'privacy-export'
@@ -369,6 +379,8 @@ var sessionSecretNames = [
   'auth-session-secret-1'
 ]
 var jwtHmacSecretName = 'auth-jwt-hmac-secret'
+var webhookSecretKeyVaultName = 'recording-webhook-secret'
+var enableRecordingWebhook = !empty(recordingWebhookUrl)
 
 resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   name: empty(resourceGroupName) ? '${abbrs.resourcesResourceGroups}${environmentName}' : resourceGroupName
@@ -438,6 +450,7 @@ module keyVault 'modules/key-vault.bicep' = {
       'auth-session-secret-0': authSessionSecret
       'auth-session-secret-1': authSessionSecret
       'auth-jwt-hmac-secret': enableJwtHmacSecret ? authJwtHmacSecret : ''
+      'recording-webhook-secret': enableRecordingWebhook ? recordingWebhookSecret : ''
     }
     encryptionKeyName: enableCustomerManagedKey ? 'recordings-storage-cmk' : ''
     encryptionKeyUserPrincipalId: enableCustomerManagedKey ? encryptionIdentity!.outputs.principalId : ''
@@ -936,6 +949,14 @@ var keyVaultSecretSettings = concat(
           secretRef: jwtHmacSecretName
         }
       ]
+    : [],
+  enableRecordingWebhook
+    ? [
+        {
+          name: 'Webhooks__Secret'
+          secretRef: webhookSecretKeyVaultName
+        }
+      ]
     : []
 )
 
@@ -964,6 +985,16 @@ var corsSettings = [
     value: origin
   }
 ]
+
+// No URL, no setting: the delivery then only prunes (docs/notifications.md).
+var recordingWebhookSettings = enableRecordingWebhook
+  ? [
+      {
+        name: 'Webhooks__Url'
+        value: recordingWebhookUrl
+      }
+    ]
+  : []
 
 var behaviourSettings = concat(
   [
@@ -995,6 +1026,10 @@ var behaviourSettings = concat(
     {
       name: 'PrivacySweepSchedule'
       value: privacySweepSchedule
+    }
+    {
+      name: 'RecordingEventsDeliverySchedule'
+      value: recordingEventsDeliverySchedule
     }
     {
       // The privacy sweep deletes exports at this age; the storage lifecycle rule (same days) is the backstop.
@@ -1037,7 +1072,11 @@ var behaviourSettings = concat(
 )
 
 var keyVaultSecretReferences = map(
-  concat(sessionSecretNames, enableJwtHmacSecret ? [jwtHmacSecretName] : []),
+  concat(
+    sessionSecretNames,
+    enableJwtHmacSecret ? [jwtHmacSecretName] : [],
+    enableRecordingWebhook ? [webhookSecretKeyVaultName] : []
+  ),
   secretName => {
     name: secretName
     keyVaultUrl: '${keyVault.outputs.uri}secrets/${secretName}'
@@ -1075,6 +1114,7 @@ module functionsApp 'modules/container-apps.bicep' = {
       databaseSettings,
       authSettings,
       corsSettings,
+      recordingWebhookSettings,
       behaviourSettings
     )
     keyVaultSecrets: functionsKeyVaultSecrets

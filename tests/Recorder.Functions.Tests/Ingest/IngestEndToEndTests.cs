@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Azure.Storage.Blobs;
 using Dapper;
 using Recorder.Functions.Tests.Api;
@@ -202,6 +203,63 @@ public sealed class IngestEndToEndTests(IngestTestHost ingest) : IClassFixture<I
             "the stray blob is moved to quarantine");
         await Eventually.TrueAsync(async () => await ingest.CountAsync("SELECT count(*) FROM audit_log WHERE action = 'blob.quarantine' AND details ->> 'blobName' = @blobName", new { blobName }) == 1,
             "the quarantine is audited");
+    }
+
+    [Fact]
+    public async Task Every_status_of_an_upload_through_the_api_and_ingest_is_announced_in_order_on_the_channel_and_the_outbox()
+    {
+        // The main app's view (docs/notifications.md): a connection of its own that LISTENs.
+        await using var listener = await ingest.OpenOwnerAsync();
+        var heard = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        listener.Notification += (_, notification) => heard.Enqueue(notification.Payload);
+        await listener.ExecuteAsync("LISTEN recorder_recording_events");
+        using var stop = new CancellationTokenSource();
+        var listening = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await listener.WaitAsync(stop.Token);
+            }
+        });
+        var user = await ingest.Api.SignInNewUserAsync();
+        long completed, failed;
+        List<JsonElement> Heard(long id) => heard.Select(payload => JsonDocument.Parse(payload).RootElement)
+            .Where(e => e.GetProperty("id").GetInt64() == id).ToList();
+        try
+        {
+            var media = await File.ReadAllBytesAsync(TestEnvironment.MediaFixture("chrome-camera.webm"));
+            completed = await ingest.UploadAsync(user, media, "camera", "video/webm;codecs=vp8,opus");
+            failed = await ingest.UploadAsync(user, [], "camera", "video/webm");
+            await ingest.WaitForOutcomeAsync(user, completed);
+            await ingest.WaitForOutcomeAsync(user, failed);
+            await Eventually.TrueAsync(() => Heard(completed).Count == 3 && Heard(failed).Count == 3, "both outcomes were heard");
+        }
+        finally
+        {
+            // The connection must stop waiting before it is disposed.
+            await stop.CancelAsync();
+            try
+            {
+                await listening;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        Assert.Equal(["uploading", "processing", "completed"], Heard(completed).Select(e => e.GetProperty("status").GetString()));
+        Assert.Equal(["uploading", "processing", "failed"], Heard(failed).Select(e => e.GetProperty("status").GetString()));
+        Assert.Equal("empty_file", Heard(failed)[^1].GetProperty("failureCode").GetString());
+        Assert.All(Heard(completed).Concat(Heard(failed)), e => Assert.Equal(user.Id, e.GetProperty("userId").GetString()));
+        await using var connection = await ingest.OpenMaintenanceAsync();
+        var outbox = (await connection.QueryAsync<string>(
+            "SELECT payload::text FROM recording_events WHERE recording_id = ANY(@ids)",
+            new { ids = new[] { completed, failed } })).AsList();
+        // Two recordings' changes may commit in another order than they took their sequence numbers: compared as sets.
+        Assert.Equal(
+            heard.Where(payload => JsonDocument.Parse(payload).RootElement.GetProperty("userId").GetString() == user.Id)
+                .Order(StringComparer.Ordinal),
+            outbox.Order(StringComparer.Ordinal));
     }
 
     private static double ExpectedDuration(string fixture)

@@ -6,11 +6,11 @@
 # Azurite (tests/Recorder.Testing PrivateServices), so it needs the packages but not the test profile's services.
 #
 #   scripts/bench.sh                      # all of them, at the scale (about an hour on 2 cores)
-#   scripts/bench.sh uploads ingest       # some: uploads sas ingest database burst soak
+#   scripts/bench.sh uploads ingest       # some: uploads sas ingest database burst soak live-upload
 #
 # Scale and length (environment): BENCH_SECONDS (30), BENCH_CONCURRENCY (32), BENCH_REPETITIONS (3),
 # BENCH_USERS (100000), BENCH_RECORDINGS (10000000), BENCH_RETENTION_SECONDS (120), BENCH_BURST_EVENTS (10000),
-# BENCH_SOAK_USERS (4), BENCH_SOAK_MINUTES (2).
+# BENCH_SOAK_USERS (4), BENCH_SOAK_MINUTES (2), BENCH_LIVE_MINUTES (1,10,60: the live-upload benchmark's lengths).
 # The database benchmark needs about 10 GB free at the default scale; its database is dropped afterwards.
 # If RECORDER_TEST_PG_ADMIN and RECORDER_TEST_STORAGE are already set, those services are used as they are.
 set -euo pipefail
@@ -35,9 +35,9 @@ fi
 shared_services=0
 for name in "${benchmarks[@]}"; do
   case "$name" in
-    sas | uploads | ingest | database | burst) shared_services=1 ;;
+    sas | uploads | ingest | database | burst | live-upload) shared_services=1 ;;
     soak) ;;
-    *) die "unknown benchmark '$name' (sas, uploads, ingest, database, burst, soak)" ;;
+    *) die "unknown benchmark '$name' (sas, uploads, ingest, database, burst, soak, live-upload)" ;;
   esac
 done
 
@@ -88,6 +88,9 @@ for name in "${benchmarks[@]}"; do
         --recordings "${BENCH_RECORDINGS:-10000000}" --retention-seconds "${BENCH_RETENTION_SECONDS:-120}" ;;
     burst)
       run_bench burst dotnet "$bench_dll" burst --events "${BENCH_BURST_EVENTS:-10000}" --concurrency "${BENCH_CONCURRENCY:-32}" ;;
+    live-upload)
+      run_bench live-upload dotnet "$bench_dll" live-upload --lengths "${BENCH_LIVE_MINUTES:-1,10,60}" \
+        --repetitions "${BENCH_REPETITIONS:-3}" ;;
     soak)
       run_bench soak dotnet "$bench_dll" soak --users "${BENCH_SOAK_USERS:-4}" --minutes "${BENCH_SOAK_MINUTES:-2}" ;;
   esac

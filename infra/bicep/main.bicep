@@ -265,7 +265,7 @@ param partitionMaintenanceSchedule string = '0 15 3 * * *'
 @description('NCRONTAB schedule (6 fields, UTC) of the stale recording-session sweeper.')
 param staleSessionSweepSchedule string = '0 */5 * * * *'
 
-@description('NCRONTAB schedule (6 fields, UTC) of the ingest recovery sweep (sends outbox messages whose sender died after its commit; re-queues recordings whose worker died).')
+@description('NCRONTAB schedule (6 fields, UTC) of the ingest recovery sweep (sends outbox messages whose sender died after its commit; re-queues recordings whose worker died; commits live uploads whose browser went silent).')
 param ingestRecoverySweepSchedule string = '30 * * * * *'
 
 @description('NCRONTAB schedule (6 fields, UTC) of the recording lifecycle sweep (retention, abandoned uploads, unfinished deletions).')
@@ -295,6 +295,21 @@ param recordingsMaxFileSizeBytes int = 5368709120
 
 @description('Longest a seekable copy (remux, check, upload) may take (hh:mm:ss); below host.json functionTimeout.')
 param seekableCopyTimeout string = '00:20:00'
+
+@description('Seconds a live upload\'s browser may be out of contact (no heartbeat, renewal or block-list read) before the ingest recovery sweep commits what it staged. At most a day: storage discards uncommitted blocks after 7.')
+@minValue(1)
+@maxValue(86400)
+param liveUploadSilenceTimeoutSeconds int = 120
+
+@description('Blocks a live upload may stage; the server commits at most this many. Storage commits at most 50,000 blocks a blob.')
+@minValue(1)
+@maxValue(50000)
+param liveUploadMaxBlocks int = 50000
+
+@description('Silent live uploads one ingest recovery run commits; the rest wait for the next run.')
+@minValue(1)
+@maxValue(1000)
+param liveUploadSweepBatchSize int = 100
 
 @description('Storage limit of users without a user_storage_limits row, in bytes.')
 @minValue(1)
@@ -330,6 +345,15 @@ var triggerQueueNames = [
   privacyExportQueueName
   privacyErasureQueueName
 ]
+
+// LiveUpload__SilenceTimeout as the app reads a TimeSpan, d.h:m:s: a day as '24:0:0' would read as 24 days.
+var liveUploadSilenceTimeout = format(
+  '{0}.{1}:{2}:{3}',
+  liveUploadSilenceTimeoutSeconds / 86400,
+  liveUploadSilenceTimeoutSeconds % 86400 / 3600,
+  liveUploadSilenceTimeoutSeconds % 3600 / 60,
+  liveUploadSilenceTimeoutSeconds % 60
+)
 
 // Ephemeral disk of a Consumption replica by vCPUs (learn.microsoft.com/azure/container-apps/storage-mounts).
 var replicaEphemeralStorageGiB = {
@@ -1020,6 +1044,18 @@ var behaviourSettings = concat(
     {
       name: 'Ingest__SeekableCopyTimeout'
       value: seekableCopyTimeout
+    }
+    {
+      name: 'LiveUpload__SilenceTimeout'
+      value: liveUploadSilenceTimeout
+    }
+    {
+      name: 'LiveUpload__MaxBlocks'
+      value: string(liveUploadMaxBlocks)
+    }
+    {
+      name: 'LiveUpload__SweepBatchSize'
+      value: string(liveUploadSweepBatchSize)
     }
     {
       name: 'Recordings__DefaultStorageLimitBytes'

@@ -311,6 +311,11 @@ param liveUploadMaxBlocks int = 50000
 @maxValue(1000)
 param liveUploadSweepBatchSize int = 100
 
+@description('Seconds between two reads of a live upload\'s block list by the same kind of browser call (renewal, heartbeat, block read); sooner is a 429. At most half liveUploadSilenceTimeoutSeconds; 0 lets every call read.')
+@minValue(0)
+@maxValue(60)
+param liveUploadBlockListReadIntervalSeconds int = 5
+
 @description('Storage limit of users without a user_storage_limits row, in bytes.')
 @minValue(1)
 param recordingsDefaultStorageLimitBytes int = 10737418240
@@ -322,6 +327,10 @@ param trustedProxyHops int = 1
 
 @description('Further app settings, name to value (plain values only; secrets belong in Key Vault).')
 param additionalAppSettings object = {}
+
+@description('Seconds as the app reads a TimeSpan setting, d.h:m:s: a day written as 24:0:0 would read as 24 days.')
+func timeSpanOfSeconds(seconds int) string =>
+  format('{0}.{1}:{2}:{3}', seconds / 86400, seconds % 86400 / 3600, seconds % 3600 / 60, seconds % 60)
 
 // ---------------------------------------------------------------------------------------------
 // Names
@@ -346,14 +355,10 @@ var triggerQueueNames = [
   privacyErasureQueueName
 ]
 
-// LiveUpload__SilenceTimeout as the app reads a TimeSpan, d.h:m:s: a day as '24:0:0' would read as 24 days.
-var liveUploadSilenceTimeout = format(
-  '{0}.{1}:{2}:{3}',
-  liveUploadSilenceTimeoutSeconds / 86400,
-  liveUploadSilenceTimeoutSeconds % 86400 / 3600,
-  liveUploadSilenceTimeoutSeconds % 3600 / 60,
-  liveUploadSilenceTimeoutSeconds % 60
-)
+// LiveUpload__BlockListReadInterval: the app refuses to start with one over half the silence timeout, so the template does.
+var liveUploadBlockListReadInterval = liveUploadBlockListReadIntervalSeconds * 2 > liveUploadSilenceTimeoutSeconds
+  ? fail('liveUploadBlockListReadIntervalSeconds may be at most half liveUploadSilenceTimeoutSeconds.')
+  : timeSpanOfSeconds(liveUploadBlockListReadIntervalSeconds)
 
 // Ephemeral disk of a Consumption replica by vCPUs (learn.microsoft.com/azure/container-apps/storage-mounts).
 var replicaEphemeralStorageGiB = {
@@ -1047,7 +1052,7 @@ var behaviourSettings = concat(
     }
     {
       name: 'LiveUpload__SilenceTimeout'
-      value: liveUploadSilenceTimeout
+      value: timeSpanOfSeconds(liveUploadSilenceTimeoutSeconds)
     }
     {
       name: 'LiveUpload__MaxBlocks'
@@ -1056,6 +1061,10 @@ var behaviourSettings = concat(
     {
       name: 'LiveUpload__SweepBatchSize'
       value: string(liveUploadSweepBatchSize)
+    }
+    {
+      name: 'LiveUpload__BlockListReadInterval'
+      value: liveUploadBlockListReadInterval
     }
     {
       name: 'Recordings__DefaultStorageLimitBytes'

@@ -27,7 +27,8 @@ public static class LiveMediaFiles
         if (!File.Exists(piece))
         {
             var partial = piece + ".partial";
-            await FfmpegAsync("-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+            await FfmpegAsync("-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30",
+                "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
                 "-t", "60", "-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "2500k", "-g", "150",
                 "-c:a", "libopus", "-b:a", "64k", "-f", "webm", "-live", "1", partial);
             File.Move(partial, piece);
@@ -39,7 +40,8 @@ public static class LiveMediaFiles
             await FfmpegAsync("-stream_loop", (minutes - 1).ToString(CultureInfo.InvariantCulture), "-i", piece,
                 "-c", "copy", "-f", "webm", "-live", "1", looped);
             // The layout is rewritten in memory: an hour at 2.5 Mb/s is about 1.2 GB, within one array.
-            await File.WriteAllBytesAsync(path + ".partial", ChromeWebmLayout.WithUnknownClusterSizes(await File.ReadAllBytesAsync(looped)));
+            await File.WriteAllBytesAsync(path + ".partial",
+                ChromeWebmLayout.WithUnknownClusterSizes(await File.ReadAllBytesAsync(looped)));
             File.Move(path + ".partial", path);
             File.Delete(looped);
         }

@@ -3,9 +3,11 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
+using Azure.Storage.Queues;
 using Dapper;
 using Npgsql;
 using Recorder.Bench.Common;
@@ -72,7 +74,8 @@ public static class LiveUploadBench
         using var api = new HttpClient { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
         api.DefaultRequestHeaders.Add("Cookie", (await services.SignInUsersAsync(1))[0]);
         await using var database = NpgsqlDataSource.Create(services.MaintenanceConnectionString);
-        var bench = new Context(api, azurite, proxy, database, services.Storage.UploadsContainer, parallel);
+        var poison = new QueueServiceClient(BenchServices.StorageConnectionString).GetQueueClient(services.IngestQueueName + "-poison");
+        var bench = new Context(api, azurite, proxy, database, poison, services.Storage.UploadsContainer, parallel);
 
         // One unmeasured run first: the host's first ingest pays JIT and connection set-up.
         await bench.RunOnceAsync(media[0]);
@@ -84,8 +87,9 @@ public static class LiveUploadBench
                 var run = await bench.RunOnceAsync(file);
                 runs.Add(run);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{file.Minutes} min: staged {run.Blocks} blocks in {run.StagingMs:0} ms; Stop → completed {run.CompletedMs:0} ms; " +
-                    $"seekable copy {run.SeekableMs:0} ms later"));
+                    $"{file.Minutes} min: staged {run.Blocks} blocks in {run.StagingMs:0} ms; Stop → completed {run.CompletedMs:0} ms (") +
+                    string.Join(", ", Phases.Select(p => p.Name + " " + Ms(p.Of(run)))) +
+                    string.Create(CultureInfo.InvariantCulture, $"); seekable copy {run.SeekableMs:0} ms later"));
             }
         }
         Write(media, runs, repetitions, parallel, settings, options.Command);
@@ -93,7 +97,7 @@ public static class LiveUploadBench
     }
 
     private sealed class Context(HttpClient api, BlobServiceClient azurite, CountingProxy proxy, NpgsqlDataSource database,
-        string uploadsContainer, int parallel)
+        QueueClient poison, string uploadsContainer, int parallel)
     {
         public async Task<Run> RunOnceAsync(LiveMedia file)
         {
@@ -146,23 +150,16 @@ public static class LiveUploadBench
             }
             var completedMs = clock.Elapsed.TotalMilliseconds;
             var row = await connection.QuerySingleAsync<(decimal? Duration, string? Thumbnail, string? Source)>(
-                "SELECT duration, thumbnail_blob_name, metadata -> 'media' ->> 'durationSource' FROM recordings WHERE id = @id", new { id });
+                "SELECT duration, thumbnail_blob_name, metadata -> 'media' ->> 'durationSource' FROM recordings WHERE id = @id",
+                new { id });
             if (status != "completed" || row.Duration is null || row.Thumbnail is null)
             {
-                throw new InvalidOperationException($"recording {id} ended '{status}' (duration {row.Duration}, thumbnail {row.Thumbnail})");
+                throw new InvalidOperationException(
+                    $"recording {id} ended '{status}' (duration {row.Duration}, thumbnail {row.Thumbnail})");
             }
             var requests = proxy.Requests.OrderBy(r => r.AtMs).Where(r => r.AtMs <= completedMs).ToList();
 
-            while (await connection.ExecuteScalarAsync<string?>("SELECT media_blob_name FROM recordings WHERE id = @id", new { id })
-                is not { } served || !served.EndsWith("/seekable.webm", StringComparison.Ordinal))
-            {
-                if (clock.Elapsed > TimeSpan.FromMinutes(30))
-                {
-                    throw new TimeoutException($"recording {id} has no seekable copy after 30 minutes");
-                }
-                await Task.Delay(50);
-            }
-            var seekableMs = clock.Elapsed.TotalMilliseconds - completedMs;
+            var seekableMs = await SeekableCopyServedAsync(connection, id) ? clock.Elapsed.TotalMilliseconds - completedMs : double.NaN;
             return Milestones(requests, id, uploadsContainer) with
             {
                 Minutes = file.Minutes,
@@ -177,6 +174,43 @@ public static class LiveUploadBench
                 Requests = requests,
             };
         }
+
+        /// <summary>
+        /// Waits until the row serves its seekable copy; false when the copy failed for good (its message went to the poison
+        /// queue: that run has no figure, and the next runs go on).
+        /// </summary>
+        private async Task<bool> SeekableCopyServedAsync(NpgsqlConnection connection, long id)
+        {
+            var poisoned = await PoisonedAsync();
+            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(30);
+            while (DateTime.UtcNow < deadline)
+            {
+                if (await connection.ExecuteScalarAsync<string?>("SELECT media_blob_name FROM recordings WHERE id = @id", new { id })
+                    is { } served && served.EndsWith("/seekable.webm", StringComparison.Ordinal))
+                {
+                    return true;
+                }
+                if (await PoisonedAsync() > poisoned)
+                {
+                    Console.WriteLine($"recording {id}: the seekable copy failed (see the host's log)");
+                    return false;
+                }
+                await Task.Delay(50);
+            }
+            throw new TimeoutException($"recording {id} has no seekable copy after 30 minutes");
+        }
+
+        private async Task<int> PoisonedAsync()
+        {
+            try
+            {
+                return (await poison.GetPropertiesAsync()).Value.ApproximateMessagesCount;
+            }
+            catch (RequestFailedException exception) when (exception.Status == 404)
+            {
+                return 0;
+            }
+        }
     }
 
     /// <summary>
@@ -186,7 +220,8 @@ public static class LiveUploadBench
     /// </summary>
     private static Run Milestones(List<ProxiedRequest> requests, long id, string uploadsContainer)
     {
-        var own = requests.Where(r => r.Path.Contains(string.Create(CultureInfo.InvariantCulture, $"/{id}/"), StringComparison.Ordinal)).ToList();
+        var recordingPath = string.Create(CultureInfo.InvariantCulture, $"/{id}/");
+        var own = requests.Where(r => r.Path.Contains(recordingPath, StringComparison.Ordinal)).ToList();
         double At(ProxiedRequest? request) => request?.AtMs ?? double.NaN;
         var bridgeRead = own.FirstOrDefault(r => r.Client != "ffmpeg" && r.Method == "GET");
         var bridgeList = requests.LastOrDefault(r => r.Method == "GET" && r.AtMs <= At(bridgeRead)
@@ -211,14 +246,16 @@ public static class LiveUploadBench
     private static void Write(IReadOnlyList<LiveMedia> media, IReadOnlyList<Run> runs, int repetitions, int parallel,
         IReadOnlyDictionary<string, string?> settings, string command)
     {
-        var bridgeInterval = settings.TryGetValue(EventGridBridgeSettings.IntervalSetting, out var interval) ? interval + " ms" : "1000 ms (default)";
+        var bridgeInterval = settings.TryGetValue(EventGridBridgeSettings.IntervalSetting, out var interval)
+            ? interval + " ms" : "1000 ms (default)";
         var file = new ResultFile("live-upload", "Live upload: Stop → completed by recording length");
         file.Line(string.Create(CultureInfo.InvariantCulture,
             $"Each length {repetitions} times (medians below, every run in the raw table), after one unmeasured warm-up run. ") +
             "A live upload is created through the API (`live: true`) of the bench host (the dev host as a separate process, with " +
             "PostgreSQL and Azurite), and a Chrome-like WebM (720p30 VP8 2.5 Mb/s + Opus, no Duration, no Cues, Segment and " +
-            string.Create(CultureInfo.InvariantCulture, $"Clusters of unknown size) is staged through its upload URL in blocks of {SecondsPerBlock:0} s of ") +
-            string.Create(CultureInfo.InvariantCulture, $"recording ({parallel} at a time, faster than real time). The clock starts when the Put Block List ") +
+            "Clusters of unknown size) is staged through its upload URL in blocks of " +
+            string.Create(CultureInfo.InvariantCulture, $"{SecondsPerBlock:0} s of recording ({parallel} at a time, ") +
+            "faster than real time). The clock starts when the Put Block List " +
             "(Stop) is sent and stops when the row reads `completed` with its duration and thumbnail (polled every 10 ms). The " +
             $"dev host's Event Grid bridge (polling the uploads container every {bridgeInterval}) posts the BlobCreated event " +
             "to the webhook; the ingest message waits in the queue for the worker (host.json `maxPollingInterval` when idle). " +
@@ -227,30 +264,37 @@ public static class LiveUploadBench
             "first read, the tail's first ranged read, the thumbnail's first read, the first write. The seekable copy is timed " +
             "from `completed` until the row serves `…/seekable.webm`.");
         file.Section("Media");
-        file.Table(["Length", "Bytes", "Blocks", "Bytes a block", "Staging ms (median)", "Faster than real time", "Duration the app found", "From"],
+        file.Table(
+            ["Length", "Bytes", "Blocks", "Bytes a block", "Staging ms (median)", "Faster than real time", "Duration the app found",
+                "From"],
             media.Select(m =>
             {
                 var mine = runs.Where(r => r.Minutes == m.Minutes).ToList();
                 var staging = Median(mine.Select(r => r.StagingMs));
                 return (IReadOnlyList<string>)
                 [
-                    m.Minutes + " min", m.Bytes.ToString("N0", CultureInfo.InvariantCulture), mine[0].Blocks.ToString(CultureInfo.InvariantCulture),
+                    m.Minutes + " min", m.Bytes.ToString("N0", CultureInfo.InvariantCulture),
+                    mine[0].Blocks.ToString(CultureInfo.InvariantCulture),
                     (m.Bytes / mine[0].Blocks).ToString("N0", CultureInfo.InvariantCulture), Ms(staging),
                     (m.Seconds * 1000 / staging).ToString("0", CultureInfo.InvariantCulture) + "×",
                     mine[0].Duration.ToString("0.000", CultureInfo.InvariantCulture) + " s", mine[0].DurationSource,
                 ];
             }));
         file.Section("Stop → completed (medians, ms)");
-        file.Table(["Length", "Stop → completed", "min", "max", .. Phases.Select(p => p.Name), "Seekable copy after completed", "Seekable copy per recorded hour"],
+        file.Table(
+            ["Length", "Stop → completed", "min", "max", .. Phases.Select(p => p.Name), "Seekable copy after completed",
+                "Seekable copy per recorded hour"],
             media.Select(m =>
             {
                 var mine = runs.Where(r => r.Minutes == m.Minutes).ToList();
                 var seekable = Median(mine.Select(r => r.SeekableMs));
                 return (IReadOnlyList<string>)
                 [
-                    m.Minutes + " min", Ms(Median(mine.Select(r => r.CompletedMs))), Ms(mine.Min(r => r.CompletedMs)), Ms(mine.Max(r => r.CompletedMs)),
+                    m.Minutes + " min", Ms(Median(mine.Select(r => r.CompletedMs))), Ms(mine.Min(r => r.CompletedMs)),
+                    Ms(mine.Max(r => r.CompletedMs)),
                     .. Phases.Select(p => Ms(Median(mine.Select(p.Of)))),
-                    Ms(seekable), (seekable / 1000 * 60 / m.Minutes).ToString("0", CultureInfo.InvariantCulture) + " s",
+                    Ms(seekable),
+                    double.IsNaN(seekable) ? "–" : (seekable / 1000 * 60 / m.Minutes).ToString("0", CultureInfo.InvariantCulture) + " s",
                 ];
             }));
         file.Section("Raw runs (ms)");

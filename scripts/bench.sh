@@ -3,7 +3,8 @@
 # does: installs and starts what is missing, reuses what runs, stops only what it started). Each
 # benchmark writes bench/results/<name>.md: the machine, the command, raw figures, ratios against a
 # baseline measured in the same run. Not part of scripts/test.sh. The soak runs its own PostgreSQL and
-# Azurite (tests/Recorder.Testing PrivateServices), so it needs the packages but not the test profile's services.
+# Azurite (tests/Recorder.Testing PrivateServices), so it needs the packages but not the test profile's services; so does
+# live-upload (gigabytes of blocks for an hour of recording).
 #
 #   scripts/bench.sh                      # all of them, at the scale (about an hour on 2 cores)
 #   scripts/bench.sh uploads ingest       # some: uploads sas ingest database burst soak live-upload
@@ -35,8 +36,8 @@ fi
 shared_services=0
 for name in "${benchmarks[@]}"; do
   case "$name" in
-    sas | uploads | ingest | database | burst | live-upload) shared_services=1 ;;
-    soak) ;;
+    sas | uploads | ingest | database | burst) shared_services=1 ;;
+    soak | live-upload) ;;
     *) die "unknown benchmark '$name' (sas, uploads, ingest, database, burst, soak, live-upload)" ;;
   esac
 done

@@ -13,6 +13,8 @@ using Npgsql;
 using Recorder.Bench.Common;
 using Recorder.Core.LiveUploads;
 using Recorder.DevHost;
+using Recorder.Testing;
+using Recorder.Testing.Services;
 
 namespace Recorder.Bench.LiveUploads;
 
@@ -27,6 +29,7 @@ public static class LiveUploadBench
     private const string MimeType = "video/webm;codecs=vp8,opus";
     private const double SecondsPerBlock = 2;
     private const double Target = 3000;
+    private const string IngestQueueName = "live-bench-ingest";
 
     /// <summary>Milestones of one run in ms after the Put Block List was sent; NaN when the relay did not see one.</summary>
     private sealed record Run(int Minutes, double CommitMs, double BridgeListMs, double ProcessingMs, double WorkerMs, double ProbeMs,
@@ -59,10 +62,20 @@ public static class LiveUploadBench
             media.Add(await LiveMediaFiles.EnsureAsync(Path.Combine(BenchServices.RepositoryRoot, "bench", "media"), minutes));
         }
 
-        await using var services = await BenchServices.CreateAsync("live");
-        var azurite = BenchServices.Blobs();
+        // A PostgreSQL and an Azurite of the run's own: an hour of recording is gigabytes of blocks and copies, and the
+        // shared test services must neither carry them nor lend their state (open files, other runs) to the figures.
+        await using var services = await PrivateServices.StartAsync();
+        var azurite = services.Blobs();
         await using var proxy = new CountingProxy(azurite.Uri);
-        var settings = services.HostSettings(proxy.BlobEndpoint);
+        var settings = BenchServices.AppSettings(IngestQueueName);
+        foreach (var (key, value) in services.ConnectionSettings())
+        {
+            settings[key] = value;
+        }
+        // Blob traffic through the counting relay; queues stay direct.
+        settings["RecordingsStorage"] = string.Join(';', services.Azurite.ConnectionString.Split(';', StringSplitOptions.RemoveEmptyEntries)
+            .Select(part => part.StartsWith("BlobEndpoint=", StringComparison.Ordinal) ? "BlobEndpoint=" + proxy.BlobEndpoint : part))
+            + ";";
         settings["DevHost:EventBridge"] = "true";
         if (options.Text("bridge-interval-ms") is { } interval)
         {
@@ -72,10 +85,11 @@ public static class LiveUploadBench
         settings["Recordings:DefaultStorageLimitBytes"] = (1L << 40).ToString(CultureInfo.InvariantCulture);
         await using var host = await DevHostProcess.StartAsync(settings, Path.Combine(Path.GetTempPath(), "recorder-bench-live-host.log"));
         using var api = new HttpClient { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
-        api.DefaultRequestHeaders.Add("Cookie", (await services.SignInUsersAsync(1))[0]);
+        api.DefaultRequestHeaders.Add("Cookie",
+            (await TestSessions.SignInAsync(services.OwnerConnectionString, BenchServices.SessionSecret, ["live-bench"]))[0]);
         await using var database = NpgsqlDataSource.Create(services.MaintenanceConnectionString);
-        var poison = new QueueServiceClient(BenchServices.StorageConnectionString).GetQueueClient(services.IngestQueueName + "-poison");
-        var bench = new Context(api, azurite, proxy, database, poison, services.Storage.UploadsContainer, parallel);
+        var poison = new QueueServiceClient(services.Azurite.ConnectionString).GetQueueClient(IngestQueueName + "-poison");
+        var bench = new Context(api, azurite, services.Azurite, proxy, database, poison, services.Storage.UploadsContainer, parallel);
 
         // One unmeasured run first: the host's first ingest pays JIT and connection set-up.
         await bench.RunOnceAsync(media[0]);
@@ -96,11 +110,16 @@ public static class LiveUploadBench
         return 0;
     }
 
-    private sealed class Context(HttpClient api, BlobServiceClient azurite, CountingProxy proxy, NpgsqlDataSource database,
-        QueueClient poison, string uploadsContainer, int parallel)
+    private sealed class Context(HttpClient api, BlobServiceClient azurite, PrivateAzurite azuriteProcess, CountingProxy proxy,
+        NpgsqlDataSource database, QueueClient poison, string uploadsContainer, int parallel)
     {
         public async Task<Run> RunOnceAsync(LiveMedia file)
         {
+            // Azurite keeps a file open for every block of a read its client closes early (ffprobe and ffmpeg do), so two
+            // ingests of an hour in 2-second blocks reach its 20,000 open files and it answers 500 (Azure/Azurite#1967).
+            // A restart (metadata saved, same ports and data) closes them; the staging that follows lets the host reconnect.
+            await azuriteProcess.StopAsync();
+            await azuriteProcess.StartAsync();
             using var created = await api.PostAsJsonAsync("api/recordings/uploads",
                 new { title = $"live {file.Minutes} min", recordingType = "camera", mimeType = MimeType, live = true });
             if (created.StatusCode != HttpStatusCode.Created)
@@ -251,8 +270,9 @@ public static class LiveUploadBench
         var file = new ResultFile("live-upload", "Live upload: Stop → completed by recording length");
         file.Line(string.Create(CultureInfo.InvariantCulture,
             $"Each length {repetitions} times (medians below, every run in the raw table), after one unmeasured warm-up run. ") +
-            "A live upload is created through the API (`live: true`) of the bench host (the dev host as a separate process, with " +
-            "PostgreSQL and Azurite), and a Chrome-like WebM (720p30 VP8 2.5 Mb/s + Opus, no Duration, no Cues, Segment and " +
+            "A live upload is created through the API (`live: true`) of the bench host (the dev host as a separate process, over " +
+            "a PostgreSQL and an Azurite of the run's own, tests/Recorder.Testing `PrivateServices`), and a Chrome-like WebM " +
+            "(720p30 VP8 2.5 Mb/s + Opus, no Duration, no Cues, Segment and " +
             "Clusters of unknown size) is staged through its upload URL in blocks of " +
             string.Create(CultureInfo.InvariantCulture, $"{SecondsPerBlock:0} s of recording ({parallel} at a time, ") +
             "faster than real time). The clock starts when the Put Block List " +

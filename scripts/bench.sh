@@ -3,14 +3,15 @@
 # does: installs and starts what is missing, reuses what runs, stops only what it started). Each
 # benchmark writes bench/results/<name>.md: the machine, the command, raw figures, ratios against a
 # baseline measured in the same run. Not part of scripts/test.sh. The soak runs its own PostgreSQL and
-# Azurite (tests/Recorder.Testing PrivateServices), so it needs the packages but not the test profile's services.
+# Azurite (tests/Recorder.Testing PrivateServices), so it needs the packages but not the test profile's services; so does
+# live-upload (gigabytes of blocks for an hour of recording).
 #
 #   scripts/bench.sh                      # all of them, at the scale (about an hour on 2 cores)
-#   scripts/bench.sh uploads ingest       # some: uploads sas ingest database burst soak
+#   scripts/bench.sh uploads ingest       # some: uploads sas ingest database burst soak live-upload
 #
 # Scale and length (environment): BENCH_SECONDS (30), BENCH_CONCURRENCY (32), BENCH_REPETITIONS (3),
 # BENCH_USERS (100000), BENCH_RECORDINGS (10000000), BENCH_RETENTION_SECONDS (120), BENCH_BURST_EVENTS (10000),
-# BENCH_SOAK_USERS (4), BENCH_SOAK_MINUTES (2).
+# BENCH_SOAK_USERS (4), BENCH_SOAK_MINUTES (2), BENCH_LIVE_MINUTES (1,10,60: the live-upload benchmark's lengths).
 # The database benchmark needs about 10 GB free at the default scale; its database is dropped afterwards.
 # If RECORDER_TEST_PG_ADMIN and RECORDER_TEST_STORAGE are already set, those services are used as they are.
 set -euo pipefail
@@ -42,8 +43,8 @@ shared_services=0
 for name in "${benchmarks[@]}"; do
   case "$name" in
     sas | uploads | ingest | database | burst) shared_services=1 ;;
-    soak) ;;
-    *) die "unknown benchmark '$name' (sas, uploads, ingest, database, burst, soak)" ;;
+    soak | live-upload) ;;
+    *) die "unknown benchmark '$name' (sas, uploads, ingest, database, burst, soak, live-upload)" ;;
   esac
 done
 
@@ -94,6 +95,9 @@ for name in "${benchmarks[@]}"; do
         --recordings "${BENCH_RECORDINGS:-10000000}" --retention-seconds "${BENCH_RETENTION_SECONDS:-120}" ;;
     burst)
       run_bench burst dotnet "$bench_dll" burst --events "${BENCH_BURST_EVENTS:-10000}" --concurrency "${BENCH_CONCURRENCY:-32}" ;;
+    live-upload)
+      run_bench live-upload dotnet "$bench_dll" live-upload --lengths "${BENCH_LIVE_MINUTES:-1,10,60}" \
+        --repetitions "${BENCH_REPETITIONS:-3}" ;;
     soak)
       run_bench soak dotnet "$bench_dll" soak --users "${BENCH_SOAK_USERS:-4}" --minutes "${BENCH_SOAK_MINUTES:-2}" ;;
   esac

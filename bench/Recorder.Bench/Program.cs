@@ -2,6 +2,7 @@ using Recorder.Bench.Burst;
 using Recorder.Bench.Common;
 using Recorder.Bench.Database;
 using Recorder.Bench.Ingest;
+using Recorder.Bench.LiveUploads;
 using Recorder.Bench.Soak;
 using Recorder.Bench.Uploads;
 
@@ -9,7 +10,7 @@ using Recorder.Bench.Uploads;
 // child process the HTTP benchmarks start (the dev host plus a ping function).
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("usage: Recorder.Bench uploads|ingest|database|burst|soak [--option value ...]");
+    Console.Error.WriteLine("usage: Recorder.Bench uploads|ingest|live-upload|database|burst|soak [--option value ...]");
     return 2;
 }
 if (args[0] == "host")
@@ -22,6 +23,7 @@ return args[0] switch
 {
     "uploads" => await UploadsBench.RunAsync(options),
     "ingest" => await IngestBench.RunAsync(options),
+    "live-upload" => await LiveUploadBench.RunAsync(options),
     "database" => await ScaleBench.RunAsync(options),
     "burst" => await BurstBench.RunAsync(options),
     "soak" => await SoakBench.RunAsync(options),

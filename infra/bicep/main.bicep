@@ -272,7 +272,7 @@ param partitionMaintenanceSchedule string = '0 15 3 * * *'
 @description('NCRONTAB schedule (6 fields, UTC) of the stale recording-session sweeper.')
 param staleSessionSweepSchedule string = '0 */5 * * * *'
 
-@description('NCRONTAB schedule (6 fields, UTC) of the ingest recovery sweep (sends outbox messages whose sender died after its commit; re-queues recordings whose worker died).')
+@description('NCRONTAB schedule (6 fields, UTC) of the ingest recovery sweep (sends outbox messages whose sender died after its commit; re-queues recordings whose worker died; commits live uploads whose browser went silent).')
 param ingestRecoverySweepSchedule string = '30 * * * * *'
 
 @description('NCRONTAB schedule (6 fields, UTC) of the recording lifecycle sweep (retention, abandoned uploads, unfinished deletions).')
@@ -306,6 +306,26 @@ param recordingsMaxFileSizeBytes int = 5368709120
 @description('Longest a seekable copy (remux, check, upload) may take (hh:mm:ss); below host.json functionTimeout.')
 param seekableCopyTimeout string = '00:20:00'
 
+@description('Seconds a live upload\'s browser may be out of contact (no heartbeat, renewal or block-list read) before the ingest recovery sweep commits what it staged. At most a day: storage discards uncommitted blocks after 7.')
+@minValue(1)
+@maxValue(86400)
+param liveUploadSilenceTimeoutSeconds int = 120
+
+@description('Blocks a live upload may stage; the server commits at most this many. Storage commits at most 50,000 blocks a blob.')
+@minValue(1)
+@maxValue(50000)
+param liveUploadMaxBlocks int = 50000
+
+@description('Silent live uploads one ingest recovery run commits; the rest wait for the next run.')
+@minValue(1)
+@maxValue(1000)
+param liveUploadSweepBatchSize int = 100
+
+@description('Seconds between two reads of a live upload\'s block list by the same kind of browser call (renewal, heartbeat, block read); sooner is a 429. At most half liveUploadSilenceTimeoutSeconds; 0 lets every call read.')
+@minValue(0)
+@maxValue(60)
+param liveUploadBlockListReadIntervalSeconds int = 5
+
 @description('Storage limit of users without a user_storage_limits row, in bytes.')
 @minValue(1)
 param recordingsDefaultStorageLimitBytes int = 10737418240
@@ -317,6 +337,10 @@ param trustedProxyHops int = 1
 
 @description('Further app settings, name to value (plain values only; secrets belong in Key Vault).')
 param additionalAppSettings object = {}
+
+@description('Seconds as the app reads a TimeSpan setting, d.h:m:s: a day written as 24:0:0 would read as 24 days.')
+func timeSpanOfSeconds(seconds int) string =>
+  format('{0}.{1}:{2}:{3}', seconds / 86400, seconds % 86400 / 3600, seconds % 3600 / 60, seconds % 60)
 
 // ---------------------------------------------------------------------------------------------
 // Names
@@ -340,6 +364,11 @@ var triggerQueueNames = [
   privacyExportQueueName
   privacyErasureQueueName
 ]
+
+// LiveUpload__BlockListReadInterval: the app refuses to start with one over half the silence timeout, so the template does.
+var liveUploadBlockListReadInterval = liveUploadBlockListReadIntervalSeconds * 2 > liveUploadSilenceTimeoutSeconds
+  ? fail('liveUploadBlockListReadIntervalSeconds may be at most half liveUploadSilenceTimeoutSeconds.')
+  : timeSpanOfSeconds(liveUploadBlockListReadIntervalSeconds)
 
 // Ephemeral disk of a Consumption replica by vCPUs (learn.microsoft.com/azure/container-apps/storage-mounts).
 var replicaEphemeralStorageGiB = {
@@ -1055,6 +1084,22 @@ var behaviourSettings = concat(
     {
       name: 'Ingest__SeekableCopyTimeout'
       value: seekableCopyTimeout
+    }
+    {
+      name: 'LiveUpload__SilenceTimeout'
+      value: timeSpanOfSeconds(liveUploadSilenceTimeoutSeconds)
+    }
+    {
+      name: 'LiveUpload__MaxBlocks'
+      value: string(liveUploadMaxBlocks)
+    }
+    {
+      name: 'LiveUpload__SweepBatchSize'
+      value: string(liveUploadSweepBatchSize)
+    }
+    {
+      name: 'LiveUpload__BlockListReadInterval'
+      value: liveUploadBlockListReadInterval
     }
     {
       name: 'Recordings__DefaultStorageLimitBytes'

@@ -164,8 +164,8 @@ public sealed partial class UploadService(
                     .ExistsAsync(cancellationToken)
                     => new Failure(FailureKind.Conflict,
                         $"The upload of recording {recordingId} is already committed; it is being processed."),
-                { Live: true } => await liveUploads.ContactAsync(connection, transaction, caller.UserId, recordingId, report: null,
-                    cancellationToken),
+                { Live: true } => await liveUploads.ContactAsync(connection, transaction, caller.UserId, recordingId,
+                    BlockListReads.Renewal, report: null, cancellationToken),
                 _ => null,
             };
             var outcome = failure is null ? AuditOutcomes.Success : failure.Kind == FailureKind.NotFound ? AuditOutcomes.NotFound

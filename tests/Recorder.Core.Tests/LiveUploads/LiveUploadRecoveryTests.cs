@@ -24,7 +24,11 @@ namespace Recorder.Core.Tests.LiveUploads;
 /// </summary>
 public sealed class LiveUploadRecoveryTests : IngestTestBase
 {
-    private static readonly Dictionary<string, string?> ShortSilence = new() { ["LiveUpload:SilenceTimeout"] = "00:00:05" };
+    private static readonly Dictionary<string, string?> ShortSilence = new()
+    {
+        ["LiveUpload:SilenceTimeout"] = "00:00:05",
+        ["LiveUpload:BlockListReadInterval"] = "00:00:01",
+    };
 
     private LiveUploadData Live => new(database, storage);
 
@@ -102,6 +106,20 @@ public sealed class LiveUploadRecoveryTests : IngestTestBase
         var row = await Live.RowAsync(id);
         Assert.Equal(("failed", "corrupt_media", false), (row.Status, row.FailureCode, row.Recovered));
         Assert.Contains("MP4 ends inside a fragment", row.Metadata);
+    }
+
+    [Fact]
+    public async Task Browser_calls_that_just_read_the_blocks_do_not_keep_the_recovery_from_reading_them()
+    {
+        var userId = await data.NewUserAsync();
+        var (id, blobName) = await Live.InsertAsync(userId, silentFor: TimeSpan.FromMinutes(1));
+        await Live.StageAsync(blobName, LiveUploadData.Split(await FixtureAsync("chrome-audio.webm"), 4_000));
+        // Every kind of browser call read the block list a moment ago: their bound (BlockListReads) is not the recovery's.
+        await Live.ExecuteAsync("UPDATE recordings SET block_list_reads = jsonb_build_object('heartbeat', now(), 'renewal', now(), " +
+            "'upload', now()) WHERE id = @id", new { id });
+
+        Assert.Equal(new LiveRecoveryResult(1, 0, 0), await SweepAsync());
+        Assert.True(await Live.Blob(blobName).ExistsAsync());
     }
 
     [Fact]

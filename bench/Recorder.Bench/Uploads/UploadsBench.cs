@@ -67,7 +67,7 @@ public static class UploadsBench
         // Floor first, then the API, then the floor again: a drift in the machine's load shows as a difference between the two.
         var floor = await FloorAsync("pgbench, the request's statements prepared (before)");
         var uploads = await EndpointAsync("POST /api/recordings/uploads", "");
-        var unprepared = await EndpointAsync("POST /api/recordings/uploads, Max Auto Prepare=32", ";Max Auto Prepare=32;Auto Prepare Min Usages=2");
+        var unprepared = await EndpointAsync("POST /api/recordings/uploads, Max Auto Prepare=0 (no preparation)", ";Max Auto Prepare=0");
         var floorAfter = await FloorAsync("pgbench, the request's statements prepared (after)");
 
         var result = new ResultFile("upload-urls", "Upload URLs: POST /api/recordings/uploads against pgbench running its statements");

@@ -6,11 +6,11 @@
 # Azurite (tests/Recorder.Testing PrivateServices), so it needs the packages but not the test profile's services.
 #
 #   scripts/bench.sh                      # all of them, at the scale (about an hour on 2 cores)
-#   scripts/bench.sh uploads ingest       # some: uploads sas ingest database burst soak
+#   scripts/bench.sh uploads ingest       # some: uploads sas ingest database sweeps burst soak
 #
 # Scale and length (environment): BENCH_SECONDS (30), BENCH_CONCURRENCY (32), BENCH_REPETITIONS (3),
-# BENCH_USERS (100000), BENCH_RECORDINGS (10000000), BENCH_RETENTION_SECONDS (120), BENCH_BURST_EVENTS (10000),
-# BENCH_SOAK_USERS (4), BENCH_SOAK_MINUTES (2).
+# BENCH_USERS (100000), BENCH_RECORDINGS (10000000), BENCH_RETENTION_SECONDS (120), BENCH_SWEEP_RECORDINGS (5000),
+# BENCH_BURST_EVENTS (10000), BENCH_SOAK_USERS (4), BENCH_SOAK_MINUTES (2).
 # The database benchmark needs about 10 GB free at the default scale; its database is dropped afterwards.
 # If RECORDER_TEST_PG_ADMIN and RECORDER_TEST_STORAGE are already set, those services are used as they are.
 set -euo pipefail
@@ -30,14 +30,14 @@ trap 'on_signal TERM' TERM
 
 benchmarks=("$@")
 if ((${#benchmarks[@]} == 0)); then
-  benchmarks=(sas uploads ingest burst soak database)
+  benchmarks=(sas uploads ingest burst soak sweeps database)
 fi
 shared_services=0
 for name in "${benchmarks[@]}"; do
   case "$name" in
-    sas | uploads | ingest | database | burst) shared_services=1 ;;
+    sas | uploads | ingest | database | sweeps | burst) shared_services=1 ;;
     soak) ;;
-    *) die "unknown benchmark '$name' (sas, uploads, ingest, database, burst, soak)" ;;
+    *) die "unknown benchmark '$name' (sas, uploads, ingest, database, sweeps, burst, soak)" ;;
   esac
 done
 
@@ -86,6 +86,8 @@ for name in "${benchmarks[@]}"; do
     database)
       run_bench database dotnet "$bench_dll" database --users "${BENCH_USERS:-100000}" \
         --recordings "${BENCH_RECORDINGS:-10000000}" --retention-seconds "${BENCH_RETENTION_SECONDS:-120}" ;;
+    sweeps)
+      run_bench sweeps dotnet "$bench_dll" sweeps --recordings "${BENCH_SWEEP_RECORDINGS:-5000}" ;;
     burst)
       run_bench burst dotnet "$bench_dll" burst --events "${BENCH_BURST_EVENTS:-10000}" --concurrency "${BENCH_CONCURRENCY:-32}" ;;
     soak)

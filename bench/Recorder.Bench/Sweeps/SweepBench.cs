@@ -64,6 +64,8 @@ public static class SweepBench
 
     public static async Task<int> RunAsync(BenchOptions options)
     {
+        // The Azure SDK's activities (per storage call) are off unless asked for.
+        AppContext.SetSwitch("Azure.Experimental.EnableActivitySource", true);
         var recordings = options.Int("recordings", 5000);
         // A PostgreSQL and an Azurite of the run's own: thousands of blobs written and deleted as fast as they go would slow the
         // shared test services for everyone else (and be slowed by them).
@@ -173,23 +175,25 @@ public static class SweepBench
             await thumbnails.GetBlobClient(recording.ThumbnailBlobName).UploadAsync(BlobContent, token);
         });
         var sweeper = core.GetRequiredService<RecordingLifecycleSweeper>();
-        using var database = new DatabaseTime("recorder_maintenance");
+        using var operations = new OperationTimes("recorder_maintenance");
         Phase($"RecordingLifecycleSweeper ({recordings:N0} recordings, {blobCount:N0} blobs)");
         var sweepClock = Stopwatch.StartNew();
         long marked = 0, purged = 0, failures = 0;
-        var runs = 0;
+        var runSeconds = new List<double>();
         while (true)
         {
+            var runClock = Stopwatch.StartNew();
             var run = await sweeper.RunAsync(CancellationToken.None);
-            runs++;
+            runSeconds.Add(runClock.Elapsed.TotalSeconds);
             (marked, purged, failures) = (marked + run.MarkedForRetention, purged + run.Purged, failures + run.PurgeFailures);
             if (run.MarkedForRetention == 0 && run.Purged == 0)
             {
                 break;
             }
         }
-        var sweepSeconds = sweepClock.Elapsed.TotalSeconds;
-        var sweepDatabaseSeconds = database.Seconds;
+        // The last run found nothing: it is how the bench knows the sweep is done, and it is not counted.
+        var sweepSeconds = runSeconds[..^1].Sum();
+        var sweepDatabaseSeconds = operations.DatabaseSeconds;
         Volatile.Write(ref stop, true);
         await Task.WhenAll(writers);
 
@@ -210,14 +214,14 @@ public static class SweepBench
                 "SELECT count(*) FROM audit_log WHERE action = 'recording.purge' AND details ->> 'blobName' LIKE '%/sweep-%'");
         }
 
-        WriteResults(options, recordings, floorRuns, setBased, setBasedSeconds, marked, purged, failures, runs, sweepSeconds,
-            sweepDatabaseSeconds, database.Commands, phases, writerErrors, blobsLeft, rowsLeft, purgeAudits);
+        WriteResults(options, recordings, floorRuns, setBased, setBasedSeconds, marked, purged, failures, runSeconds, sweepSeconds,
+            sweepDatabaseSeconds, operations, phases, writerErrors, blobsLeft, rowsLeft, purgeAudits);
         return 0;
     }
 
     private static void WriteResults(BenchOptions options, int recordings, List<(int Parallelism, double Seconds)> floorRuns,
-        long setBased, double setBasedSeconds, long marked, long purged, long failures, int runs, double sweepSeconds,
-        double sweepDatabaseSeconds, long sweepCommands, List<(string Name, Latencies Latencies)> phases, long writerErrors,
+        long setBased, double setBasedSeconds, long marked, long purged, long failures, List<double> runSeconds, double sweepSeconds,
+        double sweepDatabaseSeconds, OperationTimes operations, List<(string Name, Latencies Latencies)> phases, long writerErrors,
         long blobsLeft, long rowsLeft, long purgeAudits)
     {
         var invariant = CultureInfo.InvariantCulture;
@@ -256,10 +260,21 @@ public static class SweepBench
             ]));
         result.Line();
         result.Line(string.Create(invariant,
-            $"The sweep: {runs} runs, {marked:N0} marked, {purged:N0} purged, {failures} left for a later run. Its database side: ") +
-            string.Create(invariant, $"{sweepCommands:N0} statements as recorder_maintenance taking {sweepDatabaseSeconds:0.00} s in all (Npgsql's command ") +
+            $"The sweep: {runSeconds.Count} runs ({string.Join(", ", runSeconds.Select(r => r.ToString("0.0", invariant)))} s; the last found nothing ") +
+            string.Create(invariant, $"and is not counted), {marked:N0} marked, {purged:N0} purged, {failures} left for a later run. Its database side: ") +
+            string.Create(invariant, $"{operations.DatabaseCommands:N0} statements as recorder_maintenance taking {sweepDatabaseSeconds:0.00} s in all (Npgsql's command ") +
             string.Create(invariant, $"activities, from sent to read), {databaseRate:0} rows/s. Afterwards: {blobsLeft} blobs left in the two containers, ") +
             string.Create(invariant, $"{rowsLeft} expired rows left, {purgeAudits:N0} purge audit rows for the swept recordings. Writer errors: {writerErrors}."));
+        result.Section("Where the sweep's time goes");
+        result.Line("Per operation over all runs of the sweep (the empty last run included): the database's statements as recorder_maintenance " +
+            "(sequential within a run), and the storage calls (overlapping: their sum is not wall time).");
+        result.Line();
+        result.Table(["Operation", "Count", "Seconds in all"],
+            operations.Database.Take(8).Select(entry => (IReadOnlyList<string>)
+                [$"SQL: `{(entry.Operation.Length > 90 ? entry.Operation[..90] + "…" : entry.Operation).Replace("|", "\\|", StringComparison.Ordinal)}`",
+                 entry.Count.ToString(invariant), entry.Seconds.ToString("0.000", invariant)])
+            .Concat(operations.Storage.Select(entry => (IReadOnlyList<string>)
+                [$"Storage: {entry.Operation}", entry.Count.ToString(invariant), entry.Seconds.ToString("0.000", invariant)])));
         result.Section("Against the targets");
         result.Table(["Target", "Measured", "Met"],
         [
@@ -273,38 +288,65 @@ public static class SweepBench
     }
 
     /// <summary>
-    /// Wall time of the statements one database role ran while this lives, from Npgsql's command activities (they start
-    /// when the command is sent and stop when its results are read; a tag names the data source, whose name is its connection
-    /// string without the password): the database side of work that also waits on storage.
+    /// Wall time of operations while this lives, from the clients' own activities: Npgsql's commands of one database role
+    /// (an activity starts when the command is sent and stops when its results are read; a tag names the data source,
+    /// whose name is its connection string without the password), and the Azure SDK's storage calls. Per operation: how
+    /// many and how long in all (storage calls overlap, so their sum is not wall time).
     /// </summary>
-    private sealed class DatabaseTime : IDisposable
+    private sealed class OperationTimes : IDisposable
     {
         private readonly ActivityListener listener;
-        private long ticks;
-        private long commands;
+        private readonly Dictionary<string, (long Count, long Ticks)> database = [];
+        private readonly Dictionary<string, (long Count, long Ticks)> storage = [];
 
-        public DatabaseTime(string role)
+        public OperationTimes(string role)
         {
             listener = new ActivityListener
             {
-                ShouldListenTo = source => source.Name == "Npgsql",
+                ShouldListenTo = source => source.Name == "Npgsql" || source.Name.StartsWith("Azure.Storage", StringComparison.Ordinal),
                 Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
                 ActivityStopped = activity =>
                 {
-                    if (activity.TagObjects.Any(tag => tag.Value is string value && value.Contains(role, StringComparison.Ordinal)))
+                    if (activity.Source.Name != "Npgsql")
                     {
-                        Interlocked.Add(ref ticks, activity.Duration.Ticks);
-                        Interlocked.Increment(ref commands);
+                        Add(storage, activity.OperationName, activity.Duration);
+                    }
+                    else if (activity.TagObjects.Any(tag => tag.Value is string value && value.Contains(role, StringComparison.Ordinal)))
+                    {
+                        var text = activity.GetTagItem("db.query.text") as string ?? activity.DisplayName;
+                        Add(database, string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)), activity.Duration);
                     }
                 },
             };
             ActivitySource.AddActivityListener(listener);
         }
 
-        public double Seconds => TimeSpan.FromTicks(Interlocked.Read(ref ticks)).TotalSeconds;
+        public double DatabaseSeconds => Snapshot(database).Sum(entry => entry.Seconds);
 
-        public long Commands => Interlocked.Read(ref commands);
+        public long DatabaseCommands => Snapshot(database).Sum(entry => entry.Count);
+
+        public IReadOnlyList<(string Operation, long Count, double Seconds)> Database => Snapshot(database);
+
+        public IReadOnlyList<(string Operation, long Count, double Seconds)> Storage => Snapshot(storage);
 
         public void Dispose() => listener.Dispose();
+
+        private static void Add(Dictionary<string, (long Count, long Ticks)> times, string operation, TimeSpan duration)
+        {
+            lock (times)
+            {
+                var (count, ticks) = times.GetValueOrDefault(operation);
+                times[operation] = (count + 1, ticks + duration.Ticks);
+            }
+        }
+
+        private static List<(string Operation, long Count, double Seconds)> Snapshot(Dictionary<string, (long Count, long Ticks)> times)
+        {
+            lock (times)
+            {
+                return [.. times.Select(entry => (entry.Key, entry.Value.Count, TimeSpan.FromTicks(entry.Value.Ticks).TotalSeconds))
+                    .OrderByDescending(entry => entry.Item3)];
+            }
+        }
     }
 }

@@ -49,7 +49,8 @@ public sealed class RecordingBlobs(
             {
                 deletions.Add((recording.Id, blobs.GetBlobContainerClient(storage.ThumbnailsContainer).GetBlobClient(thumbnail), null));
             }
-            deletions.AddRange(ledger[recording.Id].Select(derived => (recording.Id, derivedBlobs.Client(derived), (DerivedBlob?)derived)));
+            deletions.AddRange(ledger[recording.Id]
+                .Select(derived => (recording.Id, derivedBlobs.Client(derived), (DerivedBlob?)derived)));
         }
         var failed = new ConcurrentDictionary<long, bool>();
         var removedDerived = new ConcurrentBag<DerivedBlob>();

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Runs the benchmarks of bench/ against PostgreSQL + Azurite of the "test" profile (as scripts/test.sh
-# does: installs and starts what is missing, reuses what runs, stops only what it started). Each
-# benchmark writes bench/results/<name>.md: the machine, the command, raw figures, ratios against a
-# baseline measured in the same run. Not part of scripts/test.sh. The soak runs its own PostgreSQL and
-# Azurite (tests/Recorder.Testing PrivateServices), so it needs the packages but not the test profile's services.
+# Runs the benchmarks of bench/ against PostgreSQL + Azurite of the "bench" profile (ports 55435 and 30000-30002,
+# never the test profile's, which other runs share: installs and starts what is missing, reuses what runs, stops
+# only what it started). Each benchmark writes bench/results/<name>.md: the machine, the command, raw figures,
+# ratios against a baseline or floor measured in the same run. Not part of scripts/test.sh. The soak and the
+# sweeps run their own PostgreSQL and Azurite (tests/Recorder.Testing PrivateServices), so they need the
+# packages but not the profile's services.
 #
 #   scripts/bench.sh                      # all of them, at the scale (about an hour on 2 cores)
 #   scripts/bench.sh uploads ingest       # some: uploads sas ingest database sweeps burst soak
@@ -22,7 +23,7 @@ if [[ -n "${RECORDER_TEST_PG_ADMIN:-}" && -n "${RECORDER_TEST_STORAGE:-}" ]]; th
   external_services=1
 fi
 # shellcheck source=SCRIPTDIR/lib/services.sh
-source scripts/lib/services.sh test
+source scripts/lib/services.sh bench
 
 trap stop_services EXIT
 trap 'on_signal INT' INT
@@ -35,8 +36,8 @@ fi
 shared_services=0
 for name in "${benchmarks[@]}"; do
   case "$name" in
-    sas | uploads | ingest | database | sweeps | burst) shared_services=1 ;;
-    soak) ;;
+    sas | uploads | ingest | database | burst) shared_services=1 ;;
+    soak | sweeps) ;;
     *) die "unknown benchmark '$name' (sas, uploads, ingest, database, sweeps, burst, soak)" ;;
   esac
 done

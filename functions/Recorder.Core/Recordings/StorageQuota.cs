@@ -46,12 +46,14 @@ public sealed class StorageQuota(IOptions<RecordingsOptions> options)
 
     private const string LockUserSql = "SELECT " + LockUserExpression;
 
-    /// <summary>A user's storage in use and own limit (NULL: the default applies); index-only on the same index.</summary>
-    public const string UsageSql = $"""
-        SELECT coalesce(sum(file_size), 0)::bigint AS UsedBytes,
+    /// <summary>
+    /// A user's storage in use and own limit (NULL: the default applies): the user's row of user_storage_usage, which
+    /// migration 034's triggers keep equal to the sum of <see cref="LiveStatusesSql"/> recordings' file_size in the same
+    /// transaction as every change (no row: nothing in use).
+    /// </summary>
+    public const string UsageSql = """
+        SELECT coalesce((SELECT used_bytes FROM user_storage_usage WHERE user_id = @UserId), 0)::bigint AS UsedBytes,
                (SELECT limit_bytes FROM user_storage_limits WHERE user_id = @UserId) AS LimitBytes
-        FROM recordings
-        WHERE user_id = @UserId AND {LiveStatusesSql}
         """;
 
     // The recording's own bytes as the usage counts them (its declared size while in flight), 0 once it is not live.

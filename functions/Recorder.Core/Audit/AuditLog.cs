@@ -97,10 +97,13 @@ public static class AuditLog
                 request.RequestId,
                 ClientIp = request.ClientIp?.ToString(),
                 request.UserAgent,
-                Details = JsonSerializer.Serialize(entry.Details ?? new { }, JsonRequest.SerializerOptions),
+                Details = Details(entry.Details),
             },
             transaction,
             cancellationToken: cancellationToken));
+
+    /// <summary>An entry's details as stored (JSON of the API's casing); for statements that write their entry themselves.</summary>
+    public static string Details(object? details) => JsonSerializer.Serialize(details ?? new { }, JsonRequest.SerializerOptions);
 
     private const string InsertSystemEntrySql = """
         INSERT INTO audit_log (actor_type, actor_id, user_id, action, recording_id, outcome, details)

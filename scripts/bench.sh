@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
-# Runs the benchmarks of bench/ against PostgreSQL + Azurite of the "test" profile (as scripts/test.sh
-# does: installs and starts what is missing, reuses what runs, stops only what it started). Each
-# benchmark writes bench/results/<name>.md: the machine, the command, raw figures, ratios against a
-# baseline measured in the same run. Not part of scripts/test.sh. The soak runs its own PostgreSQL and
-# Azurite (tests/Recorder.Testing PrivateServices), so it needs the packages but not the test profile's services.
+# Runs the benchmarks of bench/ against PostgreSQL + Azurite of the "bench" profile (ports 55435 and 30000-30002,
+# never the test profile's, which other runs share: installs and starts what is missing, reuses what runs, stops
+# only what it started). Each benchmark writes bench/results/<name>.md: the machine, the command, raw figures,
+# ratios against a baseline or floor measured in the same run. Not part of scripts/test.sh. The soak, the sweeps
+# and live-upload (gigabytes of blocks for an hour of recording) run their own PostgreSQL and Azurite
+# (tests/Recorder.Testing PrivateServices), so they need the packages but not the profile's services.
 #
 #   scripts/bench.sh                      # all of them, at the scale (about an hour on 2 cores)
-#   scripts/bench.sh uploads ingest       # some: uploads sas ingest database burst soak
+#   scripts/bench.sh uploads ingest       # some: uploads sas ingest database sweeps burst soak live-upload
 #
 # Scale and length (environment): BENCH_SECONDS (30), BENCH_CONCURRENCY (32), BENCH_REPETITIONS (3),
-# BENCH_USERS (100000), BENCH_RECORDINGS (10000000), BENCH_RETENTION_SECONDS (120), BENCH_BURST_EVENTS (10000),
-# BENCH_SOAK_USERS (4), BENCH_SOAK_MINUTES (2).
+# BENCH_USERS (100000), BENCH_RECORDINGS (10000000), BENCH_RETENTION_SECONDS (120), BENCH_SWEEP_RECORDINGS (5000),
+# BENCH_BURST_EVENTS (10000), BENCH_SOAK_USERS (4), BENCH_SOAK_MINUTES (2),
+# BENCH_LIVE_MINUTES (1,10,60: the live-upload benchmark's lengths).
 # The database benchmark needs about 10 GB free at the default scale; its database is dropped afterwards.
 # If RECORDER_TEST_PG_ADMIN and RECORDER_TEST_STORAGE are already set, those services are used as they are.
 set -euo pipefail
@@ -20,9 +22,15 @@ REPO="$(pwd -P)"
 external_services=0
 if [[ -n "${RECORDER_TEST_PG_ADMIN:-}" && -n "${RECORDER_TEST_STORAGE:-}" ]]; then
   external_services=1
+  external_pg_admin="$RECORDER_TEST_PG_ADMIN"
+  external_storage="$RECORDER_TEST_STORAGE"
 fi
 # shellcheck source=SCRIPTDIR/lib/services.sh
-source scripts/lib/services.sh test
+source scripts/lib/services.sh bench
+if ((external_services)); then
+  # services.sh sets the profile's own; the services named by the caller are the ones to use.
+  export RECORDER_TEST_PG_ADMIN="$external_pg_admin" RECORDER_TEST_STORAGE="$external_storage"
+fi
 
 trap stop_services EXIT
 trap 'on_signal INT' INT
@@ -30,14 +38,14 @@ trap 'on_signal TERM' TERM
 
 benchmarks=("$@")
 if ((${#benchmarks[@]} == 0)); then
-  benchmarks=(sas uploads ingest burst soak database)
+  benchmarks=(sas uploads ingest burst soak sweeps database)
 fi
 shared_services=0
 for name in "${benchmarks[@]}"; do
   case "$name" in
     sas | uploads | ingest | database | burst) shared_services=1 ;;
-    soak) ;;
-    *) die "unknown benchmark '$name' (sas, uploads, ingest, database, burst, soak)" ;;
+    soak | sweeps | live-upload) ;;
+    *) die "unknown benchmark '$name' (sas, uploads, ingest, database, sweeps, burst, soak, live-upload)" ;;
   esac
 done
 
@@ -86,8 +94,13 @@ for name in "${benchmarks[@]}"; do
     database)
       run_bench database dotnet "$bench_dll" database --users "${BENCH_USERS:-100000}" \
         --recordings "${BENCH_RECORDINGS:-10000000}" --retention-seconds "${BENCH_RETENTION_SECONDS:-120}" ;;
+    sweeps)
+      run_bench sweeps dotnet "$bench_dll" sweeps --recordings "${BENCH_SWEEP_RECORDINGS:-5000}" ;;
     burst)
       run_bench burst dotnet "$bench_dll" burst --events "${BENCH_BURST_EVENTS:-10000}" --concurrency "${BENCH_CONCURRENCY:-32}" ;;
+    live-upload)
+      run_bench live-upload dotnet "$bench_dll" live-upload --lengths "${BENCH_LIVE_MINUTES:-1,10,60}" \
+        --repetitions "${BENCH_REPETITIONS:-3}" ;;
     soak)
       run_bench soak dotnet "$bench_dll" soak --users "${BENCH_SOAK_USERS:-4}" --minutes "${BENCH_SOAK_MINUTES:-2}" ;;
   esac

@@ -15,6 +15,7 @@ using Recorder.Core.LiveUploads;
 using Recorder.Core.Media;
 using Recorder.Core.Media.Remux;
 using Recorder.Core.Migrations;
+using Recorder.Core.Notifications;
 using Recorder.Core.Partitions;
 using Recorder.Core.Privacy;
 using Recorder.Core.Recordings;
@@ -60,6 +61,7 @@ public static class ServiceCollectionExtensions
         services.AddLiveUploads();
         services.AddClientRecordingImport();
         services.AddRecorderAlerts();
+        services.AddRecordingNotifications();
         services.AddSingleton<OperationsReports>();
         services.AddPrivacy();
         services.AddPartitionRetention();

@@ -244,6 +244,13 @@ param authJwtHmacSecret string = ''
 @description('Read the HS256 bearer-token secret from Key Vault. Turn off when the main app signs RS256 tokens and authJwtRsaPublicKeys is set.')
 param enableJwtHmacSecret bool = true
 
+@description('Where recording status events are POSTed, signed (docs/notifications.md). Empty: no webhook; the main app can still LISTEN.')
+param recordingWebhookUrl string = ''
+
+@description('HMAC-SHA256 key of the recording-events webhook signature (32 bytes or more). Written to Key Vault when given; empty keeps what Key Vault has.')
+@secure()
+param recordingWebhookSecret string = ''
+
 @description('PEM public keys (RS256) of the main app\'s bearer tokens; public, so plain settings.')
 param authJwtRsaPublicKeys string[] = []
 
@@ -265,7 +272,7 @@ param partitionMaintenanceSchedule string = '0 15 3 * * *'
 @description('NCRONTAB schedule (6 fields, UTC) of the stale recording-session sweeper.')
 param staleSessionSweepSchedule string = '0 */5 * * * *'
 
-@description('NCRONTAB schedule (6 fields, UTC) of the ingest recovery sweep (sends outbox messages whose sender died after its commit; re-queues recordings whose worker died).')
+@description('NCRONTAB schedule (6 fields, UTC) of the ingest recovery sweep (sends outbox messages whose sender died after its commit; re-queues recordings whose worker died; commits live uploads whose browser went silent).')
 param ingestRecoverySweepSchedule string = '30 * * * * *'
 
 @description('NCRONTAB schedule (6 fields, UTC) of the recording lifecycle sweep (retention, abandoned uploads, unfinished deletions).')
@@ -276,6 +283,9 @@ param alertsCheckSchedule string = '0 */10 * * * *'
 
 @description('NCRONTAB schedule (6 fields, UTC) of the privacy sweep (expired exports, unfinished erasures).')
 param privacySweepSchedule string = '0 45 * * * *'
+
+@description('NCRONTAB schedule (6 fields, UTC) of the recording-events webhook delivery (retries, pruning).')
+param recordingEventsDeliverySchedule string = '*/10 * * * * *'
 
 @description('Name of the data-export queue (its poison queue is <name>-poison).')
 param privacyExportQueueName string = 'privacy-export'
@@ -296,6 +306,26 @@ param recordingsMaxFileSizeBytes int = 5368709120
 @description('Longest a seekable copy (remux, check, upload) may take (hh:mm:ss); below host.json functionTimeout.')
 param seekableCopyTimeout string = '00:20:00'
 
+@description('Seconds a live upload\'s browser may be out of contact (no heartbeat, renewal or block-list read) before the ingest recovery sweep commits what it staged. At most a day: storage discards uncommitted blocks after 7.')
+@minValue(1)
+@maxValue(86400)
+param liveUploadSilenceTimeoutSeconds int = 120
+
+@description('Blocks a live upload may stage; the server commits at most this many. Storage commits at most 50,000 blocks a blob.')
+@minValue(1)
+@maxValue(50000)
+param liveUploadMaxBlocks int = 50000
+
+@description('Silent live uploads one ingest recovery run commits; the rest wait for the next run.')
+@minValue(1)
+@maxValue(1000)
+param liveUploadSweepBatchSize int = 100
+
+@description('Seconds between two reads of a live upload\'s block list by the same kind of browser call (renewal, heartbeat, block read); sooner is a 429. At most half liveUploadSilenceTimeoutSeconds; 0 lets every call read.')
+@minValue(0)
+@maxValue(60)
+param liveUploadBlockListReadIntervalSeconds int = 5
+
 @description('Storage limit of users without a user_storage_limits row, in bytes.')
 @minValue(1)
 param recordingsDefaultStorageLimitBytes int = 10737418240
@@ -307,6 +337,10 @@ param trustedProxyHops int = 1
 
 @description('Further app settings, name to value (plain values only; secrets belong in Key Vault).')
 param additionalAppSettings object = {}
+
+@description('Seconds as the app reads a TimeSpan setting, d.h:m:s: a day written as 24:0:0 would read as 24 days.')
+func timeSpanOfSeconds(seconds int) string =>
+  format('{0}.{1}:{2}:{3}', seconds / 86400, seconds % 86400 / 3600, seconds % 3600 / 60, seconds % 60)
 
 // ---------------------------------------------------------------------------------------------
 // Names
@@ -330,6 +364,11 @@ var triggerQueueNames = [
   privacyExportQueueName
   privacyErasureQueueName
 ]
+
+// LiveUpload__BlockListReadInterval: the app refuses to start with one over half the silence timeout, so the template does.
+var liveUploadBlockListReadInterval = liveUploadBlockListReadIntervalSeconds * 2 > liveUploadSilenceTimeoutSeconds
+  ? fail('liveUploadBlockListReadIntervalSeconds may be at most half liveUploadSilenceTimeoutSeconds.')
+  : timeSpanOfSeconds(liveUploadBlockListReadIntervalSeconds)
 
 // Ephemeral disk of a Consumption replica by vCPUs (learn.microsoft.com/azure/container-apps/storage-mounts).
 var replicaEphemeralStorageGiB = {
@@ -369,6 +408,8 @@ var sessionSecretNames = [
   'auth-session-secret-1'
 ]
 var jwtHmacSecretName = 'auth-jwt-hmac-secret'
+var webhookSecretKeyVaultName = 'recording-webhook-secret'
+var enableRecordingWebhook = !empty(recordingWebhookUrl)
 
 resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   name: empty(resourceGroupName) ? '${abbrs.resourcesResourceGroups}${environmentName}' : resourceGroupName
@@ -438,6 +479,7 @@ module keyVault 'modules/key-vault.bicep' = {
       'auth-session-secret-0': authSessionSecret
       'auth-session-secret-1': authSessionSecret
       'auth-jwt-hmac-secret': enableJwtHmacSecret ? authJwtHmacSecret : ''
+      'recording-webhook-secret': enableRecordingWebhook ? recordingWebhookSecret : ''
     }
     encryptionKeyName: enableCustomerManagedKey ? 'recordings-storage-cmk' : ''
     encryptionKeyUserPrincipalId: enableCustomerManagedKey ? encryptionIdentity!.outputs.principalId : ''
@@ -936,6 +978,14 @@ var keyVaultSecretSettings = concat(
           secretRef: jwtHmacSecretName
         }
       ]
+    : [],
+  enableRecordingWebhook
+    ? [
+        {
+          name: 'Webhooks__Secret'
+          secretRef: webhookSecretKeyVaultName
+        }
+      ]
     : []
 )
 
@@ -964,6 +1014,16 @@ var corsSettings = [
     value: origin
   }
 ]
+
+// No URL, no setting: the delivery then only prunes (docs/notifications.md).
+var recordingWebhookSettings = enableRecordingWebhook
+  ? [
+      {
+        name: 'Webhooks__Url'
+        value: recordingWebhookUrl
+      }
+    ]
+  : []
 
 var behaviourSettings = concat(
   [
@@ -997,6 +1057,10 @@ var behaviourSettings = concat(
       value: privacySweepSchedule
     }
     {
+      name: 'RecordingEventsDeliverySchedule'
+      value: recordingEventsDeliverySchedule
+    }
+    {
       // The privacy sweep deletes exports at this age; the storage lifecycle rule (same days) is the backstop.
       name: 'Privacy__ExportLifetime'
       value: '${exportsExpireAfterDays}.00:00:00'
@@ -1022,6 +1086,22 @@ var behaviourSettings = concat(
       value: seekableCopyTimeout
     }
     {
+      name: 'LiveUpload__SilenceTimeout'
+      value: timeSpanOfSeconds(liveUploadSilenceTimeoutSeconds)
+    }
+    {
+      name: 'LiveUpload__MaxBlocks'
+      value: string(liveUploadMaxBlocks)
+    }
+    {
+      name: 'LiveUpload__SweepBatchSize'
+      value: string(liveUploadSweepBatchSize)
+    }
+    {
+      name: 'LiveUpload__BlockListReadInterval'
+      value: liveUploadBlockListReadInterval
+    }
+    {
       name: 'Recordings__DefaultStorageLimitBytes'
       value: string(recordingsDefaultStorageLimitBytes)
     }
@@ -1037,7 +1117,11 @@ var behaviourSettings = concat(
 )
 
 var keyVaultSecretReferences = map(
-  concat(sessionSecretNames, enableJwtHmacSecret ? [jwtHmacSecretName] : []),
+  concat(
+    sessionSecretNames,
+    enableJwtHmacSecret ? [jwtHmacSecretName] : [],
+    enableRecordingWebhook ? [webhookSecretKeyVaultName] : []
+  ),
   secretName => {
     name: secretName
     keyVaultUrl: '${keyVault.outputs.uri}secrets/${secretName}'
@@ -1075,6 +1159,7 @@ module functionsApp 'modules/container-apps.bicep' = {
       databaseSettings,
       authSettings,
       corsSettings,
+      recordingWebhookSettings,
       behaviourSettings
     )
     keyVaultSecrets: functionsKeyVaultSecrets

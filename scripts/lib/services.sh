@@ -5,6 +5,7 @@
 #
 #   source scripts/lib/services.sh run    # PostgreSQL 55433, Azurite 10000-10002, .data/run/
 #   source scripts/lib/services.sh test   # PostgreSQL 55434, Azurite 20000-20002, .data/test/
+#   source scripts/lib/services.sh bench  # PostgreSQL 55435, Azurite 30000-30002, .data/bench/ (disposable, as test)
 #
 # Functions: ensure_packages, start_postgres, start_azurite, stop_services, prepare_app,
 # run_child. Everything listens on 127.0.0.1 only. Running twice reuses the data
@@ -26,8 +27,12 @@ case "$SERVICES_PROFILE" in
     PG_PORT=55434
     AZURITE_BLOB_PORT=20000 AZURITE_QUEUE_PORT=20001 AZURITE_TABLE_PORT=20002
     ;;
+  bench)
+    PG_PORT=55435
+    AZURITE_BLOB_PORT=30000 AZURITE_QUEUE_PORT=30001 AZURITE_TABLE_PORT=30002
+    ;;
   *)
-    echo "services.sh: profile must be 'run' or 'test' (got '${SERVICES_PROFILE}')" >&2
+    echo "services.sh: profile must be 'run', 'test' or 'bench' (got '${SERVICES_PROFILE}')" >&2
     # shellcheck disable=SC2317  # exit only when executed instead of sourced
     return 2 2>/dev/null || exit 2
     ;;
@@ -70,7 +75,7 @@ export Database__AppConnectionString="${PG_BASE};Username=recorder_app"
 export Database__MaintenanceConnectionString="${PG_BASE};Username=recorder_maintenance"
 export RecordingsStorage="$STORAGE_CONNECTION_STRING"
 export AzureWebJobsStorage="$STORAGE_CONNECTION_STRING"
-if [[ "$SERVICES_PROFILE" == test ]]; then
+if [[ "$SERVICES_PROFILE" != run ]]; then
   export RECORDER_TEST_PG_ADMIN="Host=127.0.0.1;Port=${PG_PORT};Database=postgres;Username=recorder_owner"
   export RECORDER_TEST_STORAGE="$STORAGE_CONNECTION_STRING"
 fi
@@ -223,8 +228,8 @@ write_pg_config() {
     echo "port = $PG_PORT"
     echo "unix_socket_directories = '$socket_dir'"
     echo "max_connections = 200"
-    if [[ "$SERVICES_PROFILE" == test ]]; then
-      # Test data is disposable: trade crash safety for speed. Never for the run profile.
+    if [[ "$SERVICES_PROFILE" != run ]]; then
+      # Test and bench data is disposable: trade crash safety for speed. Never for the run profile.
       echo "fsync = off"
       echo "synchronous_commit = off"
       echo "full_page_writes = off"
@@ -252,8 +257,8 @@ retire_cluster_of_other_version() {
   version="$(cat "$PG_DATA/PG_VERSION")"
   [[ "$version" == "$PG_SERVER_MAJOR" ]] && return 0
   stop_cluster_of_other_version "$version"
-  if [[ "$SERVICES_PROFILE" == test ]]; then
-    log "the test cluster was made by PostgreSQL $version; making it again for PostgreSQL $PG_SERVER_MAJOR"
+  if [[ "$SERVICES_PROFILE" != run ]]; then
+    log "the $SERVICES_PROFILE cluster was made by PostgreSQL $version; making it again for PostgreSQL $PG_SERVER_MAJOR"
     rm -rf "$PG_DATA"
   else
     local kept

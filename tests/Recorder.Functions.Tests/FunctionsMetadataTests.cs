@@ -54,6 +54,7 @@ public sealed partial class FunctionsMetadataTests
                 "ListRecordings: httpTrigger Anonymous GET recordings",
                 "PartitionMaintenance: timerTrigger %PartitionMaintenanceSchedule%",
                 "PrivacySweep: timerTrigger %PrivacySweepSchedule%",
+                "RecordingEventsDelivery: timerTrigger %RecordingEventsDeliverySchedule%",
                 "RedoRecordingEdit: httpTrigger Anonymous POST recordings/{id}/edits/redo",
                 "RenewUploadUrl: httpTrigger Anonymous POST recordings/{id}/upload-url",
                 "RequestExport: httpTrigger Anonymous POST me/export",

@@ -53,6 +53,9 @@ public sealed partial class AppSettingsTests(BicepFixture bicep)
         "AlertsCheckSchedule",
         "Alerts__DatabaseSizeBudgetBytes",
         "PrivacySweepSchedule",
+        "RecordingEventsDeliverySchedule",
+        "Webhooks__Url",
+        "Webhooks__Secret",
         "PrivacyExportQueueName",
         "PrivacyErasureQueueName",
         "Sas__UploadUrlLifetime",
@@ -80,6 +83,7 @@ public sealed partial class AppSettingsTests(BicepFixture bicep)
     [Theory]
     [InlineData("Auth__SessionSecrets__N")]
     [InlineData("Auth__Jwt__HmacSecret")]
+    [InlineData("Webhooks__Secret")]
     public void Secrets_are_Key_Vault_references(string name)
     {
         Assert.Equal("secretRef", Settings()[name]);
@@ -95,7 +99,7 @@ public sealed partial class AppSettingsTests(BicepFixture bicep)
     [Fact]
     public void Only_the_secrets_are_secret_references()
         => Assert.Equal(
-            ["Auth__Jwt__HmacSecret", "Auth__SessionSecrets__N"],
+            ["Auth__Jwt__HmacSecret", "Auth__SessionSecrets__N", "Webhooks__Secret"],
             Settings().Where(setting => setting.Value == "secretRef").Select(setting => setting.Key).Order(StringComparer.Ordinal));
 
     [Fact]

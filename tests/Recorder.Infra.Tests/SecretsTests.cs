@@ -45,6 +45,7 @@ public sealed partial class SecretsTests(BicepFixture bicep)
     [Theory]
     [InlineData("authSessionSecret")]
     [InlineData("authJwtHmacSecret")]
+    [InlineData("recordingWebhookSecret")]
     public void App_secrets_are_secure_parameters_without_a_value(string parameter)
     {
         var declaration = bicep.Main.Parameters[parameter]!;
@@ -60,6 +61,7 @@ public sealed partial class SecretsTests(BicepFixture bicep)
             Assert.DoesNotMatch("(?i)secret|password|connection_string|sas", output.Key);
             Assert.DoesNotContain("authSessionSecret", Json.Raw(output.Value), StringComparison.Ordinal);
             Assert.DoesNotContain("authJwtHmacSecret", Json.Raw(output.Value), StringComparison.Ordinal);
+            Assert.DoesNotContain("recordingWebhookSecret", Json.Raw(output.Value), StringComparison.Ordinal);
         });
 
     private static void AssertNoSecrets(string file, string text)

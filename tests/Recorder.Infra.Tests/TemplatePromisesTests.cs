@@ -241,7 +241,7 @@ public sealed class TemplatePromisesTests(BicepFixture bicep)
     }
 
     [Fact]
-    public void Alerts_cover_function_failures_dead_letters_and_PostgreSQL_at_85_percent()
+    public void Alerts_cover_function_failures_dead_letters_abandoned_recording_events_and_PostgreSQL_at_85_percent()
     {
         var alerts = bicep.Main.Module("alerts");
         var metrics = alerts.Variables["metricAlerts"]!.AsArray()
@@ -257,7 +257,10 @@ public sealed class TemplatePromisesTests(BicepFixture bicep)
         Assert.Equal(85, Json.Number(alerts.DefaultOf("postgresStoragePercentThreshold")));
 
         Assert.NotEmpty(alerts.ResourcesOfType("Microsoft.Insights/metricAlerts"));
-        Assert.Contains("IngestPoison", Json.Raw(Single(alerts, "Microsoft.Insights/scheduledQueryRules")), StringComparison.Ordinal);
+        var queries = alerts.ResourcesOfType("Microsoft.Insights/scheduledQueryRules").Select(rule => Json.Raw(rule)).ToList();
+        Assert.Equal(2, queries.Count);
+        Assert.Single(queries, query => query.Contains("IngestPoison", StringComparison.Ordinal));
+        Assert.Single(queries, query => query.Contains("Recording webhook gave up", StringComparison.Ordinal));
         Assert.All(
             alerts.ResourcesOfType("Microsoft.Insights/metricAlerts").Concat(alerts.ResourcesOfType("Microsoft.Insights/scheduledQueryRules")),
             rule => Assert.Contains("parameters('actionGroupId')", Json.Raw(rule["properties"]!["actions"]!), StringComparison.Ordinal));

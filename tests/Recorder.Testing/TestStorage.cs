@@ -34,6 +34,13 @@ public static class TestStorage
         => $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey()};" +
             $"BlobEndpoint=http://127.0.0.1:{ClosedPort.Next()}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{ClosedPort.Next()}/devstoreaccount1;";
 
+    /// <summary>
+    /// The Azurite connection string with its blob traffic through another endpoint (a counting relay); queues stay direct.
+    /// </summary>
+    public static string ConnectionStringWithBlobEndpoint(string connectionString, string blobEndpoint)
+        => string.Join(';', connectionString.Split(';', StringSplitOptions.RemoveEmptyEntries)
+            .Select(part => part.StartsWith("BlobEndpoint=", StringComparison.Ordinal) ? "BlobEndpoint=" + blobEndpoint : part)) + ";";
+
     private static string AccountKey()
         => TestEnvironment.StorageConnectionString.Split(';').Single(part => part.StartsWith("AccountKey=", StringComparison.Ordinal))["AccountKey=".Length..];
 }

@@ -15,5 +15,6 @@ public static class TimerSchedules
         ["IngestRecoverySweepSchedule"] = "0 0 0 1 1 *",
         ["AlertsCheckSchedule"] = "0 0 0 1 1 *",
         ["PrivacySweepSchedule"] = "0 0 0 1 1 *",
+        ["RecordingEventsDeliverySchedule"] = "0 0 0 1 1 *",
     };
 }

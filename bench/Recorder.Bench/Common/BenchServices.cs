@@ -91,13 +91,8 @@ public sealed class BenchServices : IAsyncDisposable
     /// <summary>The settings of a bench host over this database and these containers (keys as in local.settings.json).</summary>
     public Dictionary<string, string?> HostSettings(string? blobEndpoint = null)
     {
-        var storageConnection = StorageConnectionString;
-        if (blobEndpoint is not null)
-        {
-            // Blob traffic through another endpoint (the counting proxy); queues stay direct.
-            storageConnection = string.Join(';', storageConnection.Split(';', StringSplitOptions.RemoveEmptyEntries)
-                .Select(part => part.StartsWith("BlobEndpoint=", StringComparison.Ordinal) ? "BlobEndpoint=" + blobEndpoint : part)) + ";";
-        }
+        var storageConnection = blobEndpoint is null ? StorageConnectionString
+            : TestStorage.ConnectionStringWithBlobEndpoint(StorageConnectionString, blobEndpoint);
         var settings = AppSettings(IngestQueueName);
         settings["Database:AppConnectionString"] = AppConnectionString;
         settings["Database:MaintenanceConnectionString"] = MaintenanceConnectionString;

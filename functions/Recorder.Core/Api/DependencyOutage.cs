@@ -1,4 +1,3 @@
-using System.Globalization;
 using Azure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -50,15 +49,7 @@ public static class DependencyOutage
 
     /// <summary>The answer to a request that met an outage of <paramref name="dependency"/>.</summary>
     public static IActionResult Answer(string dependency)
-        => new RetryAfterResult(Problems.Status(StatusCodes.Status503ServiceUnavailable,
-            $"The {dependency} cannot be reached right now, so the request was not completed. Try again after the Retry-After seconds."));
-
-    private sealed class RetryAfterResult(IActionResult problem) : IActionResult
-    {
-        public Task ExecuteResultAsync(ActionContext context)
-        {
-            context.HttpContext.Response.Headers.RetryAfter = ((int)RetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
-            return problem.ExecuteResultAsync(context);
-        }
-    }
+        => Problems.WithRetryAfter(Problems.Status(StatusCodes.Status503ServiceUnavailable,
+            $"The {dependency} cannot be reached right now, so the request was not completed. Try again after the Retry-After seconds."),
+            RetryAfter);
 }

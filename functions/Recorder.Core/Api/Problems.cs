@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 
@@ -22,8 +23,11 @@ public static class Problems
         {
             problem.Extensions[key] = value;
         }
-        return Result(problem);
+        return failure.RetryAfter is { } retryAfter ? WithRetryAfter(Result(problem), retryAfter) : Result(problem);
     }
+
+    /// <summary><paramref name="problem"/> with a Retry-After header of <paramref name="retryAfter"/>, in whole seconds up.</summary>
+    public static IActionResult WithRetryAfter(IActionResult problem, TimeSpan retryAfter) => new RetryAfterResult(problem, retryAfter);
 
     public static IActionResult Status(int status, string detail)
         => Result(new ProblemDetails { Status = status, Title = TitleOf(status), Detail = detail,
@@ -41,7 +45,18 @@ public static class Problems
         StatusCodes.Status409Conflict => "Conflict",
         StatusCodes.Status413PayloadTooLarge => "Payload Too Large",
         StatusCodes.Status415UnsupportedMediaType => "Unsupported Media Type",
+        StatusCodes.Status429TooManyRequests => "Too Many Requests",
         StatusCodes.Status503ServiceUnavailable => "Service Unavailable",
         _ => "Error",
     };
+
+    private sealed class RetryAfterResult(IActionResult problem, TimeSpan retryAfter) : IActionResult
+    {
+        public Task ExecuteResultAsync(ActionContext context)
+        {
+            context.HttpContext.Response.Headers.RetryAfter =
+                ((long)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            return problem.ExecuteResultAsync(context);
+        }
+    }
 }

@@ -8,15 +8,18 @@ public enum FailureKind
     Conflict = 409,
     PayloadTooLarge = 413,
     UnsupportedMediaType = 415,
+    TooManyRequests = 429,
 }
 
 /// <param name="Errors">Per-field messages for <see cref="FailureKind.Validation"/>, keyed by JSON property path.</param>
 /// <param name="Extensions">Extra members of the problem body (e.g. the quota numbers of a 413).</param>
+/// <param name="RetryAfter">When the caller may try again (the Retry-After header, in whole seconds).</param>
 public sealed record Failure(
     FailureKind Kind,
     string Detail,
     IReadOnlyDictionary<string, string[]>? Errors = null,
-    IReadOnlyDictionary<string, object?>? Extensions = null)
+    IReadOnlyDictionary<string, object?>? Extensions = null,
+    TimeSpan? RetryAfter = null)
 {
     public static Failure NotFound(string detail) => new(FailureKind.NotFound, detail);
 

@@ -22,6 +22,7 @@ public static class AuditActions
     public const string RecordingIngest = "recording.ingest";
     public const string RecordingBlobCleanup = "recording.blob_cleanup";
     public const string RecordingBlobRewritten = "recording.blob_rewritten";
+    public const string RecordingMimeTypeCorrected = "recording.mime_type_corrected";
     public const string BlobQuarantine = "blob.quarantine";
     public const string BlobErasedLate = "blob.erased_late";
     public const string RecordingLegalHoldSet = "recording.legal_hold_set";
@@ -96,10 +97,13 @@ public static class AuditLog
                 request.RequestId,
                 ClientIp = request.ClientIp?.ToString(),
                 request.UserAgent,
-                Details = JsonSerializer.Serialize(entry.Details ?? new { }, JsonRequest.SerializerOptions),
+                Details = Details(entry.Details),
             },
             transaction,
             cancellationToken: cancellationToken));
+
+    /// <summary>An entry's details as stored (JSON of the API's casing); for statements that write their entry themselves.</summary>
+    public static string Details(object? details) => JsonSerializer.Serialize(details ?? new { }, JsonRequest.SerializerOptions);
 
     private const string InsertSystemEntrySql = """
         INSERT INTO audit_log (actor_type, actor_id, user_id, action, recording_id, outcome, details)

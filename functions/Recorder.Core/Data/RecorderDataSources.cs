@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Azure.Core;
 using Azure.Identity;
 using Microsoft.Extensions.Options;
@@ -19,9 +20,12 @@ public sealed class RecorderDataSources : IAsyncDisposable
     {
         var settings = options.Value;
         var credential = settings.UseEntraAuthentication ? CreateCredential(settings.ManagedIdentityClientId) : null;
-        App = Build(settings.AppConnectionString, "recorder-app", credential, AppRoleGuard.VerifyAsync);
+        App = Build(settings.AppConnectionString, "recorder-app", credential, AppRoleGuard.VerifyAsync, prepareByDefault: true);
         Maintenance = Build(settings.MaintenanceConnectionString, "recorder-maintenance", credential);
     }
+
+    /// <summary>Statements each connection of the app's pool keeps prepared: more than the distinct statements of its hot paths.</summary>
+    public const int AutoPreparedStatements = 64;
 
     /// <summary>Role <c>recorder_app</c>: no BYPASSRLS; the HTTP path.</summary>
     public NpgsqlDataSource App { get; }
@@ -30,11 +34,22 @@ public sealed class RecorderDataSources : IAsyncDisposable
     public NpgsqlDataSource Maintenance { get; }
 
     /// <param name="verifyConnection">Runs on every new physical connection before the pool hands it out.</param>
+    /// <param name="prepareByDefault">
+    /// Prepare statements run twice on a connection, unless the connection string says otherwise (<c>Max Auto Prepare</c>).
+    /// Only for pools whose callers survive a stale prepared statement (<see cref="StalePlans"/>).
+    /// </param>
     public static NpgsqlDataSource Build(string connectionString, string applicationName, TokenCredential? credential = null,
-        Func<NpgsqlConnection, Task>? verifyConnection = null)
+        Func<NpgsqlConnection, Task>? verifyConnection = null, bool prepareByDefault = false)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         builder.ConnectionStringBuilder.ApplicationName ??= applicationName;
+        if (prepareByDefault && !Names(connectionString, nameof(NpgsqlConnectionStringBuilder.MaxAutoPrepare)))
+        {
+            // Parsed and planned once per connection instead of on every request: about half of PostgreSQL's CPU per upload URL
+            // (bench/results/upload-urls.md).
+            builder.ConnectionStringBuilder.MaxAutoPrepare = AutoPreparedStatements;
+            builder.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
+        }
         if (verifyConnection is not null)
         {
             builder.UsePhysicalConnectionInitializer(connection => verifyConnection(connection).GetAwaiter().GetResult(), verifyConnection);
@@ -49,6 +64,11 @@ public sealed class RecorderDataSources : IAsyncDisposable
         }
         return builder.Build();
     }
+
+    /// <summary>Whether the connection string sets <paramref name="keyword"/> (in any spelling Npgsql takes: spaces or none).</summary>
+    private static bool Names(string connectionString, string keyword)
+        => new DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
+            .Any(key => key.Replace(" ", "", StringComparison.Ordinal).Equals(keyword, StringComparison.OrdinalIgnoreCase));
 
     private static TokenCredential CreateCredential(string? clientId)
         => string.IsNullOrEmpty(clientId) ? new DefaultAzureCredential()

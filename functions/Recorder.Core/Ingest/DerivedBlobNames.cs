@@ -1,3 +1,5 @@
+using Recorder.Core.Media.Remux;
+
 namespace Recorder.Core.Ingest;
 
 /// <summary>
@@ -8,19 +10,23 @@ namespace Recorder.Core.Ingest;
 /// </summary>
 public static class DerivedBlobNames
 {
-    private const string SeekableFile = "seekable.webm";
+    /// <summary>
+    /// The server's copy of the upload that a completed recording serves (no browser URL can write it), named for what the
+    /// recording is (<paramref name="extension"/>), which is not the upload's when the declared type was wrong.
+    /// </summary>
+    public static string Media(string uploadBlobName, Guid attempt, string extension)
+        => $"{Folder(uploadBlobName, attempt)}/media{extension}";
 
-    /// <summary>The server's copy of the upload that a completed recording serves (no browser URL can write it).</summary>
-    public static string Media(string uploadBlobName, Guid attempt)
-        => $"{Folder(uploadBlobName, attempt)}/media{Path.GetExtension(uploadBlobName)}";
-
-    public static string Seekable(string uploadBlobName, Guid attempt) => $"{Folder(uploadBlobName, attempt)}/{SeekableFile}";
+    /// <summary>A seekable copy, in a container of its own (<c>.webm</c>, <c>.mkv</c>: <see cref="SeekableContainer"/>).</summary>
+    public static string Seekable(string uploadBlobName, Guid attempt, string extension)
+        => $"{Folder(uploadBlobName, attempt)}/seekable{extension}";
 
     public static string Thumbnail(string uploadBlobName, Guid attempt, string extension)
         => $"{Folder(uploadBlobName, attempt)}/thumbnail{extension}";
 
-    /// <summary>Whether a recording's media is already a seekable copy (of this or of an earlier naming).</summary>
-    public static bool IsSeekable(string mediaBlobName) => mediaBlobName.EndsWith("/" + SeekableFile, StringComparison.Ordinal);
+    /// <summary>Whether a recording's media is already a seekable copy, in any of its containers (or of an earlier naming).</summary>
+    public static bool IsSeekable(string mediaBlobName)
+        => SeekableContainer.All.Any(container => mediaBlobName.EndsWith("/seekable" + container.Extension, StringComparison.Ordinal));
 
     private static string Folder(string uploadBlobName, Guid attempt)
         => $"{uploadBlobName[..^Path.GetExtension(uploadBlobName).Length]}/{attempt:N}";

@@ -1,6 +1,10 @@
 namespace Recorder.Core.Ingest;
 
-/// <summary>Why ingest refused a recording: a code for programs (failure_code) and a sentence for the page (failure_reason).</summary>
+/// <summary>
+/// Why ingest refused a recording: a code for programs (failure_code) and a sentence for the page (failure_reason).
+/// <paramref name="RemoveBlob"/>: the upload goes at once, as keeping it is the risk; otherwise it is kept for
+/// <see cref="IngestOptions.FailedUploadGracePeriod"/> so support can recover it (docs/ingest.md, "Checks before probing").
+/// </summary>
 public sealed record IngestFailure(string Code, string Reason, bool RemoveBlob = false, string? Detail = null)
 {
     public const string EmptyFile = "empty_file";
@@ -12,9 +16,11 @@ public sealed record IngestFailure(string Code, string Reason, bool RemoveBlob =
     public const string ProcessingFailed = "processing_failed";
     public const string UnsupportedUpload = "unsupported_upload";
 
-    /// <summary>The refusals whose blob ingest deletes (<see cref="RemoveBlob"/>): the file is of no use to anyone.</summary>
-    public static readonly IReadOnlyList<string> CodesThatRemoveTheBlob = [EmptyFile, FileTooLarge, QuotaExceeded, UnsupportedMedia,
-        UnsupportedUpload];
+    /// <summary>
+    /// The refusals whose blob always goes at once: nothing in it, more than a user may store, or made by storage from some
+    /// other blob. <see cref="UnsupportedMedia"/> goes at once only when the file is no audio or video at all.
+    /// </summary>
+    public static readonly IReadOnlyList<string> CodesThatRemoveTheBlob = [EmptyFile, FileTooLarge, QuotaExceeded, UnsupportedUpload];
 
     /// <summary>
     /// Null when <paramref name="size"/> bytes fit beside the owner's other live recordings (<paramref name="othersBytes"/>).

@@ -53,4 +53,10 @@ public sealed class IngestOptions
 
     /// <summary>How long a seekable copy that finds the disk budget taken is put back on the queue for.</summary>
     public TimeSpan SeekableCopyDiskWait { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// How long the upload of a recording that failed is kept, so support can recover it, before the lifecycle sweep removes
+    /// it; refusals whose blob is itself the risk go at once (<see cref="IngestFailure.RemoveBlob"/>).
+    /// </summary>
+    public TimeSpan FailedUploadGracePeriod { get; set; } = TimeSpan.FromDays(7);
 }

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Recorder.Core.Audit;
 using Recorder.Core.Data;
+using Recorder.Core.Media.Webm;
 using Recorder.Core.Recordings;
 using Recorder.Core.Storage;
 using Recorder.Core.Uploads.Sas;
@@ -103,9 +104,18 @@ public sealed class IngestWorker(
         _ => throw new InvalidOperationException($"Ingest message of kind '{message.Kind}' is not understood."),
     };
 
-    /// <summary>A message that kept failing (the poison queue): its recording fails, so the page stops waiting.</summary>
+    /// <summary>
+    /// A message that kept failing (the poison queue): its recording fails, so the page stops waiting; a seekable copy that
+    /// kept failing is noted on its recording, which plays on from its served copy.
+    /// </summary>
     public async Task FailAbandonedAsync(IngestMessage message, CancellationToken cancellationToken)
     {
+        if (message is { Kind: IngestMessage.SeekableCopyKind, RecordingId: { } copied })
+        {
+            await seekableCopies.GiveUpAsync(copied, message.ETag, cancellationToken);
+            logger.LogError("Seekable copy of recording {RecordingId} failed every attempt", copied);
+            return;
+        }
         if (message is not { Kind: IngestMessage.IngestKind, RecordingId: { } id })
         {
             logger.LogError("Poison ingest message of kind {Kind} for blob {BlobName} dropped", message.Kind, message.BlobName);
@@ -202,7 +212,8 @@ public sealed class IngestWorker(
     private async Task CompleteAsync(
         ClaimedRecording recording, Guid leaseId, string eTag, InspectedMedia media, CancellationToken cancellationToken)
     {
-        var mediaCopy = new DerivedBlob(DerivedBlob.Processed, DerivedBlobNames.Media(recording.BlobName, leaseId));
+        var extension = RecordingTypes.ExtensionFor(recording.RecordingType, media.MimeType) ?? Path.GetExtension(recording.BlobName);
+        var mediaCopy = new DerivedBlob(DerivedBlob.Processed, DerivedBlobNames.Media(recording.BlobName, leaseId, extension));
         var thumbnail = media.Thumbnail is { } picture
             ? new DerivedBlob(DerivedBlob.Thumbnails, DerivedBlobNames.Thumbnail(recording.BlobName, leaseId, picture.Extension))
             : null;
@@ -218,7 +229,7 @@ public sealed class IngestWorker(
                 cancellationToken);
         }
         var upload = blobs.GetBlobContainerClient(storageOptions.Value.UploadsContainer).GetBlobClient(recording.BlobName);
-        if (!await CopyInspectedVersionAsync(recording.Id, upload, derivedBlobs.Client(mediaCopy), eTag, cancellationToken))
+        if (!await CopyInspectedVersionAsync(recording.Id, upload, derivedBlobs.Client(mediaCopy), eTag, media, cancellationToken))
         {
             await RemoveAsync(written);
             await ReleaseAsync(recording.Id, leaseId, cancellationToken);
@@ -247,7 +258,7 @@ public sealed class IngestWorker(
                     ETag = eTag,
                     Duration = media.Duration is { } d ? Math.Round((decimal)d.TotalSeconds, 3) : (decimal?)null,
                     FileSize = media.Size,
-                    recording.MimeType,
+                    media.MimeType,
                     Media = MediaJson(media),
                     MediaBlobName = mediaCopy.BlobName,
                     ThumbnailBlobName = thumbnail?.BlobName,
@@ -264,6 +275,12 @@ public sealed class IngestWorker(
             }
             await AuditIngestAsync(connection, transaction, recording.UserId, recording.Id, AuditOutcomes.Success,
                 new { durationSeconds = media.Duration?.TotalSeconds, media.Size }, cancellationToken);
+            if (media.MimeType != recording.MimeType)
+            {
+                await AuditLog.WriteSystemAsync(connection, transaction, new SystemAuditEntry(BlobEventAcceptor.ActorId, recording.UserId,
+                    AuditActions.RecordingMimeTypeCorrected, AuditOutcomes.Success, recording.Id,
+                    new { declared = recording.MimeType, mimeType = media.MimeType }), cancellationToken);
+            }
             if (ingestOptions.Value.CreateTranscriptionTasks && media.Info.HasAudio)
             {
                 await connection.ExecuteAsync(
@@ -271,7 +288,7 @@ public sealed class IngestWorker(
                         cancellationToken: cancellationToken));
             }
             // A WebM whose duration had to be found in its tail has no Duration and no Cues: players cannot seek it.
-            if (ingestOptions.Value.SeekableCopy && media.DurationSource is "tail" or "scan")
+            if (ingestOptions.Value.SeekableCopy && media.DurationSource is WebmDuration.Tail)
             {
                 seekableCopy = await IngestOutbox.AddAsync(connection, transaction, IngestMessage.SeekableCopy(recording.Id, eTag),
                     cancellationToken);
@@ -288,9 +305,12 @@ public sealed class IngestWorker(
         }
     }
 
-    /// <summary>A server-side copy of exactly the inspected version (If-Match): false when the upload changed or went meanwhile.</summary>
+    /// <summary>
+    /// A server-side copy of exactly the inspected version (If-Match), served as what ingest found it to be rather than the
+    /// Content-Type the browser sent: false when the upload changed or went meanwhile.
+    /// </summary>
     private async Task<bool> CopyInspectedVersionAsync(
-        long recordingId, BlobClient upload, BlobClient target, string eTag, CancellationToken cancellationToken)
+        long recordingId, BlobClient upload, BlobClient target, string eTag, InspectedMedia media, CancellationToken cancellationToken)
     {
         var source = await sas.CreateReadUriAsync(upload.BlobContainerName, upload.Name,
             time.GetUtcNow() + ingestOptions.Value.SeekableCopyTimeout, cancellationToken);
@@ -300,6 +320,8 @@ public sealed class IngestWorker(
                 new BlobCopyFromUriOptions { SourceConditions = new BlobRequestConditions { IfMatch = new ETag(eTag) } },
                 cancellationToken);
             await copy.WaitForCompletionAsync(cancellationToken);
+            await target.SetHttpHeadersAsync(new BlobHttpHeaders { ContentType = media.MimeType, ContentHash = media.ContentHash },
+                cancellationToken: cancellationToken);
             return true;
         }
         catch (RequestFailedException exception) when (exception.Status is 404 or 412)
@@ -329,6 +351,9 @@ public sealed class IngestWorker(
             }
             await AuditIngestAsync(connection, transaction, recording.UserId, recording.Id, AuditOutcomes.Failed,
                 new { code = failure.Code }, cancellationToken);
+            // Kept for support to recover, or (removed below) the ledger's retry should that delete fail.
+            await DerivedBlobs.KeepFailedUploadAsync(connection, transaction, recording.Id, recording.BlobName,
+                failure.RemoveBlob ? TimeSpan.Zero : ingestOptions.Value.FailedUploadGracePeriod, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
         logger.LogWarning("Recording {RecordingId} failed ingest: {FailureCode}", recording.Id, failure.Code);

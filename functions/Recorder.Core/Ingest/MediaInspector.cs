@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Recorder.Core.Data;
 using Recorder.Core.Media;
+using Recorder.Core.Media.Mp4;
 using Recorder.Core.Media.Probe;
 using Recorder.Core.Media.Sniffing;
 using Recorder.Core.Media.Thumbnails;
@@ -33,14 +34,20 @@ public abstract record Inspection
     public sealed record Superseded : Inspection;
 }
 
-/// <param name="Truncated">The file ends inside its last element (a recovered live upload); the duration is of what is whole.</param>
-public sealed record InspectedMedia(
-    long Size, MediaInfo Info, TimeSpan? Duration, string DurationSource, Thumbnail? Thumbnail, bool Truncated = false);
+/// <summary>
+/// What ingest found. <paramref name="MimeType"/>: what the recording is, the declared type or, when the file is a recording
+/// of the same kind in another container, that container's type. <paramref name="ContentHash"/>: the upload's MD5, if any.
+/// <paramref name="Truncated"/>: the file ends inside its last element or fragment (a recovered live upload); the duration
+/// is of what is whole.
+/// </summary>
+public sealed record InspectedMedia(long Size, MediaInfo Info, TimeSpan? Duration, string DurationSource, Thumbnail? Thumbnail,
+    string MimeType, byte[]? ContentHash, bool Truncated);
 
 /// <summary>
 /// Looks at an upload blob without trusting the event that announced it: how it was written, its size
-/// against the limits, its first bytes against the declared type, then ffprobe, the WebM tail duration
-/// and a thumbnail, reading ranges through a short-lived read SAS.
+/// against the limits, its first bytes against the declared type, then ffprobe, the WebM tail duration or where
+/// a fragmented MP4 ends, and a thumbnail, reading ranges through a short-lived read SAS. A recording declared as another type is
+/// kept under its true one when the recording type allows it (audio for audio, video for the others).
 /// </summary>
 public sealed class MediaInspector(
     RecorderDataSources dataSources,
@@ -90,16 +97,25 @@ public sealed class MediaInspector(
         var head = new byte[Math.Min(MediaSniffer.HeadBytes, size)];
         await reader.ReadAsync(0, head, cancellationToken);
         var container = MediaSniffer.Detect(head);
-        if (!MediaSniffer.Matches(container, recording.MimeType))
+        var declaredType = MediaSniffer.Matches(container, recording.MimeType);
+        if (!declaredType && !MediaSniffer.IsRecordingContainer(container))
         {
+            // No audio or video at all: keeping it would only keep what somebody should not have stored here.
             return Refuse(
                 new IngestFailure(IngestFailure.UnsupportedMedia,
-                    $"The file is not {recording.MimeType.Split(';')[0]} (it looks like {container}).", RemoveBlob: true));
+                    $"The file is not {recording.MimeType.Split(';')[0]} (it looks like {container}).", RemoveBlob: true,
+                    Detail: $"not audio or video: {container}"));
         }
 
         var readUrl = await sas.CreateReadUriAsync(blob.BlobContainerName, blob.Name, time.GetUtcNow() + TimeSpan.FromMinutes(15),
             cancellationToken);
-        var probed = await probe.ProbeAsync(readUrl.AbsoluteUri, cancellationToken);
+        // Safari's MediaRecorder writes fragmented MP4: its end (and whether the upload was cut inside a fragment) is read from
+        // the tail, so ffprobe and the thumbnail need not visit every moof.
+        var fragments = container == MediaContainer.Mp4
+            ? await FragmentedMp4End.ReadAsync(new KnownPrefixReader(reader, head), cancellationToken)
+            : null;
+        var skipFragmentScan = fragments is { Duration: not null };
+        var probed = await probe.ProbeAsync(readUrl.AbsoluteUri, skipFragmentScan, cancellationToken);
         if (probed is not ProbeResult.Probed { Info: var info })
         {
             var reason = ((ProbeResult.Corrupt)probed).Reason;
@@ -107,13 +123,29 @@ public sealed class MediaInspector(
                 new IngestFailure(IngestFailure.CorruptMedia, "The file is damaged or incomplete and cannot be played.", Detail: reason));
         }
 
+        var mimeType = recording.MimeType;
+        if (!declaredType)
+        {
+            if (MediaSniffer.MimeTypeOf(container, info.HasVideo) is not { } trueType
+                || RecordingTypes.ExtensionFor(recording.RecordingType, trueType) is null)
+            {
+                return Refuse(new IngestFailure(IngestFailure.UnsupportedMedia,
+                    $"The file is {(info.HasVideo ? "video" : "audio")} in {container}, which a {recording.RecordingType} recording " +
+                    "cannot be.", Detail: $"declared {recording.MimeType}"));
+            }
+            logger.LogInformation("Recording {RecordingId} declared {DeclaredType} is {MimeType}", recording.Id, recording.MimeType,
+                trueType);
+            mimeType = trueType;
+        }
+
         var duration = info.Duration;
         string durationSource = "container";
         var truncated = false;
-        if (duration is null && container == MediaContainer.Matroska)
+        if (container == MediaContainer.Matroska)
         {
-            // Chrome's MediaRecorder WebM has no Duration: take it from the last cluster in the tail.
-            var webm = await WebmDurationReader.ReadAsync(reader, cancellationToken);
+            // Chrome's MediaRecorder WebM has no Duration: take it from the last cluster in the tail. What ffprobe says of
+            // one without a Duration is an estimate from the bit rate (PCM audio), not the container's word.
+            var webm = await WebmDurationReader.ReadAsync(new KnownPrefixReader(reader, head), cancellationToken);
             // A recovered live upload ends where its last staged block did, often inside a cluster: that is its end.
             truncated = webm is { Truncated: true };
             if (truncated && !recording.Recovered)
@@ -122,14 +154,33 @@ public sealed class MediaInspector(
                     IngestFailure.CorruptMedia, "The recording was cut off before its end (an incomplete upload).",
                     Detail: $"WebM ends inside an element after {webm!.Duration.TotalSeconds:0.000} s of media"));
             }
-            duration = webm?.Duration;
-            durationSource = webm?.Method ?? "unknown";
+            duration = webm?.Duration ?? duration;
+            durationSource = webm is { Method: WebmDuration.Tail } ? WebmDuration.Tail : duration is null ? "unknown" : durationSource;
+        }
+        else if (fragments is not null)
+        {
+            // ffprobe reads one cut inside a fragment without complaint and counts that fragment's samples, present or not.
+            truncated = fragments.Truncated;
+            if (truncated && !recording.Recovered)
+            {
+                return Refuse(new IngestFailure(
+                    IngestFailure.CorruptMedia, "The recording was cut off before its end (an incomplete upload).",
+                    Detail: $"MP4 ends inside a fragment after {fragments.Duration?.TotalSeconds ?? 0:0.000} s of whole fragments"));
+            }
+            if (fragments.Duration is { } end)
+            {
+                duration = end;
+                durationSource = FragmentedMp4End.Fragments;
+                // ffprobe saw the first fragment only: its bit rate is of that.
+                info = info with { BitRate = end > TimeSpan.Zero ? (long)(size * 8 / end.TotalSeconds) : null };
+            }
         }
 
         Thumbnail? thumbnail = null;
         try
         {
-            thumbnail = await thumbnails.CreateAsync(readUrl.AbsoluteUri, info with { Duration = duration }, cancellationToken);
+            thumbnail = await thumbnails.CreateAsync(readUrl.AbsoluteUri, info with { Duration = duration }, skipFragmentScan,
+                cancellationToken);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
@@ -139,7 +190,8 @@ public sealed class MediaInspector(
         logger.LogInformation(
             "Recording {RecordingId} probed: {Container}, {Duration} ({DurationSource}), {BytesRead} bytes read for duration",
             recording.Id, info.Container, duration, durationSource, reader.BytesRead);
-        return new Inspection.Accepted(new InspectedMedia(size, info, duration, durationSource, thumbnail, truncated));
+        return new Inspection.Accepted(
+            new InspectedMedia(size, info, duration, durationSource, thumbnail, mimeType, properties.ContentHash, truncated));
     }
 
     /// <summary>

@@ -23,8 +23,9 @@ public sealed record ReconciliationResult(int Listed, int Ingested, int Quaranti
 
 /// <summary>
 /// Catches what a dropped or dead-lettered BlobCreated event left behind: old upload blobs are ingested through the
-/// webhook's own path, quarantined, or deleted once their recording no longer needs them, a bounded number of pages
-/// per run from a kept cursor (docs/operations.md, "Lifecycle", step 2).
+/// webhook's own path, quarantined, deleted once their recording no longer needs them, or (a failed recording's) handed
+/// to the derived-blob ledger for their grace period; a bounded number of pages per run from a kept cursor
+/// (docs/operations.md, "Lifecycle", step 2).
 /// </summary>
 public sealed class UploadReconciler(
     RecorderDataSources dataSources,
@@ -102,6 +103,13 @@ public sealed class UploadReconciler(
                              || recording.Status == "completed" && recording.ServedElsewhere)
                     {
                         removed += await RemoveLeftoverAsync(connection, container, blob, recording.Id, cancellationToken) ? 1 : 0;
+                    }
+                    else if (recording.Status == "failed")
+                    {
+                        // Kept by a failure the ledger does not know of yet (a poison message, a timeout, one before migration
+                        // 031): its grace period starts now. Once recorded, a later pass changes nothing.
+                        await DerivedBlobs.KeepFailedUploadAsync(connection, null, recording.Id, blob.Name,
+                            ingestOptions.Value.FailedUploadGracePeriod, cancellationToken);
                     }
                 }
             }

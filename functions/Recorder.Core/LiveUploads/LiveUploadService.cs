@@ -45,6 +45,7 @@ public sealed class LiveUploadService(
     RecorderDataSources dataSources,
     BlobServiceClient blobs,
     StorageQuota quota,
+    BlockListReads blockListReads,
     IOptions<LiveUploadOptions> options,
     IOptions<RecordingsOptions> recordingsOptions,
     IOptions<StorageOptions> storageOptions,
@@ -85,11 +86,12 @@ public sealed class LiveUploadService(
 
     /// <summary>
     /// The browser's contact with a live recording still uploading, within the limits: its time is recorded and the
-    /// recording reserves what is staged. A 413 failure (nothing written) when storage holds more than the limits allow.
+    /// recording reserves what is staged. A 413 failure (nothing written) when storage holds more than the limits allow; a
+    /// 429 (nothing written) when a <paramref name="kind"/> call read the block list too recently (<see cref="BlockListReads"/>).
     /// Nothing happens for a recording that is not live, not uploading or being recovered.
     /// </summary>
     public async Task<Failure?> ContactAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string userId, long recordingId,
-        LiveReport? report, CancellationToken cancellationToken)
+        string kind, LiveReport? report, CancellationToken cancellationToken)
     {
         var blobName = await connection.ExecuteScalarAsync<string?>(
             new CommandDefinition(LockLiveSql, new { Id = recordingId }, transaction, cancellationToken: cancellationToken));
@@ -97,10 +99,14 @@ public sealed class LiveUploadService(
         {
             return null;
         }
+        if (await blockListReads.RefusalAsync(connection, transaction, recordingId, kind, cancellationToken) is { } tooSoon)
+        {
+            return tooSoon;
+        }
         StagedBlocks? staged = null;
         try
         {
-            staged = await StagedBlocks.ReadAsync(UploadBlob(blobName), cancellationToken);
+            staged = await blockListReads.ReadAsync(connection, transaction, recordingId, kind, UploadBlob(blobName), cancellationToken);
         }
         catch (Exception exception) when (DependencyOutage.Of(exception) == DependencyOutage.Storage)
         {
@@ -140,7 +146,8 @@ public sealed class LiveUploadService(
 
     /// <summary>
     /// The blocks storage holds for the caller's recording while it is uploading, so a browser can resume; for a live
-    /// recording this is contact too. Another user's recording is not found; one that has left uploading is a 409.
+    /// recording this is contact too. Another user's recording is not found; one that has left uploading is a 409; a read
+    /// sooner than <see cref="LiveUploadOptions.BlockListReadInterval"/> after the last is a 429.
     /// </summary>
     public async Task<ServiceResult<UploadState>> GetAsync(Caller caller, long recordingId, RequestInfo request,
         CancellationToken cancellationToken)
@@ -157,8 +164,16 @@ public sealed class LiveUploadService(
                     row is null ? AuditOutcomes.NotFound : AuditOutcomes.Rejected, recordingId), request, cancellationToken);
                 return failure;
             }
+            if (await blockListReads.RefusalAsync(connection, transaction, recordingId, BlockListReads.Upload, cancellationToken)
+                is { } tooSoon)
+            {
+                await AuditLog.WriteAsync(connection, transaction, new AuditEntry(caller.UserId, AuditActions.RecordingReadUpload,
+                    AuditOutcomes.Rejected, recordingId, new { reason = tooSoon.Detail }), request, cancellationToken);
+                return tooSoon;
+            }
 
-            var staged = await StagedBlocks.ReadAsync(UploadBlob(row.BlobName), cancellationToken);
+            var staged = await blockListReads.ReadAsync(connection, transaction, recordingId, BlockListReads.Upload,
+                UploadBlob(row.BlobName), cancellationToken);
             var (others, limit) = await quota.UsageBesideAsync(connection, transaction, caller.UserId, recordingId, cancellationToken);
             var plan = new LiveLimits(options.Value.MaxBlocks, recordingsOptions.Value.MaxFileSizeBytes, others, limit).Plan(staged);
             var contactAt = await connection.ExecuteScalarAsync<DateTime?>(

@@ -11,6 +11,7 @@ public static class LiveUploadsServiceCollectionExtensions
     {
         services.AddOptions<LiveUploadOptions>().BindConfiguration(LiveUploadOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LiveUploadOptions>, LiveUploadOptionsValidator>());
+        services.AddSingleton<BlockListReads>();
         services.AddSingleton<LiveUploadService>();
         services.AddSingleton<LiveUploadRecovery>();
         return services;

@@ -28,10 +28,11 @@ public sealed class MigrationJournal(RecorderDataSources dataSources)
         """;
 
     /// <summary>Applied migrations as the app's role sees them (for <c>GET /api/ops/schema</c>).</summary>
-    public async Task<IReadOnlyList<AppliedMigration>> ListAppliedAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSources.App.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<AppliedMigration>(new CommandDefinition(ListSql, cancellationToken: cancellationToken));
-        return rows.AsList();
-    }
+    public Task<IReadOnlyList<AppliedMigration>> ListAppliedAsync(CancellationToken cancellationToken)
+        => StalePlans.RetryOnceAsync<IReadOnlyList<AppliedMigration>>(dataSources.App, async () =>
+        {
+            await using var connection = await dataSources.App.OpenConnectionAsync(cancellationToken);
+            var rows = await connection.QueryAsync<AppliedMigration>(new CommandDefinition(ListSql, cancellationToken: cancellationToken));
+            return rows.AsList();
+        });
 }

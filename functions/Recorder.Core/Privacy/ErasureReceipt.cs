@@ -14,6 +14,9 @@ public sealed class ErasureCounts
 
     /// <summary>The user's own retention policy (0 or 1); policies of their projects stay with the projects.</summary>
     public int RetentionPolicies { get; set; }
+
+    /// <summary>The outbox rows of the user's recording events (recording_events), delivered or not.</summary>
+    public int RecordingEvents { get; set; }
     public int ReleasedContent { get; set; }
     public int ReleasedSocialPosts { get; set; }
     public int ReleasedAiTasks { get; set; }

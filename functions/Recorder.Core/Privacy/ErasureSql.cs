@@ -92,10 +92,17 @@ internal static class ErasureSql
         ), derived AS (
           -- Their blobs went with the storage sweep; the ledger's names carry the user's folder.
           DELETE FROM derived_blobs WHERE recording_id IN (SELECT id FROM erased) RETURNING 1
+        ), events AS (
+          -- Sent or not (docs/notifications.md); those of a recording made after the erasure stay with it.
+          DELETE FROM recording_events e
+          WHERE e.user_id = @UserId
+            AND NOT EXISTS (SELECT 1 FROM recordings r WHERE r.id = e.recording_id AND r.status <> 'deleting')
+          RETURNING 1
         )
         SELECT (SELECT count(*) FROM erased)::int AS Recordings, (SELECT count(*) FROM sessions)::int AS Sessions,
                (SELECT count(*) FROM edits)::int AS Edits, (SELECT count(*) FROM exports)::int AS Exports,
-               (SELECT count(*) FROM alerts)::int AS Alerts, (SELECT count(*) FROM policies)::int AS RetentionPolicies
+               (SELECT count(*) FROM alerts)::int AS Alerts, (SELECT count(*) FROM policies)::int AS RetentionPolicies,
+               (SELECT count(*) FROM events)::int AS RecordingEvents
         """;
 
     public const string DeleteRecordings = "DELETE FROM recordings WHERE user_id = @UserId AND status = 'deleting'";

@@ -41,14 +41,19 @@ public sealed class StorageQuota(IOptions<RecordingsOptions> options)
 
     // Serializes quota checks of one user (two uploads at once must not both fit in the last gap);
     // the first key namespaces the lock among the app's advisory locks.
-    private const string LockUserSql = "SELECT pg_advisory_xact_lock(hashtext('recorder.quota'), hashtext(@UserId))";
+    // As an expression, so a transaction can take it in its first statement (UserTransaction's alsoSelect).
+    public const string LockUserExpression = "pg_advisory_xact_lock(hashtext('recorder.quota'), hashtext(@userId))";
 
-    /// <summary>A user's storage in use and own limit (NULL: the default applies); index-only on the same index.</summary>
-    public const string UsageSql = $"""
-        SELECT coalesce(sum(file_size), 0)::bigint AS UsedBytes,
+    private const string LockUserSql = "SELECT " + LockUserExpression;
+
+    /// <summary>
+    /// A user's storage in use and own limit (NULL: the default applies): the user's row of user_storage_usage, which
+    /// migration 034's triggers keep equal to the sum of <see cref="LiveStatusesSql"/> recordings' file_size in the same
+    /// transaction as every change (no row: nothing in use).
+    /// </summary>
+    public const string UsageSql = """
+        SELECT coalesce((SELECT used_bytes FROM user_storage_usage WHERE user_id = @UserId), 0)::bigint AS UsedBytes,
                (SELECT limit_bytes FROM user_storage_limits WHERE user_id = @UserId) AS LimitBytes
-        FROM recordings
-        WHERE user_id = @UserId AND {LiveStatusesSql}
         """;
 
     // The recording's own bytes as the usage counts them (its declared size while in flight), 0 once it is not live.
@@ -80,13 +85,22 @@ public sealed class StorageQuota(IOptions<RecordingsOptions> options)
     public static Task LockAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, string userId, CancellationToken cancellationToken)
         => connection.ExecuteAsync(
-            new CommandDefinition(LockUserSql, new { UserId = userId }, transaction, cancellationToken: cancellationToken));
+            new CommandDefinition(LockUserSql, new { userId }, transaction, cancellationToken: cancellationToken));
 
     /// <summary>Null when <paramref name="additionalBytes"/> still fit; else the 413 failure with the numbers.</summary>
     public async Task<Failure?> CheckAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string userId, long additionalBytes,
         CancellationToken cancellationToken)
     {
         await LockAsync(connection, transaction, userId, cancellationToken);
+        return await CheckLockedAsync(connection, transaction, userId, additionalBytes, cancellationToken);
+    }
+
+    /// <summary>
+    /// As <see cref="CheckAsync"/>, in a transaction that already holds the user's quota lock (<see cref="LockUserExpression"/>).
+    /// </summary>
+    public async Task<Failure?> CheckLockedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string userId,
+        long additionalBytes, CancellationToken cancellationToken)
+    {
         var (used, limit) = await UsageAsync(connection, transaction, userId, cancellationToken);
         if (used + additionalBytes <= limit)
         {

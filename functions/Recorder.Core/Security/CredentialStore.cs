@@ -28,19 +28,21 @@ internal sealed class CredentialStore(RecorderDataSources dataSources)
         LEFT JOIN users u ON u.id = p.user_id
         """;
 
-    public async Task<SessionRow?> FindSessionAsync(string sid, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSources.App.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<SessionRow>(
-            new CommandDefinition(SessionSql, new { Sid = sid }, cancellationToken: cancellationToken));
-    }
+    public Task<SessionRow?> FindSessionAsync(string sid, CancellationToken cancellationToken)
+        => StalePlans.RetryOnceAsync(dataSources.App, async () =>
+        {
+            await using var connection = await dataSources.App.OpenConnectionAsync(cancellationToken);
+            return await connection.QuerySingleOrDefaultAsync<SessionRow>(
+                new CommandDefinition(SessionSql, new { Sid = sid }, cancellationToken: cancellationToken));
+        });
 
-    public async Task<UserRow> FindUserAsync(string userId, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSources.App.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleAsync<UserRow>(
-            new CommandDefinition(UserSql, new { UserId = userId }, cancellationToken: cancellationToken));
-    }
+    public Task<UserRow> FindUserAsync(string userId, CancellationToken cancellationToken)
+        => StalePlans.RetryOnceAsync(dataSources.App, async () =>
+        {
+            await using var connection = await dataSources.App.OpenConnectionAsync(cancellationToken);
+            return await connection.QuerySingleAsync<UserRow>(
+                new CommandDefinition(UserSql, new { UserId = userId }, cancellationToken: cancellationToken));
+        });
 }
 
 /// <summary>A <c>sessions</c> row: <paramref name="Expire"/> is wall-clock time in the app's session time zone.</summary>

@@ -140,7 +140,7 @@ public sealed class RecordingSessionsService(
             isRepeat: _ => false,
             apply: async (connection, transaction, current) =>
                 current.RecordingId is { } recordingId && await liveUploads.ContactAsync(connection, transaction, caller.UserId,
-                    recordingId, validated.Value, cancellationToken) is { } refusal
+                    recordingId, BlockListReads.Heartbeat, validated.Value, cancellationToken) is { } refusal
                     ? refusal
                     : await UpdateAsync(connection, transaction, HeartbeatSql, new { current.Id, current.StartedAt }, cancellationToken),
             cancellationToken);

@@ -36,8 +36,6 @@ public sealed partial class UploadService(
     TimeProvider time,
     ILogger<UploadService> logger)
 {
-    private const string NextIdSql = "SELECT nextval(pg_get_serial_sequence('recordings', 'id'))";
-
     private const string ProjectOwnedSql = "SELECT EXISTS (SELECT 1 FROM projects WHERE id = @ProjectId AND user_id = @UserId)";
 
     // Under row-level security only the caller's sessions are visible. Locked until commit, so a concurrent
@@ -47,11 +45,23 @@ public sealed partial class UploadService(
 
     private const string LinkSessionSql = "UPDATE recording_sessions SET recording_id = @RecordingId WHERE id = @SessionId";
 
+    // The id, the row and its audit entry (as AuditLog writes a user's entry) in one round trip. The blob name is
+    // {user folder}/{recording id}/{random}{ext}: see BlobFileFor.
     private const string InsertSql = """
-        INSERT INTO recordings (id, user_id, project_id, title, description, recording_type, file_size, mime_type, blob_name, quality,
-                                metadata, client_id, live, live_contact_at)
-        VALUES (@Id, @UserId, @ProjectId, @Title, @Description, @RecordingType, @FileSize, @MimeType, @BlobName, @Quality,
-                @Metadata::jsonb, @ClientId, @Live, CASE WHEN @Live THEN now() END)
+        WITH recording AS (
+          INSERT INTO recordings (id, user_id, project_id, title, description, recording_type, file_size, mime_type, blob_name, quality,
+                                  metadata, client_id, live, live_contact_at)
+          SELECT next.id, @UserId, @ProjectId, @Title, @Description, @RecordingType, @FileSize, @MimeType,
+                 @UserFolder || '/' || next.id || '/' || @BlobFile, @Quality, @Metadata::jsonb, @ClientId, @Live,
+                 CASE WHEN @Live THEN now() END
+          FROM (SELECT nextval(pg_get_serial_sequence('recordings', 'id')) AS id) AS next
+          RETURNING id, blob_name
+        ), audited AS (
+          INSERT INTO audit_log (actor_type, actor_id, user_id, action, recording_id, outcome, request_id, client_ip, user_agent, details)
+          SELECT 'user', @UserId, @UserId, @Action, id, @Outcome, @RequestId, @ClientIp::inet, @UserAgent, @Details::jsonb
+          FROM recording
+        )
+        SELECT id AS Id, blob_name AS BlobName FROM recording
         """;
 
     // At most one live recording per user and client id (migration 016).
@@ -94,8 +104,9 @@ public sealed partial class UploadService(
         Caller caller, ValidUpload upload, string? clientId, RequestInfo requestInfo, CancellationToken cancellationToken)
         => await dataSources.App.RunAsUserAsync<ServiceResult<UploadTicket>>(caller.UserId, async (connection, transaction) =>
         {
+            // The quota lock was taken with set_config (alsoSelect below).
             var failure = await CheckReferencesAsync(connection, transaction, caller.UserId, upload, cancellationToken)
-                ?? await quota.CheckAsync(connection, transaction, caller.UserId, upload.FileSize, cancellationToken);
+                ?? await quota.CheckLockedAsync(connection, transaction, caller.UserId, upload.FileSize, cancellationToken);
             if (failure is not null)
             {
                 await AuditLog.WriteAsync(connection, transaction,
@@ -104,12 +115,8 @@ public sealed partial class UploadService(
                 return failure;
             }
 
-            var id = await connection.ExecuteScalarAsync<long>(
-                new CommandDefinition(NextIdSql, transaction: transaction, cancellationToken: cancellationToken));
-            var blobName = BlobNameFor(caller.UserId, id, upload.Extension);
-            await connection.ExecuteAsync(new CommandDefinition(InsertSql, new
+            var (id, blobName) = await connection.QuerySingleAsync<(long Id, string BlobName)>(new CommandDefinition(InsertSql, new
             {
-                Id = id,
                 caller.UserId,
                 upload.ProjectId,
                 upload.Title,
@@ -117,11 +124,18 @@ public sealed partial class UploadService(
                 upload.RecordingType,
                 upload.FileSize,
                 upload.MimeType,
-                BlobName = blobName,
+                UserFolder = UserFolder(caller.UserId),
+                BlobFile = BlobFileFor(upload.Extension),
                 upload.Quality,
                 upload.Metadata,
                 ClientId = clientId,
                 upload.Live,
+                Action = AuditActions.RecordingCreate,
+                Outcome = AuditOutcomes.Success,
+                requestInfo.RequestId,
+                ClientIp = requestInfo.ClientIp?.ToString(),
+                requestInfo.UserAgent,
+                Details = AuditLog.Details(new { upload.RecordingType, upload.FileSize, upload.MimeType, upload.Live }),
             }, transaction, cancellationToken: cancellationToken));
             if (upload.SessionId is { } sessionId)
             {
@@ -129,16 +143,13 @@ public sealed partial class UploadService(
                     new CommandDefinition(LinkSessionSql, new { RecordingId = id, SessionId = sessionId }, transaction,
                         cancellationToken: cancellationToken));
             }
-            await AuditLog.WriteAsync(connection, transaction,
-                new AuditEntry(caller.UserId, AuditActions.RecordingCreate, AuditOutcomes.Success, id,
-                    new { upload.RecordingType, upload.FileSize, upload.MimeType, upload.Live }), requestInfo, cancellationToken);
 
             // Signed before commit: if signing fails, no recording is left waiting for a URL nobody got.
             var ticket = await TicketAsync(id, blobName, upload.MimeType, upload.Live, cancellationToken);
             logger.LogInformation("Recording {RecordingId} awaits upload of {FileSize} bytes for user {UserId} (live: {Live})", id,
                 upload.FileSize, caller.UserId, upload.Live);
             return ticket;
-        }, cancellationToken);
+        }, StorageQuota.LockUserExpression, cancellationToken);
 
     /// <summary>
     /// A fresh URL for the same blob while the recording still awaits its upload (long or resumed block uploads). For a live
@@ -164,8 +175,8 @@ public sealed partial class UploadService(
                     .ExistsAsync(cancellationToken)
                     => new Failure(FailureKind.Conflict,
                         $"The upload of recording {recordingId} is already committed; it is being processed."),
-                { Live: true } => await liveUploads.ContactAsync(connection, transaction, caller.UserId, recordingId, report: null,
-                    cancellationToken),
+                { Live: true } => await liveUploads.ContactAsync(connection, transaction, caller.UserId, recordingId,
+                    BlockListReads.Renewal, report: null, cancellationToken),
                 _ => null,
             };
             var outcome = failure is null ? AuditOutcomes.Success : failure.Kind == FailureKind.NotFound ? AuditOutcomes.NotFound
@@ -291,14 +302,15 @@ public sealed partial class UploadService(
     }
 
     /// <summary>
-    /// <c>{user}/{recordingId}/{random}{ext}</c>: nothing of the client's title in the path, and a random
-    /// part so a name cannot be guessed from the id. A user id with characters unfit for a path segment
-    /// is replaced by a digest of it.
+    /// The last segment of an upload's blob name, <c>{user folder}/{recordingId}/{random}{ext}</c> (InsertSql joins them):
+    /// nothing of the client's title in the path, and a random part so a name cannot be guessed from the id.
     /// </summary>
-    internal static string BlobNameFor(string userId, long recordingId, string extension)
-        => $"{UserFolder(userId)}/{recordingId}/{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))}{extension}";
+    internal static string BlobFileFor(string extension) => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)) + extension;
 
-    /// <summary>The first segment of every blob name of the user's (uploads, derived files, exports).</summary>
+    /// <summary>
+    /// The first segment of every blob name of the user's (uploads, derived files, exports). A user id with characters unfit
+    /// for a path segment is replaced by a digest of it.
+    /// </summary>
     internal static string UserFolder(string userId)
         => SafeSegment().IsMatch(userId)
             ? userId

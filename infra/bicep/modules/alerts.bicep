@@ -1,6 +1,6 @@
 // Alert rules, all notifying one action group: failing function executions, recordings whose ingest
-// message reached the poison queue, Event Grid events dead-lettered or dropped, PostgreSQL CPU and
-// storage at or above a threshold (85 % by default).
+// message reached the poison queue, recording events the webhook gave up on, Event Grid events
+// dead-lettered or dropped, PostgreSQL CPU and storage at or above a threshold (85 % by default).
 
 @description('Prefix of the alert rule names.')
 param namePrefix string
@@ -172,5 +172,47 @@ resource poisonedIngestAlert 'Microsoft.Insights/scheduledQueryRules@2023-12-01'
   }
 }
 
+// The recording-events webhook gave up on events it could not deliver within Webhooks__GiveUpAfter: the main app
+// missed those status changes (docs/notifications.md). The delivery logs an error naming how many.
+resource abandonedRecordingEventsAlert 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: '${namePrefix}-recording-events-abandoned'
+  location: location
+  tags: tags
+  properties: {
+    description: 'The recording-events webhook gave up on events (receiver down or refusing them): see recording_events.abandoned_at.'
+    displayName: '${namePrefix}-recording-events-abandoned'
+    severity: 2
+    enabled: true
+    scopes: [
+      applicationInsightsId
+    ]
+    evaluationFrequency: 'PT15M'
+    windowSize: 'PT15M'
+    autoMitigate: true
+    criteria: {
+      allOf: [
+        {
+          query: 'traces | where severityLevel >= 3 and message startswith "Recording webhook gave up"'
+          timeAggregation: 'Count'
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    actions: {
+      actionGroups: [
+        actionGroupId
+      ]
+    }
+  }
+}
+
 @description('Names of every alert rule created.')
-output alertRuleNames string[] = concat(map(metricAlerts, alert => alert.name), [poisonedIngestAlert.name])
+output alertRuleNames string[] = concat(
+  map(metricAlerts, alert => alert.name),
+  [poisonedIngestAlert.name, abandonedRecordingEventsAlert.name]
+)

@@ -62,7 +62,7 @@ public sealed class ReconciliationTests : LifecycleTestBase
     }
 
     [Fact]
-    public async Task The_leftover_blob_of_an_abandoned_upload_is_removed_by_a_later_run_and_kept_blobs_stay()
+    public async Task The_leftover_blob_of_an_abandoned_upload_is_removed_by_a_later_run_and_a_kept_failed_upload_gets_its_grace_period()
     {
         var userId = await data.NewUserAsync();
         var abandoned = await data.InsertAsync(userId, "failed", TimeSpan.FromDays(2), failureCode: "upload_abandoned");
@@ -79,6 +79,12 @@ public sealed class ReconciliationTests : LifecycleTestBase
         Assert.False(await data.BlobExistsAsync(LifecycleData.UploadName(userId, abandoned)));
         Assert.True(await data.BlobExistsAsync(LifecycleData.UploadName(userId, corrupt)));
         Assert.True(await data.BlobExistsAsync(LifecycleData.UploadName(userId, completed)));
+        // A failure the ledger did not know of (before migration 031, a poison message): kept for the grace period from now.
+        const string RemoveAfter = "SELECT remove_after FROM derived_blobs WHERE container = 'uploads' AND recording_id = @corrupt";
+        var removeAfter = await data.ScalarAsync<DateTime>(RemoveAfter, new { corrupt });
+        Assert.InRange(removeAfter - DateTime.UtcNow, TimeSpan.FromDays(7) - TimeSpan.FromMinutes(1), TimeSpan.FromDays(7));
+        await harness.RunAsync(Settings);
+        Assert.Equal(removeAfter, await data.ScalarAsync<DateTime>(RemoveAfter, new { corrupt }));
         Assert.Equal([("lifecycle", "recording.blob_cleanup")], await data.AuditAsync(abandoned));
         Assert.Equal("failed", await data.StatusAsync(abandoned));
         Assert.Empty(await harness.ReceiveAsync());

@@ -25,7 +25,7 @@ internal sealed class LiveUploadData(MigratedDatabase database, StorageOptions s
             RETURNING id
             """,
             new { userId, mimeType, silentFor, age = age ?? silentFor });
-        var blobName = $"{userId}/{id}/live.webm";
+        var blobName = $"{userId}/{id}/live.{(mimeType.StartsWith("video/mp4", StringComparison.Ordinal) ? "mp4" : "webm")}";
         await connection.ExecuteAsync("UPDATE recordings SET blob_name = @blobName WHERE id = @id", new { id, blobName });
         return (id, blobName);
     }

@@ -24,7 +24,11 @@ namespace Recorder.Core.Tests.LiveUploads;
 /// </summary>
 public sealed class LiveUploadRecoveryTests : IngestTestBase
 {
-    private static readonly Dictionary<string, string?> ShortSilence = new() { ["LiveUpload:SilenceTimeout"] = "00:00:05" };
+    private static readonly Dictionary<string, string?> ShortSilence = new()
+    {
+        ["LiveUpload:SilenceTimeout"] = "00:00:05",
+        ["LiveUpload:BlockListReadInterval"] = "00:00:01",
+    };
 
     private LiveUploadData Live => new(database, storage);
 
@@ -59,6 +63,63 @@ public sealed class LiveUploadRecoveryTests : IngestTestBase
         Assert.Equal(SHA256.HashData(staged), SHA256.HashData(served));
         Assert.Equal([(LiveUploadRecovery.ActorId, "recording.recover"), (BlobEventAcceptor.ActorId, "recording.ingest")],
             await Live.AuditAsync(id));
+    }
+
+    /// <summary>
+    /// Safari's layout (ffmpeg's fragmented MP4: an empty moov, then a moof+mdat a second), the last block cut inside the
+    /// third fragment's mdat: complete up to the second fragment's end, truncated, served as staged, with no seekable copy.
+    /// </summary>
+    [Fact]
+    public async Task A_silent_live_fragmented_mp4_cut_inside_a_fragment_completes_recovered_up_to_its_last_whole_fragment()
+    {
+        var userId = await data.NewUserAsync();
+        var (id, blobName) = await Live.InsertAsync(userId, silentFor: TimeSpan.FromMinutes(1), mimeType: "video/mp4");
+        var staged = (await FixtureAsync("fragmented.mp4"))[..30_000];
+        await Live.StageAsync(blobName, LiveUploadData.Split(staged, 8_000));
+
+        await SweepAsync();
+        await IngestCommittedAsync(blobName);
+
+        var row = await Live.RowAsync(id);
+        Assert.Equal(("completed", true), (row.Status, row.Recovered));
+        // The third fragment's moof starts at byte 25,073: what comes before it is whole.
+        var expected = await PacketEndAsync(staged[..25_073], ".mp4");
+        Assert.Equal(expected.TotalSeconds, (double)row.Duration!.Value, 0.002);
+        Assert.Equal((true, "fragments"),
+            (row.Media.GetProperty("truncated").GetBoolean(), row.Media.GetProperty("durationSource").GetString()));
+        Assert.EndsWith("/media.mp4", row.MediaBlobName);
+        Assert.Empty(await harness.ReceiveAsync());
+        Assert.DoesNotContain("seekableCopy", row.Metadata);
+    }
+
+    [Fact]
+    public async Task A_fragmented_mp4_its_browser_committed_cut_inside_a_fragment_fails_as_corrupt_media()
+    {
+        var userId = await data.NewUserAsync();
+        var (id, blobName) = await Live.InsertAsync(userId, silentFor: TimeSpan.Zero, mimeType: "video/mp4");
+        var blocks = LiveUploadData.Split((await FixtureAsync("fragmented.mp4"))[..30_000], 8_000);
+        await Live.StageAsync(blobName, blocks);
+        await Live.Blob(blobName).CommitBlockListAsync(blocks.Select(block => LiveBlockId.Format(block.Sequence)));
+
+        await IngestCommittedAsync(blobName);
+
+        var row = await Live.RowAsync(id);
+        Assert.Equal(("failed", "corrupt_media", false), (row.Status, row.FailureCode, row.Recovered));
+        Assert.Contains("MP4 ends inside a fragment", row.Metadata);
+    }
+
+    [Fact]
+    public async Task Browser_calls_that_just_read_the_blocks_do_not_keep_the_recovery_from_reading_them()
+    {
+        var userId = await data.NewUserAsync();
+        var (id, blobName) = await Live.InsertAsync(userId, silentFor: TimeSpan.FromMinutes(1));
+        await Live.StageAsync(blobName, LiveUploadData.Split(await FixtureAsync("chrome-audio.webm"), 4_000));
+        // Every kind of browser call read the block list a moment ago: their bound (BlockListReads) is not the recovery's.
+        await Live.ExecuteAsync("UPDATE recordings SET block_list_reads = jsonb_build_object('heartbeat', now(), 'renewal', now(), " +
+            "'upload', now()) WHERE id = @id", new { id });
+
+        Assert.Equal(new LiveRecoveryResult(1, 0, 0), await SweepAsync());
+        Assert.True(await Live.Blob(blobName).ExistsAsync());
     }
 
     [Fact]
@@ -259,9 +320,9 @@ public sealed class LiveUploadRecoveryTests : IngestTestBase
 
     private static Task<byte[]> FixtureAsync(string name) => File.ReadAllBytesAsync(TestEnvironment.MediaFixture(name));
 
-    private static async Task<TimeSpan> PacketEndAsync(byte[] media)
+    private static async Task<TimeSpan> PacketEndAsync(byte[] media, string extension = ".webm")
     {
-        var path = Path.Combine(Path.GetTempPath(), $"live-{Guid.NewGuid():N}.webm");
+        var path = Path.Combine(Path.GetTempPath(), $"live-{Guid.NewGuid():N}{extension}");
         await File.WriteAllBytesAsync(path, media);
         try
         {

@@ -32,6 +32,7 @@ public sealed class ErasureServiceTests : ErasureTestBase
         Assert.Equal(ErasureReceipt.Completed, receipt.Status);
         Assert.Equal((1, 1, 1, 1, 1), (receipt.Counts.Recordings, receipt.Counts.Sessions, receipt.Counts.Edits, receipt.Counts.Exports, receipt.Counts.ReleasedContent));
         Assert.Equal(2, receipt.Counts.AuditEntries);
+        Assert.Equal(2, receipt.Counts.RecordingEvents); // the recording's creation and its deletion, sent or not
         Assert.Equal(1, receipt.Counts.Snapshots);
         Assert.Equal(6, receipt.Counts.Blobs); // upload, copy, thumbnail, export, quarantined upload, dead-lettered event
         Assert.Empty(await data.BlobsOfAsync(userId));

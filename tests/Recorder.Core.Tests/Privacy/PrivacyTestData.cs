@@ -116,6 +116,7 @@ internal sealed class PrivacyTestData(MigratedDatabase database, StorageOptions 
                  + (SELECT count(*) FROM privacy_exports WHERE user_id = @userId)
                  + (SELECT count(*) FROM privacy_erasures WHERE user_id = @userId OR counts::text LIKE '%' || @userId || '%')
                  + (SELECT count(*) FROM audit_log WHERE user_id = @userId OR actor_id = @userId OR details::text LIKE '%' || @userId || '%')
+                 + (SELECT count(*) FROM recording_events WHERE user_id = @userId OR payload::text LIKE '%' || @userId || '%')
             """, new { userId });
     }
 }

@@ -38,7 +38,7 @@ public sealed class DatabaseRoleTests(MigratedDatabase database) : IClassFixture
     }
 
     [Fact]
-    public async Task The_schema_owners_own_policies_only_read_legal_holds_and_lock_held_users_recordings()
+    public async Task The_schema_owners_own_policies_only_read_legal_holds_lock_held_users_recordings_and_keep_storage_usage()
     {
         // What SECURITY DEFINER functions need when they run as the owner (025, 026); a wider policy needs a reason here.
         await using var connection = await database.OpenOwnerAsync();
@@ -56,6 +56,8 @@ public sealed class DatabaseRoleTests(MigratedDatabase database) : IClassFixture
                 ("recordings", "recordings_schema_owner_locks_held", "w", "recorder_user_held(user_id)", "false"),
                 ("recordings", "recordings_schema_owner_sees_held", "r", "recorder_user_held(user_id)", null),
                 ("user_legal_holds", "user_legal_holds_schema_owner_reads", "r", "true", null),
+                // 034: the storage-usage triggers' functions keep every user's figures (nobody else may write them).
+                ("user_storage_usage", "user_storage_usage_schema_owner_keeps", "*", "true", "true"),
             ],
             policies);
     }

@@ -113,12 +113,14 @@ public sealed class ClientRecordingsImportTests(IngestTestHost ingest) : IClassF
         var manifest = export.WriteManifest();
 
         // A gate: an uncommitted row holding the second entry's client id makes the import's insert of that
-        // entry wait on the unique index, so the process is killed exactly after the first entry.
+        // entry wait on the unique index, so the process is killed exactly after the first entry. It is a failed
+        // row: one in use would hold the user's user_storage_usage row, and the first entry would wait on that.
         await using (var gate = await ingest.OpenMaintenanceAsync())
         await using (var gateTransaction = await gate.BeginTransactionAsync())
         {
             await gate.ExecuteAsync(
-                "INSERT INTO recordings (user_id, title, recording_type, file_size, mime_type, blob_name, client_id) VALUES (@UserId, 'gate', 'audio', 1, 'audio/ogg', @BlobName, @ClientId)",
+                "INSERT INTO recordings (user_id, title, recording_type, file_size, mime_type, blob_name, client_id, status, failure_code) " +
+                "VALUES (@UserId, 'gate', 'audio', 1, 'audio/ogg', @BlobName, @ClientId, 'failed', 'corrupt_media')",
                 new { UserId = user.Id, BlobName = "gate/" + Guid.NewGuid(), ClientId = (string)second["localId"]! }, gateTransaction);
 
             using var process = ImportCommand.Start(ingest, user.Id, manifest);

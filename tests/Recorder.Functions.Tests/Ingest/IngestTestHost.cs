@@ -7,6 +7,7 @@ using Recorder.Functions.Tests.Api;
 using Recorder.Functions.Tests.DevHost;
 using Recorder.Testing;
 using Recorder.Testing.Media;
+using Recorder.Testing.Services;
 using Xunit;
 
 namespace Recorder.Functions.Tests.Ingest;
@@ -62,7 +63,7 @@ public class IngestTestHost : IAsyncLifetime
         return settings;
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         await host.DisposeAsync();
         await api.DisposeAsync();
@@ -161,6 +162,23 @@ public sealed class GatedIngestTestHost(bool eventBridge) : IngestTestHost, IAsy
     }
 }
 
+/// <summary>
+/// An ingest host whose seekable copies wait at a <see cref="ToolGate"/> on their remux (ffmpeg <c>-c copy</c>) until the
+/// test opens it: the test sees a recording completed and serving its first copy, then lets the copy replace it.
+/// </summary>
+public sealed class RemuxGatedIngestTestHost : IngestTestHost
+{
+    public ToolGate Gate { get; } = new("ffmpeg", holding: " -c copy ");
+
+    protected override void Configure(Dictionary<string, string?> settings) => settings["Media:FfmpegPath"] = Gate.Path;
+
+    public override async Task DisposeAsync()
+    {
+        Gate.Dispose();
+        await base.DisposeAsync();
+    }
+}
+
 /// <summary>An ingest host whose workers always fail (ffprobe is missing) and give up fast: the poison path.</summary>
 public sealed class PoisonTestHost : IngestTestHost
 {
@@ -176,4 +194,29 @@ public sealed class PoisonTestHost : IngestTestHost
 public sealed class TinyDiskIngestTestHost : IngestTestHost
 {
     protected override void Configure(Dictionary<string, string?> settings) => settings["Ingest:SeekableCopyDiskBudgetBytes"] = "1024";
+}
+
+/// <summary>
+/// An ingest host whose blob traffic — the app's own range reads and ffprobe/ffmpeg's over the read SAS URLs — goes through
+/// a <see cref="CountingProxy"/>, so a test can bound what storage serves for a recording.
+/// </summary>
+public sealed class CountingIngestTestHost : IngestTestHost
+{
+    public CountingProxy Proxy { get; } = new(TestStorage.CreateClient().Uri);
+
+    /// <summary>What storage sent for reads (GET, HEAD) of one blob of the uploads container, HTTP headers included.</summary>
+    public long BytesServed(string uploadBlobName) => Proxy.Requests
+        .Where(request => request.Method is "GET" or "HEAD"
+            && request.Path.EndsWith($"/{Api.Storage.UploadsContainer}/{uploadBlobName}", StringComparison.Ordinal))
+        .Sum(request => Interlocked.Read(ref request.Bytes));
+
+    protected override void Configure(Dictionary<string, string?> settings)
+        => settings["RecordingsStorage"] =
+            TestStorage.ConnectionStringWithBlobEndpoint(TestEnvironment.StorageConnectionString, Proxy.BlobEndpoint);
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await Proxy.DisposeAsync();
+    }
 }

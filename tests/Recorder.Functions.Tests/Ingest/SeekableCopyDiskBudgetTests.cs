@@ -1,4 +1,5 @@
 using Dapper;
+using Recorder.Core.Ingest;
 using Recorder.Testing;
 using Xunit;
 
@@ -23,5 +24,10 @@ public sealed class SeekableCopyDiskBudgetTests(TinyDiskIngestTestHost ingest) :
         await using var connection = await ingest.OpenMaintenanceAsync();
         var media = await connection.ExecuteScalarAsync<string>("SELECT media_blob_name FROM recordings WHERE id = @id", new { id });
         Assert.EndsWith("/media.webm", media, StringComparison.Ordinal);
+        // The recording says why it has no seekable copy.
+        Assert.Equal(SeekableCopyWorker.LargerThanDiskBudget, await connection.ExecuteScalarAsync<string>("""
+            SELECT metadata -> 'seekableCopy' ->> 'reason' FROM recordings
+            WHERE id = @id AND metadata -> 'seekableCopy' ->> 'status' = 'not_made'
+            """, new { id }));
     }
 }

@@ -20,6 +20,8 @@ public sealed class LiveRecoveryTestHost : IngestTestHost
     {
         settings["IngestRecoverySweepSchedule"] = "* * * * * *";
         settings["LiveUpload:SilenceTimeout"] = SilenceTimeout.ToString();
+        // Its pages keep in contact many times a second: every call reads (BlockListReadTests bound the reads).
+        settings["LiveUpload:BlockListReadInterval"] = "00:00:00";
     }
 }
 

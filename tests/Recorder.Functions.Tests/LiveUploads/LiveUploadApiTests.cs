@@ -106,7 +106,9 @@ public sealed class LiveUploadApiTests(ApiTestHost api) : IClassFixture<ApiTestH
         Assert.Empty(empty.GetProperty("blocks").EnumerateArray());
 
         await ticket.StageAsync([(2, new byte[300]), (0, new byte[100]), (1, new byte[200])]);
-        await ExecuteAsync("UPDATE recordings SET live_contact_at = now() - interval '1 hour' WHERE id = @id", new { id });
+        // An hour later: out of contact, and the blocks' last read long past (BlockListReadTests).
+        await ExecuteAsync("UPDATE recordings SET live_contact_at = now() - interval '1 hour', block_list_reads = NULL WHERE id = @id",
+            new { id });
         var staged = await (await user.GetUploadAsync(id)).AssertOkAsync();
 
         Assert.Equal(
@@ -149,7 +151,7 @@ public sealed class LiveUploadApiTests(ApiTestHost api) : IClassFixture<ApiTestH
         Assert.Equal(4000, await ScalarAsync<long>("SELECT file_size FROM recordings WHERE id = @id", new { id }));
 
         await ticket.StageAsync([(1, new byte[7000])]);
-        await ExecuteAsync("UPDATE recordings SET live_contact_at = '2000-01-01' WHERE id = @id", new { id });
+        await ExecuteAsync("UPDATE recordings SET live_contact_at = '2000-01-01', block_list_reads = NULL WHERE id = @id", new { id });
         var problem = await (await user.RenewAsync(id)).AssertProblemAsync(HttpStatusCode.RequestEntityTooLarge);
 
         Assert.Equal(("quota", 0L, 10000L, 11000L, 1, 4000L), (problem.GetProperty("exceeded").GetString(),
@@ -183,6 +185,7 @@ public sealed class LiveUploadApiTests(ApiTestHost api) : IClassFixture<ApiTestH
         await LimitAsync(user, 2000);
         await ExecuteAsync("UPDATE recording_sessions SET last_heartbeat_at = now() - interval '1 minute' WHERE id = @sessionId",
             new { sessionId });
+        await ExecuteAsync("UPDATE recordings SET block_list_reads = NULL WHERE id = @id", new { id });
         var problem = await (await user.StagedHeartbeatAsync(sessionId, new { stagedBytes = 3000, stagedSeconds = 3 }))
             .AssertProblemAsync(HttpStatusCode.RequestEntityTooLarge);
 

@@ -16,6 +16,21 @@ public static class ChromeWebmLayout
     /// </summary>
     public static byte[] WithUnknownClusterSizes(byte[] file)
     {
+        foreach (var position in ClusterOffsets(file))
+        {
+            Ebml.ReadHeader(file.AsSpan((int)position), out var cluster);
+            var sizeAt = (int)position + 4; // the Cluster ID is 4 bytes
+            var sizeLength = cluster.Length - 4;
+            file[sizeAt] = (byte)(0xFF >> (sizeLength - 1));
+            file.AsSpan(sizeAt + 1, sizeLength - 1).Fill(0xFF);
+        }
+        return file;
+    }
+
+    /// <summary>Where each Cluster of a file ffmpeg wrote starts (its Clusters still have their sizes).</summary>
+    public static IReadOnlyList<long> ClusterOffsets(byte[] file)
+    {
+        var offsets = new List<long>();
         Ebml.ReadHeader(file, out var ebml);
         var position = (long)ebml.Length + ebml.Size;
         Ebml.ReadHeader(file.AsSpan((int)position), out var segment);
@@ -24,13 +39,10 @@ public static class ChromeWebmLayout
         {
             if (element.Id == ClusterId)
             {
-                var sizeAt = (int)position + 4; // the Cluster ID is 4 bytes
-                var sizeLength = element.Length - 4;
-                file[sizeAt] = (byte)(0xFF >> (sizeLength - 1));
-                file.AsSpan(sizeAt + 1, sizeLength - 1).Fill(0xFF);
+                offsets.Add(position);
             }
             position += element.Length + element.Size;
         }
-        return file;
+        return offsets;
     }
 }

@@ -5,12 +5,14 @@ namespace Recorder.Testing.Media;
 /// itself, waits until the test opens the gate, then runs the real tool with the same arguments. Set
 /// <see cref="Path"/> as the app's tool path (e.g. <c>Media:FfprobePath</c>) to act at an exact point of
 /// ingest — after the claim, while the media is being probed — with nothing else in the app changed.
+/// With <paramref name="holding"/>, only calls whose arguments contain it wait (<c>-c copy</c>: the
+/// seekable copy's remux, not the thumbnail).
 /// </summary>
 public sealed class ToolGate : IDisposable
 {
     private readonly string folder = Directory.CreateTempSubdirectory("recorder-gate-").FullName;
 
-    public ToolGate(string tool = "ffprobe")
+    public ToolGate(string tool = "ffprobe", string holding = "")
     {
         var real = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')
             .Select(directory => System.IO.Path.Combine(directory, tool))
@@ -18,8 +20,10 @@ public sealed class ToolGate : IDisposable
         Path = System.IO.Path.Combine(folder, tool);
         File.WriteAllText(Path, $"""
             #!/bin/sh
-            touch "{folder}/called.$$"
-            while [ ! -e "{folder}/open" ]; do sleep 0.02; done
+            case " $* " in *"{holding}"*)
+              touch "{folder}/called.$$"
+              while [ ! -e "{folder}/open" ]; do sleep 0.02; done ;;
+            esac
             exec "{real}" "$@"
             """.Replace("\r\n", "\n", StringComparison.Ordinal) + "\n");
         if (!OperatingSystem.IsWindows())

@@ -23,8 +23,13 @@ public sealed record FfmpegInput(string Url, string Display, IReadOnlyList<strin
     /// True when the tool reads the file to its end (a remux): its reads are not bounded to a small receive
     /// window, which would only slow them down.
     /// </param>
-    public static FfmpegInput From(string input, bool readsWholeFile = false)
+    /// <param name="skipFragmentScan">
+    /// A fragmented MP4 whose end ingest found itself: the mov demuxer otherwise visits every moof before it starts (a range
+    /// request per fragment, about the whole file over HTTP) only to state a duration (<c>-fflags +ignidx</c>).
+    /// </param>
+    public static FfmpegInput From(string input, bool readsWholeFile = false, bool skipFragmentScan = false)
     {
+        string[] index = skipFragmentScan ? ["-fflags", "+ignidx"] : [];
         if (Uri.TryCreate(input, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp))
         {
             return new FfmpegInput(input, UrlRedaction.StripQuery(uri),
@@ -37,12 +42,13 @@ public sealed record FfmpegInput(string Url, string Display, IReadOnlyList<strin
                 "-reconnect_delay_max", "2",
                 "-rw_timeout", "15000000", // µs: a stalled read fails here, well inside the run's timeout
                 .. (readsWholeFile ? [] : PartialReadWindow),
+                .. index,
             ]);
         }
         if (Path.IsPathFullyQualified(input))
         {
             // "file:" keeps a path containing ':' from being read as another protocol.
-            return new FfmpegInput("file:" + input, input, ["-protocol_whitelist", "file", "-format_whitelist", Formats]);
+            return new FfmpegInput("file:" + input, input, ["-protocol_whitelist", "file", "-format_whitelist", Formats, .. index]);
         }
         throw new ArgumentException("A media input is an http(s) URL or an absolute file path.", nameof(input));
     }

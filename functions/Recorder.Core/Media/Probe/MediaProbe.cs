@@ -16,9 +16,13 @@ public sealed class MediaProbe(FfmpegRunner runner, IOptions<MediaOptions> optio
     // Format and stream descriptions only: a file that needs more than this to describe is not a recording.
     private const int MaxOutputBytes = 1024 * 1024;
 
-    public async Task<ProbeResult> ProbeAsync(string input, CancellationToken cancellationToken)
+    public Task<ProbeResult> ProbeAsync(string input, CancellationToken cancellationToken)
+        => ProbeAsync(input, skipFragmentScan: false, cancellationToken);
+
+    /// <param name="skipFragmentScan">A fragmented MP4 whose duration ingest reads itself (<see cref="FfmpegInput.From"/>).</param>
+    public async Task<ProbeResult> ProbeAsync(string input, bool skipFragmentScan, CancellationToken cancellationToken)
     {
-        var source = FfmpegInput.From(input);
+        var source = FfmpegInput.From(input, skipFragmentScan: skipFragmentScan);
         var settings = options.Value;
         var command = new FfmpegCommand(settings.FfprobePath, MediaOptions.FfprobePathSetting,
         [

@@ -42,6 +42,15 @@ public static class MediaSniffer
         return IsAdtsFrame(head) ? MediaContainer.Aac : MediaContainer.Unknown;
     }
 
+    // The media types recordings are declared as and the container each names; a container's first type of a kind is the
+    // one a recording in it is corrected to.
+    private static readonly (string Essence, MediaContainer Container)[] Types =
+    [
+        ("video/webm", MediaContainer.Matroska), ("audio/webm", MediaContainer.Matroska), ("video/x-matroska", MediaContainer.Matroska),
+        ("video/mp4", MediaContainer.Mp4), ("audio/mp4", MediaContainer.Mp4), ("audio/ogg", MediaContainer.Ogg),
+        ("audio/wav", MediaContainer.Wav), ("audio/mpeg", MediaContainer.Mp3), ("audio/aac", MediaContainer.Aac),
+    ];
+
     /// <summary>
     /// Whether the detected container is the one the declared MIME type names (codec parameters after
     /// ';' ignored). Unknown matches nothing.
@@ -49,17 +58,16 @@ public static class MediaSniffer
     public static bool Matches(MediaContainer container, string declaredMimeType)
     {
         var essence = declaredMimeType.Split(';', 2)[0].Trim().ToLowerInvariant();
-        return essence switch
-        {
-            "video/webm" or "audio/webm" or "video/x-matroska" => container == MediaContainer.Matroska,
-            "video/mp4" or "audio/mp4" => container == MediaContainer.Mp4,
-            "audio/ogg" => container == MediaContainer.Ogg,
-            "audio/wav" => container == MediaContainer.Wav,
-            "audio/mpeg" => container == MediaContainer.Mp3,
-            "audio/aac" => container == MediaContainer.Aac,
-            _ => false,
-        };
+        return Types.Any(type => type.Essence == essence && type.Container == container);
     }
+
+    /// <summary>Whether recordings come in this container at all: false for an image or bytes of no known kind.</summary>
+    public static bool IsRecordingContainer(MediaContainer container) => Types.Any(type => type.Container == container);
+
+    /// <summary>The media type of a recording in <paramref name="container"/> with or without video; null if there is none.</summary>
+    public static string? MimeTypeOf(MediaContainer container, bool hasVideo)
+        => Types.FirstOrDefault(type => type.Container == container && type.Essence.StartsWith(hasVideo ? "video/" : "audio/",
+            StringComparison.Ordinal)).Essence;
 
     // 11 sync bits, then no reserved version (01), layer (00), bitrate (1111) or sample rate (11).
     private static bool IsMpegAudioFrame(ReadOnlySpan<byte> head)

@@ -28,9 +28,13 @@ public sealed class ThumbnailMaker(FfmpegRunner runner, IOptions<MediaOptions> o
 
     private const string WaveColour = "0x3b82f6";
 
-    public async Task<Thumbnail> CreateAsync(string input, MediaInfo info, CancellationToken cancellationToken)
+    public Task<Thumbnail> CreateAsync(string input, MediaInfo info, CancellationToken cancellationToken)
+        => CreateAsync(input, info, skipFragmentScan: false, cancellationToken);
+
+    /// <param name="skipFragmentScan">A fragmented MP4 whose duration ingest read itself (<see cref="FfmpegInput.From"/>).</param>
+    public async Task<Thumbnail> CreateAsync(string input, MediaInfo info, bool skipFragmentScan, CancellationToken cancellationToken)
     {
-        var source = FfmpegInput.From(input);
+        var source = FfmpegInput.From(input, skipFragmentScan: skipFragmentScan);
         var thumbnail = info switch
         {
             { HasVideo: true } => await VideoFrameAsync(source, info.Duration, cancellationToken),
@@ -46,10 +50,12 @@ public sealed class ThumbnailMaker(FfmpegRunner runner, IOptions<MediaOptions> o
     {
         var scale = $"scale={options.Value.ThumbnailWidth}:-2"; // -2: the height keeping the aspect ratio, rounded to even
         string[] jpeg = ["-map", "0:V:0", "-frames:v", "1", "-c:v", "mjpeg", "-q:v", "3"];
+        // Trimmed after decoding from the start rather than seeking the input (-ss): a WebM without Cues has no index, and
+        // ffmpeg's seek read it on to the next key frame and then again from the last one (bench/results/ingest.md).
+        var window = $"setpts=PTS-STARTPTS,trim=start={Seconds(Offset(duration))}:duration={Seconds(SearchWindow)}";
         var image = await RunAsync(source,
-            ["-ss", Seconds(Offset(duration)), "-t", Seconds(SearchWindow)],
             [
-                "-vf", $"{scale},format=yuv420p,entropy," +
+                "-vf", $"{window},{scale},format=yuv420p,entropy," +
                     $"metadata=mode=select:key=lavfi.entropy.normalized_entropy.normal.Y:value={MinEntropy}:function=greater," +
                     $"thumbnail=n={Candidates}",
                 .. jpeg,
@@ -57,8 +63,9 @@ public sealed class ThumbnailMaker(FfmpegRunner runner, IOptions<MediaOptions> o
             cancellationToken);
         if (image.Length == 0)
         {
-            // Nothing but uniform frames there (a covered camera, a black screen): that is what the recording shows.
-            image = await RunAsync(source, [], ["-vf", scale, .. jpeg], cancellationToken);
+            // Nothing but uniform frames there (a covered camera, a black screen): that is what the recording shows. This
+            // reads the file's start again, up to its first frame only.
+            image = await RunAsync(source, ["-vf", scale, .. jpeg], cancellationToken);
         }
         return image.Length > 0 ? Thumbnail.Jpeg(image) : throw new ThumbnailException($"ffmpeg found no video frame in {source.Display}.");
     }
@@ -68,7 +75,7 @@ public sealed class ThumbnailMaker(FfmpegRunner runner, IOptions<MediaOptions> o
         var width = options.Value.ThumbnailWidth;
         // showwavespic holds all the samples until the end: mono at 8 kHz keeps that to ~58 MB an hour
         // and is still more than enough for a picture a few hundred pixels wide.
-        var image = await RunAsync(source, [],
+        var image = await RunAsync(source,
         [
             "-filter_complex", $"[0:a:0]aformat=channel_layouts=mono,aresample=8000," +
                 $"showwavespic=s={width}x{width / 4}:colors={WaveColour}:scale=sqrt:draw=full[wave]",
@@ -79,8 +86,7 @@ public sealed class ThumbnailMaker(FfmpegRunner runner, IOptions<MediaOptions> o
         return image.Length > 0 ? Thumbnail.Png(image) : throw new ThumbnailException($"ffmpeg drew no waveform of {source.Display}.");
     }
 
-    private async Task<byte[]> RunAsync(
-        FfmpegInput source, IReadOnlyList<string> inputOptions, IReadOnlyList<string> outputOptions, CancellationToken cancellationToken)
+    private async Task<byte[]> RunAsync(FfmpegInput source, IReadOnlyList<string> outputOptions, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var command = new FfmpegCommand(settings.FfmpegPath, MediaOptions.FfmpegPathSetting,
@@ -89,7 +95,6 @@ public sealed class ThumbnailMaker(FfmpegRunner runner, IOptions<MediaOptions> o
             "-v", "error",
             "-hide_banner",
             .. source.Options,
-            .. inputOptions,
             "-i", source.Url,
             .. outputOptions,
             "-f", "image2pipe",

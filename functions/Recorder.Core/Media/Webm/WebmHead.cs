@@ -10,10 +10,12 @@ internal sealed record WebmTrack(ulong Number, string? CodecId, long? DefaultDur
 
 /// <summary>
 /// What the start of a WebM/Matroska file says: the time scale, the Duration if the muxer knew it,
-/// the tracks, and where the Segment's top-level elements stop being headers (the first Cluster).
+/// the tracks, and where the Segment's top-level elements stop being headers (the first Cluster). <paramref name="Bytes"/>:
+/// the file's first bytes as read, so what follows never fetches them again.
 /// </summary>
 internal sealed record WebmHead(
-    long TimecodeScaleNs, double? DurationTicks, IReadOnlyDictionary<ulong, WebmTrack> Tracks, long FirstClusterOffset)
+    long TimecodeScaleNs, double? DurationTicks, IReadOnlyDictionary<ulong, WebmTrack> Tracks, long FirstClusterOffset,
+    ReadOnlyMemory<byte> Bytes)
 {
     public const long DefaultTimecodeScaleNs = 1_000_000;
 
@@ -81,7 +83,7 @@ internal sealed record WebmHead(
             }
             position += element.Length + element.Size;
         }
-        return new WebmHead(scale, duration, tracks, Math.Min(position, cache.Length));
+        return new WebmHead(scale, duration, tracks, Math.Min(position, cache.Length), head);
     }
 
     public long ToNanoseconds(long ticks) => ticks * TimecodeScaleNs;

@@ -5,6 +5,8 @@ namespace Recorder.Core.Tests.Media.Webm;
 /// <summary>A file held in memory behind <see cref="IRangeReader"/>, counting bytes and requests like a blob would.</summary>
 internal sealed class MemoryRangeReader(ReadOnlyMemory<byte> data) : IRangeReader
 {
+    private readonly List<(long Start, long End)> _ranges = [];
+
     public long Length => data.Length;
 
     public long BytesRead { get; private set; }
@@ -13,6 +15,21 @@ internal sealed class MemoryRangeReader(ReadOnlyMemory<byte> data) : IRangeReade
 
     public static MemoryRangeReader Of(string path) => new(File.ReadAllBytes(path));
 
+    /// <summary>Bytes fetched more than once: what was read minus the distinct bytes read.</summary>
+    public long BytesReadTwice
+    {
+        get
+        {
+            long distinct = 0, coveredTo = 0;
+            foreach (var (start, end) in _ranges.OrderBy(range => range.Start))
+            {
+                distinct += Math.Max(0, end - Math.Max(start, coveredTo));
+                coveredTo = Math.Max(coveredTo, end);
+            }
+            return BytesRead - distinct;
+        }
+    }
+
     public Task<int> ReadAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -20,6 +37,7 @@ internal sealed class MemoryRangeReader(ReadOnlyMemory<byte> data) : IRangeReade
         data.Slice((int)Math.Min(offset, data.Length), count).CopyTo(buffer);
         BytesRead += count;
         Requests++;
+        _ranges.Add((offset, offset + count));
         return Task.FromResult(count);
     }
 }

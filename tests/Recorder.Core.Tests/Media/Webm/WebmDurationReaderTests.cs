@@ -8,10 +8,15 @@ public sealed class WebmDurationReaderTests(GeneratedWebmFiles generated, ITestO
 {
     private static readonly TimeSpan Tolerance = TimeSpan.FromSeconds(0.1);
     private const long ReadBudget = 2 * 1024 * 1024;
+    private const long MaxChunk = 1024 * 1024;
+    private const long HeadBytes = 64 * 1024;
 
     [Theory]
     [InlineData("chrome-camera.webm")]
     [InlineData("chrome-audio.webm")]
+    [InlineData("chrome-h264.webm")]
+    [InlineData("chrome-avc1.mkv")]
+    [InlineData("chrome-pcm.webm")]
     public async Task A_chrome_recording_without_duration_is_timed_from_its_last_cluster(string name)
     {
         var source = MemoryRangeReader.Of(MediaFixtures.PathOf(name));
@@ -51,18 +56,43 @@ public sealed class WebmDurationReaderTests(GeneratedWebmFiles generated, ITestO
         AssertClose(file.PacketEnd, result.Duration);
         Assert.InRange(result.BytesRead, 1, ReadBudget);
         Assert.Equal(source.BytesRead, result.BytesRead);
+        Assert.Equal(0, source.BytesReadTwice);
     }
 
     [Fact]
-    public async Task A_last_cluster_larger_than_the_tail_search_is_found_by_scanning()
+    public async Task A_single_cluster_larger_than_the_first_chunk_read_is_read_once_back_to_its_start()
     {
         var file = generated.BigCluster;
         Assert.Equal("N/A", file.FormatDuration);
+        var source = MemoryRangeReader.Of(file.Path);
 
-        var result = await ReadAsync("big-cluster", MemoryRangeReader.Of(file.Path), file.PacketEnd);
+        var result = await ReadAsync("big-cluster", source, file.PacketEnd);
 
-        Assert.Equal(WebmDuration.Scan, result.Method);
+        Assert.Equal(WebmDuration.Tail, result.Method);
         AssertClose(file.PacketEnd, result.Duration);
+        Assert.Equal(source.Length, result.BytesRead);
+        Assert.Equal(0, source.BytesReadTwice);
+    }
+
+    /// <summary>
+    /// Clusters of megabytes (Chrome's when key frames are rare) once made the reader scan the whole file. It reads back
+    /// from the end to the last Cluster's start, at most one chunk (1 MB) past it, each byte once.
+    /// </summary>
+    [Fact]
+    public async Task A_recording_with_large_clusters_is_read_once_from_its_end_back_to_its_last_cluster_only()
+    {
+        var file = generated.LargeClusters;
+        Assert.Equal("N/A", file.FormatDuration);
+        var source = MemoryRangeReader.Of(file.Path);
+        var lastCluster = source.Length - file.LastClusterOffset;
+        Assert.True(lastCluster > 2 * 1024 * 1024, $"the last Cluster is {lastCluster} bytes");
+
+        var result = await ReadAsync("large-clusters", source, file.PacketEnd);
+
+        Assert.Equal(WebmDuration.Tail, result.Method);
+        AssertClose(file.PacketEnd, result.Duration);
+        Assert.InRange(result.BytesRead, lastCluster, lastCluster + MaxChunk + HeadBytes);
+        Assert.Equal(0, source.BytesReadTwice);
     }
 
     [Fact]

@@ -1,12 +1,13 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Recorder.Bench.Common;
+namespace Recorder.Testing.Services;
 
 /// <summary>
 /// A TCP relay in front of Azurite's blob endpoint that counts the bytes storage sends back: every read the
 /// app makes (its own ranged GETs and ffprobe/ffmpeg's over the read SAS URL, which carries this address)
 /// passes here, so <see cref="BytesFromStorage"/> is what a recording cost to read, HTTP headers included.
+/// The ingest benchmark and the tests that bound what ingest reads share it.
 /// </summary>
 public sealed class CountingProxy : IAsyncDisposable
 {
@@ -120,7 +121,8 @@ public sealed class CountingProxy : IAsyncDisposable
                 await to.WriteAsync(buffer.AsMemory(0, read), stopping.Token);
             }
         }
-        catch (Exception exception) when (exception is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception exception)
+            when (exception is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
         {
             // Either side closed.
         }
@@ -141,9 +143,13 @@ public sealed class CountingProxy : IAsyncDisposable
         }
         var lines = text.Split("\r\n");
         var target = lines[0].Split(' ')[1];
-        string? Header(string name) => lines.FirstOrDefault(l => l.StartsWith(name + ":", StringComparison.OrdinalIgnoreCase))?[(name.Length + 1)..].Trim();
+        string? Header(string name)
+            => lines.FirstOrDefault(l => l.StartsWith(name + ":", StringComparison.OrdinalIgnoreCase))?[(name.Length + 1)..].Trim();
         var agent = Header("User-Agent") ?? "";
-        return new ProxiedRequest(text[..space], target.Split('?')[0], Header("Range") ?? Header("x-ms-range") ?? "", agent.StartsWith("Lavf", StringComparison.Ordinal) ? "ffmpeg" : agent.StartsWith("azsdk", StringComparison.Ordinal) ? "app (.NET SDK)" : agent, atMs);
+        var client = agent.StartsWith("Lavf", StringComparison.Ordinal) ? "ffmpeg"
+            : agent.StartsWith("azsdk", StringComparison.Ordinal) ? "app (.NET SDK)"
+            : agent;
+        return new ProxiedRequest(text[..space], target.Split('?')[0], Header("Range") ?? Header("x-ms-range") ?? "", client, atMs);
     }
 
     public async ValueTask DisposeAsync()

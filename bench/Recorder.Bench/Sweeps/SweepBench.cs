@@ -1,0 +1,352 @@
+using System.Diagnostics;
+using System.Globalization;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Dapper;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Recorder.Bench.Common;
+using Recorder.Core;
+using Recorder.Core.Api;
+using Recorder.Core.Lifecycle;
+using Recorder.Core.Security;
+using Recorder.Core.Uploads;
+using Recorder.Testing;
+using Recorder.Testing.Services;
+
+namespace Recorder.Bench.Sweeps;
+
+/// <summary>
+/// The lifecycle sweep against its floors, in one run: <c>--recordings</c> completed recordings past retention, each
+/// with its upload and thumbnail blob in Azurite, swept by <see cref="RecordingLifecycleSweeper"/> as the timer runs it;
+/// the floors are the same number of blobs deleted with the same client at its best parallelism, and the same number of
+/// rows deleted set-based. A writer creates recordings through UploadService all along; its latency per phase is the
+/// cost the sweep puts on the API.
+/// </summary>
+public static class SweepBench
+{
+    private const int Users = 100;
+    private const int Writers = 8;
+    private static readonly int[] FloorParallelism = [16, 64, 256];
+    private static readonly BinaryData BlobContent = BinaryData.FromBytes(new byte[1024]);
+
+    // As the database bench's set-based purge: 1 000 a statement, with their audit rows, rows only.
+    private const string SetBasedPurgeSql = """
+        WITH expired AS (
+          SELECT id FROM recordings
+          WHERE status = 'completed' AND created_at < now() - interval '365 days'
+          ORDER BY created_at, id
+          LIMIT 1000
+          FOR UPDATE SKIP LOCKED
+        ), purged AS (
+          DELETE FROM recordings AS r USING expired WHERE r.id = expired.id
+          RETURNING r.id, r.user_id, r.blob_name
+        ), audited AS (
+          INSERT INTO audit_log (actor_type, actor_id, user_id, action, recording_id, outcome, details)
+          SELECT 'system', 'lifecycle', user_id, 'recording.purge', id, 'success', jsonb_build_object('blobName', blob_name)
+          FROM purged
+        )
+        SELECT count(*)::int FROM purged
+        """;
+
+    // Completed recordings 400 days old (past the default 365), spread over the users, as ingest leaves them.
+    private const string SeedSql = """
+        INSERT INTO recordings (user_id, title, recording_type, duration, file_size, mime_type, blob_name, thumbnail_blob_name,
+                                quality, status, metadata, created_at, updated_at, completed_at)
+        SELECT u.id, 'Expired ' || g, 'camera', 60, 1024, 'video/webm', u.id || '/' || @Tag || g || '/' || md5(g::text) || '.webm',
+               u.id || '/' || @Tag || g || '/thumbnail.jpg', 'high', 'completed', '{}'::jsonb,
+               now() - interval '400 days', now() - interval '400 days', now() - interval '400 days'
+        FROM generate_series(1, @Count) AS g
+        JOIN LATERAL (SELECT (array_agg(id ORDER BY id))[1 + g % @Users] AS id FROM users WHERE id LIKE 'bench-%') AS u ON true
+        RETURNING blob_name AS BlobName, thumbnail_blob_name AS ThumbnailBlobName
+        """;
+
+    public static async Task<int> RunAsync(BenchOptions options)
+    {
+        // The Azure SDK's activities (per storage call) are off unless asked for.
+        AppContext.SetSwitch("Azure.Experimental.EnableActivitySource", true);
+        var recordings = options.Int("recordings", 5000);
+        // A PostgreSQL and an Azurite of the run's own: thousands of blobs written and deleted as fast as they go would slow the
+        // shared test services for everyone else (and be slowed by them).
+        await using var services = await PrivateServices.StartAsync();
+        var userIds = Enumerable.Range(0, Users).Select(i => $"bench-{i:000}").ToList();
+        await TestSessions.SignInAsync(services.OwnerConnectionString, BenchServices.SessionSecret, userIds);
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(BenchServices.AppSettings("sweeps-ingest"))
+            .AddInMemoryCollection(services.ConnectionSettings())
+            .Build();
+        var collection = new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(configuration);
+        collection.AddRecorderCore(configuration);
+        await using var core = collection.BuildServiceProvider();
+        var blobs = core.GetRequiredService<BlobServiceClient>();
+        await using var maintenance = NpgsqlDataSource.Create(
+            services.Postgres.ConnectionString(PrivateServices.DatabaseName, TestDatabases.MaintenanceRole));
+
+        // The writer: what the API does meanwhile.
+        var phase = 0;
+        var phases = new List<(string Name, Latencies Latencies)> { ("Before (writer alone, 15 s)", new Latencies()) };
+        long writerErrors = 0;
+        var stop = false;
+        var uploads = core.GetRequiredService<UploadService>();
+        var writers = userIds.Take(Writers).Select((userId, w) => Task.Run(async () =>
+        {
+            var caller = new Caller(userId, new HashSet<string>(), Caller.SessionMethod);
+            var n = 0;
+            while (!Volatile.Read(ref stop))
+            {
+                var current = Volatile.Read(ref phase);
+                var stopwatch = Stopwatch.StartNew();
+                var outcome = await uploads.CreateAsync(caller, new CreateUploadRequest
+                {
+                    Title = $"Writer {w} #{n++}", RecordingType = "camera", MimeType = "video/webm", FileSize = 1024,
+                }, RequestInfo.None, CancellationToken.None);
+                if (outcome.Failure is not null)
+                {
+                    Interlocked.Increment(ref writerErrors);
+                }
+                else if (current == Volatile.Read(ref phase))
+                {
+                    phases[current].Latencies.Add(stopwatch.Elapsed);
+                }
+                await Task.Delay(20); // about 50 uploads a second per writer: steady traffic, not a second load test
+            }
+        })).ToList();
+        void Phase(string name)
+        {
+            lock (phases)
+            {
+                phases.Add((name, new Latencies()));
+                Volatile.Write(ref phase, phases.Count - 1);
+            }
+            Console.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {name}");
+        }
+        await Task.Delay(TimeSpan.FromSeconds(15));
+
+        // Floor 1: the same number of blobs (two a recording), deleted with the same client, at each parallelism.
+        var blobCount = recordings * 2;
+        var floorRuns = new List<(int Parallelism, double Seconds)>();
+        var scratch = blobs.GetBlobContainerClient(services.Storage.UploadsContainer);
+        foreach (var parallelism in FloorParallelism)
+        {
+            var names = Enumerable.Range(0, blobCount).Select(i => $"floor-{parallelism}/{i}").ToList();
+            await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = 64 },
+                async (name, token) => await scratch.GetBlobClient(name).UploadAsync(BlobContent, token));
+            Phase($"Blob-delete floor, {parallelism} in flight ({blobCount:N0} blobs)");
+            var clock = Stopwatch.StartNew();
+            await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = parallelism },
+                async (name, token) => await scratch.GetBlobClient(name).DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: token));
+            floorRuns.Add((parallelism, clock.Elapsed.TotalSeconds));
+        }
+
+        // Floor 2: the same number of rows, deleted set-based with their audit rows (no blobs).
+        await using (var connection = await maintenance.OpenConnectionAsync())
+        {
+            await connection.QueryAsync(new CommandDefinition(SeedSql, new { Tag = "set-", Count = recordings, Users }, commandTimeout: 0));
+            await connection.ExecuteAsync("ANALYZE recordings");
+        }
+        Phase($"Set-based purge, 1 000 a statement ({recordings:N0} rows, no blobs)");
+        var setBasedClock = Stopwatch.StartNew();
+        long setBased = 0;
+        await using (var connection = await maintenance.OpenConnectionAsync())
+        {
+            int batch;
+            do
+            {
+                batch = await connection.ExecuteScalarAsync<int>(new CommandDefinition(SetBasedPurgeSql, commandTimeout: 0));
+                setBased += batch;
+            }
+            while (batch > 0);
+        }
+        var setBasedSeconds = setBasedClock.Elapsed.TotalSeconds;
+
+        // The sweep: the same number of recordings, each with its two blobs.
+        List<(string BlobName, string ThumbnailBlobName)> seeded;
+        await using (var connection = await maintenance.OpenConnectionAsync())
+        {
+            seeded = (await connection.QueryAsync<(string BlobName, string ThumbnailBlobName)>(
+                new CommandDefinition(SeedSql, new { Tag = "sweep-", Count = recordings, Users }, commandTimeout: 0))).AsList();
+            await connection.ExecuteAsync("ANALYZE recordings");
+        }
+        var thumbnails = blobs.GetBlobContainerClient(services.Storage.ThumbnailsContainer);
+        await Parallel.ForEachAsync(seeded, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (recording, token) =>
+        {
+            await scratch.GetBlobClient(recording.BlobName).UploadAsync(BlobContent, token);
+            await thumbnails.GetBlobClient(recording.ThumbnailBlobName).UploadAsync(BlobContent, token);
+        });
+        var sweeper = core.GetRequiredService<RecordingLifecycleSweeper>();
+        using var operations = new OperationTimes("recorder_maintenance");
+        Phase($"RecordingLifecycleSweeper ({recordings:N0} recordings, {blobCount:N0} blobs)");
+        var sweepClock = Stopwatch.StartNew();
+        long marked = 0, purged = 0, failures = 0;
+        var runSeconds = new List<double>();
+        while (true)
+        {
+            var runClock = Stopwatch.StartNew();
+            var run = await sweeper.RunAsync(CancellationToken.None);
+            runSeconds.Add(runClock.Elapsed.TotalSeconds);
+            (marked, purged, failures) = (marked + run.MarkedForRetention, purged + run.Purged, failures + run.PurgeFailures);
+            if (run.MarkedForRetention == 0 && run.Purged == 0)
+            {
+                break;
+            }
+        }
+        // The last run found nothing: it is how the bench knows the sweep is done, and it is not counted.
+        var sweepSeconds = runSeconds[..^1].Sum();
+        var sweepDatabaseSeconds = operations.DatabaseSeconds;
+        Volatile.Write(ref stop, true);
+        await Task.WhenAll(writers);
+
+        long blobsLeft = 0;
+        await foreach (var _ in scratch.GetBlobsAsync(new GetBlobsOptions(), CancellationToken.None))
+        {
+            blobsLeft++;
+        }
+        await foreach (var _ in thumbnails.GetBlobsAsync(new GetBlobsOptions(), CancellationToken.None))
+        {
+            blobsLeft++;
+        }
+        long rowsLeft, purgeAudits;
+        await using (var connection = await maintenance.OpenConnectionAsync())
+        {
+            rowsLeft = await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM recordings WHERE created_at < now() - interval '365 days'");
+            purgeAudits = await connection.ExecuteScalarAsync<long>(
+                "SELECT count(*) FROM audit_log WHERE action = 'recording.purge' AND details ->> 'blobName' LIKE '%/sweep-%'");
+        }
+
+        WriteResults(options, recordings, floorRuns, setBased, setBasedSeconds, marked, purged, failures, runSeconds, sweepSeconds,
+            sweepDatabaseSeconds, operations, phases, writerErrors, blobsLeft, rowsLeft, purgeAudits);
+        return 0;
+    }
+
+    private static void WriteResults(BenchOptions options, int recordings, List<(int Parallelism, double Seconds)> floorRuns,
+        long setBased, double setBasedSeconds, long marked, long purged, long failures, List<double> runSeconds, double sweepSeconds,
+        double sweepDatabaseSeconds, OperationTimes operations, List<(string Name, Latencies Latencies)> phases, long writerErrors,
+        long blobsLeft, long rowsLeft, long purgeAudits)
+    {
+        var invariant = CultureInfo.InvariantCulture;
+        var blobCount = recordings * 2;
+        var best = floorRuns.MaxBy(run => blobCount / run.Seconds);
+        var floorRate = blobCount / best.Seconds;
+        var sweepBlobRate = purged * 2 / sweepSeconds;
+        var ratio = sweepBlobRate / floorRate;
+        var databaseRate = purged / sweepDatabaseSeconds;
+        var setRate = setBased / setBasedSeconds;
+        var sweepWriter = phases[^1].Latencies;
+
+        var result = new ResultFile("sweeps", "Retention sweep against its floors: blob deletions and set-based row deletions");
+        result.Line(string.Create(invariant,
+            $"{recordings:N0} completed recordings 400 days old across {Users} users, each with an upload and a thumbnail blob (1 KB), in a PostgreSQL and an Azurite of the run's own (tests/Recorder.Testing `PrivateServices`); ") +
+            "RecordingLifecycleSweeper as the timer runs it (defaults: batches of 500, 50 batches a run; run until a run finds nothing), " +
+            "in the bench process with the app's own services and BlobServiceClient. The floors, in the same run: the same number of blobs " +
+            $"deleted with the same client (DeleteIfExists) at {string.Join(", ", FloorParallelism)} in flight, the best counted; the same " +
+            "number of rows deleted set-based (1 000 a statement with their audit rows, no blobs). " +
+            $"A writer ({Writers} tasks, each creating a recording through UploadService, then pausing 20 ms) runs through every phase.");
+        result.Section("Figures");
+        result.Table(["Phase", "Items", "Seconds", "Per second", "Writer p50 ms", "Writer p99 ms", "Writer max ms", "Writer inserts"],
+            phases.Select((p, i) => (IReadOnlyList<string>)
+            [
+                p.Name,
+                i == 0 ? "–" : i <= floorRuns.Count ? blobCount.ToString("N0", invariant) + " blobs"
+                    : i == floorRuns.Count + 1 ? setBased.ToString("N0", invariant) + " rows" : string.Create(invariant, $"{purged:N0} rows, {purged * 2:N0} blobs"),
+                i == 0 ? "15" : (i <= floorRuns.Count ? floorRuns[i - 1].Seconds : i == floorRuns.Count + 1 ? setBasedSeconds : sweepSeconds).ToString("0.0", invariant),
+                i == 0 ? "–" : i <= floorRuns.Count ? (blobCount / floorRuns[i - 1].Seconds).ToString("0", invariant) + " blobs/s"
+                    : i == floorRuns.Count + 1 ? setRate.ToString("0", invariant) + " rows/s"
+                    : string.Create(invariant, $"{purged / sweepSeconds:0} rows/s, {sweepBlobRate:0} blobs/s"),
+                Latencies.Ms(p.Latencies.Percentile(50)),
+                Latencies.Ms(p.Latencies.Percentile(99)),
+                Latencies.Ms(p.Latencies.Max),
+                p.Latencies.Count.ToString(invariant),
+            ]));
+        result.Line();
+        result.Line(string.Create(invariant,
+            $"The sweep: {runSeconds.Count} runs ({string.Join(", ", runSeconds.Select(r => r.ToString("0.0", invariant)))} s; the last found nothing ") +
+            string.Create(invariant, $"and is not counted), {marked:N0} marked, {purged:N0} purged, {failures} left for a later run. Its database side: ") +
+            string.Create(invariant, $"{operations.DatabaseCommands:N0} statements as recorder_maintenance taking {sweepDatabaseSeconds:0.00} s in all (Npgsql's command ") +
+            string.Create(invariant, $"activities, from sent to read), {databaseRate:0} rows/s. Afterwards: {blobsLeft} blobs left in the two containers, ") +
+            string.Create(invariant, $"{rowsLeft} expired rows left, {purgeAudits:N0} purge audit rows for the swept recordings. Writer errors: {writerErrors}."));
+        result.Section("Where the sweep's time goes");
+        result.Line("Per operation over all runs of the sweep (the empty last run included): the database's statements as recorder_maintenance " +
+            "(sequential within a run), and the storage calls (overlapping: their sum is not wall time).");
+        result.Line();
+        result.Table(["Operation", "Count", "Seconds in all"],
+            operations.Database.Take(8).Select(entry => (IReadOnlyList<string>)
+                [$"SQL: `{(entry.Operation.Length > 90 ? entry.Operation[..90] + "…" : entry.Operation).Replace("|", "\\|", StringComparison.Ordinal)}`",
+                 entry.Count.ToString(invariant), entry.Seconds.ToString("0.000", invariant)])
+            .Concat(operations.Storage.Select(entry => (IReadOnlyList<string>)
+                [$"Storage: {entry.Operation}", entry.Count.ToString(invariant), entry.Seconds.ToString("0.000", invariant)])));
+        result.Section("Against the targets");
+        result.Table(["Target", "Measured", "Met"],
+        [
+            ["sweep ≥ 50 % of the blob-delete floor", string.Create(invariant, $"{ratio:P0} ({sweepBlobRate:0} / {floorRate:0} blobs/s, floor at {best.Parallelism} in flight)"), ratio >= 0.5 ? "yes" : "**no**"],
+            ["writer p99 ≤ 20 ms during the sweep", Latencies.Ms(sweepWriter.Percentile(99)) + " ms", sweepWriter.Percentile(99) <= 20 ? "yes" : "**no**"],
+            ["database side of the sweep ≥ 20 000 rows/s", string.Create(invariant, $"{databaseRate:0} rows/s (set-based floor {setRate:0} rows/s wall)"), databaseRate >= 20_000 ? "yes" : "**no**"],
+            ["nothing left, every purge audited", string.Create(invariant, $"{blobsLeft} blobs, {rowsLeft} rows left; {purgeAudits:N0} audits"), blobsLeft == 0 && rowsLeft == 0 && purgeAudits == purged ? "yes" : "**no**"],
+        ]);
+        Console.WriteLine(result.Write(BenchServices.RepositoryRoot, options.Command));
+        Console.WriteLine(string.Create(invariant, $"sweep {sweepBlobRate:0} blobs/s against {floorRate:0} ({ratio:P0}); database side {databaseRate:0} rows/s; writer p99 {sweepWriter.Percentile(99):0.0} ms"));
+    }
+
+    /// <summary>
+    /// Wall time of operations while this lives, from the clients' own activities: Npgsql's commands of one database role
+    /// (an activity starts when the command is sent and stops when its results are read; a tag names the data source,
+    /// whose name is its connection string without the password), and the Azure SDK's storage calls. Per operation: how
+    /// many and how long in all (storage calls overlap, so their sum is not wall time).
+    /// </summary>
+    private sealed class OperationTimes : IDisposable
+    {
+        private readonly ActivityListener listener;
+        private readonly Dictionary<string, (long Count, long Ticks)> database = [];
+        private readonly Dictionary<string, (long Count, long Ticks)> storage = [];
+
+        public OperationTimes(string role)
+        {
+            listener = new ActivityListener
+            {
+                ShouldListenTo = source => source.Name == "Npgsql" || source.Name.StartsWith("Azure.Storage", StringComparison.Ordinal),
+                Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+                ActivityStopped = activity =>
+                {
+                    if (activity.Source.Name != "Npgsql")
+                    {
+                        Add(storage, activity.OperationName, activity.Duration);
+                    }
+                    else if (activity.TagObjects.Any(tag => tag.Value is string value && value.Contains(role, StringComparison.Ordinal)))
+                    {
+                        var text = activity.GetTagItem("db.query.text") as string ?? activity.DisplayName;
+                        Add(database, string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)), activity.Duration);
+                    }
+                },
+            };
+            ActivitySource.AddActivityListener(listener);
+        }
+
+        public double DatabaseSeconds => Snapshot(database).Sum(entry => entry.Seconds);
+
+        public long DatabaseCommands => Snapshot(database).Sum(entry => entry.Count);
+
+        public IReadOnlyList<(string Operation, long Count, double Seconds)> Database => Snapshot(database);
+
+        public IReadOnlyList<(string Operation, long Count, double Seconds)> Storage => Snapshot(storage);
+
+        public void Dispose() => listener.Dispose();
+
+        private static void Add(Dictionary<string, (long Count, long Ticks)> times, string operation, TimeSpan duration)
+        {
+            lock (times)
+            {
+                var (count, ticks) = times.GetValueOrDefault(operation);
+                times[operation] = (count + 1, ticks + duration.Ticks);
+            }
+        }
+
+        private static List<(string Operation, long Count, double Seconds)> Snapshot(Dictionary<string, (long Count, long Ticks)> times)
+        {
+            lock (times)
+            {
+                return [.. times.Select(entry => (entry.Key, entry.Value.Count, TimeSpan.FromTicks(entry.Value.Ticks).TotalSeconds))
+                    .OrderByDescending(entry => entry.Item3)];
+            }
+        }
+    }
+}

@@ -389,15 +389,17 @@ export class Recording extends EventTarget {
 
 /**
  * A non-2xx answer of the API or of storage (status, and the problem+json body when there is one); `tries` is how many
- * times the call was sent (a 503 is sent again until the retries run out).
+ * times the call was sent (a 503 or 429 is sent again until the retries run out); `retryAfterMs` what its Retry-After
+ * asked for (0 without one).
  */
 export class ApiError extends Error {
-  constructor(status, problem, { tries = 1 } = {}) {
+  constructor(status, problem, { tries = 1, retryAfterMs = 0 } = {}) {
     super((problem?.detail || problem?.title || `HTTP ${status}`) + (tries > 1 ? ` (tried ${tries} times)` : ''));
     this.name = 'ApiError';
     this.status = status;
     this.problem = problem;
     this.tries = tries;
+    this.retryAfterMs = retryAfterMs;
   }
 }
 
@@ -411,6 +413,9 @@ export class UploadPausedError extends Error {
 }
 
 const RETRYABLE = new Set([408, 429, 500, 502, 503, 504]);
+// The API's answers that say the call did not take effect and may be sent again as it is: 503 (PostgreSQL or storage
+// down) and 429 (a live upload's block list read again too soon).
+const NOT_TAKEN = new Set([429, 503]);
 // A network error leaves it unknown whether the API got the call: it goes again only where a second time does no more.
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
 const TERMINAL = new Set(['completed', 'failed']);
@@ -452,7 +457,7 @@ export class RecorderClient {
 
   /**
    * Any API call: `path` is under /api; resolves to the JSON body (null when empty); rejects with ApiError.
-   * A 503 (PostgreSQL or storage down: the call did not take effect) is sent again whatever the method, a network
+   * A 503 or 429 (PostgreSQL or storage down, or too soon: the call did not take effect) is sent again whatever the method, a network
    * error only for GET, HEAD, PUT and DELETE: with back-off, at least Retry-After apart, at most `retry.attempts` tries
    * within `retry.budgetMs`. `retry` changes those for this call.
    */
@@ -486,8 +491,9 @@ export class RecorderClient {
       // A problem+json body when the API answered; a proxy's or host's page otherwise.
       let problem = null;
       try { problem = JSON.parse(text); } catch { /* not JSON */ }
-      if (response.status !== 503) throw new ApiError(response.status, problem);
-      await waitOr(tries, retryAfterMs(response), () => new ApiError(response.status, problem, { tries }));
+      const retryAfter = retryAfterMs(response);
+      if (!NOT_TAKEN.has(response.status)) throw new ApiError(response.status, problem, { retryAfterMs: retryAfter });
+      await waitOr(tries, retryAfter, () => new ApiError(response.status, problem, { tries, retryAfterMs: retryAfter }));
     }
   }
 
@@ -1082,7 +1088,7 @@ export class LiveUpload extends EventTarget {
       } catch (error) {
         if (error instanceof ApiError && !RETRYABLE.has(error.status)) throw error;
         if (navigator.onLine) {
-          await sleep(backoffMs(this.#client.retry, Math.min(failures, 16)));
+          await sleep(backoffMs(this.#client.retry, Math.min(failures, 16), error.retryAfterMs ?? 0));
         } else {
           this.#emit('waiting', true);
           await online();

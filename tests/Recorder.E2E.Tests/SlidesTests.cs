@@ -94,6 +94,11 @@ public sealed class SlidesTests(E2EHost host)
         await Expect(chapters).ToHaveTextAsync([new Regex("^0:00 · 1-intro.png$"), new Regex("2-agenda.png$"), new Regex("3-demo.png$")]);
         await page.Page.Locator("#editor").GetByLabel("Start (s)").FillAsync("2");
         await page.Page.Locator("#editor").GetByRole(AriaRole.Button, new() { Name = "Apply trim" }).ClickAsync();
+        // The edit ends in the trimmed state or in the error the page shows; a failure names which.
+        var editorError = page.Page.Locator("#editor-error");
+        await Expect(page.Page.Locator("#trim-state").Filter(new() { HasTextRegex = new Regex("^Trimmed to") })
+            .Or(editorError.Filter(new() { HasTextRegex = new Regex(".") }))).ToBeVisibleAsync(new() { Timeout = 30000 });
+        Assert.Equal("", await editorError.TextContentAsync());
         await Expect(chapters).ToHaveTextAsync([new Regex("^0:00 · 2-agenda.png$"), new Regex("3-demo.png$")]);
         await page.ScreenshotAsync("trimmed-chapters");
         var trimmed = Entries((await GetRecordingAsync(page, id)).GetProperty("slides"));

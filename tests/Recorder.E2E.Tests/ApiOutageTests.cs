@@ -8,8 +8,8 @@ using static Microsoft.Playwright.Assertions;
 namespace Recorder.E2E.Tests;
 
 /// <summary>
-/// The page while the API answers 503 (PostgreSQL or storage down, docs/api.md): the client module tries again after
-/// Retry-After with back-off, and tells the user once its tries are spent. The outage is Playwright's: the page's own
+/// The page while the API answers 503 (PostgreSQL or storage down, docs/api.md) or 429 (too soon): the client module tries
+/// again after Retry-After with back-off, and tells the user once its tries are spent. The outage is Playwright's: the page's own
 /// calls answered as the API answers them in one, then let through.
 /// </summary>
 [Collection(E2ECollection.Name)]
@@ -103,6 +103,41 @@ public sealed partial class ApiOutageTests(E2EHost host)
         Assert.Equal((2, 1), (storageCalls, sessionPosts));
         Assert.Equal(0, outcome.GetProperty("usedBytes").GetInt64());
         Assert.Equal("TypeError", outcome.GetProperty("session").GetString());
+    }
+
+    [Fact]
+    public async Task A_block_list_read_again_too_soon_is_answered_429_and_sent_again_after_its_Retry_After()
+    {
+        await using var page = await RecorderPage.OpenAsync(host);
+        var answers = new ConcurrentQueue<(int Status, string? RetryAfter, DateTimeOffset At)>();
+        page.Page.Response += (_, response) =>
+        {
+            if (response.Url.EndsWith("/upload", StringComparison.Ordinal))
+            {
+                answers.Enqueue((response.Status, response.Headers.GetValueOrDefault("retry-after"), DateTimeOffset.UtcNow));
+            }
+        };
+
+        // The real API, no route: a live upload's blocks read twice at once by the same kind of call.
+        var outcome = await page.EvaluateAsync<JsonElement>("""
+            async () => {
+              const { RecorderClient } = await import('/recorder-client.js');
+              const client = new RecorderClient();
+              const ticket = await client.createUpload({ title: 'Read twice', recordingType: 'camera', mimeType: 'video/webm', live: true });
+              const first = await client.getUpload(ticket.recordingId);
+              const second = await client.getUpload(ticket.recordingId);
+              return { first: first.status, second: second.status };
+            }
+            """);
+
+        Assert.Equal(("uploading", "uploading"), (outcome.GetProperty("first").GetString(), outcome.GetProperty("second").GetString()));
+        var seen = answers.ToArray();
+        Assert.Equal([200, 429, 200], seen.Select(answer => answer.Status));
+        var retryAfter = TimeSpan.FromSeconds(int.Parse(seen[1].RetryAfter!, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.InRange(retryAfter, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5));
+        Assert.True(seen[2].At - seen[1].At >= retryAfter - TimeSpan.FromMilliseconds(100),
+            $"sent again {(seen[2].At - seen[1].At).TotalMilliseconds:0} ms after the 429, Retry-After {retryAfter.TotalSeconds} s");
+        AssertOnlyFailedLoads(page);
     }
 
     /// <summary>What the API answers while PostgreSQL is down (functions/Recorder.Core/Api/DependencyOutage.cs).</summary>

@@ -33,6 +33,13 @@ public sealed class E2EHost : IAsyncLifetime
     /// <summary>Short enough that a test can outwait an upload URL, long enough for the other uploads.</summary>
     public static readonly TimeSpan UploadUrlLifetime = TimeSpan.FromSeconds(12);
 
+    /// <summary>
+    /// A live recording silent this long is committed by the server, whose recovery runs every 5 seconds: longer than the
+    /// network cut a test makes plus the page's contact interval (a quarter of it), short enough to outwait. Not every
+    /// second: the same timer re-queues an ingest attempt that gave up, and each time counts towards processing_timeout.
+    /// </summary>
+    public static readonly TimeSpan LiveSilenceTimeout = TimeSpan.FromSeconds(24);
+
     private const string Topic = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/e2e/providers/Microsoft.Storage/storageAccounts/devstoreaccount1";
 
     // The flags. Playwright adds its own --user-data-dir (a fresh temporary profile per launch).
@@ -103,6 +110,8 @@ public sealed class E2EHost : IAsyncLifetime
         ["Recordings:UploadBlockSizeBytes"] = BlockSizeBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Recordings:MaxSingleUploadBytes"] = MaxSingleUploadBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Sas:UploadUrlLifetime"] = UploadUrlLifetime.ToString("c"),
+        ["LiveUpload:SilenceTimeout"] = LiveSilenceTimeout.ToString("c"),
+        ["IngestRecoverySweepSchedule"] = "*/5 * * * * *",
         ["IngestQueueName"] = "e2e-" + Guid.NewGuid().ToString("N")[..12],
         ["Ingest:StorageAccountTopic"] = Topic,
         ["DevHost:EventBridge"] = "true",

@@ -71,11 +71,15 @@ public sealed class RecorderPage : IAsyncDisposable
 
     public ILocator LocalEntries => Page.Locator("#local-list li");
 
-    /// <summary>Records with the page's time limit (the page stops the recorder itself, on time).</summary>
-    public async Task RecordAsync(string mode, int seconds, string title)
+    /// <summary>
+    /// Records with the page's time limit (the page stops the recorder itself, on time; 0 for none), uploading while it
+    /// records unless <paramref name="live"/> is false (the whole file after Stop).
+    /// </summary>
+    public async Task RecordAsync(string mode, int seconds, string title, bool live = true)
     {
         await Page.Locator($"input[name=mode][value=\"{mode}\"]").CheckAsync(new() { Force = true });
         await Page.Locator("#studio").GetByLabel("Title").FillAsync(title);
+        await Page.GetByLabel("Upload while recording").SetCheckedAsync(live);
         await Page.GetByLabel("Stop after").SelectOptionAsync(seconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await Page.GetByRole(AriaRole.Button, new() { Name = "Record" }).ClickAsync();
         await Expect(Page.Locator("#rec-badge")).ToBeVisibleAsync();
@@ -86,10 +90,14 @@ public sealed class RecorderPage : IAsyncDisposable
     public async Task WaitUntilStoppedAsync(int seconds)
         => await Expect(Page.Locator("#rec-badge")).ToBeHiddenAsync(new() { Timeout = (seconds + 10) * 1000 });
 
-    /// <summary>Waits for the result panel to show an outcome of ingest and returns the recording id.</summary>
-    public async Task<long> WaitForOutcomeAsync(string status = "completed")
+    /// <summary>
+    /// Waits for the result panel to show an outcome of ingest (within <see cref="ProcessingTimeout"/> unless given) and
+    /// returns the recording id.
+    /// </summary>
+    public async Task<long> WaitForOutcomeAsync(string status = "completed", TimeSpan? timeout = null)
     {
-        await Expect(Result).ToHaveAttributeAsync("data-status", status, new() { Timeout = (float)ProcessingTimeout.TotalMilliseconds });
+        await Expect(Result).ToHaveAttributeAsync("data-status", status,
+            new() { Timeout = (float)(timeout ?? ProcessingTimeout).TotalMilliseconds });
         return long.Parse((await Result.GetAttributeAsync("data-recording-id"))!, System.Globalization.CultureInfo.InvariantCulture);
     }
 

@@ -9,9 +9,9 @@ using static Microsoft.Playwright.Assertions;
 namespace Recorder.E2E.Tests;
 
 /// <summary>
-/// Block uploads that meet trouble on the way to storage: a dropped request, the network gone, an
-/// upload URL that expires while blocks are still going up. The test host makes anything over
-/// 128 KiB go up in 64 KiB blocks and upload URLs live 12 s.
+/// Block uploads of a whole file after Stop (the page's path when live upload is off or unavailable) that meet trouble on
+/// the way to storage: a dropped request, the network gone, an upload URL that expires while blocks are still going up.
+/// The test host makes anything over 128 KiB go up in 64 KiB blocks and upload URLs live 12 s.
 /// </summary>
 [Collection(E2ECollection.Name)]
 public sealed partial class UploadResilienceTests(E2EHost host)
@@ -45,7 +45,7 @@ public sealed partial class UploadResilienceTests(E2EHost host)
             await route.ContinueAsync();
         });
 
-        await page.RecordAsync("camera", 5, "Through a bad network");
+        await page.RecordAsync("camera", 5, "Through a bad network", live: false);
         await page.WaitUntilStoppedAsync(5);
         await Expect(page.Page.Locator("#upload-text")).ToContainTextAsync("Offline", new() { Timeout = 30000 });
         await page.ScreenshotAsync("offline-mid-upload");
@@ -111,7 +111,7 @@ public sealed partial class UploadResilienceTests(E2EHost host)
             }
         };
 
-        await page.RecordAsync("camera", 5, "Slow upload");
+        await page.RecordAsync("camera", 5, "Slow upload", live: false);
         await page.WaitUntilStoppedAsync(5);
         await Expect(page.Page.Locator("#upload")).ToBeVisibleAsync();
         await page.ScreenshotAsync("uploading-with-a-held-block");

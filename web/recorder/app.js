@@ -1,11 +1,12 @@
 // The demo recorder page: wires recorder-client.js to index.html. Everything reusable is in the module.
 import {
-  RecorderClient, Recording, SessionKeeper, LocalRecordings, UploadPausedError, ApiError,
+  RecorderClient, Recording, SessionKeeper, LocalRecordings, LiveUpload, LiveStore, UploadPausedError, ApiError,
   openCapture, pickMimeType, captureFailure, exportLocalRecordings,
 } from './recorder-client.js';
 
 const client = new RecorderClient();
 const local = new LocalRecordings();
+const liveStore = new LiveStore();
 const $ = (id) => document.getElementById(id);
 const PAGE_SIZE = 8;
 const RESUME_AFTER_MS = 30000;
@@ -19,6 +20,7 @@ const ui = {
   stopMeter: () => {},
   cursor: null,
   uploading: false,
+  resuming: false,
   progress: new Map(), // localId → text shown in "On this device"
 };
 
@@ -78,6 +80,7 @@ function signedIn() {
   $('who').textContent = localStorage.getItem('recorder-demo-user') ?? 'Signed in';
   loadRecordings(true);
   renderLocal().then(uploadPending);
+  resumeLive();
 }
 
 $('signin-form').addEventListener('submit', async (event) => {
@@ -300,17 +303,21 @@ $('record').addEventListener('click', async () => {
     return;
   }
   ui.recording = recording;
+  const title = $('title').value.trim() || `${TYPE_NAMES[recordingType]} recording ${new Date().toLocaleString()}`;
+  $('live-notice').hidden = true;
+  const live = $('live-upload').checked ? await startLive(recording, { title, recordingType, session, capture }) : null;
   recording.addEventListener('tick', (event) => { $('timer').textContent = clock(event.detail.seconds); });
   recording.addEventListener('devicelost', (event) => {
     session.interrupt({ errorCode: 'device_lost', errorMessage: `The ${event.detail.kind} device stopped (${event.detail.label || 'unknown'}).` });
     status('A device stopped: the recording ended early and keeps what it has.');
   });
   // The slide timeline is the recording's: its metadata carries it to the API (and to IndexedDB before that).
-  recording.addEventListener('stop', (event) => finishRecording(recordingType, event.detail, capture.timeline?.toJSON()));
+  recording.addEventListener('stop', (event) => finishRecording({ recordingType, title, live }, event.detail, capture.timeline?.toJSON()));
   capture.timeline?.attach(recording);
   recording.start();
   $('timer').textContent = '00:00';
   $('stop').disabled = false;
+  $('pause').disabled = false;
   $('rec-badge').hidden = false;
   document.body.classList.add('is-recording');
   status(`Recording ${TYPE_NAMES[recordingType].toLowerCase()}…`);
@@ -318,28 +325,152 @@ $('record').addEventListener('click', async () => {
 
 $('stop').addEventListener('click', () => ui.recording?.stop());
 
+$('pause').addEventListener('click', () => {
+  const recording = ui.recording;
+  if (!recording) return;
+  if (recording.state === 'paused') recording.resume(); else recording.pause();
+  const paused = recording.state === 'paused';
+  $('pause').textContent = paused ? 'Resume' : 'Pause';
+  $('rec-badge').dataset.paused = paused;
+  status(paused ? 'Paused: nothing is recorded until you resume.' : 'Recording…');
+});
+
 addEventListener('beforeunload', (event) => { if (ui.recording) event.preventDefault(); });
 
-async function finishRecording(recordingType, { blob, mimeType, durationSeconds }, slides) {
+async function finishRecording({ recordingType, title, live }, { blob, mimeType, durationSeconds }, slides) {
   const session = ui.session;
   ui.recording = null;
   closeCapture();
   $('stop').disabled = true;
+  $('pause').disabled = true;
+  $('pause').textContent = 'Pause';
+  delete $('rec-badge').dataset.paused;
   $('record').disabled = false;
   $('rec-badge').hidden = true;
   document.body.classList.remove('is-recording');
   $('timer').textContent = clock(durationSeconds);
+  $('title').value = '';
 
-  const title = $('title').value.trim() || `${TYPE_NAMES[recordingType]} recording ${new Date().toLocaleString()}`;
+  if (live) {
+    // The slices are in IndexedDB and mostly in storage already: Stop sends the rest and commits.
+    status(`Recorded ${seconds(durationSeconds)}: sending the rest…`);
+    await session.complete({ duration: durationSeconds });
+    await finishLive(live, { durationSeconds, slides });
+    return;
+  }
   // Kept in the browser first: nothing is lost if the upload fails or the tab closes during it, or while the
   // session's completion is retried through an outage of the API.
   await local.put({ title, recordingType, mimeType, durationSeconds, blob, sessionId: session.id, ...(slides ? { slides } : {}) });
-  $('title').value = '';
   status(`Recorded ${seconds(durationSeconds)} (${bytes(blob.size)}).`);
   // Ends the session unless device loss already interrupted it (SessionKeeper ends a session once).
   await session.complete({ duration: durationSeconds });
   await renderLocal();
   await uploadPending();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Live upload: staged while recording, committed at Stop; resumed on the next visit if the page went away first
+
+// A live upload of the recording, or null when the API cannot make one now (offline, an outage, the quota): the recording
+// is then kept whole in IndexedDB at Stop and uploaded from there, as before live uploads.
+async function startLive(recording, { title, recordingType, session, capture }) {
+  try {
+    const live = await LiveUpload.create(client, {
+      title, recordingType, mimeType: recording.mimeType, sessionId: session.id ?? undefined, metadata: { recordedWith: 'recorder-page' },
+    }, { store: liveStore, session, slides: capture.timeline ? () => capture.timeline.toJSON() : null });
+    live.attach(recording);
+    watchLive(live, recording);
+    return live;
+  } catch (error) {
+    console.warn('Live upload unavailable; the recording uploads after Stop:', error);
+    return null;
+  }
+}
+
+function watchLive(live, recording) {
+  live.addEventListener('progress', ({ detail }) => {
+    const { recordedBytes, stagedBytes, atRiskBytes } = detail;
+    $('upload').hidden = false;
+    $('upload-progress').value = recordedBytes > 0 ? (stagedBytes / recordedBytes) * 100 : 0;
+    $('upload-percent').textContent = `${Math.floor($('upload-progress').value)}%`;
+    $('upload-text').textContent = `Uploading while recording: ${bytes(stagedBytes)} of ${bytes(recordedBytes)} stored`
+      + ` (${seconds(detail.stagedSeconds)} of ${seconds(detail.recordedSeconds)}); ${bytes(atRiskBytes)} only on this device so far.`;
+  });
+  live.addEventListener('waiting', ({ detail: waiting }) => {
+    if (waiting) $('upload-text').textContent = 'Offline: what is recorded waits on this device and uploads when the network is back.';
+  });
+  live.addEventListener('halt', ({ detail }) => {
+    const text = haltText(detail);
+    if (text) showNotice(text);
+    recording?.stop();
+  });
+  live.addEventListener('error', ({ detail }) => console.warn('Live upload:', detail));
+}
+
+// Why a live upload stopped taking more, for the user; null when nothing went wrong (it was committed).
+function haltText({ outcome, problem }) {
+  if (outcome === 'refused') {
+    const why = {
+      quota: 'your storage is full',
+      maxFileSize: 'the recording reached the largest file allowed',
+      maxBlocks: 'the recording reached the most blocks a file may have',
+    }[problem?.exceeded] ?? 'the recording is past a limit';
+    const kept = problem?.recoverableBlocks > 0
+      ? `the first part, which fits (${bytes(problem.recoverableBytes)}), is kept` : 'nothing of it fits';
+    return `Recording stopped: ${why}; ${kept}.`;
+  }
+  if (outcome === 'recovered') {
+    return 'Recording stopped: the server had not heard from this page for too long and finished the recording with what it had.';
+  }
+  if (outcome === 'gone') return 'Recording stopped: this recording is no longer uploading (deleted, or finished elsewhere).';
+  return null;
+}
+
+function showNotice(text) {
+  $('live-notice').textContent = text;
+  $('live-notice').hidden = false;
+}
+
+async function finishLive(live, options) {
+  let result;
+  try {
+    result = await live.finish(options);
+  } catch (error) {
+    status(`The upload of “${live.title}” stopped (${problemText(error)}); it is kept on this device and finishes on your next`
+      + ' visit.');
+    return;
+  }
+  if (result.outcome === 'gone') {
+    $('upload').hidden = true;
+    await loadRecordings(true);
+    return;
+  }
+  $('upload-progress').value = 100;
+  $('upload-percent').textContent = '100%';
+  $('upload-text').textContent = result.outcome === 'committed' ? `Uploaded “${live.title}”. Processing…`
+    : result.outcome === 'recovered'
+      ? `“${live.title}” is all stored; the server finishes it once this page has been quiet for a while.`
+      : `“${live.title}”: processing what was kept…`;
+  await loadRecordings(true);
+  await showResult(result.recordingId);
+}
+
+// Live uploads an earlier page left unfinished (a reload, a closed tab, a restarted browser): what storage lacks is sent
+// and they are committed. One another tab is still recording or finishing is left to it (LiveUpload.resumable).
+async function resumeLive() {
+  if (ui.resuming || !navigator.onLine) return;
+  ui.resuming = true;
+  try {
+    for (const live of await LiveUpload.resumable(client, { store: liveStore })) {
+      watchLive(live, null);
+      status(`Finishing the upload of “${live.title}” from an earlier visit…`);
+      await finishLive(live, {});
+    }
+  } catch (error) {
+    status(`Could not finish an earlier recording's upload: ${problemText(error)}`);
+  } finally {
+    ui.resuming = false;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -463,7 +594,7 @@ function renderResult(recording) {
   }
 }
 
-addEventListener('online', () => { status('Back online.'); uploadPending(); });
+addEventListener('online', () => { status('Back online.'); uploadPending(); resumeLive(); });
 addEventListener('offline', () => status('Offline: new recordings stay on this device until the connection is back.'));
 
 // ---------------------------------------------------------------------------------------------

@@ -9,8 +9,10 @@
  *   Recording                       MediaRecorder wrapper: timer ticks, optional time limit, device loss
  *   RecorderClient                  the HTTP API: uploads (single PUT or resumable blocks), recordings,
  *                                   storage, recording sessions, edits; waitUntilProcessed()
+ *   LiveUpload, LiveStore           a recording staged while it records, each slice in IndexedDB until storage has it;
+ *                                   committed at Stop, resumed after a reload (LiveUpload.resumable)
  *   SessionKeeper                   a recording session's heartbeats and its end (also when the tab closes)
- *   LocalRecordings                 IndexedDB keeping recordings that are not uploaded yet
+ *   LocalRecordings                 IndexedDB keeping recordings that are not uploaded yet (the whole-file path)
  *   exportLocalRecordings(entries)  a ZIP of manifest.json + files for `recorder import-client-recordings`
  */
 
@@ -297,8 +299,9 @@ export class SlideTimeline {
 // Recording
 
 /**
- * MediaRecorder over a stream. Events: 'tick' (detail.seconds), 'devicelost' (one of `watch`, the
- * device tracks, ended before stop: the recording stops and keeps what it has), 'error'. stop()
+ * MediaRecorder over a stream. Events: 'tick' (detail.seconds), 'slice' (detail.data, a Blob of the next
+ * `timesliceMs` of the file, and detail.seconds, recorded so far: what LiveUpload stages), 'devicelost' (one of `watch`,
+ * the device tracks, ended before stop: the recording stops and keeps what it has), 'error'. stop()
  * resolves to { blob, mimeType, durationSeconds }. It does not release the devices (capture.release()).
  */
 export class Recording extends EventTarget {
@@ -311,7 +314,11 @@ export class Recording extends EventTarget {
     this.#recorder = new MediaRecorder(stream, { mimeType, videoBitsPerSecond, audioBitsPerSecond });
     this.mimeType = this.#recorder.mimeType || mimeType;
     this.timesliceMs = timesliceMs;
-    this.#recorder.addEventListener('dataavailable', (event) => { if (event.data.size > 0) this.#chunks.push(event.data); });
+    this.#recorder.addEventListener('dataavailable', (event) => {
+      if (event.data.size === 0) return;
+      this.#chunks.push(event.data);
+      this.dispatchEvent(new CustomEvent('slice', { detail: { data: event.data, seconds: this.elapsedSeconds } }));
+    });
     this.#recorder.addEventListener('error', (event) => this.dispatchEvent(new CustomEvent('error', { detail: event.error })));
     // MediaRecorder also stops by itself (every track ended): that ends the recording the same way.
     this.#stopped = new Promise((resolve) => this.#recorder.addEventListener('stop', () => { this.#fold(); resolve(); this.stop(); }, { once: true }));
@@ -382,15 +389,17 @@ export class Recording extends EventTarget {
 
 /**
  * A non-2xx answer of the API or of storage (status, and the problem+json body when there is one); `tries` is how many
- * times the call was sent (a 503 is sent again until the retries run out).
+ * times the call was sent (a 503 or 429 is sent again until the retries run out); `retryAfterMs` what its Retry-After
+ * asked for (0 without one).
  */
 export class ApiError extends Error {
-  constructor(status, problem, { tries = 1 } = {}) {
+  constructor(status, problem, { tries = 1, retryAfterMs = 0 } = {}) {
     super((problem?.detail || problem?.title || `HTTP ${status}`) + (tries > 1 ? ` (tried ${tries} times)` : ''));
     this.name = 'ApiError';
     this.status = status;
     this.problem = problem;
     this.tries = tries;
+    this.retryAfterMs = retryAfterMs;
   }
 }
 
@@ -404,6 +413,9 @@ export class UploadPausedError extends Error {
 }
 
 const RETRYABLE = new Set([408, 429, 500, 502, 503, 504]);
+// The API's answers that say the call did not take effect and may be sent again as it is: 503 (PostgreSQL or storage
+// down) and 429 (a live upload's block list read again too soon).
+const NOT_TAKEN = new Set([429, 503]);
 // A network error leaves it unknown whether the API got the call: it goes again only where a second time does no more.
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
 const TERMINAL = new Set(['completed', 'failed']);
@@ -445,7 +457,7 @@ export class RecorderClient {
 
   /**
    * Any API call: `path` is under /api; resolves to the JSON body (null when empty); rejects with ApiError.
-   * A 503 (PostgreSQL or storage down: the call did not take effect) is sent again whatever the method, a network
+   * A 503 or 429 (PostgreSQL or storage down, or too soon: the call did not take effect) is sent again whatever the method, a network
    * error only for GET, HEAD, PUT and DELETE: with back-off, at least Retry-After apart, at most `retry.attempts` tries
    * within `retry.budgetMs`. `retry` changes those for this call.
    */
@@ -479,14 +491,17 @@ export class RecorderClient {
       // A problem+json body when the API answered; a proxy's or host's page otherwise.
       let problem = null;
       try { problem = JSON.parse(text); } catch { /* not JSON */ }
-      if (response.status !== 503) throw new ApiError(response.status, problem);
-      await waitOr(tries, retryAfterMs(response), () => new ApiError(response.status, problem, { tries }));
+      const retryAfter = retryAfterMs(response);
+      if (!NOT_TAKEN.has(response.status)) throw new ApiError(response.status, problem, { retryAfterMs: retryAfter });
+      await waitOr(tries, retryAfter, () => new ApiError(response.status, problem, { tries, retryAfterMs: retryAfter }));
     }
   }
 
   // Recordings
-  createUpload(request) { return this.request('POST', 'recordings/uploads', request); }
+  createUpload(request, options) { return this.request('POST', 'recordings/uploads', request, options); }
   renewUploadUrl(id) { return this.request('POST', `recordings/${id}/upload-url`, {}); }
+  /** The blocks storage holds of an upload still `uploading` (a live upload's contact too). */
+  getUpload(id, options) { return this.request('GET', `recordings/${id}/upload`, undefined, options); }
   getRecording(id) { return this.request('GET', `recordings/${id}`); }
   listRecordings({ limit, cursor, type, status, q, projectId } = {}) {
     const query = new URLSearchParams(Object.entries({ limit, cursor, type, status, q, projectId }).filter(([, v]) => v != null && v !== ''));
@@ -498,7 +513,8 @@ export class RecorderClient {
 
   // Recording sessions (docs/api/sessions.md)
   startSession({ recordingType, settings, deviceInfo }, options) { return this.request('POST', 'recording-sessions', { recordingType, settings, deviceInfo }, options); }
-  heartbeat(sessionId) { return this.request('POST', `recording-sessions/${sessionId}/heartbeat`); }
+  /** `staged`: { stagedBytes, stagedSeconds } of the session's live upload. */
+  heartbeat(sessionId, staged) { return this.request('POST', `recording-sessions/${sessionId}/heartbeat`, staged); }
   completeSession(sessionId, { duration, recordingId } = {}) { return this.request('POST', `recording-sessions/${sessionId}/complete`, { duration, recordingId }); }
   /** `keepalive` lets the call outlive the page (pagehide); sendBeacon cannot send the JSON the API requires. */
   interruptSession(sessionId, { errorMessage, errorCode }, { keepalive = false } = {}) {
@@ -584,9 +600,7 @@ class BlobUpload {
         this.onState?.(state);
         this.progress(loadedBefore());
       }
-      const list = Array.from({ length: count }, (_, index) => `<Latest>${blockId(index)}</Latest>`).join('');
-      const body = new Blob([`<?xml version="1.0" encoding="utf-8"?><BlockList>${list}</BlockList>`], { type: 'application/xml' });
-      await this.send('&comp=blocklist', body, (ticket) => ({ 'x-ms-blob-content-type': ticket.headers['Content-Type'] }), () => {}, { commits: true });
+      await this.send('&comp=blocklist', blockList(count), commitHeaders, () => {}, { commits: true });
     }
     state.committed = true;
     this.onState?.(state);
@@ -597,62 +611,83 @@ class BlobUpload {
 
   progress(loaded) { this.onProgress?.({ loaded: Math.min(loaded, this.blob.size), total: this.blob.size }); }
 
-  // One PUT, retried: backoff for transient failures, a wait while offline, a new URL when it expired.
-  // `commits`: this request commits the blob, so a renewal refused with 409 (the blob is committed)
-  // means an earlier try went through, here or before a reload, and its answer was lost: it is done.
-  async send(query, body, headersFor, onBytes, { commits = false } = {}) {
-    let failures = 0;
-    let renewedAfterRefusal = false;
-    const renew = async () => {
-      try {
-        this.state.ticket = await this.client.renewUploadUrl(this.state.recordingId);
-        this.onState?.(this.state);
-        return true;
-      } catch (error) {
-        if (commits && error instanceof ApiError && error.status === 409) return false;
-        throw error;
-      }
-    };
-    for (;;) {
-      this.signal?.throwIfAborted();
-      if (Date.parse(this.state.ticket.expiresAt) - Date.now() < 5000 && !await renew()) return;
-      let outcome;
-      try {
-        outcome = await put(this.state.ticket.uploadUrl + query, body, headersFor(this.state.ticket), onBytes, this.retry.timeoutMs, this.signal);
-      } catch (error) {
-        if (this.signal?.aborted) throw error;
-        outcome = { networkError: error };
-      }
-      if (outcome.status >= 200 && outcome.status < 300) return;
-      // An expired SAS is refused with 403: AuthenticationFailed in Azure, AuthorizationFailure in
-      // Azurite. A fresh URL is tried once; refused again, it is not the URL's age.
-      if (outcome.status === 403 && !renewedAfterRefusal) {
-        renewedAfterRefusal = true;
-        if (!await renew()) return;
-        continue;
-      }
-      if (outcome.networkError && !navigator.onLine) {
-        // Offline is not a failure of this request: wait for the network, keep the tries.
-        this.onWaiting?.(true);
-        await online(this.signal);
-        this.onWaiting?.(false);
-        continue;
-      }
-      if (!outcome.networkError && !RETRYABLE.has(outcome.status)) {
-        const code = outcome.errorCode ? ` ${outcome.errorCode}` : '';
-        throw new ApiError(outcome.status, { detail: `Storage refused the upload (HTTP ${outcome.status}${code}).` });
-      }
-      failures += 1;
-      if (failures >= this.retry.attempts) {
-        throw new UploadPausedError('The upload stopped after repeated network errors; it resumes from where it was.', this.state, outcome.networkError);
-      }
-      await sleep(backoffMs(this.retry, failures), this.signal);
-    }
+  // `commits`: this request commits the blob, so a renewal refused with 409 (the blob is committed) means an earlier try
+  // went through, here or before a reload, and its answer was lost: it is done.
+  send(query, body, headersFor, onBytes, { commits = false } = {}) {
+    return sendToStorage({
+      ticket: () => this.state.ticket,
+      renew: async () => {
+        try {
+          this.state.ticket = await this.client.renewUploadUrl(this.state.recordingId);
+          this.onState?.(this.state);
+          return true;
+        } catch (error) {
+          if (commits && error instanceof ApiError && error.status === 409) return false;
+          throw error;
+        }
+      },
+      retry: this.retry,
+      signal: this.signal,
+      onWaiting: this.onWaiting,
+      giveUp: (cause) => new UploadPausedError('The upload stopped after repeated network errors; it resumes from where it was.',
+        this.state, cause),
+    }, query, body, headersFor, onBytes);
   }
 }
 
-// Block ids must have one length within a blob; base64 of a zero-padded index.
+/**
+ * One PUT to storage with the upload URL `ticket()`, retried: backoff for transient failures, a wait while offline (no
+ * try spent), a new URL when it expired (`expiresAt` less than 5 s away, or a 403). `renew()` resolves to false when the
+ * request need not go any more (the blob is committed). After `retry.attempts` failed tries it throws `giveUp(cause)`;
+ * without `giveUp` it tries for as long as it takes (a live upload, whose slices wait safely in IndexedDB). Resolves to
+ * true once storage took the request, false when renew() said it need not go.
+ */
+async function sendToStorage({ ticket, renew, retry, signal, onWaiting, giveUp }, query, body, headersFor, onBytes) {
+  let failures = 0;
+  let renewedAfterRefusal = false;
+  for (;;) {
+    signal?.throwIfAborted();
+    if (Date.parse(ticket().expiresAt) - Date.now() < 5000 && !await renew()) return false;
+    let outcome;
+    try {
+      outcome = await put(ticket().uploadUrl + query, body, headersFor(ticket()), onBytes, retry.timeoutMs, signal);
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      outcome = { networkError: error };
+    }
+    if (outcome.status >= 200 && outcome.status < 300) return true;
+    // An expired SAS is refused with 403: AuthenticationFailed in Azure, AuthorizationFailure in
+    // Azurite. A fresh URL is tried once; refused again, it is not the URL's age.
+    if (outcome.status === 403 && !renewedAfterRefusal) {
+      renewedAfterRefusal = true;
+      if (!await renew()) return false;
+      continue;
+    }
+    if (outcome.networkError && !navigator.onLine) {
+      // Offline is not a failure of this request: wait for the network, keep the tries.
+      onWaiting?.(true);
+      await online(signal);
+      onWaiting?.(false);
+      continue;
+    }
+    if (!outcome.networkError && !RETRYABLE.has(outcome.status)) {
+      const code = outcome.errorCode ? ` ${outcome.errorCode}` : '';
+      throw new ApiError(outcome.status, { detail: `Storage refused the upload (HTTP ${outcome.status}${code}).` });
+    }
+    failures += 1;
+    if (giveUp && failures >= retry.attempts) throw giveUp(outcome.networkError);
+    // A live upload keeps trying, never more than maxDelayMs apart.
+    await sleep(backoffMs(retry, Math.min(failures, 16)), signal);
+  }
+}
+
+// Block ids must have one length within a blob; base64 of a zero-padded index (the live upload contract's form too).
 const blockId = (index) => btoa(`block-${String(index).padStart(6, '0')}`);
+
+// Put Block List of blocks 0 … count - 1, in order; the blob takes the recording's media type.
+const blockList = (count) => new Blob([`<?xml version="1.0" encoding="utf-8"?><BlockList>${
+  Array.from({ length: count }, (_, index) => `<Latest>${blockId(index)}</Latest>`).join('')}</BlockList>`], { type: 'application/xml' });
+const commitHeaders = (ticket) => ({ 'x-ms-blob-content-type': ticket.headers['Content-Type'] });
 
 // XMLHttpRequest rather than fetch: it reports upload progress.
 function put(url, body, headers, onBytes, timeoutMs, signal) {
@@ -674,6 +709,422 @@ function put(url, body, headers, onBytes, timeoutMs, signal) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Live uploads
+
+/**
+ * IndexedDB of unfinished live uploads: database `recorder-client-live`, store `uploads` (one record per live recording
+ * not committed yet, key `recordingId`) and store `slices` (key [recordingId, index]: each MediaRecorder slice with its
+ * block and the seconds recorded at its end), a slice from the moment it is recorded until storage has confirmed its block.
+ */
+export class LiveStore {
+  constructor(name = 'recorder-client-live') { this.name = name; this.db = null; }
+
+  #open() {
+    this.db ??= new Promise((resolve, reject) => {
+      const request = indexedDB.open(this.name, 1);
+      request.onupgradeneeded = () => {
+        request.result.createObjectStore('uploads', { keyPath: 'recordingId' });
+        request.result.createObjectStore('slices', { keyPath: ['recordingId', 'index'] });
+      };
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    return this.db;
+  }
+
+  // One transaction over both stores; resolves once it has committed, to the result of the request `action` returns.
+  async #run(mode, action) {
+    const db = await this.#open();
+    return new Promise((resolve, reject) => {
+      const transaction = db.transaction(['uploads', 'slices'], mode);
+      const request = action(transaction.objectStore('uploads'), transaction.objectStore('slices'));
+      transaction.oncomplete = () => resolve(request?.result);
+      transaction.onerror = () => reject(transaction.error);
+      transaction.onabort = () => reject(transaction.error);
+    });
+  }
+
+  /** Every unfinished live upload's record, oldest first. */
+  async uploads() {
+    return (await this.#run('readonly', (uploads) => uploads.getAll())).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  upload(recordingId) { return this.#run('readonly', (uploads) => uploads.get(recordingId)); }
+
+  putUpload(record) { return this.#run('readwrite', (uploads) => { uploads.put(record); }); }
+
+  /** A slice with its upload's record, in one transaction: no slice is kept that the record does not count. */
+  addSlice(record, slice) { return this.#run('readwrite', (uploads, slices) => { slices.put(slice); uploads.put(record); }); }
+
+  /** The upload's slices not confirmed by storage yet, in recording order. */
+  slices(recordingId) { return this.#run('readonly', (uploads, slices) => slices.getAll(sliceRange(recordingId))); }
+
+  /** Storage holds the block of these slices: they go as the record says so, in one transaction. */
+  confirm(record, indexes) {
+    return this.#run('readwrite', (uploads, slices) => {
+      indexes.forEach((index) => slices.delete([record.recordingId, index]));
+      uploads.put(record);
+    });
+  }
+
+  /** The upload is over: its record and slices go. */
+  delete(recordingId) {
+    return this.#run('readwrite', (uploads, slices) => { uploads.delete(recordingId); slices.delete(sliceRange(recordingId)); });
+  }
+}
+
+const sliceRange = (recordingId) => IDBKeyRange.bound([recordingId, 0], [recordingId, Infinity]);
+
+// A Web Lock per recording, held while this page records or finishes it, so that no other tab resumes it meanwhile;
+// resolves to its release, or to null when another tab holds it. Without Web Locks (an insecure context) it holds nothing.
+function holdLock(recordingId) {
+  if (!globalThis.navigator?.locks) return Promise.resolve(() => {});
+  return new Promise((resolve) => {
+    navigator.locks.request(`recorder-live-upload-${recordingId}`, { ifAvailable: true },
+      (lock) => lock && new Promise((release) => resolve(release))).then(() => resolve(null));
+  });
+}
+
+/**
+ * A live upload (docs/ingest.md, "Live uploads"; docs/recorder-page.md): a Recording's slices staged on the recording's
+ * blob while it records, in blocks of at least `blockSeconds` of recording, each slice kept in IndexedDB (LiveStore)
+ * until storage has confirmed its block; finish() stages the rest and commits. LiveUpload.create() starts one,
+ * LiveUpload.resumable() finds the unfinished ones of earlier pages. Events: 'progress' (detail: recordedBytes,
+ * recordedSeconds, stagedBytes, stagedSeconds, atRiskBytes, atRiskSeconds), 'waiting' (detail true while offline, then
+ * false), 'halt' (detail { outcome, problem }: the upload takes no more, stop the recording: 'refused' past a limit,
+ * 'recovered' by the server, 'gone'), 'error' (detail: what stopped the sending, the slices staying for a resume; or a
+ * slide timeline the API refused).
+ */
+export class LiveUpload extends EventTarget {
+  #client; #store; #record; #release; #resumed; #slides = null; #pending = []; #writes = Promise.resolve(); #pumping = null;
+  #again = false;
+  #timer = 0; #lastContact = Date.now(); #contacting = false; #outcome = null; #problem = null; #finishing = null;
+
+  /** Use LiveUpload.create or LiveUpload.resumable. */
+  constructor(client, store, record, release, { resumed = false } = {}) {
+    super();
+    Object.assign(this, { recordingId: record.recordingId });
+    this.#client = client;
+    this.#store = store;
+    this.#record = record;
+    this.#release = release;
+    this.#resumed = resumed;
+    this.#timer = setInterval(() => this.#keepInContact(), Math.max(500, this.contactMs / 4));
+  }
+
+  /**
+   * Creates the live upload (`request` as for createUpload, without fileSize; one try: the recording waits for it) and
+   * its IndexedDB record. `session` (a SessionKeeper linked by request.sessionId) carries the contact while it is open;
+   * `slides()` returns the slide timeline to keep with the recording (sent at finish, or by the page that resumes it).
+   */
+  static async create(client, request, { store = new LiveStore(), session = null, slides = null, blockSeconds = 2 } = {}) {
+    const ticket = await client.createUpload({ ...request, live: true }, { retry: { attempts: 1 } });
+    // Held before the record exists: no other tab can take it for an unfinished upload to resume.
+    const release = await holdLock(ticket.recordingId);
+    const record = {
+      recordingId: ticket.recordingId, title: request.title, recordingType: request.recordingType, mimeType: request.mimeType,
+      createdAt: new Date().toISOString(), ticket, silenceTimeoutSeconds: ticket.live.silenceTimeoutSeconds, blockSeconds,
+      slices: 0, block: 0, blockStart: 0, openBytes: 0, recordedBytes: 0, recordedSeconds: 0, stagedBytes: 0, stagedSeconds: 0,
+      stopped: false, cutOff: false, durationSeconds: null, slides: null,
+    };
+    await store.putUpload(record);
+    const live = new LiveUpload(client, store, record, release);
+    live.#slides = slides;
+    session?.reportLive(live);
+    return live;
+  }
+
+  /**
+   * The unfinished live uploads in `store` that no other tab holds (left by a reload, a closed tab, a restarted browser),
+   * each now held by this page: finish() each to send what storage lacks and commit.
+   */
+  static async resumable(client, { store = new LiveStore() } = {}) {
+    const found = [];
+    for (const { recordingId } of await store.uploads()) {
+      const release = await holdLock(recordingId);
+      if (!release) continue;
+      // Read again under the lock: the tab that held it may have gone on until a moment ago.
+      const record = await store.upload(recordingId);
+      if (record) found.push(new LiveUpload(client, store, record, release, { resumed: true })); else release();
+    }
+    return found;
+  }
+
+  /** How often the server must hear from this upload: a quarter of its silence timeout, at most 30 s. */
+  get contactMs() { return Math.min(30000, Math.max(1000, this.#record.silenceTimeoutSeconds * 250)); }
+
+  get title() { return this.#record.title; }
+
+  get progress() {
+    const { recordedBytes, recordedSeconds, stagedBytes, stagedSeconds } = this.#record;
+    return {
+      recordingId: this.recordingId, recordedBytes, recordedSeconds, stagedBytes, stagedSeconds,
+      atRiskBytes: Math.max(0, recordedBytes - stagedBytes), atRiskSeconds: Math.max(0, recordedSeconds - stagedSeconds),
+    };
+  }
+
+  /** The recording whose slices this upload stages, from its start on. */
+  attach(recording) {
+    recording.addEventListener('slice', (event) => this.#addSlice(event.detail.data, event.detail.seconds));
+  }
+
+  /** What a heartbeat reports (SessionKeeper). */
+  stagedReport() {
+    return { stagedBytes: this.#record.stagedBytes, stagedSeconds: Math.round(this.#record.stagedSeconds * 1000) / 1000 };
+  }
+
+  /** The server heard from this upload (a heartbeat, a renewal, a read of its blocks). */
+  contacted() { this.#lastContact = Date.now(); }
+
+  /** A heartbeat's failure: a 413 refuses the upload; anything else leaves the contact to the upload's own reads. */
+  contactRefused(error) {
+    if (error instanceof ApiError && error.status === 413) this.#halt('refused', error.problem);
+  }
+
+  /**
+   * Stop (or, resumed, finish what an earlier page left): the rest staged, the slide timeline sent (PATCH), the block
+   * list committed, the IndexedDB record and slices removed. A resumed upload first asks the server what storage holds and
+   * sends only what it lacks; one whose page went away while recording (not stopped) is staged whole and left to the
+   * server's recovery, which commits it once the silence timeout has passed. Resolves to { recordingId, outcome, problem }:
+   * 'committed'; 'refused' (past a limit: the server's recovery commits the `problem.recoverableBlocks` first blocks, which
+   * fit); 'recovered' (the server commits what it holds); 'gone' (the recording left uploading). Rejects when sending
+   * stopped on an error; the slices stay in IndexedDB for a later resume.
+   */
+  finish({ durationSeconds, slides } = {}) {
+    this.#finishing ??= this.#finish({ durationSeconds, slides });
+    return this.#finishing;
+  }
+
+  async #finish({ durationSeconds, slides }) {
+    try {
+      return await this.#finishUpload({ durationSeconds, slides });
+    } finally {
+      // Done or stopped by an error: either way another LiveUpload (LiveUpload.resumable) may take it up now.
+      clearInterval(this.#timer);
+      this.#release();
+    }
+  }
+
+  async #finishUpload({ durationSeconds, slides }) {
+    await this.#writes;
+    if (this.#resumed) {
+      this.#pending = await this.#store.slices(this.recordingId);
+      await this.#reconcile({ learn: true });
+    }
+    if (!this.#outcome) {
+      await this.#save((record) => {
+        // Its page went away while recording: the last slice ends wherever MediaRecorder was (inside a frame, for WebM),
+        // an end ingest takes only from the server's recovery. So it is staged whole and the server commits it once silent.
+        record.cutOff ||= this.#resumed && !record.stopped;
+        record.stopped = true;
+        // The open block, if it holds anything, is the last: a block may hold less than blockSeconds only there.
+        if (record.openBytes > 0) Object.assign(record, { block: record.block + 1, openBytes: 0 });
+        if (durationSeconds != null) record.durationSeconds = durationSeconds;
+        if (slides) record.slides = slides;
+      }, (record) => this.#store.putUpload(record));
+      await this.#pump();
+    }
+    const { cutOff } = this.#record;
+    if (!this.#outcome || this.#outcome === 'refused') {
+      // The slide timeline first, so that the recording has it when ingest completes it; one the API refuses does not
+      // hold the recording back.
+      const { slides: timeline } = this.#record;
+      if (timeline) {
+        await this.#api(() => this.#client.updateRecording(this.recordingId, { slides: timeline })).catch((error) => {
+          if (!(error instanceof ApiError)) throw error;
+          this.#emit('error', error);
+        });
+      }
+      // Refused, the blocks that fit end wherever the 2 s fell, as a cut-off recording does: the server commits them.
+      // Nothing recorded at all is left to the server too, which fails it (upload_abandoned).
+      if (!this.#outcome && !cutOff && this.#record.block > 0) {
+        await this.#send('&comp=blocklist', blockList(this.#record.block), commitHeaders, { commits: true });
+      }
+    }
+    const outcome = this.#outcome ?? (cutOff || this.#record.block === 0 ? 'recovered' : 'committed');
+    await this.#store.delete(this.recordingId);
+    return { recordingId: this.recordingId, outcome, problem: this.#problem };
+  }
+
+  #addSlice(data, seconds) {
+    this.#writes = this.#writes.then(async () => {
+      // Past a limit, or taken over by the server: nothing more is kept.
+      if (this.#outcome) return;
+      let slice;
+      try {
+        await this.#save((record) => {
+          slice = { recordingId: record.recordingId, index: record.slices, block: record.block, data, seconds };
+          this.#pending.push(slice);
+          Object.assign(record, {
+            slices: record.slices + 1, recordedBytes: record.recordedBytes + data.size, recordedSeconds: seconds,
+            openBytes: record.openBytes + data.size, slides: this.#slides?.() ?? record.slides,
+          });
+          if (seconds - record.blockStart >= record.blockSeconds) {
+            Object.assign(record, { block: record.block + 1, blockStart: seconds, openBytes: 0 });
+          }
+        }, (record) => this.#store.addSlice(record, slice));
+      } catch (error) {
+        // IndexedDB refused it (full, or broken): it still goes to storage from memory, only a crash would lose it now.
+        this.#emit('error', error);
+      }
+      this.#emit('progress', this.progress);
+      this.#pump().catch(() => {});
+    });
+  }
+
+  // The record changes here at once (it is the truth for this page) and is written as it is now; transactions run in the
+  // order they were made, so IndexedDB keeps the changes in order too.
+  #save(change, write) {
+    change(this.#record);
+    return write({ ...this.#record });
+  }
+
+  // Sends the sealed blocks still in IndexedDB, in order, one at a time, until none is left or the upload is over.
+  #pump() {
+    this.#again = true;
+    this.#pumping ??= (async () => {
+      try {
+        while (this.#again && !this.#outcome) {
+          this.#again = false;
+          await this.#drain();
+        }
+      } catch (error) {
+        this.#emit('error', error);
+        throw error;
+      } finally {
+        this.#pumping = null;
+      }
+    })();
+    return this.#pumping;
+  }
+
+  // The slices come from memory (#pending, what IndexedDB holds too): a slice IndexedDB failed to keep still goes.
+  async #drain() {
+    for (;;) {
+      const block = this.#pending[0]?.block;
+      // None left, or only the open block's slices: it goes once sealed.
+      if (block === undefined || block >= this.#record.block || this.#outcome) return;
+      const parts = this.#pending.filter((slice) => slice.block === block);
+      const body = new Blob(parts.map((slice) => slice.data), { type: this.#record.mimeType });
+      if (!await this.#send(`&comp=block&blockid=${encodeURIComponent(blockId(block))}`, body, () => ({})) || this.#outcome) return;
+      await this.#save((record) => {
+        record.stagedBytes += body.size;
+        record.stagedSeconds = Math.max(record.stagedSeconds, parts.at(-1).seconds);
+        this.#pending = this.#pending.filter((slice) => slice.block !== block);
+        // Slices IndexedDB failed to let go are dropped by a resume, which finds their block in storage.
+      }, (record) => this.#store.confirm(record, parts.map((slice) => slice.index)).catch((error) => this.#emit('error', error)));
+      this.#emit('progress', this.progress);
+    }
+  }
+
+  // One request to storage, tried until it goes through (the slices wait safely meanwhile); false when it need not go
+  // any more because the upload is over (or, committing, was committed before).
+  #send(query, body, headersFor, { commits = false } = {}) {
+    return sendToStorage({
+      ticket: () => this.#record.ticket,
+      renew: () => this.#renew({ commits }),
+      retry: this.#client.retry,
+      onWaiting: (waiting) => this.#emit('waiting', waiting),
+    }, query, body, headersFor, () => {});
+  }
+
+  // A fresh upload URL (contact, and a check of the limits): false when the upload is over instead (refused: 413; the
+  // recording left uploading or is being recovered: 409).
+  async #renew({ commits }) {
+    try {
+      const ticket = await this.#api(() => this.#client.renewUploadUrl(this.recordingId));
+      this.contacted();
+      await this.#save((record) => { record.ticket = ticket; }, (record) => this.#store.putUpload(record));
+      return true;
+    } catch (error) {
+      if (!(error instanceof ApiError) || ![409, 413].includes(error.status)) throw error;
+      if (error.status === 413) this.#halt('refused', error.problem);
+      else await this.#reconcile({ commits });
+      return false;
+    }
+  }
+
+  // What the server says of the upload. Over: the outcome is set. Otherwise, with `learn` (resuming), the slices whose
+  // blocks storage holds already are let go and the record counts what storage holds.
+  async #reconcile({ commits = false, learn = false } = {}) {
+    let state;
+    try {
+      state = await this.#api(() => this.#client.getUpload(this.recordingId));
+    } catch (error) {
+      if (!(error instanceof ApiError) || ![404, 409].includes(error.status)) throw error;
+      // Committing, a recording that left uploading took an earlier try's commit whose answer was lost.
+      this.#halt(commits && error.status === 409 ? 'committed' : 'gone', error.problem);
+      return;
+    }
+    this.contacted();
+    if (state.committed || state.recovered) {
+      this.#halt(state.committed ? 'committed' : 'recovered', null);
+      return;
+    }
+    if (!learn) return;
+    const held = new Map(state.blocks.filter((block) => !block.committed && block.sequence != null)
+      .map((block) => [block.sequence, block.size]));
+    const slices = this.#pending;
+    const confirmed = [];
+    for (const block of new Set(slices.map((slice) => slice.block))) {
+      const parts = slices.filter((slice) => slice.block === block);
+      if (held.get(block) === parts.reduce((sum, slice) => sum + slice.data.size, 0)) confirmed.push(...parts);
+    }
+    const waiting = slices.filter((slice) => !confirmed.includes(slice)).reduce((sum, slice) => sum + slice.data.size, 0);
+    await this.#save((record) => {
+      record.stagedBytes = state.stagedBytes;
+      record.recordedBytes = state.stagedBytes + waiting;
+      record.stagedSeconds = Math.max(record.stagedSeconds, ...confirmed.map((slice) => slice.seconds));
+      this.#pending = slices.filter((slice) => !confirmed.includes(slice));
+    }, (record) => this.#store.confirm(record, confirmed.map((slice) => slice.index)));
+    this.#emit('progress', this.progress);
+  }
+
+  // An API call the upload cannot do without: tried again until answered (while offline, once the network is back).
+  async #api(call) {
+    for (let failures = 1; ; failures += 1) {
+      try {
+        return await call();
+      } catch (error) {
+        if (error instanceof ApiError && !RETRYABLE.has(error.status)) throw error;
+        if (navigator.onLine) {
+          await sleep(backoffMs(this.#client.retry, Math.min(failures, 16), error.retryAfterMs ?? 0));
+        } else {
+          this.#emit('waiting', true);
+          await online();
+          this.#emit('waiting', false);
+        }
+      }
+    }
+  }
+
+  // When no heartbeat or renewal came for a while, a read of the blocks keeps the server from recovering the upload; a
+  // session's heartbeats come every contactMs, so this waits half as long again before it steps in.
+  async #keepInContact() {
+    if (this.#contacting || this.#outcome || Date.now() - this.#lastContact < this.contactMs * 1.5) return;
+    this.#contacting = true;
+    try {
+      const state = await this.#client.getUpload(this.recordingId, { retry: { attempts: 1 } });
+      this.contacted();
+      if (state.recovered || state.committed) this.#halt('recovered', null);
+    } catch (error) {
+      if (error instanceof ApiError && [404, 409].includes(error.status)) this.#halt('gone', error.problem);
+    } finally {
+      this.#contacting = false;
+    }
+  }
+
+  #halt(outcome, problem) {
+    if (this.#outcome) return;
+    this.#outcome = outcome;
+    this.#problem = problem;
+    this.#emit('halt', { outcome, problem });
+  }
+
+  #emit(type, detail) { this.dispatchEvent(new CustomEvent(type, { detail })); }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Recording sessions
 
 /**
@@ -683,7 +1134,7 @@ function put(url, body, headers, onBytes, timeoutMs, signal) {
  * a recording.
  */
 export class SessionKeeper {
-  #timer = 0; #onPageHide;
+  #timer = 0; #onPageHide; #live = null;
 
   constructor(client, { heartbeatMs = 30000, onError = () => {} } = {}) {
     Object.assign(this, { client, heartbeatMs, onError });
@@ -700,10 +1151,30 @@ export class SessionKeeper {
       this.onError(error);
       return null;
     }
-    this.#timer = setInterval(() => this.client.heartbeat(this.id).catch(this.onError), this.heartbeatMs);
+    this.#timer = setInterval(() => this.#beat(), this.heartbeatMs);
     this.#onPageHide = () => this.interrupt({ errorCode: 'tab_closed', errorMessage: 'The page was closed while recording.' }, { keepalive: true });
     addEventListener('pagehide', this.#onPageHide);
     return this.id;
+  }
+
+  /**
+   * The session's live upload (LiveUpload): heartbeats carry what it has staged, come as often as its contact needs, and
+   * their answers are its contact (a 413 its refusal). False when there is no open session to carry them.
+   */
+  reportLive(live) {
+    if (this.id == null || this.ended) return false;
+    this.#live = live;
+    clearInterval(this.#timer);
+    this.#timer = setInterval(() => this.#beat(), Math.min(this.heartbeatMs, live.contactMs));
+    return true;
+  }
+
+  #beat() {
+    const live = this.#live;
+    this.client.heartbeat(this.id, live?.stagedReport()).then(() => live?.contacted(), (error) => {
+      live?.contactRefused(error);
+      this.onError(error);
+    });
   }
 
   async complete({ duration, recordingId } = {}) {

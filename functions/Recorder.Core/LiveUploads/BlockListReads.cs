@@ -43,8 +43,8 @@ public sealed class BlockListReads(IOptions<LiveUploadOptions> options)
         }
         var retryAfter = TimeSpan.FromSeconds(Math.Ceiling(wait));
         return new Failure(FailureKind.TooManyRequests,
-            string.Create(CultureInfo.InvariantCulture, $"The blocks of recording {recordingId} are read for a {kind} at most once " +
-                $"every {interval.TotalSeconds:0.###} seconds: try again after the Retry-After seconds."),
+            string.Create(CultureInfo.InvariantCulture, $"The blocks of recording {recordingId} are read at most once every " +
+                $"{interval.TotalSeconds:0.###} seconds by each kind of call ({kind}): try again after the Retry-After seconds."),
             Extensions: new Dictionary<string, object?> { ["retryAfterSeconds"] = (long)retryAfter.TotalSeconds },
             RetryAfter: retryAfter);
     }

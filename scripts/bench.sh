@@ -12,7 +12,9 @@
 # Scale and length (environment): BENCH_SECONDS (30), BENCH_CONCURRENCY (32), BENCH_REPETITIONS (3),
 # BENCH_USERS (100000), BENCH_RECORDINGS (10000000), BENCH_RETENTION_SECONDS (120), BENCH_SWEEP_RECORDINGS (5000),
 # BENCH_BURST_EVENTS (10000), BENCH_SOAK_USERS (4), BENCH_SOAK_MINUTES (2),
-# BENCH_LIVE_MINUTES (1,10,60: the live-upload benchmark's lengths).
+# BENCH_LIVE_MINUTES (1,10,60: the live-upload benchmark's lengths), BENCH_UPLOADS_WARMUP_SECONDS (60: until the host's tiered JIT
+# has finished, bench/results/upload-urls.md). BENCH_TRACE=1 adds to uploads a run with dotnet-trace attached to the host
+# (the tool manifest's version, restored here) and its profile to the results.
 # The database benchmark needs about 10 GB free at the default scale; its database is dropped afterwards.
 # If RECORDER_TEST_PG_ADMIN and RECORDER_TEST_STORAGE are already set, those services are used as they are.
 set -euo pipefail
@@ -87,8 +89,13 @@ for name in "${benchmarks[@]}"; do
     sas)
       run_bench sas dotnet "$micro_dll" --artifacts "$REPO/bench/BenchmarkDotNet.Artifacts" ;;
     uploads)
-      run_bench uploads dotnet "$bench_dll" uploads --seconds "${BENCH_SECONDS:-30}" --warmup-seconds 10 \
-        --concurrency "${BENCH_CONCURRENCY:-32}" ;;
+      trace=()
+      if [[ "${BENCH_TRACE:-0}" == 1 ]]; then
+        dotnet tool restore >/dev/null || die "dotnet tool restore (dotnet-trace, .config/dotnet-tools.json) failed"
+        trace=(--trace)
+      fi
+      run_bench uploads dotnet "$bench_dll" uploads --seconds "${BENCH_SECONDS:-30}" \
+        --warmup-seconds "${BENCH_UPLOADS_WARMUP_SECONDS:-60}" --concurrency "${BENCH_CONCURRENCY:-32}" "${trace[@]}" ;;
     ingest)
       run_bench ingest dotnet "$bench_dll" ingest --repetitions "${BENCH_REPETITIONS:-3}" ;;
     database)

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Dapper;
 using Npgsql;
@@ -39,14 +41,34 @@ public static class UploadsBench
 
         var cpu = new Dictionary<LoadResult, (double Host, double Database)>();
         string? profile = null;
-        async Task<LoadResult> MeteredAsync(HostProcess server, Func<Task<LoadResult>> run, bool traced)
+        var warmUpSeries = new List<SeriesWindow>();
+        // Samples the host's and PostgreSQL's CPU every SeriesStep from the load's start into series (when given), and over the
+        // measured window into cpu; requests are counted by their sequence numbers (started, within a few in flight of answered).
+        async Task<LoadResult> MeteredAsync(HostProcess server, Func<Task<LoadResult>> run, StrongBox<long> started, bool traced,
+            List<SeriesWindow>? series)
         {
+            var clock = Stopwatch.StartNew();
             var load = run();
-            await Task.Delay(warmUp);
+            var last = (Cpu: CpuMeter.Sample(server.ProcessId, services.Database), Requests: 0L, At: TimeSpan.Zero);
+            async Task WaitUntilAsync(TimeSpan until)
+            {
+                while (clock.Elapsed < until)
+                {
+                    await Task.Delay(Min(SeriesStep, until - clock.Elapsed));
+                    var now = (Cpu: CpuMeter.Sample(server.ProcessId, services.Database), Requests: Interlocked.Read(ref started.Value),
+                        At: clock.Elapsed);
+                    var requests = Math.Max(1, now.Requests - last.Requests);
+                    series?.Add(new SeriesWindow(now.At, requests / (now.At - last.At).TotalSeconds,
+                        (now.Cpu.ProcessSeconds - last.Cpu.ProcessSeconds) * 1e6 / requests,
+                        (now.Cpu.DatabaseSeconds - last.Cpu.DatabaseSeconds) * 1e6 / requests));
+                    last = now;
+                }
+            }
+            await WaitUntilAsync(warmUp);
             var traceFile = Path.Combine(Path.GetTempPath(), "recorder-bench-uploads-host.nettrace");
             var tracing = traced ? HostTrace.CollectAsync(server.ProcessId, duration, traceFile) : null;
             var before = CpuMeter.Sample(server.ProcessId, services.Database);
-            await Task.Delay(duration);
+            await WaitUntilAsync(warmUp + duration);
             var after = CpuMeter.Sample(server.ProcessId, services.Database);
             var result = await load;
             cpu[result] = (after.ProcessSeconds - before.ProcessSeconds, after.DatabaseSeconds - before.DatabaseSeconds);
@@ -62,18 +84,24 @@ public static class UploadsBench
             cpu[result] = (0, databaseSeconds);
             return result;
         }
-        async Task<LoadResult> EndpointAsync(string name, string connectionOptions, bool traced = false)
+        async Task<LoadResult> EndpointAsync(string name, string connectionOptions, bool traced = false,
+            List<SeriesWindow>? series = null)
         {
             var settings = services.HostSettings();
             settings["Database:AppConnectionString"] += connectionOptions;
             await using var host = await DevHostProcess.StartAsync(settings, Path.Combine(Path.GetTempPath(), "recorder-bench-uploads-host.log"));
+            var started = new StrongBox<long>();
             return await MeteredAsync(host, () => LoadGenerator.RunAsync(name, host.BaseAddress, concurrency, warmUp, duration,
-                (worker, n) => UploadRequest(cookies[(int)(n % Users)], n), HttpStatusCode.Created), traced);
+                (worker, n) =>
+                {
+                    InterlockedMax(ref started.Value, n);
+                    return UploadRequest(cookies[(int)(n % Users)], n);
+                }, HttpStatusCode.Created), started, traced, series);
         }
 
         // Floor first, then the API, then the floor again: a drift in the machine's load shows as a difference between the two.
         var floor = await FloorAsync("pgbench, the request's statements prepared (before)");
-        var uploads = await EndpointAsync("POST /api/recordings/uploads", "");
+        var uploads = await EndpointAsync("POST /api/recordings/uploads", "", series: warmUpSeries);
         var withReset = await EndpointAsync(
             "POST /api/recordings/uploads, No Reset On Close=false (Npgsql resets each returned connection)", ";No Reset On Close=false");
         var unprepared = await EndpointAsync("POST /api/recordings/uploads, Max Auto Prepare=0 (no preparation)", ";Max Auto Prepare=0");
@@ -122,6 +150,19 @@ public static class UploadsBench
         ]);
         result.Section("Latency histogram, POST /api/recordings/uploads");
         result.Code(uploads.Latencies.Histogram());
+        result.Section("CPU per request from the load's start, POST /api/recordings/uploads");
+        result.Line(string.Create(ResultFile.Invariant, $"In steps of {SeriesStep.TotalSeconds:0} s from the start of the load; the ") +
+            string.Create(ResultFile.Invariant, $"figures above are of the window after {warmUp.TotalSeconds:0} s. The host's CPU ") +
+            "per request falls while the tiered JIT replaces first-call code with optimized code.");
+        result.Line();
+        result.Table(["Seconds from start", "Requests/s", "Host CPU µs/request", "PostgreSQL CPU µs/request"],
+            warmUpSeries.Select(window => (IReadOnlyList<string>)
+            [
+                window.End.TotalSeconds.ToString("0", ResultFile.Invariant),
+                window.RequestsPerSecond.ToString("0", ResultFile.Invariant),
+                window.HostMicroseconds.ToString("0", ResultFile.Invariant),
+                window.DatabaseMicroseconds.ToString("0", ResultFile.Invariant),
+            ]));
         if (profile is not null)
         {
             WriteProfile(result, profile);
@@ -130,6 +171,22 @@ public static class UploadsBench
         Console.WriteLine(string.Create(ResultFile.Invariant, $"uploads {uploads.RequestsPerSecond:0} req/s p99 {p99:0.0} ms; floor {floorRate:0} req/s; ratio {ratio:P0}"));
         return 0;
     }
+
+    private static readonly TimeSpan SeriesStep = TimeSpan.FromSeconds(10);
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    private static void InterlockedMax(ref long target, long value)
+    {
+        var seen = Interlocked.Read(ref target);
+        while (value > seen && Interlocked.CompareExchange(ref target, value, seen) is var actual && actual != seen)
+        {
+            seen = actual;
+        }
+    }
+
+    /// <summary>One step of the CPU series: the window ending <paramref name="End"/> after the load's start.</summary>
+    private sealed record SeriesWindow(TimeSpan End, double RequestsPerSecond, double HostMicroseconds, double DatabaseMicroseconds);
 
     private static void WriteProfile(ResultFile result, string speedscopeFile)
     {

@@ -84,7 +84,8 @@ public static class MediaFiles
         ];
     }
 
-    private static async Task FfmpegAsync(params string[] arguments)
+    /// <summary>Runs ffmpeg quietly; its error output in the exception when it fails.</summary>
+    internal static async Task FfmpegAsync(params string[] arguments)
     {
         var start = new ProcessStartInfo("ffmpeg", ["-nostdin", "-v", "error", "-y", .. arguments]) { RedirectStandardError = true };
         using var process = Process.Start(start)!;

@@ -87,10 +87,12 @@ public static class ScaleData
         {
             var step = Stopwatch.StartNew();
             // pg_indexes gives a partitioned table's index as "ON ONLY", which would leave its partitions without one.
-            await connection.ExecuteAsync(new CommandDefinition(definition.Replace(" ON ONLY ", " ON ", StringComparison.Ordinal), commandTimeout: 0));
+            await connection.ExecuteAsync(
+                new CommandDefinition(definition.Replace(" ON ONLY ", " ON ", StringComparison.Ordinal), commandTimeout: 0));
             note($"index {name} … {step.Elapsed.TotalSeconds:0.0} s");
         }
-        await connection.ExecuteAsync(new CommandDefinition("ALTER TABLE recordings ADD CONSTRAINT recordings_blob_name_key UNIQUE (blob_name)", commandTimeout: 0));
+        await connection.ExecuteAsync(new CommandDefinition(
+            "ALTER TABLE recordings ADD CONSTRAINT recordings_blob_name_key UNIQUE (blob_name)", commandTimeout: 0));
         // Validated as the owner, whom FORCEd row-level security shows no recorder rows: only the keys of the
         // partitions (no row security of their own) are checked row by row; the data is consistent by construction.
         foreach (var (table, name, definition) in foreignKeys)
@@ -101,7 +103,9 @@ public static class ScaleData
             note($"foreign key {name} … {step.Elapsed.TotalSeconds:0.0} s");
         }
         var vacuum = Stopwatch.StartNew();
-        await connection.ExecuteAsync(new CommandDefinition("VACUUM (ANALYZE) recordings, recording_sessions, recording_edits, users, user_storage_limits, user_storage_usage", commandTimeout: 0));
+        await connection.ExecuteAsync(new CommandDefinition(
+            "VACUUM (ANALYZE) recordings, recording_sessions, recording_edits, users, user_storage_limits, user_storage_usage",
+            commandTimeout: 0));
         note($"vacuum analyze … {vacuum.Elapsed.TotalSeconds:0.0} s");
         return stopwatch.Elapsed.TotalSeconds;
     }
@@ -114,7 +118,8 @@ public static class ScaleData
             """
             SELECT t.relname, t.reltuples::bigint, pg_size_pretty(pg_total_relation_size(t.oid))
             FROM pg_class AS t
-            WHERE t.relname IN ('users', 'recordings', 'recording_sessions_default', 'recording_edits', 'user_storage_limits') AND t.relkind = 'r'
+            WHERE t.relname IN ('users', 'recordings', 'recording_sessions_default', 'recording_edits', 'user_storage_limits')
+              AND t.relkind = 'r'
             ORDER BY t.relname
             """);
         var skew = await connection.QuerySingleAsync<(long Max, long P99, long Median, long Min)>(
@@ -122,7 +127,8 @@ public static class ScaleData
             SELECT max(n), percentile_disc(0.99) WITHIN GROUP (ORDER BY n), percentile_disc(0.5) WITHIN GROUP (ORDER BY n), min(n)
             FROM (SELECT count(*) AS n FROM recordings GROUP BY user_id) AS per_user
             """);
-        var expired = await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM recordings WHERE status = 'completed' AND created_at < now() - interval '365 days'");
+        var expired = await connection.ExecuteScalarAsync<long>(
+            "SELECT count(*) FROM recordings WHERE status = 'completed' AND created_at < now() - interval '365 days'");
         var database = await connection.ExecuteScalarAsync<string>("SELECT pg_size_pretty(pg_database_size(current_database()))");
         return string.Join('\n', rows.Select(r => $"{r.Table,-28} {r.Rows,12:N0} rows {r.Size,10}"))
             + $"\nrecordings per user: max {skew.Max:N0}, p99 {skew.P99:N0}, median {skew.Median:N0}, min {skew.Min:N0}"

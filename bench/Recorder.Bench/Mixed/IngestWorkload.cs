@@ -1,0 +1,173 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Dapper;
+using Npgsql;
+using Recorder.Bench.Common;
+using Recorder.Bench.Ingest;
+
+namespace Recorder.Bench.Mixed;
+
+/// <summary>
+/// Real recordings ingested at a steady rate, one started every <c>every</c> whether or not the last has finished: an upload
+/// URL over HTTP, the file put to Azurite with it (the browser's part, not timed), then the BlobCreated event posted to the
+/// webhook as Event Grid posts it; the figure is event posted → the row read <c>completed</c> (through the queue worker:
+/// probe, duration, thumbnail). The Chrome-like WebMs then get their seekable copy, which adds to the load but not to the figure.
+/// </summary>
+public sealed class IngestWorkload(
+    Uri host, string cookie, IReadOnlyList<BenchMedia> media, BlobContainerClient uploads, NpgsqlDataSource maintenance, TimeSpan every)
+    : IWorkload
+{
+    private static readonly TimeSpan SettleLimit = TimeSpan.FromMinutes(2);
+
+    public string Name => string.Create(CultureInfo.InvariantCulture,
+        $"Ingest of real files (5 s 720p WebM and MP4 in turn, one every {every.TotalSeconds:0.#} s)");
+
+    public string Short => "ingest";
+
+    public string Sample => "recording, event → completed";
+
+    public string ThroughputUnit => "completed/min";
+
+    public async Task<WorkloadResult> RunAsync(PhaseWindow window)
+    {
+        using var client = new HttpClient { BaseAddress = host, Timeout = TimeSpan.FromSeconds(60) };
+        await using var watcher = new CompletionWatcher(maintenance);
+        var latencies = new Latencies();
+        var errors = new ErrorCounts();
+        var ingests = new List<Task>();
+        var next = Stopwatch.GetTimestamp();
+        var launched = 0;
+        while (!window.Ended)
+        {
+            // Launched inside the window: counted, its latency and its errors, even if it settles after the window.
+            var counted = Stopwatch.GetTimestamp() >= window.MeasureFrom;
+            var file = media[launched++ % media.Count];
+            ingests.Add(IngestOneAsync(client, watcher, file, counted ? latencies : null, counted ? errors : null));
+            next += (long)(every.TotalSeconds * Stopwatch.Frequency);
+            var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next);
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait);
+            }
+        }
+        await Task.WhenAll(ingests);
+        return new WorkloadResult(latencies, errors.Total, errors.Kinds, latencies.Count / window.Duration.TotalMinutes);
+    }
+
+    private async Task IngestOneAsync(
+        HttpClient client, CompletionWatcher watcher, BenchMedia file, Latencies? latencies, ErrorCounts? errors)
+    {
+        try
+        {
+            using var create = new HttpRequestMessage(HttpMethod.Post, "api/recordings/uploads")
+            {
+                Content = new StringContent(JsonSerializer.Serialize(new
+                {
+                    title = "Mixed load " + file.Name, recordingType = file.RecordingType, mimeType = file.MimeType, fileSize = file.Bytes,
+                }), Encoding.UTF8, "application/json"),
+            };
+            create.Headers.Add("Cookie", cookie);
+            using var created = await client.SendAsync(create);
+            if (created.StatusCode != HttpStatusCode.Created)
+            {
+                errors?.Add($"upload URL answered {(int)created.StatusCode}");
+                return;
+            }
+            var ticket = JsonNode.Parse(await created.Content.ReadAsStringAsync())!;
+            var id = ticket["recordingId"]!.GetValue<long>();
+            var blob = uploads.GetBlobClient(ticket["blobName"]!.GetValue<string>());
+            await blob.UploadAsync(file.Path, new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = file.MimeType } });
+            var body = IngestBench.BlobCreatedEvent(blob, await blob.GetPropertiesAsync(), sequencer: 1);
+
+            var settled = watcher.WaitAsync(id);
+            var posted = Stopwatch.GetTimestamp();
+            using (var post = new HttpRequestMessage(HttpMethod.Post, "api/events/blob-created")
+            {
+                Content = new StringContent(body, Encoding.UTF8, "application/json"),
+            })
+            {
+                post.Headers.Add("x-functions-key", BenchServices.FunctionKey);
+                using var answer = await client.SendAsync(post);
+                if (!answer.IsSuccessStatusCode)
+                {
+                    errors?.Add($"webhook answered {(int)answer.StatusCode}");
+                    return;
+                }
+            }
+            var status = await settled.WaitAsync(SettleLimit);
+            if (status != "completed")
+            {
+                errors?.Add($"ended '{status}'");
+                return;
+            }
+            latencies?.Add(Stopwatch.GetElapsedTime(posted));
+        }
+        catch (TimeoutException)
+        {
+            errors?.Add("not settled within 2 min");
+        }
+        catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or Azure.RequestFailedException)
+        {
+            errors?.Add(exception.GetType().Name);
+        }
+    }
+
+    /// <summary>
+    /// Reads, every 20 ms, which of the awaited recordings have left <c>uploading</c>/<c>processing</c>: one indexed query for
+    /// all of them (as recorder_maintenance), so watching costs the database the same however many are in flight.
+    /// </summary>
+    private sealed class CompletionWatcher : IAsyncDisposable
+    {
+        private readonly ConcurrentDictionary<long, TaskCompletionSource<string>> waiting = new();
+        private readonly CancellationTokenSource stopping = new();
+        private readonly Task polling;
+
+        public CompletionWatcher(NpgsqlDataSource maintenance) => polling = PollAsync(maintenance);
+
+        public Task<string> WaitAsync(long id)
+            => waiting.GetOrAdd(id, _ => new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
+        private async Task PollAsync(NpgsqlDataSource maintenance)
+        {
+            await using var connection = await maintenance.OpenConnectionAsync();
+            while (!stopping.IsCancellationRequested)
+            {
+                if (!waiting.IsEmpty)
+                {
+                    var settled = await connection.QueryAsync<(long Id, string Status)>(
+                        "SELECT id, status::text FROM recordings WHERE id = ANY(@Ids) AND status NOT IN ('uploading', 'processing')",
+                        new { Ids = waiting.Keys.ToArray() });
+                    foreach (var (id, status) in settled)
+                    {
+                        if (waiting.TryRemove(id, out var completion))
+                        {
+                            completion.SetResult(status);
+                        }
+                    }
+                }
+                try
+                {
+                    await Task.Delay(20, stopping.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await stopping.CancelAsync();
+            await polling;
+            stopping.Dispose();
+        }
+    }
+}

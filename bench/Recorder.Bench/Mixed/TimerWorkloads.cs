@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Globalization;
+using Recorder.Bench.Common;
+using Recorder.Core.Alerts;
+using Recorder.Core.Lifecycle;
+
+namespace Recorder.Bench.Mixed;
+
+/// <summary>
+/// The LifecycleSweep timer's service, <see cref="RecordingLifecycleSweeper"/>, run after run as one timer instance runs it,
+/// over the generated recordings past retention. Their blobs were never uploaded: each deletion is Azurite's 404, which the
+/// sweeper takes as done (DeleteIfExists), so a run costs its storage round trips but moves no bytes.
+/// </summary>
+public sealed class RetentionSweepWorkload(RecordingLifecycleSweeper sweeper, int maxBatches) : IWorkload
+{
+    public string Name => $"Retention sweep (RecordingLifecycleSweeper, run after run, {maxBatches} batches of 500 a run)";
+
+    public string Short => "retention sweep";
+
+    public string Sample => "run";
+
+    public string ThroughputUnit => "rows purged/s";
+
+    public async Task<WorkloadResult> RunAsync(PhaseWindow window)
+    {
+        var (latencies, runs, errors) = await Repeated.RunAsync(window, TimeSpan.Zero, sweeper.RunAsync);
+        foreach (var (run, _) in runs)
+        {
+            errors.Add("blob deletions failed", run.PurgeFailures);
+            errors.Add("skipped: another run held the lock", run.Skipped ? 1 : 0);
+        }
+        var seconds = runs.Sum(run => run.Seconds);
+        var purged = runs.Sum(run => (long)run.Result.Purged);
+        var detail = string.Create(CultureInfo.InvariantCulture,
+            $"{runs.Count} runs: {runs.Sum(run => (long)run.Result.MarkedForRetention):N0} marked, {purged:N0} purged; ") +
+            "each run's seconds: " + string.Join(", ", runs.Select(run => run.Seconds.ToString("0.0", CultureInfo.InvariantCulture)));
+        return new WorkloadResult(latencies, errors.Total, errors.Kinds, seconds > 0 ? purged / seconds : 0, detail);
+    }
+}
+
+/// <summary>The AlertsCheck timer's service, <see cref="AlertsCheckService"/>, a run every <c>every</c> (one at a time).</summary>
+public sealed class AlertCheckWorkload(AlertsCheckService alerts, TimeSpan every) : IWorkload
+{
+    public string Name => string.Create(CultureInfo.InvariantCulture,
+        $"Alert check (AlertsCheckService, a run every {every.TotalSeconds:0} s)");
+
+    public string Short => "alert check";
+
+    public string Sample => "run";
+
+    public string ThroughputUnit => "runs/min";
+
+    public async Task<WorkloadResult> RunAsync(PhaseWindow window)
+    {
+        var (latencies, runs, errors) = await Repeated.RunAsync(window, every, alerts.RunAsync);
+        foreach (var (run, _) in runs)
+        {
+            errors.Add("skipped: another run held the lock", run.Skipped ? 1 : 0);
+        }
+        var detail = runs.Count == 0 ? "" : string.Create(CultureInfo.InvariantCulture,
+            $"{runs.Count} runs; {runs[^1].Result.Open:N0} alerts open after the last, ") +
+            string.Create(CultureInfo.InvariantCulture, $"{runs.Sum(run => run.Result.Transitions.Count):N0} changes in all");
+        return new WorkloadResult(latencies, errors.Total, errors.Kinds, runs.Count / window.Duration.TotalMinutes, detail);
+    }
+}
+
+/// <summary>A timer's run repeated for a phase, as the Functions host's singleton timer runs it: never two at once.</summary>
+public static class Repeated
+{
+    /// <summary>
+    /// Runs <paramref name="run"/> until the window ends, each run <paramref name="every"/> after the previous one started (at
+    /// once if it took longer). Runs started in the window and ended before its end count; one still going at the end is
+    /// cancelled, as the host cancels a run when it stops, and left out. A run that throws is an error of its exception's type.
+    /// </summary>
+    public static async Task<(Latencies Latencies, List<(T Result, double Seconds)> Runs, ErrorCounts Errors)> RunAsync<T>(
+        PhaseWindow window, TimeSpan every, Func<CancellationToken, Task<T>> run)
+    {
+        var latencies = new Latencies();
+        var runs = new List<(T, double)>();
+        var errors = new ErrorCounts();
+        while (!window.Ended)
+        {
+            var started = Stopwatch.GetTimestamp();
+            var pause = every;
+            try
+            {
+                var result = await run(window.Stopping);
+                var ended = Stopwatch.GetTimestamp();
+                if (window.Counts(started, ended))
+                {
+                    latencies.Add(Stopwatch.GetElapsedTime(started, ended));
+                    runs.Add((result, Stopwatch.GetElapsedTime(started, ended).TotalSeconds));
+                }
+            }
+            catch (OperationCanceledException) when (window.Stopping.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception exception)
+            {
+                if (window.Counts(started, Stopwatch.GetTimestamp()))
+                {
+                    errors.Add(exception.GetType().Name);
+                }
+                // A run that fails at once must not turn into a busy loop.
+                pause = TimeSpan.FromSeconds(Math.Max(1, every.TotalSeconds));
+            }
+            var wait = pause - Stopwatch.GetElapsedTime(started);
+            if (wait > TimeSpan.Zero)
+            {
+                try
+                {
+                    await Task.Delay(wait, window.Stopping);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        }
+        return (latencies, runs, errors);
+    }
+}

@@ -14,7 +14,8 @@
 # BENCH_BURST_EVENTS (10000), BENCH_SOAK_USERS (4), BENCH_SOAK_MINUTES (2),
 # BENCH_LIVE_MINUTES (1,10,60: the live-upload benchmark's lengths), and for mixed (issue 20's mixed load, on the
 # database benchmark's data: BENCH_USERS and BENCH_RECORDINGS) BENCH_MIXED_SOLO_SECONDS (45, each workload alone),
-# BENCH_MIXED_SECONDS (180, all at once), BENCH_MIXED_CONCURRENCY (8, upload-URL and list clients each).
+# BENCH_MIXED_SECONDS (180, all at once), BENCH_MIXED_CONCURRENCY (8, upload-URL clients, and list clients unless
+# BENCH_MIXED_LIST_CONCURRENCY says otherwise).
 # The database and mixed benchmarks need about 10 GB free at the default scale; their databases are dropped afterwards.
 # If RECORDER_TEST_PG_ADMIN and RECORDER_TEST_STORAGE are already set, those services are used as they are.
 set -euo pipefail
@@ -99,7 +100,8 @@ for name in "${benchmarks[@]}"; do
     mixed)
       run_bench mixed dotnet "$bench_dll" mixed --users "${BENCH_USERS:-100000}" --recordings "${BENCH_RECORDINGS:-10000000}" \
         --solo-seconds "${BENCH_MIXED_SOLO_SECONDS:-45}" --mixed-seconds "${BENCH_MIXED_SECONDS:-180}" \
-        --concurrency "${BENCH_MIXED_CONCURRENCY:-8}" ;;
+        --concurrency "${BENCH_MIXED_CONCURRENCY:-8}" \
+        --list-concurrency "${BENCH_MIXED_LIST_CONCURRENCY:-${BENCH_MIXED_CONCURRENCY:-8}}" ;;
     sweeps)
       run_bench sweeps dotnet "$bench_dll" sweeps --recordings "${BENCH_SWEEP_RECORDINGS:-5000}" ;;
     burst)

@@ -11,6 +11,8 @@ namespace Recorder.Bench.Mixed;
 /// </summary>
 public sealed class UploadUrlWorkload(Uri host, int concurrency, IReadOnlyList<string> cookies) : IWorkload
 {
+    public int Clients => concurrency;
+
     public string Name => $"Upload URLs (POST /api/recordings/uploads, {concurrency} clients)";
 
     public string Short => "upload URLs";
@@ -44,6 +46,8 @@ public sealed class ListPageWorkload(Uri host, int concurrency, IReadOnlyList<st
     : IWorkload
 {
     public const int MaxPages = 10;
+
+    public int Clients => concurrency;
 
     private readonly Walk[] walks = [.. Enumerable.Range(0, concurrency).Select(worker => new Walk(new Random(worker)))];
 

@@ -35,6 +35,7 @@ public static class MixedBench
             Solo: TimeSpan.FromSeconds(options.Int("solo-seconds", 45)),
             Mixed: TimeSpan.FromSeconds(options.Int("mixed-seconds", 180)),
             Concurrency: options.Int("concurrency", 8),
+            ListConcurrency: options.Int("list-concurrency", options.Int("concurrency", 8)),
             IngestEvery: TimeSpan.FromMilliseconds(options.Int("ingest-every-ms", 2000)),
             AlertEvery: TimeSpan.FromSeconds(options.Int("alert-every-seconds", 5)),
             SweepBatches: options.Int("sweep-batches", 2));
@@ -67,7 +68,7 @@ public static class MixedBench
             IWorkload[] workloads =
             [
                 new UploadUrlWorkload(host.BaseAddress, settings.Concurrency, uploadCookies),
-                new ListPageWorkload(host.BaseAddress, settings.Concurrency, heavyCookies, otherCookies),
+                new ListPageWorkload(host.BaseAddress, settings.ListConcurrency, heavyCookies, otherCookies),
                 new IngestWorkload(host.BaseAddress, ingestCookie, media, uploads, maintenance, settings.IngestEvery),
                 new RetentionSweepWorkload(core.GetRequiredService<RecordingLifecycleSweeper>(), settings.SweepBatches),
                 new AlertCheckWorkload(core.GetRequiredService<AlertsCheckService>(), settings.AlertEvery),
@@ -150,7 +151,7 @@ public static class MixedBench
 
 /// <summary>The run's scale, lengths and rates, as the options gave them.</summary>
 public sealed record MixedSettings(int Users, int Recordings, TimeSpan WarmUp, TimeSpan Solo, TimeSpan Mixed, int Concurrency,
-    TimeSpan IngestEvery, TimeSpan AlertEvery, int SweepBatches);
+    int ListConcurrency, TimeSpan IngestEvery, TimeSpan AlertEvery, int SweepBatches);
 
 /// <summary>One phase: each workload's result and where the time went.</summary>
 public sealed record PhaseResult(string Name, IReadOnlyDictionary<IWorkload, WorkloadResult> Results, PhaseUsage Usage);

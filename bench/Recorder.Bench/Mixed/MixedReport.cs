@@ -32,7 +32,8 @@ public static class MixedReport
         file.Line();
         file.Line(string.Create(Invariant, $"- Upload URLs: {settings.Concurrency} clients in a closed loop, keep-alive HTTP, ") +
             "1 000 signed-in users (session cookie → sessions row) in turn, each request a new 1 MiB recording.");
-        file.Line(string.Create(Invariant, $"- List pages: {settings.Concurrency} clients; each takes a user, half the time one of the ") +
+        file.Line(string.Create(Invariant, $"- List pages: {settings.ListConcurrency} clients; each takes a user, ") +
+            "half the time one of the " +
             "100 with the most recordings, else one of 900 drawn at random, and walks " +
             string.Create(Invariant, $"1–{ListPageWorkload.MaxPages} ") +
             "keyset pages of 20 by `nextCursor` (each page also signs a read URL per thumbnail and writes its audit entry).");
@@ -105,12 +106,13 @@ public static class MixedReport
         if (listP99 > ListP99GoalMs)
         {
             missed = true;
-            file.Line("- " + Bound(list, listP99, solo[Index(workloads, list)], mixed));
+            file.Line("- " + Bound(list, list.Clients, listP99, ListP99GoalMs, solo[Index(workloads, list)], mixed));
         }
         if (uploadRatio > UploadP99GoalRatio)
         {
             missed = true;
-            file.Line("- " + Bound(upload, mixed.Results[upload].Latencies.Percentile(99), solo[Index(workloads, upload)], mixed));
+            file.Line("- " + Bound(upload, upload.Clients, mixed.Results[upload].Latencies.Percentile(99), null,
+                solo[Index(workloads, upload)], mixed));
         }
         foreach (var phase in phases)
         {
@@ -143,6 +145,15 @@ public static class MixedReport
             .Concat(phases.SelectMany(phase => phase.Usage.Backends.Keys)).Distinct().Take(15).ToList();
         file.Table(["Backends (average)", .. columns], states.Select(state => (IReadOnlyList<string>)
             [state, .. phases.Select(phase => phase.Usage.Backends.GetValueOrDefault(state).ToString("0.000", Invariant))]));
+        var targets = phases.SelectMany(phase => phase.Usage.LockTargets.Keys).Distinct().ToList();
+        if (targets.Count > 0)
+        {
+            file.Line();
+            file.Line("Lock waits by what they wait for (pg_locks not granted, sampled with the backends): the average number waiting.");
+            file.Line();
+            file.Table(["Lock waited for", .. columns], targets.Select(target => (IReadOnlyList<string>)
+                [target, .. phases.Select(phase => phase.Usage.LockTargets.GetValueOrDefault(target).ToString("0.000", Invariant))]));
+        }
         file.Section("Run log");
         file.Code(log);
     }
@@ -156,22 +167,40 @@ public static class MixedReport
             : consumer == PhaseMeter.Busy ? string.Create(Invariant, $"{cores:0.00} ({usage.BusyShare:P0})")
             : cores.ToString("0.00", Invariant);
 
-    /// <summary>A missed latency goal beside the measurements that say what held it: the CPUs, lock waits, or neither.</summary>
-    private static string Bound(IWorkload workload, double p99, PhaseResult alone, PhaseResult mixed)
+    /// <summary>
+    /// A missed latency goal beside what its requests cost alone (host and PostgreSQL CPU per request; the closed loop's
+    /// queueing by Little's law) and what the mixed phase measured: saturated CPUs, lock waits, or neither.
+    /// </summary>
+    private static string Bound(IWorkload workload, int clients, double p99, double? goalMs, PhaseResult alone, PhaseResult mixed)
     {
-        var aloneP99 = alone.Results[workload].Latencies.Percentile(99);
+        var own = alone.Results[workload];
+        string PerRequestMs(string consumer)
+            => (alone.Usage.Cores.GetValueOrDefault(consumer) / Math.Max(own.Throughput, 0.001) * 1000).ToString("0.00", Invariant);
         var top = mixed.Usage.Cores.Where(core => core.Key != PhaseMeter.Busy).OrderByDescending(core => core.Value).Take(4)
             .Select(core => string.Create(Invariant, $"{core.Key} {core.Value:0.00}"));
+        var locks = mixed.Usage.LockTargets.OrderByDescending(target => target.Value).Take(3)
+            .Select(target => string.Create(Invariant, $"{target.Key} {target.Value:0.000}")).ToList();
+        var aloneP99 = own.Latencies.Percentile(99);
         var text = string.Create(Invariant, $"{workload.Short}: p99 {Latencies.Ms(aloneP99)} ms alone, {Latencies.Ms(p99)} ms mixed. ") +
-            string.Create(Invariant, $"The machine's {Environment.ProcessorCount} CPUs were {mixed.Usage.BusyShare:P0} busy ") +
-            "in the mixed " +
-            string.Create(Invariant, $"phase ({alone.Usage.BusyShare:P0} with {workload.Short} alone); the largest users, in cores: ") +
-            string.Join(", ", top) + string.Create(Invariant, $". Backends waiting on a lock: {mixed.Usage.LockWaits:0.000} on average ") +
-            string.Create(Invariant, $"({alone.Usage.LockWaits:0.000} alone). ");
+            $"Alone, a request cost {PerRequestMs(PhaseMeter.Host)} ms of the host's CPU and {PerRequestMs(PhaseMeter.Database)} ms " +
+            string.Create(Invariant, $"of PostgreSQL's (cores ÷ requests/s), with the CPUs {alone.Usage.BusyShare:P0} busy; its mean ") +
+            string.Create(Invariant, $"latency, {Latencies.Ms(own.Latencies.Mean)} ms, is what {clients} closed-loop clients give at ") +
+            string.Create(Invariant, $"{own.Throughput:0} requests/s (Little's law: ") +
+            string.Create(Invariant, $"{clients * 1000 / Math.Max(own.Throughput, 0.001):0.0} ms), ") +
+            "so much of it is waiting behind the other clients' requests. " +
+            (goalMs is { } goal && aloneP99 > goal
+                ? string.Create(Invariant, $"Already alone above the {goal:0} ms goal: ") +
+                    "the bound is the request's own path on these CPUs. "
+                : "") +
+            string.Create(Invariant, $"Mixed, the {Environment.ProcessorCount} CPUs were {mixed.Usage.BusyShare:P0} busy; the largest ") +
+            "users, in cores: " + string.Join(", ", top) +
+            string.Create(Invariant, $". Backends waiting on a lock: {mixed.Usage.LockWaits:0.000} on average ") +
+            string.Create(Invariant, $"({alone.Usage.LockWaits:0.000} ") +
+            "alone)" + (locks.Count > 0 ? " — " + string.Join(", ", locks) : "") + ". ";
         return text + (mixed.Usage.BusyShare >= 0.9
-            ? "The CPUs were saturated, so requests queued for a CPU: that is the bound measured here, not the database's locks."
+            ? "The CPUs were saturated, so requests queued for a CPU: that is the bound measured here."
             : mixed.Usage.LockWaits >= 0.05
-                ? "The CPUs had room, and backends waited on locks: the lock waits bound it (see the backends table)."
+                ? "The CPUs had room, and backends waited on locks: the lock waits bound it (see the tables below)."
                 : "Neither saturated CPUs nor lock waits: see the backends table for the waits that remain.");
     }
 }

@@ -25,7 +25,21 @@ public sealed class PhaseMeter : IAsyncDisposable
         GROUP BY 1
         """;
 
+    // What a waiting lock request of this database is for: the relation, the object, or the lock's kind alone (advisory,
+    // transactionid: a row another transaction holds).
+    private const string LockTargetsSql = """
+        SELECT l.locktype || coalesce(' ' || l.relation::regclass::text, '')
+               || CASE WHEN l.locktype = 'object' THEN ' ' || coalesce(pg_describe_object(l.classid, l.objid, l.objsubid), '?') ELSE '' END
+               || ' ' || l.mode,
+               count(*)::int
+        FROM pg_locks AS l
+        WHERE NOT l.granted AND (l.database IS NULL OR l.database = (SELECT oid FROM pg_database WHERE datname = current_database()))
+          AND l.pid IN (SELECT pid FROM pg_stat_activity WHERE datname = current_database())
+        GROUP BY 1
+        """;
+
     private readonly Dictionary<string, long> waits = [];
+    private readonly Dictionary<string, long> lockTargets = [];
     private readonly CancellationTokenSource stopping = new();
     private readonly Task sampling;
     private readonly Dictionary<string, double> before;
@@ -56,8 +70,11 @@ public sealed class PhaseMeter : IAsyncDisposable
         var cores = after.Keys.Where(key => key != Wall).ToDictionary(key => key, key => (after[key] - before[key]) / seconds);
         var ours = cores.Where(core => core.Key != Busy).Sum(core => core.Value);
         cores[Others] = Math.Max(0, cores[Busy] - ours);
-        return new PhaseUsage(cores, waits.ToDictionary(wait => wait.Key, wait => (double)wait.Value / Math.Max(1, samples)), samples);
+        return new PhaseUsage(cores, Average(waits), Average(lockTargets), samples);
     }
+
+    private Dictionary<string, double> Average(Dictionary<string, long> counts)
+        => counts.ToDictionary(count => count.Key, count => (double)count.Value / Math.Max(1, samples));
 
     public const string Busy = "whole machine";
     public const string Host = "host process (HTTP, queue worker)";
@@ -98,6 +115,10 @@ public sealed class PhaseMeter : IAsyncDisposable
                 foreach (var (state, count) in await connection.QueryAsync<(string State, int Count)>(ActivitySql))
                 {
                     waits[state] = waits.GetValueOrDefault(state) + count;
+                }
+                foreach (var (target, count) in await connection.QueryAsync<(string Target, int Count)>(LockTargetsSql))
+                {
+                    lockTargets[target] = lockTargets.GetValueOrDefault(target) + count;
                 }
                 samples++;
                 try
@@ -149,9 +170,14 @@ public sealed class PhaseMeter : IAsyncDisposable
 
 /// <summary>
 /// A phase's CPU by process in cores (<see cref="PhaseMeter.Busy"/>: the whole machine's) and its backends' states as
-/// the average number of backends in each (average active sessions), over <paramref name="Samples"/> samples.
+/// the average number of backends in each (average active sessions), and the lock requests waited on by what they are for,
+/// over <paramref name="Samples"/> samples.
 /// </summary>
-public sealed record PhaseUsage(IReadOnlyDictionary<string, double> Cores, IReadOnlyDictionary<string, double> Backends, long Samples)
+public sealed record PhaseUsage(
+    IReadOnlyDictionary<string, double> Cores,
+    IReadOnlyDictionary<string, double> Backends,
+    IReadOnlyDictionary<string, double> LockTargets,
+    long Samples)
 {
     public double LockWaits => Backends.Where(state => state.Key.StartsWith("Lock:", StringComparison.Ordinal)).Sum(state => state.Value);
 

@@ -70,7 +70,7 @@ public static class MixedBench
                 new UploadUrlWorkload(host.BaseAddress, settings.Concurrency, uploadCookies),
                 new ListPageWorkload(host.BaseAddress, settings.ListConcurrency, heavyCookies, otherCookies),
                 new IngestWorkload(host.BaseAddress, ingestCookie, media, uploads, maintenance, settings.IngestEvery),
-                new RetentionSweepWorkload(core.GetRequiredService<RecordingLifecycleSweeper>(), settings.SweepBatches),
+                new RetentionSweepWorkload(core.GetRequiredService<RecordingLifecycleSweeper>(), settings.SweepBatches, maintenance),
                 new AlertCheckWorkload(core.GetRequiredService<AlertsCheckService>(), settings.AlertEvery),
             ];
             var azurite = PhaseMeter.FindAzurite(BenchServices.Blobs().Uri);

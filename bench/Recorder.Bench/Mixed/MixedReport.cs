@@ -46,7 +46,8 @@ public static class MixedReport
             "each batch is the shipped " +
             "500, so a run marks up to that many batches past retention and purges as many. The generated recordings' blobs " +
             "were never uploaded: Azurite answers each delete 404, which the sweeper takes as done (DeleteIfExists), so a run pays " +
-            "its storage round trips but moves no bytes. Figure: each run's duration; throughput: rows purged per second of run.");
+            "its storage round trips but moves no bytes. Figure: each run's duration; throughput: rows purged in the window per second " +
+            "(from their audit entries, so a run longer than the window still counts).");
         file.Line("- Alert check: AlertsCheckService.RunAsync, a run every " +
             string.Create(Invariant, $"{settings.AlertEvery.TotalSeconds:0} s ") +
             "(at once if the last took longer; shipped schedule: every 10 minutes), storage over every user, failure rates, no webhook.");
@@ -63,9 +64,9 @@ public static class MixedReport
                 return (IReadOnlyList<string>)
                 [
                     workload.Name, workload.Sample,
-                    Latencies.Ms(alone.Latencies.Percentile(50)), Latencies.Ms(alone.Latencies.Percentile(99)),
-                    Latencies.Ms(both.Latencies.Percentile(50)), Latencies.Ms(both.Latencies.Percentile(99)),
-                    (both.Latencies.Percentile(99) / alone.Latencies.Percentile(99)).ToString("0.00", Invariant) + "×",
+                    Ms(alone.Latencies, 50), Ms(alone.Latencies, 99), Ms(both.Latencies, 50), Ms(both.Latencies, 99),
+                    alone.Latencies.Count == 0 || both.Latencies.Count == 0 ? "–"
+                        : (both.Latencies.Percentile(99) / alone.Latencies.Percentile(99)).ToString("0.00", Invariant) + "×",
                     $"{alone.Throughput.ToString("0.0", Invariant)} {workload.ThroughputUnit}",
                     $"{both.Throughput.ToString("0.0", Invariant)} {workload.ThroughputUnit}",
                     $"{alone.Latencies.Count} / {both.Latencies.Count}",
@@ -161,6 +162,10 @@ public static class MixedReport
     private static int Index(IReadOnlyList<IWorkload> workloads, IWorkload workload) => workloads.ToList().IndexOf(workload);
 
     private static string Met(bool met) => met ? "yes" : "**no**";
+
+    // No sample in a phase (a sweeper run longer than the window): a dash, not NaN.
+    private static string Ms(Latencies latencies, double percentile)
+        => latencies.Count == 0 ? "–" : Latencies.Ms(latencies.Percentile(percentile));
 
     private static string Cores(PhaseUsage usage, string consumer)
         => !usage.Cores.TryGetValue(consumer, out var cores) ? "–"

@@ -66,6 +66,10 @@ public sealed class PhaseWindow : IDisposable
 
     public bool Counts(long started, long ended) => started >= MeasureFrom && ended <= StopAt;
 
+    /// <summary>Waits until <paramref name="timestamp"/> (a <see cref="Stopwatch"/> timestamp), at once if it has passed.</summary>
+    public static Task UntilAsync(long timestamp)
+        => Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), timestamp) is { Ticks: > 0 } wait ? Task.Delay(wait) : Task.CompletedTask;
+
     public void Dispose() => stopping.Dispose();
 }
 

@@ -40,7 +40,8 @@ public static class MixedReport
         file.Line("- Ingest: " + string.Join(" and ", media.Select(m => string.Create(Invariant, $"{m.Name} ({m.Bytes:N0} bytes)"))) +
             string.Create(Invariant, $" in turn, one started every {settings.IngestEvery.TotalSeconds:0.#} s (open loop): upload URL, ") +
             "the file put to Azurite, then BlobCreated posted to the webhook; the figure is event posted → the row read `completed` " +
-            "(polled every 20 ms). The WebMs' seekable copies follow on the same queue and add to the load.");
+            "(polled every 20 ms), with event posted → a worker's claim (`ingest_attempts` counted) beside it. The WebMs' seekable " +
+            "copies follow on the same queue and add to the load.");
         file.Line("- Retention sweep: RecordingLifecycleSweeper.RunAsync run after run, with `Lifecycle:MaxBatches` " +
             string.Create(Invariant, $"{settings.SweepBatches} (shipped: 50) so that runs end inside a phase; ") +
             "each batch is the shipped " +

@@ -25,15 +25,16 @@ public sealed class PhaseMeter : IAsyncDisposable
         GROUP BY 1
         """;
 
-    // What a waiting lock request of this database is for: the relation, the object, or the lock's kind alone (advisory,
-    // transactionid: a row another transaction holds).
+    // What a waiting lock request of this database's backends is for: the relation, the object (shared ones, such as the
+    // database itself, have database 0), or the lock's kind alone (advisory; transactionid: a row another transaction holds).
     private const string LockTargetsSql = """
         SELECT l.locktype || coalesce(' ' || l.relation::regclass::text, '')
                || CASE WHEN l.locktype = 'object' THEN ' ' || coalesce(pg_describe_object(l.classid, l.objid, l.objsubid), '?') ELSE '' END
                || ' ' || l.mode,
                count(*)::int
         FROM pg_locks AS l
-        WHERE NOT l.granted AND (l.database IS NULL OR l.database = (SELECT oid FROM pg_database WHERE datname = current_database()))
+        WHERE NOT l.granted
+          AND (l.database IS NULL OR l.database IN (0, (SELECT oid FROM pg_database WHERE datname = current_database())))
           AND l.pid IN (SELECT pid FROM pg_stat_activity WHERE datname = current_database())
         GROUP BY 1
         """;

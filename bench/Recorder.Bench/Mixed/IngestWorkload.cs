@@ -49,7 +49,7 @@ public sealed class IngestWorkload(
             // Launched inside the window: counted, its latency and its errors, even if it settles after the window.
             var now = Stopwatch.GetTimestamp();
             var file = media[launched++ % media.Count];
-            ingests.Add(IngestOneAsync(client, watcher, file, now >= window.MeasureFrom ? figures : null, now < half ? 0 : 1));
+            ingests.Add(IngestOneAsync(client, watcher, file, window, figures, now >= window.MeasureFrom, now < half ? 0 : 1));
             next += (long)(every.TotalSeconds * Stopwatch.Frequency);
             var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next);
             if (wait > TimeSpan.Zero)
@@ -57,23 +57,46 @@ public sealed class IngestWorkload(
                 await Task.Delay(wait);
             }
         }
+        var inFlightAtEnd = figures.InFlight;
         await Task.WhenAll(ingests);
         var detail = string.Create(CultureInfo.InvariantCulture,
+            $"{figures.CompletedInWindow} completed inside the window, {inFlightAtEnd} still in flight at its end; ") +
+            string.Create(CultureInfo.InvariantCulture,
             $"event → a worker's claim p50 {Latencies.Ms(figures.Claimed.Percentile(50))} ms, ") +
             string.Create(CultureInfo.InvariantCulture, $"p99 {Latencies.Ms(figures.Claimed.Percentile(99))} ms ") +
             "(the rest is the work); p50 of those started in the window's first half " +
             string.Create(CultureInfo.InvariantCulture, $"{Latencies.Ms(figures.Halves[0].Percentile(50))} ms, ") +
             string.Create(CultureInfo.InvariantCulture, $"second half {Latencies.Ms(figures.Halves[1].Percentile(50))} ms");
         return new WorkloadResult(figures.Completed, figures.Errors.Total, figures.Errors.Kinds,
-            figures.Completed.Count / window.Duration.TotalMinutes, detail);
+            figures.CompletedInWindow / window.Duration.TotalMinutes, detail);
     }
 
     /// <summary>
     /// What the counted ingests measured: event → completed, event → the worker's claim (queue wait), and event → completed
-    /// by the window's half they started in (a queue that falls behind shows as a second half slower than the first).
+    /// by the window's half they started in (a queue that falls behind shows as a second half slower than the first); and,
+    /// of every ingest, how many reached completed inside the window (the throughput) and how many are in flight.
     /// </summary>
     private sealed class Figures
     {
+        private long completedInWindow;
+        private long inFlight;
+
+        public long CompletedInWindow => Interlocked.Read(ref completedInWindow);
+
+        public long InFlight => Interlocked.Read(ref inFlight);
+
+        public void Started() => Interlocked.Increment(ref inFlight);
+
+        public void Ended() => Interlocked.Decrement(ref inFlight);
+
+        public void CompletedAt(PhaseWindow window, long settledAt)
+        {
+            if (settledAt >= window.MeasureFrom && settledAt <= window.StopAt)
+            {
+                Interlocked.Increment(ref completedInWindow);
+            }
+        }
+
         public Latencies Completed { get; } = new();
 
         public Latencies Claimed { get; } = new();
@@ -83,8 +106,11 @@ public sealed class IngestWorkload(
         public ErrorCounts Errors { get; } = new();
     }
 
-    private async Task IngestOneAsync(HttpClient client, CompletionWatcher watcher, BenchMedia file, Figures? figures, int half)
+    private async Task IngestOneAsync(
+        HttpClient client, CompletionWatcher watcher, BenchMedia file, PhaseWindow window, Figures all, bool counted, int half)
     {
+        all.Started();
+        var figures = counted ? all : null;
         try
         {
             using var create = new HttpRequestMessage(HttpMethod.Post, "api/recordings/uploads")
@@ -128,6 +154,7 @@ public sealed class IngestWorkload(
                 figures?.Errors.Add($"ended '{status}'");
                 return;
             }
+            all.CompletedAt(window, settledAt);
             figures?.Completed.Add(Stopwatch.GetElapsedTime(posted, settledAt));
             figures?.Halves[half].Add(Stopwatch.GetElapsedTime(posted, settledAt));
             figures?.Claimed.Add(Stopwatch.GetElapsedTime(posted, claimedAt));
@@ -139,6 +166,10 @@ public sealed class IngestWorkload(
         catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or Azure.RequestFailedException)
         {
             figures?.Errors.Add(exception.GetType().Name);
+        }
+        finally
+        {
+            all.Ended();
         }
     }
 

@@ -28,9 +28,16 @@ public sealed class PhaseMeter : IAsyncDisposable
     // What a waiting lock request of this database's backends is for: the relation, the object (shared ones, such as the
     // database itself, have database 0), or the lock's kind alone (advisory; transactionid: a row another transaction holds).
     private const string LockTargetsSql = """
-        SELECT l.locktype || coalesce(' ' || l.relation::regclass::text, '')
-               || CASE WHEN l.locktype = 'object' THEN ' ' || coalesce(pg_describe_object(l.classid, l.objid, l.objsubid), '?') ELSE '' END
-               || ' ' || l.mode,
+        SELECT CASE
+                 -- pg_notify's commit lock: one for the whole server, held by each notifying transaction through its commit.
+                 WHEN l.locktype = 'object' AND l.classid = 'pg_database'::regclass AND l.objid = 0
+                   THEN 'the NOTIFY queue (server-wide commit lock)'
+                 WHEN l.locktype = 'advisory' AND l.objsubid = 2 AND l.classid = hashtext('recorder.quota')::oid
+                   THEN 'advisory: one user''s quota lock'
+                 ELSE l.locktype || coalesce(' ' || l.relation::regclass::text, '')
+                   || CASE WHEN l.locktype = 'object' THEN ' ' || coalesce(pg_describe_object(l.classid, l.objid, l.objsubid), '?')
+                      ELSE '' END
+               END || ' ' || l.mode,
                count(*)::int
         FROM pg_locks AS l
         WHERE NOT l.granted

@@ -27,8 +27,9 @@ public static class MixedReport
             string.Create(Invariant, $"{settings.WarmUp.TotalSeconds:0} s of warm-up (not counted), ") +
             "with 5 s between phases. The bench host (the dev host as a process of its own, logging at Warning, its timers off) serves " +
             "HTTP, the Event Grid webhook and the ingest queue worker; the sweeper and the alert check run in this benchmark's process " +
-            "through the app's own services (AddRecorderCore), as their timers call them. A request or run counts if it started in the " +
-            "measured window and ended before its end; an ingest counts if it started in the window, however late it settles.");
+            "through the app's own services (AddRecorderCore), as their timers call them. A request counts if it was sent and answered " +
+            "inside the measured window, a sweeper or alert run if it ended inside it (a sweeper run may outlast the warm-up), an " +
+            "ingest's latency if it started inside it, however late it settles (its throughput counts completions inside the window).");
         file.Line();
         file.Line(string.Create(Invariant, $"- Upload URLs: {settings.Concurrency} clients in a closed loop, keep-alive HTTP, ") +
             "1 000 signed-in users (session cookie → sessions row) in turn, each request a new 1 MiB recording.");

@@ -90,8 +90,9 @@ public static class Repeated
 {
     /// <summary>
     /// Runs <paramref name="run"/> until the window ends, each run <paramref name="every"/> after the previous one started (at
-    /// once if it took longer). Runs started in the window and ended before its end count; one still going at the end is
-    /// cancelled, as the host cancels a run when it stops, and left out. A run that throws is an error of its exception's type.
+    /// once if it took longer). Runs that ended inside the window count, whenever they began (a sweeper run may outlast the
+    /// warm-up, under the phase's load all along); one still going at the end is cancelled, as the host cancels a run when it
+    /// stops, and left out. A run that throws is an error of its exception's type.
     /// </summary>
     public static async Task<(Latencies Latencies, List<(T Result, double Seconds)> Runs, ErrorCounts Errors)> RunAsync<T>(
         PhaseWindow window, TimeSpan every, Func<CancellationToken, Task<T>> run)
@@ -107,7 +108,7 @@ public static class Repeated
             {
                 var result = await run(window.Stopping);
                 var ended = Stopwatch.GetTimestamp();
-                if (window.Counts(started, ended))
+                if (window.EndedInside(ended))
                 {
                     latencies.Add(Stopwatch.GetElapsedTime(started, ended));
                     runs.Add((result, Stopwatch.GetElapsedTime(started, ended).TotalSeconds));
@@ -119,7 +120,7 @@ public static class Repeated
             }
             catch (Exception exception)
             {
-                if (window.Counts(started, Stopwatch.GetTimestamp()))
+                if (window.EndedInside(Stopwatch.GetTimestamp()))
                 {
                     errors.Add(exception.GetType().Name);
                 }

@@ -35,8 +35,7 @@ public sealed record WorkloadResult(Latencies Latencies, long Errors, IReadOnlyD
 }
 
 /// <summary>
-/// A phase's clock: a warm-up, then the measured window. Work that started inside the window and ended before its end
-/// counts, as in <see cref="LoadGenerator"/>; <see cref="Stopping"/> is cancelled when the window ends.
+/// A phase's clock: a warm-up, then the measured window; <see cref="Stopping"/> is cancelled when the window ends.
 /// </summary>
 public sealed class PhaseWindow : IDisposable
 {
@@ -64,7 +63,7 @@ public sealed class PhaseWindow : IDisposable
 
     public bool Ended => Stopwatch.GetTimestamp() >= StopAt;
 
-    public bool Counts(long started, long ended) => started >= MeasureFrom && ended <= StopAt;
+    public bool EndedInside(long ended) => ended >= MeasureFrom && ended <= StopAt;
 
     /// <summary>Waits until <paramref name="timestamp"/> (a <see cref="Stopwatch"/> timestamp), at once if it has passed.</summary>
     public static Task UntilAsync(long timestamp)

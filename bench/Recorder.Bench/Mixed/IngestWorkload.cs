@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -7,7 +6,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using Dapper;
 using Npgsql;
 using Recorder.Bench.Common;
 using Recorder.Bench.Ingest;
@@ -38,7 +36,7 @@ public sealed class IngestWorkload(
     public async Task<WorkloadResult> RunAsync(PhaseWindow window)
     {
         using var client = new HttpClient { BaseAddress = host, Timeout = TimeSpan.FromSeconds(60) };
-        await using var watcher = new CompletionWatcher(maintenance);
+        await using var watcher = new CompletionWatcher(maintenance, window);
         var figures = new Figures();
         var half = window.MeasureFrom + (window.StopAt - window.MeasureFrom) / 2;
         var ingests = new List<Task>();
@@ -61,6 +59,9 @@ public sealed class IngestWorkload(
         await Task.WhenAll(ingests);
         var detail = string.Create(CultureInfo.InvariantCulture,
             $"{figures.CompletedInWindow} completed inside the window, {inFlightAtEnd} still in flight at its end; ") +
+            "claimed and not yet settled at once, on average " +
+            string.Create(CultureInfo.InvariantCulture, $"{watcher.WorkingAverage:0.0}, ") +
+            string.Create(CultureInfo.InvariantCulture, $"at most {watcher.WorkingMax} (host.json: batchSize 8, newBatchThreshold 4); ") +
             string.Create(CultureInfo.InvariantCulture,
             $"event → a worker's claim p50 {Latencies.Ms(figures.Claimed.Percentile(50))} ms, ") +
             string.Create(CultureInfo.InvariantCulture, $"p99 {Latencies.Ms(figures.Claimed.Percentile(99))} ms ") +
@@ -170,73 +171,6 @@ public sealed class IngestWorkload(
         finally
         {
             all.Ended();
-        }
-    }
-
-    /// <summary>
-    /// Reads, every 20 ms, where the awaited recordings are: one indexed query for all of them (as recorder_maintenance), so
-    /// watching costs the database the same however many are in flight. A recording is claimed once a worker has counted an
-    /// attempt (ingest_attempts), settled once it has left <c>uploading</c>/<c>processing</c>; both as Stopwatch timestamps.
-    /// </summary>
-    private sealed class CompletionWatcher : IAsyncDisposable
-    {
-        private readonly ConcurrentDictionary<long, Watch> waiting = new();
-        private readonly CancellationTokenSource stopping = new();
-        private readonly Task polling;
-
-        public CompletionWatcher(NpgsqlDataSource maintenance) => polling = PollAsync(maintenance);
-
-        public Task<(string Status, long ClaimedAt, long SettledAt)> WaitAsync(long id)
-            => waiting.GetOrAdd(id, _ => new Watch()).Settled.Task;
-
-        private async Task PollAsync(NpgsqlDataSource maintenance)
-        {
-            await using var connection = await maintenance.OpenConnectionAsync();
-            while (!stopping.IsCancellationRequested)
-            {
-                if (!waiting.IsEmpty)
-                {
-                    var rows = await connection.QueryAsync<(long Id, string Status, bool Claimed)>(
-                        "SELECT id, status::text, ingest_attempts > 0 FROM recordings WHERE id = ANY(@Ids)",
-                        new { Ids = waiting.Keys.ToArray() });
-                    var now = Stopwatch.GetTimestamp();
-                    foreach (var (id, status, claimed) in rows)
-                    {
-                        var watch = waiting[id];
-                        if (claimed && watch.ClaimedAt == 0)
-                        {
-                            watch.ClaimedAt = now;
-                        }
-                        if (status is not ("uploading" or "processing") && waiting.TryRemove(id, out _))
-                        {
-                            watch.Settled.SetResult((status, watch.ClaimedAt == 0 ? now : watch.ClaimedAt, now));
-                        }
-                    }
-                }
-                try
-                {
-                    await Task.Delay(20, stopping.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await stopping.CancelAsync();
-            await polling;
-            stopping.Dispose();
-        }
-
-        private sealed class Watch
-        {
-            public TaskCompletionSource<(string Status, long ClaimedAt, long SettledAt)> Settled { get; }
-                = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-            public long ClaimedAt { get; set; }
         }
     }
 }

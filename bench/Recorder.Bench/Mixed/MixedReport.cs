@@ -152,7 +152,8 @@ public static class MixedReport
         if (targets.Count > 0)
         {
             file.Line();
-            file.Line("Lock waits by what they wait for (pg_locks not granted, sampled with the backends): the average number waiting.");
+            file.Line("Lock waits by what they wait for (pg_locks not granted, sampled with the backends): the average number waiting; " +
+                "and how often pg_notify's commit lock, one for the whole server, was held by this run's database or another one.");
             file.Line();
             file.Table(["Lock waited for", .. columns], targets.Select(target => (IReadOnlyList<string>)
                 [target, .. phases.Select(phase => phase.Usage.LockTargets.GetValueOrDefault(target).ToString("0.000", Invariant))]));
@@ -185,7 +186,8 @@ public static class MixedReport
             => (alone.Usage.Cores.GetValueOrDefault(consumer) / Math.Max(own.Throughput, 0.001) * 1000).ToString("0.00", Invariant);
         var top = mixed.Usage.Cores.Where(core => core.Key != PhaseMeter.Busy).OrderByDescending(core => core.Value).Take(4)
             .Select(core => string.Create(Invariant, $"{core.Key} {core.Value:0.00}"));
-        var locks = mixed.Usage.LockTargets.OrderByDescending(target => target.Value).Take(3)
+        var locks = mixed.Usage.LockTargets.Where(target => !target.Key.StartsWith(PhaseMeter.NotifyHeldBy, StringComparison.Ordinal))
+            .OrderByDescending(target => target.Value).Take(3)
             .Select(target => string.Create(Invariant, $"{target.Key} {target.Value:0.000}")).ToList();
         var aloneP99 = own.Latencies.Percentile(99);
         var text = string.Create(Invariant, $"{workload.Short}: p99 {Latencies.Ms(aloneP99)} ms alone, {Latencies.Ms(p99)} ms mixed. ") +
@@ -204,7 +206,10 @@ public static class MixedReport
             string.Create(Invariant, $". Backends waiting on a lock: {mixed.Usage.LockWaits:0.000} on average ") +
             string.Create(Invariant, $"({alone.Usage.LockWaits:0.000} ") +
             "alone)" + (locks.Count > 0 ? " — " + string.Join(", ", locks) : "") + ". ";
-        return text + (mixed.Usage.BusyShare >= 0.9
+        return text + (mixed.Usage.BusyShare >= 0.9 && mixed.Usage.LockWaits >= 0.05
+            ? "The CPUs were saturated and backends waited on locks too: both lengthen the requests, and the lock waits are the " +
+                "part more CPUs alone would not remove."
+            : mixed.Usage.BusyShare >= 0.9
             ? "The CPUs were saturated, so requests queued for a CPU: that is the bound measured here."
             : mixed.Usage.LockWaits >= 0.05
                 ? "The CPUs had room, and backends waited on locks: the lock waits bound it (see the tables below)."

@@ -27,7 +27,8 @@ public sealed class PhaseMeter : IAsyncDisposable
 
     // What a waiting lock request of this database's backends is for: the relation, the object (shared ones, such as the
     // database itself, have database 0), or the lock's kind alone (advisory; transactionid: a row another transaction holds).
-    private const string LockTargetsSql = """
+    // Then who holds pg_notify's commit lock, which is one for the whole server: this run's database or another one.
+    private const string LockTargetsSql = $"""
         SELECT CASE
                  -- pg_notify's commit lock: one for the whole server, held by each notifying transaction through its commit.
                  WHEN l.locktype = 'object' AND l.classid = 'pg_database'::regclass AND l.objid = 0
@@ -44,7 +45,16 @@ public sealed class PhaseMeter : IAsyncDisposable
           AND (l.database IS NULL OR l.database IN (0, (SELECT oid FROM pg_database WHERE datname = current_database())))
           AND l.pid IN (SELECT pid FROM pg_stat_activity WHERE datname = current_database())
         GROUP BY 1
+        UNION ALL
+        SELECT '{NotifyHeldBy}' || CASE WHEN a.datname = current_database() THEN 'this run''s database' ELSE 'another database' END,
+               count(*)::int
+        FROM pg_locks AS l JOIN pg_stat_activity AS a ON a.pid = l.pid
+        WHERE l.granted AND l.locktype = 'object' AND l.classid = 'pg_database'::regclass AND l.objid = 0
+        GROUP BY 1
         """;
+
+    /// <summary>The rows of <see cref="PhaseUsage.LockTargets"/> that count holders of the NOTIFY lock, not waits.</summary>
+    public const string NotifyHeldBy = "(held, not a wait) the NOTIFY queue, by a backend of ";
 
     private readonly Dictionary<string, long> waits = [];
     private readonly Dictionary<string, long> lockTargets = [];

@@ -38,7 +38,7 @@ public sealed class RetentionSweepWorkload(RecordingLifecycleSweeper sweeper, in
         }
         var purged = await purgedInWindow;
         var detail = string.Create(CultureInfo.InvariantCulture, $"{purged:N0} rows purged in the window; ") +
-            string.Create(CultureInfo.InvariantCulture, $"{runs.Count} whole runs in it ") +
+            string.Create(CultureInfo.InvariantCulture, $"{runs.Count} runs ended in it ") +
             string.Create(CultureInfo.InvariantCulture, $"({runs.Sum(run => (long)run.Result.Purged):N0} purged), each run's seconds: ") +
             string.Join(", ", runs.Select(run => run.Seconds.ToString("0.0", CultureInfo.InvariantCulture)));
         return new WorkloadResult(latencies, errors.Total, errors.Kinds, purged / window.Duration.TotalSeconds, detail);

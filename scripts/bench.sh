@@ -7,15 +7,18 @@
 # (tests/Recorder.Testing PrivateServices), so they need the packages but not the profile's services.
 #
 #   scripts/bench.sh                      # all of them, at the issue's scale (about an hour on 2 cores)
-#   scripts/bench.sh uploads ingest       # some: uploads sas ingest database sweeps burst soak live-upload
+#   scripts/bench.sh uploads ingest       # some: uploads sas ingest database mixed sweeps burst soak live-upload
 #
 # Scale and length (environment): BENCH_SECONDS (30), BENCH_CONCURRENCY (32), BENCH_REPETITIONS (3),
 # BENCH_USERS (100000), BENCH_RECORDINGS (10000000), BENCH_RETENTION_SECONDS (120), BENCH_SWEEP_RECORDINGS (5000),
 # BENCH_BURST_EVENTS (10000), BENCH_SOAK_USERS (4), BENCH_SOAK_MINUTES (2),
-# BENCH_LIVE_MINUTES (1,10,60: the live-upload benchmark's lengths), BENCH_UPLOADS_WARMUP_SECONDS (60: until the host's tiered JIT
-# has finished, bench/results/upload-urls.md). BENCH_TRACE=1 adds to uploads a run with dotnet-trace attached to the host
+# BENCH_LIVE_MINUTES (1,10,60: the live-upload benchmark's lengths), and for mixed (issue 20's mixed load, on the
+# database benchmark's data: BENCH_USERS and BENCH_RECORDINGS) BENCH_MIXED_SOLO_SECONDS (45, each workload alone),
+# BENCH_MIXED_SECONDS (180, all at once), BENCH_MIXED_CONCURRENCY (8, upload-URL clients, and list clients unless
+# BENCH_MIXED_LIST_CONCURRENCY says otherwise). BENCH_UPLOADS_WARMUP_SECONDS (60: until the host's tiered JIT has
+# finished, bench/results/upload-urls.md); BENCH_TRACE=1 adds to uploads a run with dotnet-trace attached to the host
 # (the tool manifest's version, restored here) and its profile to the results.
-# The database benchmark needs about 10 GB free at the default scale; its database is dropped afterwards.
+# The database and mixed benchmarks need about 10 GB free at the default scale; their databases are dropped afterwards.
 # If RECORDER_TEST_PG_ADMIN and RECORDER_TEST_STORAGE are already set, those services are used as they are.
 set -euo pipefail
 
@@ -40,14 +43,14 @@ trap 'on_signal TERM' TERM
 
 benchmarks=("$@")
 if ((${#benchmarks[@]} == 0)); then
-  benchmarks=(sas uploads ingest burst soak sweeps database)
+  benchmarks=(sas uploads ingest burst soak sweeps database mixed)
 fi
 shared_services=0
 for name in "${benchmarks[@]}"; do
   case "$name" in
-    sas | uploads | ingest | database | burst) shared_services=1 ;;
+    sas | uploads | ingest | database | mixed | burst) shared_services=1 ;;
     soak | sweeps | live-upload) ;;
-    *) die "unknown benchmark '$name' (sas, uploads, ingest, database, sweeps, burst, soak, live-upload)" ;;
+    *) die "unknown benchmark '$name' (sas, uploads, ingest, database, mixed, sweeps, burst, soak, live-upload)" ;;
   esac
 done
 
@@ -101,6 +104,11 @@ for name in "${benchmarks[@]}"; do
     database)
       run_bench database dotnet "$bench_dll" database --users "${BENCH_USERS:-100000}" \
         --recordings "${BENCH_RECORDINGS:-10000000}" --retention-seconds "${BENCH_RETENTION_SECONDS:-120}" ;;
+    mixed)
+      run_bench mixed dotnet "$bench_dll" mixed --users "${BENCH_USERS:-100000}" --recordings "${BENCH_RECORDINGS:-10000000}" \
+        --solo-seconds "${BENCH_MIXED_SOLO_SECONDS:-45}" --mixed-seconds "${BENCH_MIXED_SECONDS:-180}" \
+        --concurrency "${BENCH_MIXED_CONCURRENCY:-8}" \
+        --list-concurrency "${BENCH_MIXED_LIST_CONCURRENCY:-${BENCH_MIXED_CONCURRENCY:-8}}" ;;
     sweeps)
       run_bench sweeps dotnet "$bench_dll" sweeps --recordings "${BENCH_SWEEP_RECORDINGS:-5000}" ;;
     burst)

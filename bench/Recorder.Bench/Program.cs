@@ -3,6 +3,7 @@ using Recorder.Bench.Common;
 using Recorder.Bench.Database;
 using Recorder.Bench.Ingest;
 using Recorder.Bench.LiveUploads;
+using Recorder.Bench.Mixed;
 using Recorder.Bench.Soak;
 using Recorder.Bench.Sweeps;
 using Recorder.Bench.Uploads;
@@ -11,7 +12,7 @@ using Recorder.Bench.Uploads;
 // child process the HTTP benchmarks start (the dev host plus a ping function).
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("usage: Recorder.Bench uploads|ingest|live-upload|database|sweeps|burst|soak [--option value ...]");
+    Console.Error.WriteLine("usage: Recorder.Bench uploads|ingest|live-upload|database|mixed|sweeps|burst|soak [--option value ...]");
     return 2;
 }
 if (args[0] == "host")
@@ -26,6 +27,7 @@ return args[0] switch
     "ingest" => await IngestBench.RunAsync(options),
     "live-upload" => await LiveUploadBench.RunAsync(options),
     "database" => await ScaleBench.RunAsync(options),
+    "mixed" => await MixedBench.RunAsync(options),
     "burst" => await BurstBench.RunAsync(options),
     "soak" => await SoakBench.RunAsync(options),
     "sweeps" => await SweepBench.RunAsync(options),

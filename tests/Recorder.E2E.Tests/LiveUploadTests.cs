@@ -85,7 +85,7 @@ public sealed partial class LiveUploadTests(E2EHost host)
     {
         await using var page = await OpenAsync();
         await page.RecordAsync("camera", 30, "The tab that died");
-        await Expect(Timer(page.Page)).ToHaveTextAsync("00:15", new() { Timeout = 40000 });
+        await RecorderPage.WaitForTimerAsync(page.Page, 15, 40_000);
         await page.ScreenshotAsync("recording-live");
         var id = await LiveRecordingIdAsync(page.UserId, "The tab that died");
         // No Stop, no pagehide: the browser is gone with the page's IndexedDB.
@@ -104,7 +104,7 @@ public sealed partial class LiveUploadTests(E2EHost host)
     {
         await using var page = await OpenAsync();
         await page.RecordAsync("camera", 0, "Reloaded while recording");
-        await Expect(Timer(page.Page)).ToHaveTextAsync("00:07", new() { Timeout = 30000 });
+        await RecorderPage.WaitForTimerAsync(page.Page, 7);
 
         await page.Page.ReloadAsync();
         await Expect(page.Status).ToContainTextAsync("from an earlier visit");
@@ -162,7 +162,7 @@ public sealed partial class LiveUploadTests(E2EHost host)
     {
         await using var page = await OpenAsync();
         await page.RecordAsync("camera", 0, "Through a network cut");
-        await Expect(Timer(page.Page)).ToHaveTextAsync("00:04", new() { Timeout = 30000 });
+        await RecorderPage.WaitForTimerAsync(page.Page, 4);
 
         await page.Context.SetOfflineAsync(true);
         await Expect(page.Page.Locator("#upload-text")).ToContainTextAsync("Offline");
@@ -170,7 +170,7 @@ public sealed partial class LiveUploadTests(E2EHost host)
         // The cut is the scenario, not a wait for something to happen.
         await Task.Delay(TimeSpan.FromSeconds(10));
         await page.Context.SetOfflineAsync(false);
-        await Expect(Timer(page.Page)).ToHaveTextAsync("00:18", new() { Timeout = 30000 });
+        await RecorderPage.WaitForTimerAsync(page.Page, 18);
         await StopAsync(page.Page);
         var id = await page.WaitForOutcomeAsync();
 
@@ -200,13 +200,13 @@ public sealed partial class LiveUploadTests(E2EHost host)
         };
 
         await page.RecordAsync("camera", 0, "Longer than its upload URL");
-        await Expect(Timer(page.Page)).ToHaveTextAsync("00:08", new() { Timeout = 30000 });
+        await RecorderPage.WaitForTimerAsync(page.Page, 8);
         // A pause on the way: nothing is recorded meanwhile, and the upload goes on around it.
         await page.Page.GetByRole(AriaRole.Button, new() { Name = "Pause" }).ClickAsync();
         await Expect(page.Status).ToContainTextAsync("Paused");
         await Task.Delay(TimeSpan.FromSeconds(3));
         await page.Page.GetByRole(AriaRole.Button, new() { Name = "Resume" }).ClickAsync();
-        await Expect(Timer(page.Page)).ToHaveTextAsync("00:20", new() { Timeout = 40000 });
+        await RecorderPage.WaitForTimerAsync(page.Page, 20, 40_000);
         await StopAsync(page.Page);
         var id = await page.WaitForOutcomeAsync();
         // The session's heartbeats carried what was staged.
@@ -228,7 +228,7 @@ public sealed partial class LiveUploadTests(E2EHost host)
     {
         await using var page = await OpenAsync();
         await page.RecordAsync("camera", 0, "Until the storage is full");
-        await Expect(Timer(page.Page)).ToHaveTextAsync("00:05", new() { Timeout = 30000 });
+        await RecorderPage.WaitForTimerAsync(page.Page, 5);
         // What is staged by now (a block or more) is the user's whole storage: the next blocks do not fit.
         long limitBytes = 0;
         await Eventually.TrueAsync(async () =>
@@ -265,7 +265,7 @@ public sealed partial class LiveUploadTests(E2EHost host)
     {
         await using var page = await OpenAsync();
         await page.RecordAsync("camera", 0, "First tab");
-        await Expect(Timer(page.Page)).ToHaveTextAsync("00:02", new() { Timeout = 30000 });
+        await RecorderPage.WaitForTimerAsync(page.Page, 2);
         // The second tab opens while the first records: it must not take the first's upload for one to resume.
         var second = await page.Context.NewPageAsync();
         second.Dialog += (_, dialog) => _ = dialog.AcceptAsync();
@@ -274,7 +274,7 @@ public sealed partial class LiveUploadTests(E2EHost host)
         await second.Locator("input[name=mode][value=\"audio\"]").CheckAsync(new() { Force = true });
         await second.Locator("#studio").GetByLabel("Title").FillAsync("Second tab");
         await second.GetByRole(AriaRole.Button, new() { Name = "Record" }).ClickAsync();
-        await Expect(Timer(second)).ToHaveTextAsync("00:06", new() { Timeout = 30000 });
+        await RecorderPage.WaitForTimerAsync(second, 6);
         // Both uploads are still in the IndexedDB the tabs share: the second tab's resume left the first's alone.
         Assert.Equal(2, (await page.EvaluateAsync<JsonElement>(LiveRecords)).GetArrayLength());
 
@@ -304,8 +304,6 @@ public sealed partial class LiveUploadTests(E2EHost host)
         await Expect(page.Page.Locator("#studio")).ToBeVisibleAsync();
         return page;
     }
-
-    private static ILocator Timer(IPage page) => page.Locator("#timer");
 
     private static Task StopAsync(IPage page) => page.GetByRole(AriaRole.Button, new() { Name = "Stop" }).ClickAsync();
 

@@ -87,6 +87,17 @@ public sealed class RecorderPage : IAsyncDisposable
     }
 
     /// <summary>Waits for the recorder to have stopped on its time limit.</summary>
+    /// <summary>
+    /// Waits until <paramref name="page"/>'s timer shows at least <paramref name="seconds"/> of recorded time. At least,
+    /// not exactly: each figure shows for one second, which a poll on a loaded machine can miss.
+    /// </summary>
+    public static async Task WaitForTimerAsync(IPage page, int seconds, int timeoutMs = 30_000)
+        => await page.WaitForFunctionAsync(
+            """
+            seconds => { const [m, s] = document.querySelector('#timer').textContent.split(':').map(Number); return m * 60 + s >= seconds; }
+            """,
+            seconds, new() { Timeout = timeoutMs });
+
     public async Task WaitUntilStoppedAsync(int seconds)
         => await Expect(Page.Locator("#rec-badge")).ToBeHiddenAsync(new() { Timeout = (seconds + 10) * 1000 });
 

@@ -38,11 +38,11 @@ public sealed class SlidesTests(E2EHost host)
         var canvas = await page.EvaluateAsync<int[]>(
             "() => { const c = document.querySelector('#stage canvas.slide-canvas'); return [c.width, c.height]; }");
         await Expect(page.Page.Locator("#slide-position")).ToHaveTextAsync("Slide 1 of 3 · 1-intro.png");
-        await WaitForPageClockAsync(page, 1);
+        await RecorderPage.WaitForTimerAsync(page.Page, 1, 15_000);
         await page.Page.GetByRole(AriaRole.Button, new() { Name = "Next" }).ClickAsync();
         await Expect(page.Page.Locator("#slide-position")).ToHaveTextAsync("Slide 2 of 3 · 2-agenda.png");
         await page.ScreenshotAsync("second-slide");
-        await WaitForPageClockAsync(page, 3);
+        await RecorderPage.WaitForTimerAsync(page.Page, 3, 15_000);
         await page.Page.Keyboard.PressAsync("ArrowRight");
         await Expect(page.Page.Locator("#slide-position")).ToHaveTextAsync("Slide 3 of 3 · 3-demo.png");
         await page.WaitUntilStoppedAsync(5);
@@ -114,7 +114,7 @@ public sealed class SlidesTests(E2EHost host)
         await page.Context.SetOfflineAsync(true);
 
         await page.RecordAsync("slides-camera", 5, "Talk with me in the corner");
-        await WaitForPageClockAsync(page, 1);
+        await RecorderPage.WaitForTimerAsync(page.Page, 1, 15_000);
         await page.Page.Keyboard.PressAsync("ArrowRight");
         await Expect(page.Page.Locator("#slide-position")).ToHaveTextAsync("Slide 2 of 3 · 2-agenda.png");
         await page.ScreenshotAsync("slide-with-camera");
@@ -242,14 +242,6 @@ public sealed class SlidesTests(E2EHost host)
         await page.Page.GetByLabel("Slide images").SetInputFilesAsync(files);
         await Expect(page.Page.Locator("#slides-picked")).ToContainTextAsync("3 slide(s)");
     }
-
-    // The page's recording clock, as its timer shows it (whole seconds of recorded time).
-    private static async Task WaitForPageClockAsync(RecorderPage page, int seconds)
-        => await page.Page.WaitForFunctionAsync(
-            """
-            seconds => { const [m, s] = document.querySelector('#timer').textContent.split(':').map(Number); return m * 60 + s >= seconds; }
-            """,
-            seconds, new() { Timeout = 15_000 });
 
     // As the main app reads it: GET /api/recordings/{id} with the page's session.
     private static async Task<JsonElement> GetRecordingAsync(RecorderPage page, long id)

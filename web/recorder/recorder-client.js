@@ -711,6 +711,29 @@ function put(url, body, headers, onBytes, timeoutMs, signal) {
 // ---------------------------------------------------------------------------------------------
 // Live uploads
 
+// An IndexedDB database at version 1: `create(db)` makes its stores the first time it is opened.
+function openDatabase(name, create) {
+  return new Promise((resolve, reject) => {
+    const request = indexedDB.open(name, 1);
+    request.onupgradeneeded = () => create(request.result);
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
+
+// One transaction over `stores` (each passed to `action`); resolves once it has committed, to the result of the request
+// `action` returns.
+async function inTransaction(database, stores, mode, action) {
+  const db = await database;
+  return new Promise((resolve, reject) => {
+    const transaction = db.transaction(stores, mode);
+    const request = action(...stores.map((store) => transaction.objectStore(store)));
+    transaction.oncomplete = () => resolve(request?.result);
+    transaction.onerror = () => reject(transaction.error);
+    transaction.onabort = () => reject(transaction.error);
+  });
+}
+
 /**
  * IndexedDB of unfinished live uploads: database `recorder-client-live`, store `uploads` (one record per live recording
  * not committed yet, key `recordingId`) and store `slices` (key [recordingId, index]: each MediaRecorder slice with its
@@ -719,29 +742,13 @@ function put(url, body, headers, onBytes, timeoutMs, signal) {
 export class LiveStore {
   constructor(name = 'recorder-client-live') { this.name = name; this.db = null; }
 
-  #open() {
-    this.db ??= new Promise((resolve, reject) => {
-      const request = indexedDB.open(this.name, 1);
-      request.onupgradeneeded = () => {
-        request.result.createObjectStore('uploads', { keyPath: 'recordingId' });
-        request.result.createObjectStore('slices', { keyPath: ['recordingId', 'index'] });
-      };
-      request.onsuccess = () => resolve(request.result);
-      request.onerror = () => reject(request.error);
-    });
-    return this.db;
-  }
-
   // One transaction over both stores; resolves once it has committed, to the result of the request `action` returns.
-  async #run(mode, action) {
-    const db = await this.#open();
-    return new Promise((resolve, reject) => {
-      const transaction = db.transaction(['uploads', 'slices'], mode);
-      const request = action(transaction.objectStore('uploads'), transaction.objectStore('slices'));
-      transaction.oncomplete = () => resolve(request?.result);
-      transaction.onerror = () => reject(transaction.error);
-      transaction.onabort = () => reject(transaction.error);
+  #run(mode, action) {
+    this.db ??= openDatabase(this.name, (db) => {
+      db.createObjectStore('uploads', { keyPath: 'recordingId' });
+      db.createObjectStore('slices', { keyPath: ['recordingId', 'index'] });
     });
+    return inTransaction(this.db, ['uploads', 'slices'], mode, action);
   }
 
   /** Every unfinished live upload's record, oldest first. */
@@ -1213,25 +1220,9 @@ export function captureFailure(error) {
 export class LocalRecordings {
   constructor(name = 'recorder-client') { this.name = name; this.db = null; }
 
-  #open() {
-    this.db ??= new Promise((resolve, reject) => {
-      const request = indexedDB.open(this.name, 1);
-      request.onupgradeneeded = () => request.result.createObjectStore('recordings', { keyPath: 'localId' });
-      request.onsuccess = () => resolve(request.result);
-      request.onerror = () => reject(request.error);
-    });
-    return this.db;
-  }
-
-  async #run(mode, action) {
-    const db = await this.#open();
-    return new Promise((resolve, reject) => {
-      const transaction = db.transaction('recordings', mode);
-      const request = action(transaction.objectStore('recordings'));
-      transaction.oncomplete = () => resolve(request.result);
-      transaction.onerror = () => reject(transaction.error);
-      transaction.onabort = () => reject(transaction.error);
-    });
+  #run(mode, action) {
+    this.db ??= openDatabase(this.name, (db) => db.createObjectStore('recordings', { keyPath: 'localId' }));
+    return inTransaction(this.db, ['recordings'], mode, action);
   }
 
   /** Adds or replaces an entry; a new entry gets a localId and createdAt. */

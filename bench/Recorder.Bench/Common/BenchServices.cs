@@ -126,11 +126,15 @@ public sealed class BenchServices : IAsyncDisposable
         ["Logging:LogLevel:Default"] = "Warning",
     };
 
-    /// <summary>The app's own services (AddRecorderCore) over <see cref="HostSettings"/>, for benchmarks that call them in process.</summary>
-    public ServiceProvider CoreServices()
+    /// <summary>
+    /// The app's own services (AddRecorderCore) over <see cref="HostSettings"/> and <paramref name="overrides"/>, for benchmarks
+    /// that call them in process.
+    /// </summary>
+    public ServiceProvider CoreServices(IReadOnlyDictionary<string, string?>? overrides = null)
     {
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(HostSettings())
+            .AddInMemoryCollection(overrides ?? new Dictionary<string, string?>())
             .Build();
         var services = new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(configuration);
         services.AddRecorderCore(configuration);

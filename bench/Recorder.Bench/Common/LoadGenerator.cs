@@ -12,6 +12,7 @@ public sealed record LoadResult(string Name, int Concurrency, TimeSpan Duration,
 /// <summary>
 /// A closed-loop HTTP load generator: <c>concurrency</c> workers each send the next request as soon as the
 /// previous one answered, over keep-alive connections, for a warm-up (not counted) and then the measured time.
+/// <c>answered</c>, if given, reads each expected answer after its latency is taken (a list page's next cursor).
 /// </summary>
 public static class LoadGenerator
 {
@@ -22,7 +23,8 @@ public static class LoadGenerator
         TimeSpan warmUp,
         TimeSpan duration,
         Func<int, long, HttpRequestMessage> request,
-        HttpStatusCode expected)
+        HttpStatusCode expected,
+        Func<int, HttpResponseMessage, Task>? answered = null)
     {
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, PooledConnectionLifetime = Timeout.InfiniteTimeSpan, UseCookies = false };
         using var client = new HttpClient(handler) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
@@ -47,19 +49,25 @@ public static class LoadGenerator
                 using var message = request(worker, Interlocked.Increment(ref sequence));
                 var sent = Stopwatch.GetTimestamp();
                 string? error = null;
+                var elapsed = TimeSpan.Zero;
                 try
                 {
                     using var response = await client.SendAsync(message, HttpCompletionOption.ResponseContentRead);
+                    elapsed = Stopwatch.GetElapsedTime(sent);
                     if (response.StatusCode != expected)
                     {
                         error = ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
                     }
+                    else if (answered is not null)
+                    {
+                        await answered(worker, response);
+                    }
                 }
                 catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
                 {
+                    elapsed = Stopwatch.GetElapsedTime(sent);
                     error = exception.GetType().Name;
                 }
-                var elapsed = Stopwatch.GetElapsedTime(sent);
                 // Only requests sent and answered inside the measured window count.
                 if (!counted || Stopwatch.GetTimestamp() > stopAt)
                 {

@@ -84,7 +84,40 @@ public static class MediaFiles
         ];
     }
 
-    private static async Task FfmpegAsync(params string[] arguments)
+    /// <summary>
+    /// Short recordings, as most of a busy day's are: a 5 s 720p Chrome-like WebM and a 5 s 720p MP4 with its moov at the end,
+    /// encoded as the long ones (the mixed-load benchmark ingests them at a steady rate).
+    /// </summary>
+    public static async Task<IReadOnlyList<BenchMedia>> ShortAsync(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        var webm = System.IO.Path.Combine(folder, "camera-5s.webm");
+        if (!File.Exists(webm))
+        {
+            var live = System.IO.Path.Combine(folder, "camera-5s.live.webm");
+            await FfmpegAsync("-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30",
+                "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", "5",
+                "-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "2500k", "-g", "150",
+                "-c:a", "libopus", "-b:a", "64k", "-f", "webm", "-live", "1", live);
+            await File.WriteAllBytesAsync(webm, ChromeWebmLayout.WithUnknownClusterSizes(await File.ReadAllBytesAsync(live)));
+        }
+        var mp4 = System.IO.Path.Combine(folder, "camera-5s-moov-at-end.mp4");
+        if (!File.Exists(mp4))
+        {
+            await FfmpegAsync("-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30",
+                "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", "5",
+                "-c:v", "libx264", "-preset", "ultrafast", "-b:v", "2500k", "-g", "150", "-pix_fmt", "yuv420p",
+                "-c:a", "aac", "-b:a", "64k", mp4);
+        }
+        return
+        [
+            new("5 s 720p Chrome-like WebM", webm, "camera", "video/webm;codecs=vp8,opus", true, 5),
+            new("5 s 720p MP4, moov at the end", mp4, "screen", "video/mp4", true, 5),
+        ];
+    }
+
+    /// <summary>Runs ffmpeg quietly; its error output in the exception when it fails.</summary>
+    internal static async Task FfmpegAsync(params string[] arguments)
     {
         var start = new ProcessStartInfo("ffmpeg", ["-nostdin", "-v", "error", "-y", .. arguments]) { RedirectStandardError = true };
         using var process = Process.Start(start)!;

@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Globalization;
+using Recorder.Bench.Ingest;
 using Recorder.Testing.Media;
 
 namespace Recorder.Bench.LiveUploads;
@@ -27,7 +27,7 @@ public static class LiveMediaFiles
         if (!File.Exists(piece))
         {
             var partial = piece + ".partial";
-            await FfmpegAsync("-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30",
+            await MediaFiles.FfmpegAsync("-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30",
                 "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
                 "-t", "60", "-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "2500k", "-g", "150",
                 "-c:a", "libopus", "-b:a", "64k", "-f", "webm", "-live", "1", partial);
@@ -37,7 +37,7 @@ public static class LiveMediaFiles
         if (!File.Exists(path))
         {
             var looped = path + ".live.webm";
-            await FfmpegAsync("-stream_loop", (minutes - 1).ToString(CultureInfo.InvariantCulture), "-i", piece,
+            await MediaFiles.FfmpegAsync("-stream_loop", (minutes - 1).ToString(CultureInfo.InvariantCulture), "-i", piece,
                 "-c", "copy", "-f", "webm", "-live", "1", looped);
             // The layout is rewritten in memory: an hour at 2.5 Mb/s is about 1.2 GB, within one array.
             await File.WriteAllBytesAsync(path + ".partial",
@@ -46,17 +46,5 @@ public static class LiveMediaFiles
             File.Delete(looped);
         }
         return new LiveMedia(minutes, path);
-    }
-
-    private static async Task FfmpegAsync(params string[] arguments)
-    {
-        var start = new ProcessStartInfo("ffmpeg", ["-nostdin", "-v", "error", "-y", .. arguments]) { RedirectStandardError = true };
-        using var process = Process.Start(start)!;
-        var error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"ffmpeg {string.Join(' ', arguments)} failed: {error}");
-        }
     }
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Dapper;
 using Microsoft.Extensions.Logging;
 using Recorder.Core.Alerts;
+using Recorder.Core.Tests.Fixtures;
 using Recorder.Testing;
 using Xunit;
 

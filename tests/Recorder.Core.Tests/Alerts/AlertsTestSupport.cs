@@ -1,11 +1,6 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Text.Json;
-using System.Threading.Channels;
 using Dapper;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -159,60 +154,4 @@ internal sealed class AlertsTestData(MigratedDatabase database)
     }
 
     public async Task<List<AlertRow>> OpenAlertsAsync(string? kind = null) => (await AlertsAsync(kind)).Where(alert => alert.ResolvedAt is null).ToList();
-}
-
-/// <summary>A real HTTP listener on loopback that keeps every POST it receives and answers with a status the test sets.</summary>
-internal sealed class WebhookReceiver : IAsyncDisposable
-{
-    private readonly WebApplication app;
-
-    private WebhookReceiver(WebApplication app) => this.app = app;
-
-    public Channel<(string Path, string Query, JsonElement Body)> Received { get; } = Channel.CreateUnbounded<(string, string, JsonElement)>();
-
-    public HttpStatusCode Answer { get; set; } = HttpStatusCode.NoContent;
-
-    /// <summary>How long to wait before answering (a slow webhook).</summary>
-    public TimeSpan Delay { get; set; } = TimeSpan.Zero;
-
-    public string BaseUrl => app.Urls.Single();
-
-    /// <param name="port">0 for any free port; a given one to bring a "down" webhook up.</param>
-    public static async Task<WebhookReceiver> StartAsync(int port = 0)
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-        var app = builder.Build();
-        var receiver = new WebhookReceiver(app);
-        app.MapPost("/{**path}", async (HttpContext context) =>
-        {
-            var body = await JsonSerializer.DeserializeAsync<JsonElement>(context.Request.Body);
-            await receiver.Received.Writer.WriteAsync((context.Request.Path.Value ?? "", context.Request.QueryString.Value ?? "", body));
-            if (receiver.Delay > TimeSpan.Zero)
-            {
-                await Task.Delay(receiver.Delay, context.RequestAborted);
-            }
-            return Results.StatusCode((int)receiver.Answer);
-        });
-        await app.StartAsync();
-        return receiver;
-    }
-
-    /// <summary>Every POST received so far, without waiting.</summary>
-    public List<(string Path, string Query, JsonElement Body)> Drain()
-    {
-        var received = new List<(string, string, JsonElement)>();
-        while (Received.Reader.TryRead(out var item))
-        {
-            received.Add(item);
-        }
-        return received;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await app.StopAsync();
-        await app.DisposeAsync();
-    }
 }

@@ -1,13 +1,8 @@
-using System.Collections.Concurrent;
 using System.Globalization;
-using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Dapper;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -73,49 +68,6 @@ internal sealed class DeliveryHarness : IAsyncDisposable
         && (text.Contains("T0KEN", StringComparison.Ordinal) || text.Contains(Secret, StringComparison.Ordinal)));
 
     public ValueTask DisposeAsync() => provider.DisposeAsync();
-}
-
-/// <summary>A POST as the receiver got it: the raw body, the two headers, and when.</summary>
-internal sealed record ReceivedPost(string Path, string Body, string? Signature, string? EventId, DateTimeOffset ReceivedAt);
-
-/// <summary>A real HTTP receiver on loopback (Kestrel) that keeps every POST and answers with the status the test sets.</summary>
-internal sealed class EventReceiver : IAsyncDisposable
-{
-    private readonly WebApplication app;
-
-    private EventReceiver(WebApplication app) => this.app = app;
-
-    public ConcurrentQueue<ReceivedPost> Received { get; } = new();
-
-    public HttpStatusCode Answer { get; set; } = HttpStatusCode.NoContent;
-
-    /// <param name="port">A port that was closed until now: the receiver that was down comes up.</param>
-    public static async Task<EventReceiver> StartAsync(int port)
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-        var app = builder.Build();
-        var receiver = new EventReceiver(app);
-        app.MapPost("/{**path}", async (HttpContext context) =>
-        {
-            using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
-            var body = await reader.ReadToEndAsync();
-            receiver.Received.Enqueue(new ReceivedPost(context.Request.Path.Value ?? "", body,
-                context.Request.Headers["Recorder-Signature"].SingleOrDefault(),
-                context.Request.Headers["Recorder-Event-Id"].SingleOrDefault(),
-                DateTimeOffset.UtcNow));
-            return Results.StatusCode((int)receiver.Answer);
-        });
-        await app.StartAsync();
-        return receiver;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await app.StopAsync();
-        await app.DisposeAsync();
-    }
 }
 
 /// <summary>

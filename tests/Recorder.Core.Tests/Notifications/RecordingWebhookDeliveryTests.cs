@@ -50,7 +50,7 @@ public sealed class RecordingWebhookDeliveryTests : IAsyncLifetime
             && entry.Message.Contains("ConnectionError", StringComparison.Ordinal));
 
         // Up but unwell, while changes go on, one of them rolled back.
-        await using var receiver = await EventReceiver.StartAsync(port);
+        await using var receiver = await WebhookReceiver.StartAsync(port);
         receiver.Answer = HttpStatusCode.ServiceUnavailable;
         await data.MaintenanceAsync("UPDATE recordings SET status = 'completed' WHERE id = @first", new { first });
         await using (var maintenance = await database.OpenMaintenanceAsync())
@@ -65,8 +65,8 @@ public sealed class RecordingWebhookDeliveryTests : IAsyncLifetime
             Assert.Equal(0, (await delivery.RunAsync()).Delivered);
             await Task.Delay(150);
         }
-        Assert.All(receiver.Received, post => Assert.Equal(SecretPath, post.Path));
-        var whileUnwell = receiver.Received.Count;
+        Assert.All(receiver.Posts, post => Assert.Equal(SecretPath, post.Path));
+        var whileUnwell = receiver.Posts.Count;
         Assert.InRange(whileUnwell, 1, 3); // one attempt per run: a receiver that is unwell is not hammered
         await data.MaintenanceAsync(
             "UPDATE recordings SET status = 'failed', failure_code = 'empty_file' WHERE id = @second", new { second });
@@ -82,7 +82,7 @@ public sealed class RecordingWebhookDeliveryTests : IAsyncLifetime
 
         var outbox = await data.OutboxAsync();
         Assert.Equal(7, outbox.Count);
-        var taken = receiver.Received.Skip(whileUnwell).ToList();
+        var taken = receiver.Posts.Skip(whileUnwell).ToList();
         Assert.Equal(
             outbox.Select(row => row.Payload).Order(StringComparer.Ordinal), taken.Select(post => post.Body).Order(StringComparer.Ordinal));
         var events = taken.Select(post => RecordingEvent.Parse(post.Body)).ToList();
@@ -96,21 +96,21 @@ public sealed class RecordingWebhookDeliveryTests : IAsyncLifetime
             Assert.Equal(RecordingEvent.Parse(post.Body).EventId.ToString(), post.EventId);
         });
         // Signed when sent, so a retry hours later still falls in the replay window; send times only go forward.
-        var sentAt = receiver.Received.Select(post => ReceiverCheck.Timestamp(post.Signature!)).ToList();
+        var sentAt = receiver.Posts.Select(post => ReceiverCheck.Timestamp(post.Signature!)).ToList();
         Assert.Equal(sentAt.Order(), sentAt);
         Assert.True(delivery.LoggedNoSecret());
 
         // Delivered is delivered: later runs send nothing again.
         var again = await delivery.RunAsync();
         Assert.Equal((0, 0), (again.Delivered, again.Failed));
-        Assert.Equal(whileUnwell + 7, receiver.Received.Count);
+        Assert.Equal(whileUnwell + 7, receiver.Posts.Count);
     }
 
     [Fact]
     public async Task An_event_the_receiver_refuses_backs_off_and_holds_back_only_its_own_recordings_later_events()
     {
         var port = ClosedPort.Next();
-        await using var receiver = await EventReceiver.StartAsync(port);
+        await using var receiver = await WebhookReceiver.StartAsync(port);
         receiver.Answer = HttpStatusCode.BadRequest;
         var user = await data.NewUserAsync();
         var refused = await data.NewRecordingAsync(user);
@@ -127,7 +127,7 @@ public sealed class RecordingWebhookDeliveryTests : IAsyncLifetime
         Assert.Equal((1, 0), (next.Delivered, next.Failed));
         var rows = await data.OutboxAsync();
         Assert.Equal([(1, false), (0, false), (1, true)], rows.Select(row => (row.Attempts, row.DeliveredAt is not null)));
-        Assert.Equal(other, RecordingEvent.Parse(receiver.Received.Last().Body).Id);
+        Assert.Equal(other, RecordingEvent.Parse(receiver.Posts.Last().Body).Id);
         await using var maintenance = await database.OpenMaintenanceAsync();
         var (lastError, wait) = await maintenance.QuerySingleAsync<(string, TimeSpan)>(
             "SELECT last_error, next_attempt_at - now() FROM recording_events WHERE id = @id", new { id = rows[0].Id });
@@ -139,7 +139,7 @@ public sealed class RecordingWebhookDeliveryTests : IAsyncLifetime
     public async Task A_receiver_that_is_unwell_is_left_alone_until_its_back_off_has_passed_though_other_events_are_due()
     {
         var port = ClosedPort.Next();
-        await using var receiver = await EventReceiver.StartAsync(port);
+        await using var receiver = await WebhookReceiver.StartAsync(port);
         receiver.Answer = HttpStatusCode.ServiceUnavailable;
         var user = await data.NewUserAsync();
         await data.NewRecordingAsync(user);
@@ -157,7 +157,7 @@ public sealed class RecordingWebhookDeliveryTests : IAsyncLifetime
 
         Assert.Equal((0, 1), (first.Delivered, first.Failed));
         Assert.Equal((0, 0), (next.Delivered, next.Failed));
-        Assert.Single(receiver.Received);
+        Assert.Single(receiver.Posts);
         var warning = Assert.Single(delivery.Logs.Entries, entry => entry.Level == LogLevel.Warning);
         Assert.Equal(("it answered 503 Service Unavailable", 2), (warning.Values["Failure"], warning.Values["Pending"]));
         Assert.True(delivery.LoggedNoSecret());
@@ -166,7 +166,7 @@ public sealed class RecordingWebhookDeliveryTests : IAsyncLifetime
         receiver.Answer = HttpStatusCode.OK;
         await using var restarted = new DeliveryHarness(database, url, backOff);
         Assert.Equal(1, (await restarted.RunAsync()).Delivered);
-        Assert.Equal(second, RecordingEvent.Parse(receiver.Received.Last().Body).Id);
+        Assert.Equal(second, RecordingEvent.Parse(receiver.Posts.Last().Body).Id);
     }
 
     [Fact]
@@ -176,7 +176,7 @@ public sealed class RecordingWebhookDeliveryTests : IAsyncLifetime
         var old = await data.NewRecordingAsync(user);
         await data.MaintenanceAsync("UPDATE recording_events SET created_at = now() - interval '4 days'", new { });
         var port = ClosedPort.Next();
-        await using var receiver = await EventReceiver.StartAsync(port);
+        await using var receiver = await WebhookReceiver.StartAsync(port);
         await using var delivery = new DeliveryHarness(database, $"http://127.0.0.1:{port}{SecretPath}",
             new() { ["Webhooks:GiveUpAfter"] = "3.00:00:00", ["Webhooks:Retention"] = "7.00:00:00" });
         await data.MaintenanceAsync("UPDATE recordings SET status = 'processing' WHERE id = @old", new { old });
@@ -186,7 +186,7 @@ public sealed class RecordingWebhookDeliveryTests : IAsyncLifetime
         Assert.Equal((1, 1, 0), (run.Abandoned, run.Delivered, run.Pruned));
         var abandoned = Assert.Single(delivery.Logs.Entries, entry => entry.Level == LogLevel.Error);
         Assert.Equal(1, abandoned.Values["Abandoned"]);
-        Assert.Equal("processing", RecordingEvent.Parse(Assert.Single(receiver.Received).Body).Status);
+        Assert.Equal("processing", RecordingEvent.Parse(Assert.Single(receiver.Posts).Body).Status);
 
         await data.MaintenanceAsync("UPDATE recording_events SET created_at = now() - interval '8 days'", new { });
         var pruning = await delivery.RunAsync();
@@ -206,11 +206,11 @@ public sealed class RecordingWebhookDeliveryTests : IAsyncLifetime
         Assert.Empty(await data.OutboxAsync());
 
         var port = ClosedPort.Next();
-        await using var receiver = await EventReceiver.StartAsync(port);
+        await using var receiver = await WebhookReceiver.StartAsync(port);
         var later = await data.NewRecordingAsync(user);
         await using var on = new DeliveryHarness(database, $"http://127.0.0.1:{port}/");
         Assert.Equal(1, (await on.RunAsync()).Delivered);
-        Assert.Equal(later, RecordingEvent.Parse(Assert.Single(receiver.Received).Body).Id);
+        Assert.Equal(later, RecordingEvent.Parse(Assert.Single(receiver.Posts).Body).Id);
     }
 }
 

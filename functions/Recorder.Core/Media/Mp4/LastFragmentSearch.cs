@@ -1,15 +1,13 @@
 namespace Recorder.Core.Media.Mp4;
 
 /// <summary>
-/// Finds a fragmented MP4's last whole moof by reading the file once, backwards from its end, a chunk at a time, as
+/// Finds a fragmented MP4's last whole moof by reading the file once, backwards from its end (<see cref="BackwardScan"/>), as
 /// <see cref="Webm.LastClusterSearch"/> does for WebM: every position from which top-level boxes follow one another to
 /// the end of the file (or past it: cut) is noted, and the first moof met that way that parses strictly, on tracks the moov
 /// declared, is the last one. Its samples, and its track decode times, say where the whole fragments end.
 /// </summary>
 internal sealed class LastFragmentSearch
 {
-    private const int FirstChunk = 256 * 1024;
-    private const int MaxChunk = 1024 * 1024;
     private const double MaxSeconds = 1e8;
 
     // Positions from which boxes follow one another to the end of the file, and whether that chain runs past it (cut).
@@ -23,35 +21,10 @@ internal sealed class LastFragmentSearch
         IRangeReader source, FragmentedMp4Head head, CancellationToken cancellationToken)
     {
         var search = new LastFragmentSearch(head, source.Length);
-        var end = source.Length;
-        var later = Array.Empty<byte>();
-        for (var chunk = FirstChunk; end > head.FragmentsOffset; chunk = Math.Min(2 * chunk, MaxChunk))
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var start = Math.Max(head.FragmentsOffset, end - chunk);
-            // The chunk, then the one read before it: a box header or moof near the chunk's end is parsed across the two.
-            var buffer = new byte[end - start + later.Length];
-            var filled = 0;
-            for (int read; filled < end - start; filled += read)
-            {
-                read = await source.ReadAsync(start + filled, buffer.AsMemory(filled, (int)(end - start) - filled), cancellationToken);
-                if (read == 0)
-                {
-                    break;
-                }
-            }
-            later.CopyTo(buffer, end - start);
-            for (var position = end - 1; position >= start; position--)
-            {
-                if (search.Visit(buffer.AsSpan((int)(position - start)), position) is { } found)
-                {
-                    return found;
-                }
-            }
-            later = buffer[..(int)(end - start)];
-            end = start;
-        }
-        return null;
+        (TimeSpan?, bool)? found = null;
+        await BackwardScan.RunAsync(source, head.FragmentsOffset,
+            (at, position) => (found = search.Visit(at, position)) is not null, cancellationToken);
+        return found;
     }
 
     /// <summary>Notes the box at <paramref name="position"/> if boxes reach the end from it; the result once the last moof is.</summary>

@@ -6,7 +6,7 @@ namespace Recorder.Core.Media.Webm;
 internal sealed record LastCluster(IReadOnlyList<WebmBlock> Blocks, bool CutShort);
 
 /// <summary>
-/// Finds the last Cluster by reading the file once, backwards from its end, a chunk at a time. Every position from which
+/// Finds the last Cluster by reading the file once, backwards from its end (<see cref="BackwardScan"/>). Every position from which
 /// elements follow one another, header after header, to the end of the file is noted with what its element holds. The
 /// first Cluster met that way that opens with its Timecode and holds only what a Cluster holds, each block on a track the
 /// head declared, is the last one: the same four ID bytes inside compressed media are not. The file is read from its end
@@ -14,10 +14,6 @@ internal sealed record LastCluster(IReadOnlyList<WebmBlock> Blocks, bool CutShor
 /// </summary>
 internal sealed class LastClusterSearch
 {
-    // Chrome starts a Cluster at least every 32.767 s (the int16 block timecode): the first chunk usually holds one.
-    private const int FirstChunk = 256 * 1024;
-    private const int MaxChunk = 1024 * 1024;
-
     // Enough for any element header plus a block header and the first payload bytes.
     private const int Peek = 64;
 
@@ -50,36 +46,10 @@ internal sealed class LastClusterSearch
     public static async Task<LastCluster?> FindAsync(IRangeReader source, WebmHead head, CancellationToken cancellationToken)
     {
         var search = new LastClusterSearch(head, source.Length);
-        var end = source.Length;
-        var later = Array.Empty<byte>();
-        for (var chunk = FirstChunk; end > head.FirstClusterOffset; chunk = Math.Min(2 * chunk, MaxChunk))
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var start = Math.Max(head.FirstClusterOffset, end - chunk);
-            // The chunk, then the one read before it: an element near the chunk's end is parsed across the two.
-            var buffer = new byte[end - start + later.Length];
-            var filled = 0;
-            for (int read; filled < end - start; filled += read)
-            {
-                read = await source.ReadAsync(start + filled, buffer.AsMemory(filled, (int)(end - start) - filled), cancellationToken);
-                if (read == 0)
-                {
-                    // Shorter than its stated length: the zeros left in the buffer parse as nothing.
-                    break;
-                }
-            }
-            later.CopyTo(buffer, end - start);
-            for (var position = end - 1; position >= start; position--)
-            {
-                if (search.Visit(buffer.AsSpan((int)(position - start)), position) is { } found)
-                {
-                    return found;
-                }
-            }
-            later = buffer[..(int)(end - start)];
-            end = start;
-        }
-        return null;
+        LastCluster? found = null;
+        await BackwardScan.RunAsync(source, head.FirstClusterOffset,
+            (at, position) => (found = search.Visit(at, position)) is not null, cancellationToken);
+        return found;
     }
 
     /// <summary>Notes the element at <paramref name="position"/> if elements reach the end from it; the last Cluster once found.</summary>

@@ -1,0 +1,91 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Recorder.Bench.Common;
+
+namespace Recorder.Bench.Mixed;
+
+/// <summary>
+/// One of the mixed-load benchmark's workloads: run for a warm-up (not counted) and a measured time, alone or beside the
+/// others, with the same code either way.
+/// </summary>
+public interface IWorkload
+{
+    /// <summary>The row's name in the results file.</summary>
+    string Name { get; }
+
+    /// <summary>A column's name: its phase alone.</summary>
+    string Short { get; }
+
+    /// <summary>What one latency sample is, and the unit of the throughput.</summary>
+    string Sample { get; }
+
+    string ThroughputUnit { get; }
+
+    Task<WorkloadResult> RunAsync(PhaseWindow window);
+}
+
+/// <summary>What one workload measured in one phase; <paramref name="Detail"/> is a line for the results file.</summary>
+public sealed record WorkloadResult(Latencies Latencies, long Errors, IReadOnlyDictionary<string, long> ErrorKinds, double Throughput,
+    string Detail = "")
+{
+    public static WorkloadResult FromLoad(LoadResult load)
+        => new(load.Latencies, load.Errors, load.ErrorKinds, load.RequestsPerSecond);
+
+    public string ErrorText => Errors == 0 ? "0" : $"{Errors} ({string.Join(", ", ErrorKinds.Select(e => $"{e.Key}: {e.Value}"))})";
+}
+
+/// <summary>
+/// A phase's clock: a warm-up, then the measured window; <see cref="Stopping"/> is cancelled when the window ends.
+/// </summary>
+public sealed class PhaseWindow : IDisposable
+{
+    private readonly CancellationTokenSource stopping;
+
+    public PhaseWindow(TimeSpan warmUp, TimeSpan duration)
+    {
+        WarmUp = warmUp;
+        Duration = duration;
+        var start = Stopwatch.GetTimestamp();
+        MeasureFrom = start + (long)(warmUp.TotalSeconds * Stopwatch.Frequency);
+        StopAt = MeasureFrom + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        stopping = new CancellationTokenSource(warmUp + duration);
+    }
+
+    public TimeSpan WarmUp { get; }
+
+    public TimeSpan Duration { get; }
+
+    public long MeasureFrom { get; }
+
+    public long StopAt { get; }
+
+    public CancellationToken Stopping => stopping.Token;
+
+    public bool Ended => Stopwatch.GetTimestamp() >= StopAt;
+
+    public bool EndedInside(long ended) => ended >= MeasureFrom && ended <= StopAt;
+
+    /// <summary>Waits until <paramref name="timestamp"/> (a <see cref="Stopwatch"/> timestamp), at once if it has passed.</summary>
+    public static Task UntilAsync(long timestamp)
+        => Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), timestamp) is { Ticks: > 0 } wait ? Task.Delay(wait) : Task.CompletedTask;
+
+    public void Dispose() => stopping.Dispose();
+}
+
+/// <summary>Errors by kind, counted from several tasks.</summary>
+public sealed class ErrorCounts
+{
+    private readonly ConcurrentDictionary<string, long> kinds = new();
+
+    public long Total => kinds.Values.Sum();
+
+    public IReadOnlyDictionary<string, long> Kinds => kinds;
+
+    public void Add(string kind, long count = 1)
+    {
+        if (count > 0)
+        {
+            kinds.AddOrUpdate(kind, count, (_, n) => n + count);
+        }
+    }
+}

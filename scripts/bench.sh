@@ -15,7 +15,9 @@
 # BENCH_LIVE_MINUTES (1,10,60: the live-upload benchmark's lengths), and for mixed (issue 20's mixed load, on the
 # database benchmark's data: BENCH_USERS and BENCH_RECORDINGS) BENCH_MIXED_SOLO_SECONDS (45, each workload alone),
 # BENCH_MIXED_SECONDS (180, all at once), BENCH_MIXED_CONCURRENCY (8, upload-URL clients, and list clients unless
-# BENCH_MIXED_LIST_CONCURRENCY says otherwise).
+# BENCH_MIXED_LIST_CONCURRENCY says otherwise). BENCH_UPLOADS_WARMUP_SECONDS (60: until the host's tiered JIT has
+# finished, bench/results/upload-urls.md); BENCH_TRACE=1 adds to uploads a run with dotnet-trace attached to the host
+# (the tool manifest's version, restored here) and its profile to the results.
 # The database and mixed benchmarks need about 10 GB free at the default scale; their databases are dropped afterwards.
 # If RECORDER_TEST_PG_ADMIN and RECORDER_TEST_STORAGE are already set, those services are used as they are.
 set -euo pipefail
@@ -90,8 +92,13 @@ for name in "${benchmarks[@]}"; do
     sas)
       run_bench sas dotnet "$micro_dll" --artifacts "$REPO/bench/BenchmarkDotNet.Artifacts" ;;
     uploads)
-      run_bench uploads dotnet "$bench_dll" uploads --seconds "${BENCH_SECONDS:-30}" --warmup-seconds 10 \
-        --concurrency "${BENCH_CONCURRENCY:-32}" ;;
+      trace=()
+      if [[ "${BENCH_TRACE:-0}" == 1 ]]; then
+        dotnet tool restore >/dev/null || die "dotnet tool restore (dotnet-trace, .config/dotnet-tools.json) failed"
+        trace=(--trace)
+      fi
+      run_bench uploads dotnet "$bench_dll" uploads --seconds "${BENCH_SECONDS:-30}" \
+        --warmup-seconds "${BENCH_UPLOADS_WARMUP_SECONDS:-60}" --concurrency "${BENCH_CONCURRENCY:-32}" "${trace[@]}" ;;
     ingest)
       run_bench ingest dotnet "$bench_dll" ingest --repetitions "${BENCH_REPETITIONS:-3}" ;;
     database)

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Dapper;
 using Npgsql;
@@ -38,15 +40,42 @@ public static class UploadsBench
         }
 
         var cpu = new Dictionary<LoadResult, (double Host, double Database)>();
-        async Task<LoadResult> MeteredAsync(HostProcess server, Func<Task<LoadResult>> run)
+        string? profile = null;
+        var warmUpSeries = new List<SeriesWindow>();
+        // Samples the host's and PostgreSQL's CPU every SeriesStep from the load's start into series (when given), and over the
+        // measured window into cpu; requests are counted by their sequence numbers (started, within a few in flight of answered).
+        async Task<LoadResult> MeteredAsync(HostProcess server, Func<Task<LoadResult>> run, StrongBox<long> started, bool traced,
+            List<SeriesWindow>? series)
         {
+            var clock = Stopwatch.StartNew();
             var load = run();
-            await Task.Delay(warmUp);
+            var last = (Cpu: CpuMeter.Sample(server.ProcessId, services.Database), Requests: 0L, At: TimeSpan.Zero);
+            async Task WaitUntilAsync(TimeSpan until)
+            {
+                while (clock.Elapsed < until)
+                {
+                    await Task.Delay(Min(SeriesStep, until - clock.Elapsed));
+                    var now = (Cpu: CpuMeter.Sample(server.ProcessId, services.Database), Requests: Interlocked.Read(ref started.Value),
+                        At: clock.Elapsed);
+                    var requests = Math.Max(1, now.Requests - last.Requests);
+                    series?.Add(new SeriesWindow(now.At, requests / (now.At - last.At).TotalSeconds,
+                        (now.Cpu.ProcessSeconds - last.Cpu.ProcessSeconds) * 1e6 / requests,
+                        (now.Cpu.DatabaseSeconds - last.Cpu.DatabaseSeconds) * 1e6 / requests));
+                    last = now;
+                }
+            }
+            await WaitUntilAsync(warmUp);
+            var traceFile = Path.Combine(Path.GetTempPath(), "recorder-bench-uploads-host.nettrace");
+            var tracing = traced ? HostTrace.CollectAsync(server.ProcessId, duration, traceFile) : null;
             var before = CpuMeter.Sample(server.ProcessId, services.Database);
-            await Task.Delay(duration);
+            await WaitUntilAsync(warmUp + duration);
             var after = CpuMeter.Sample(server.ProcessId, services.Database);
             var result = await load;
             cpu[result] = (after.ProcessSeconds - before.ProcessSeconds, after.DatabaseSeconds - before.DatabaseSeconds);
+            if (tracing is not null)
+            {
+                profile = await tracing;
+            }
             return result;
         }
         async Task<LoadResult> FloorAsync(string name)
@@ -55,26 +84,40 @@ public static class UploadsBench
             cpu[result] = (0, databaseSeconds);
             return result;
         }
-        async Task<LoadResult> EndpointAsync(string name, string connectionOptions)
+        async Task<LoadResult> EndpointAsync(string name, string connectionOptions, bool traced = false,
+            List<SeriesWindow>? series = null)
         {
             var settings = services.HostSettings();
             settings["Database:AppConnectionString"] += connectionOptions;
             await using var host = await DevHostProcess.StartAsync(settings, Path.Combine(Path.GetTempPath(), "recorder-bench-uploads-host.log"));
+            var started = new StrongBox<long>();
             return await MeteredAsync(host, () => LoadGenerator.RunAsync(name, host.BaseAddress, concurrency, warmUp, duration,
-                (worker, n) => UploadRequest(cookies[(int)(n % Users)], n), HttpStatusCode.Created));
+                (worker, n) =>
+                {
+                    InterlockedMax(ref started.Value, n);
+                    return UploadRequest(cookies[(int)(n % Users)], n);
+                }, HttpStatusCode.Created), started, traced, series);
         }
 
         // Floor first, then the API, then the floor again: a drift in the machine's load shows as a difference between the two.
         var floor = await FloorAsync("pgbench, the request's statements prepared (before)");
-        var uploads = await EndpointAsync("POST /api/recordings/uploads", "");
+        var uploads = await EndpointAsync("POST /api/recordings/uploads", "", series: warmUpSeries);
+        var withReset = await EndpointAsync(
+            "POST /api/recordings/uploads, No Reset On Close=false (Npgsql resets each returned connection)", ";No Reset On Close=false");
         var unprepared = await EndpointAsync("POST /api/recordings/uploads, Max Auto Prepare=0 (no preparation)", ";Max Auto Prepare=0");
         var floorAfter = await FloorAsync("pgbench, the request's statements prepared (after)");
+        // Last and apart: the profiler costs the host CPU, so this run is not the one compared with the floor.
+        LoadResult? traced = options.Flag("trace")
+            ? await EndpointAsync("POST /api/recordings/uploads, dotnet-trace attached (not compared)", "", traced: true)
+            : null;
 
         var result = new ResultFile("upload-urls", "Upload URLs: POST /api/recordings/uploads against pgbench running its statements");
         var floorRate = Math.Max(floor.RequestsPerSecond, floorAfter.RequestsPerSecond);
         var ratio = uploads.RequestsPerSecond / floorRate;
         var p99 = uploads.Latencies.Percentile(99);
-        result.Line(string.Create(ResultFile.Invariant, $"Each run: {concurrency} concurrent clients, {warmUp.TotalSeconds:0} s warm-up (not counted), then {duration.TotalSeconds:0} s measured. ") +
+        result.Line(string.Create(ResultFile.Invariant, $"Each run: {concurrency} concurrent clients, {warmUp.TotalSeconds:0} s warm-up ") +
+            "(not counted: the host's tiered JIT compiles meanwhile), " +
+            string.Create(ResultFile.Invariant, $"then {duration.TotalSeconds:0} s measured. ") +
             $"The endpoint: the dev host as a separate process (DevHostApp with the app's functions), {Users} signed-in users (session cookie → sessions row, " +
             "as the main app), each request a new recording (session lookup, then one transaction: set_config, the quota's advisory lock, usage, insert, " +
             "audit row; account-key SAS for Azurite), keep-alive HTTP from this process. Logging at Warning. " +
@@ -83,7 +126,7 @@ public static class UploadsBench
             "for the same 1000 users — with no HTTP, no host and no SAS.");
         result.Section("Figures");
         result.Table(["Run", "Requests/s", "p50 ms", "p99 ms", "max ms", "Succeeded", "Errors", "Host CPU µs/request", "PostgreSQL CPU µs/request"],
-            new[] { floor, uploads, unprepared, floorAfter }.Select(run => (IReadOnlyList<string>)
+            new[] { floor, uploads, withReset, unprepared, floorAfter, traced }.OfType<LoadResult>().Select(run => (IReadOnlyList<string>)
             [
                 run.Name,
                 run.RequestsPerSecond.ToString("0", ResultFile.Invariant),
@@ -107,9 +150,63 @@ public static class UploadsBench
         ]);
         result.Section("Latency histogram, POST /api/recordings/uploads");
         result.Code(uploads.Latencies.Histogram());
+        result.Section("CPU per request from the load's start, POST /api/recordings/uploads");
+        result.Line(string.Create(ResultFile.Invariant, $"In steps of {SeriesStep.TotalSeconds:0} s from the start of the load; the ") +
+            string.Create(ResultFile.Invariant, $"figures above are of the window after {warmUp.TotalSeconds:0} s. The host's CPU ") +
+            "per request falls while the tiered JIT replaces first-call code with optimized code.");
+        result.Line();
+        result.Table(["Seconds from start", "Requests/s", "Host CPU µs/request", "PostgreSQL CPU µs/request"],
+            warmUpSeries.Select(window => (IReadOnlyList<string>)
+            [
+                window.End.TotalSeconds.ToString("0", ResultFile.Invariant),
+                window.RequestsPerSecond.ToString("0", ResultFile.Invariant),
+                window.HostMicroseconds.ToString("0", ResultFile.Invariant),
+                window.DatabaseMicroseconds.ToString("0", ResultFile.Invariant),
+            ]));
+        if (profile is not null)
+        {
+            WriteProfile(result, profile);
+        }
         Console.WriteLine(result.Write(BenchServices.RepositoryRoot, options.Command));
         Console.WriteLine(string.Create(ResultFile.Invariant, $"uploads {uploads.RequestsPerSecond:0} req/s p99 {p99:0.0} ms; floor {floorRate:0} req/s; ratio {ratio:P0}"));
         return 0;
+    }
+
+    private static readonly TimeSpan SeriesStep = TimeSpan.FromSeconds(10);
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    private static void InterlockedMax(ref long target, long value)
+    {
+        var seen = Interlocked.Read(ref target);
+        while (value > seen && Interlocked.CompareExchange(ref target, value, seen) is var actual && actual != seen)
+        {
+            seen = actual;
+        }
+    }
+
+    /// <summary>One step of the CPU series: the window ending <paramref name="End"/> after the load's start.</summary>
+    private sealed record SeriesWindow(TimeSpan End, double RequestsPerSecond, double HostMicroseconds, double DatabaseMicroseconds);
+
+    private static void WriteProfile(ResultFile result, string speedscopeFile)
+    {
+        var (exclusive, inclusive) = HostTrace.Summarise(speedscopeFile, 20);
+        result.Section("Profile of the host (dotnet-trace, the traced run's measured window)");
+        result.Line("EventPipe's sample profiler (`dotnet-trace collect --profile dotnet-sampled-thread-time`), converted to speedscope (" +
+            speedscopeFile + "): the share of the samples in which a host thread was running managed code. Time in the kernel " +
+            "(sockets), in native code (OpenSSL, the GC, the JIT) and waiting is not in it: the hand-written analysis below " +
+            "has `perf` figures for those.");
+        result.Line();
+        result.Table(["Frame running (exclusive)", "% of managed samples"], exclusive.Select(Row));
+        result.Line();
+        result.Table(["Frame on the stack (inclusive)", "% of managed samples"], inclusive.Select(Row));
+
+        static IReadOnlyList<string> Row((string Frame, double Percent) entry)
+        {
+            var frame = entry.Frame.Length > 130 ? entry.Frame[..130] + "…" : entry.Frame;
+            return ["`" + frame.Replace("|", "\\|", StringComparison.Ordinal).Replace("`", "'", StringComparison.Ordinal) + "`",
+                entry.Percent.ToString("0.0", ResultFile.Invariant)];
+        }
     }
 
     private static HttpRequestMessage UploadRequest(string cookie, long n)

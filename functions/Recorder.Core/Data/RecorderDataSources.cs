@@ -20,7 +20,8 @@ public sealed class RecorderDataSources : IAsyncDisposable
     {
         var settings = options.Value;
         var credential = settings.UseEntraAuthentication ? CreateCredential(settings.ManagedIdentityClientId) : null;
-        App = Build(settings.AppConnectionString, "recorder-app", credential, AppRoleGuard.VerifyAsync, prepareByDefault: true);
+        App = Build(settings.AppConnectionString, "recorder-app", credential, AppRoleGuard.VerifyAsync, prepareByDefault: true,
+            skipResetByDefault: true);
         Maintenance = Build(settings.MaintenanceConnectionString, "recorder-maintenance", credential);
     }
 
@@ -38,8 +39,12 @@ public sealed class RecorderDataSources : IAsyncDisposable
     /// Prepare statements run twice on a connection, unless the connection string says otherwise (<c>Max Auto Prepare</c>).
     /// Only for pools whose callers survive a stale prepared statement (<see cref="StalePlans"/>).
     /// </param>
+    /// <param name="skipResetByDefault">
+    /// Skip the session reset Npgsql sends when a connection goes back to the pool, unless the connection string says otherwise
+    /// (<c>No Reset On Close</c>). Only for pools whose callers leave no session state behind (<see cref="UserTransaction"/>).
+    /// </param>
     public static NpgsqlDataSource Build(string connectionString, string applicationName, TokenCredential? credential = null,
-        Func<NpgsqlConnection, Task>? verifyConnection = null, bool prepareByDefault = false)
+        Func<NpgsqlConnection, Task>? verifyConnection = null, bool prepareByDefault = false, bool skipResetByDefault = false)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         builder.ConnectionStringBuilder.ApplicationName ??= applicationName;
@@ -49,6 +54,12 @@ public sealed class RecorderDataSources : IAsyncDisposable
             // (bench/results/upload-urls.md).
             builder.ConnectionStringBuilder.MaxAutoPrepare = AutoPreparedStatements;
             builder.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
+        }
+        if (skipResetByDefault && !Names(connectionString, nameof(NpgsqlConnectionStringBuilder.NoResetOnClose)))
+        {
+            // With prepared statements the reset is seven statements run before the next one on the connection, twice per upload
+            // URL; what it would clear is never set here (docs/operations.md, "Connection reset").
+            builder.ConnectionStringBuilder.NoResetOnClose = true;
         }
         if (verifyConnection is not null)
         {

@@ -69,7 +69,8 @@ public static class ScaleBench
         ALTER TABLE recordings FORCE ROW LEVEL SECURITY;
         """;
 
-    private const string SetBasedPurgeSql = """
+    /// <summary>PostgreSQL deleting expired rows set-based with their audit rows (no blobs): the sweeps' database floor.</summary>
+    internal const string SetBasedPurgeSql = """
         WITH expired AS (
           SELECT id FROM recordings
           WHERE status = 'completed' AND created_at < now() - make_interval(days => @RetentionDays)

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Recorder.Bench.Common;
+using Recorder.Bench.Database;
 using Recorder.Core;
 using Recorder.Core.Api;
 using Recorder.Core.Lifecycle;
@@ -30,25 +31,6 @@ public static class SweepBench
     private const int Writers = 8;
     private static readonly int[] FloorParallelism = [16, 64, 256];
     private static readonly BinaryData BlobContent = BinaryData.FromBytes(new byte[1024]);
-
-    // As the database bench's set-based purge: 1 000 a statement, with their audit rows, rows only.
-    private const string SetBasedPurgeSql = """
-        WITH expired AS (
-          SELECT id FROM recordings
-          WHERE status = 'completed' AND created_at < now() - interval '365 days'
-          ORDER BY created_at, id
-          LIMIT 1000
-          FOR UPDATE SKIP LOCKED
-        ), purged AS (
-          DELETE FROM recordings AS r USING expired WHERE r.id = expired.id
-          RETURNING r.id, r.user_id, r.blob_name
-        ), audited AS (
-          INSERT INTO audit_log (actor_type, actor_id, user_id, action, recording_id, outcome, details)
-          SELECT 'system', 'lifecycle', user_id, 'recording.purge', id, 'success', jsonb_build_object('blobName', blob_name)
-          FROM purged
-        )
-        SELECT count(*)::int FROM purged
-        """;
 
     // Completed recordings 400 days old (past the default 365), spread over the users, as ingest leaves them.
     private const string SeedSql = """
@@ -153,7 +135,7 @@ public static class SweepBench
             int batch;
             do
             {
-                batch = await connection.ExecuteScalarAsync<int>(new CommandDefinition(SetBasedPurgeSql, commandTimeout: 0));
+                batch = await connection.ExecuteScalarAsync<int>(new CommandDefinition(ScaleBench.SetBasedPurgeSql, new { RetentionDays = 365, BatchSize = 1000 }, commandTimeout: 0));
                 setBased += batch;
             }
             while (batch > 0);

@@ -27,7 +27,7 @@ public sealed class BlockListReads(IOptions<LiveUploadOptions> options)
 
     private const string RecordSql = """
         UPDATE recordings SET block_list_reads = coalesce(block_list_reads, '{}'::jsonb) || jsonb_build_object(@Kind, now())
-        WHERE id = @Id
+        WHERE id = @Id AND status = 'uploading'
         """;
 
     /// <summary>Null when a <paramref name="kind"/> call may read the recording's block list now; else the 429 saying when.</summary>

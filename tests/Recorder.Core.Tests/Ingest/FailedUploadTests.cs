@@ -39,7 +39,8 @@ public sealed class FailedUploadTests : IngestTestBase
     {
         var (_, id, message) = await AcceptedRecordingAsync("chrome-audio.webm");
         // A camera recording declared as MP4 whose file is audio only: playable, but not what a camera recording can be.
-        await data.ExecuteAsync("UPDATE recordings SET mime_type = 'video/mp4' WHERE id = @id", new { id });
+        Assert.Equal(1, await data.ExecuteAsync("UPDATE recordings SET mime_type = 'video/mp4' WHERE id = @id AND status = 'processing'",
+            new { id }));
 
         await ProcessAsync(message);
 
@@ -80,12 +81,12 @@ public sealed class FailedUploadTests : IngestTestBase
         Assert.Equal("corrupt_media", await FailureCodeAsync(id));
         var upload = await UploadNameAsync(id);
         await data.ExecuteAsync("UPDATE derived_blobs SET remove_after = now() - interval '1 second'");
-        await data.ExecuteAsync("UPDATE recordings SET legal_hold = true WHERE id = @id", new { id });
+        Assert.Equal(1, await data.ExecuteAsync("UPDATE recordings SET legal_hold = true WHERE id = @id AND status = 'failed'", new { id }));
 
         Assert.Equal(0, await SweepAsync());
         Assert.True(await data.BlobExistsAsync(upload));
 
-        await data.ExecuteAsync("UPDATE recordings SET legal_hold = false WHERE id = @id", new { id });
+        Assert.Equal(1, await data.ExecuteAsync("UPDATE recordings SET legal_hold = false WHERE id = @id AND status = 'failed'", new { id }));
         Assert.Equal(1, await SweepAsync());
         Assert.False(await data.BlobExistsAsync(upload));
     }

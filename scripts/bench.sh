@@ -20,6 +20,8 @@
 # (the tool manifest's version, restored here) and its profile to the results.
 # The database and mixed benchmarks need about 10 GB free at the default scale; their databases are dropped afterwards.
 # If RECORDER_TEST_PG_ADMIN and RECORDER_TEST_STORAGE are already set, those services are used as they are.
+# BENCH_DURABLE=1: the profile's PostgreSQL flushes every commit (fsync, synchronous_commit and full_page_writes on, as
+# Azure's server runs) instead of the disposable profiles' settings; each result file names the settings it ran with.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -31,6 +33,7 @@ if [[ -n "${RECORDER_TEST_PG_ADMIN:-}" && -n "${RECORDER_TEST_STORAGE:-}" ]]; th
   external_storage="$RECORDER_TEST_STORAGE"
 fi
 # shellcheck source=SCRIPTDIR/lib/services.sh
+if [[ "${BENCH_DURABLE:-0}" == 1 ]]; then export RECORDER_PG_DURABLE=1; fi
 source scripts/lib/services.sh bench
 if ((external_services)); then
   # services.sh sets the profile's own; the services named by the caller are the ones to use.

@@ -228,8 +228,15 @@ write_pg_config() {
     echo "port = $PG_PORT"
     echo "unix_socket_directories = '$socket_dir'"
     echo "max_connections = 200"
-    if [[ "$SERVICES_PROFILE" != run ]]; then
-      # Test and bench data is disposable: trade crash safety for speed. Never for the run profile.
+    if [[ "$SERVICES_PROFILE" == bench ]]; then
+      # The buffer pool of infra/bicep's default server (Standard_D2ds_v5: 2 vCores, 8 GiB, a quarter of it), so a
+      # benchmark at 10 M recordings reads from the buffers production has, not from PostgreSQL's 128 MB default.
+      # Takes effect when the server starts.
+      echo "shared_buffers = 2GB"
+    fi
+    if [[ "$SERVICES_PROFILE" != run && "${RECORDER_PG_DURABLE:-0}" != 1 ]]; then
+      # Test and bench data is disposable: trade crash safety for speed. Never for the run profile, nor when
+      # RECORDER_PG_DURABLE=1 asks for commits flushed as Azure's server flushes them (scripts/bench.sh BENCH_DURABLE).
       echo "fsync = off"
       echo "synchronous_commit = off"
       echo "full_page_writes = off"
@@ -321,6 +328,9 @@ start_postgres() {
   if as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1 \
      && pg_isready -q -h 127.0.0.1 -p "$PG_PORT" -U "$PG_BOOTSTRAP_USER" -d postgres; then
     log "PostgreSQL already running on 127.0.0.1:$PG_PORT; reusing it"
+    # Its durability settings follow this invocation's (RECORDER_PG_DURABLE): they take effect on a reload.
+    write_pg_config
+    as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" reload >/dev/null || die "could not reload PostgreSQL's settings ($PG_DATA)"
   else
     if port_open "$PG_PORT"; then
       die "port $PG_PORT is in use by something other than this profile's PostgreSQL ($PG_DATA)"

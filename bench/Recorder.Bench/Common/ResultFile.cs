@@ -33,6 +33,9 @@ public sealed class ResultFile(string name, string title)
         body.AppendLine("```" + language).AppendLine(text.TrimEnd()).AppendLine("```");
     }
 
+    /// <summary>scripts/bench.sh BENCH_DURABLE=1: the bench profile's PostgreSQL flushes every commit, as Azure's does.</summary>
+    public static bool DurableCommits => Environment.GetEnvironmentVariable("RECORDER_PG_DURABLE") == "1";
+
     public string Write(string repositoryRoot, string command)
     {
         var text = new StringBuilder()
@@ -42,6 +45,10 @@ public sealed class ResultFile(string name, string title)
             .AppendLine("Command:").AppendLine()
             .AppendLine("```sh").AppendLine(command).AppendLine("```").AppendLine()
             .AppendLine(Machine.Contention())
+            .AppendLine(DurableCommits
+                ? "PostgreSQL flushed every commit (BENCH_DURABLE=1: fsync, synchronous_commit and full_page_writes on, as Azure's server)."
+                : "PostgreSQL ran as the disposable profiles do: fsync, synchronous_commit and full_page_writes off (a commit is not "
+                    + "flushed; BENCH_DURABLE=1 runs with them on).").AppendLine()
             .Append(body)
             .ToString();
         // The analysis is written by hand (why a target is missed, what would close it) and kept beside the code.
@@ -50,7 +57,8 @@ public sealed class ResultFile(string name, string title)
         {
             text += Environment.NewLine + File.ReadAllText(notes);
         }
-        var path = Path.Combine(repositoryRoot, "bench", "results", name + ".md");
+        // A durable run is kept beside the other, not in its place: the two differ in what a commit costs.
+        var path = Path.Combine(repositoryRoot, "bench", "results", name + (DurableCommits ? "-durable" : "") + ".md");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, text);
         return path;

@@ -84,7 +84,8 @@ public static class AuditLog
         VALUES ('user', @UserId, @UserId, @Action, @RecordingId, @Outcome, @RequestId, @ClientIp::inet, @UserAgent, @Details::jsonb)
         """;
 
-    public static Task WriteAsync(
+    /// <returns>The rows written: 1.</returns>
+    public static Task<int> WriteAsync(
         IDbConnection connection, IDbTransaction transaction, AuditEntry entry, RequestInfo request, CancellationToken cancellationToken)
         => connection.ExecuteAsync(new CommandDefinition(
             InsertUserEntrySql,

@@ -32,6 +32,31 @@ public static class UserTransaction
         CancellationToken cancellationToken)
         => StalePlans.RetryOnceAsync(dataSource, () => RunOnceAsync(dataSource, userId, work, alsoSelect, cancellationToken));
 
+    /// <summary>
+    /// One unit of work in ONE round trip: set_config and <paramref name="alsoSelect"/>, then <paramref name="sql"/>, sent
+    /// together with no explicit transaction, so PostgreSQL runs them as one implicit transaction, commits it when the
+    /// last has run and rolls all of it back when any fails. <paramref name="sql"/> runs after <paramref name="alsoSelect"/>
+    /// has returned (a lock it waits for is held) and, under READ COMMITTED, reads a snapshot taken after that.
+    /// </summary>
+    /// <returns>The single row <paramref name="sql"/> returns.</returns>
+    public static Task<T> QuerySingleAsUserAsync<T>(
+        this NpgsqlDataSource dataSource,
+        string userId,
+        string alsoSelect,
+        string sql,
+        object parameters,
+        CancellationToken cancellationToken)
+        => StalePlans.RetryOnceAsync(dataSource, async () =>
+        {
+            var arguments = new DynamicParameters(parameters);
+            arguments.Add("userId", userId);
+            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+            await using var results = await connection.QueryMultipleAsync(new CommandDefinition(
+                $"{SetUserSql}, {alsoSelect};\n{sql}", arguments, cancellationToken: cancellationToken));
+            await results.ReadAsync();
+            return await results.ReadSingleAsync<T>();
+        });
+
     private static async Task<T> RunOnceAsync<T>(
         NpgsqlDataSource dataSource,
         string userId,

@@ -47,14 +47,20 @@ public sealed class StorageQuota(IOptions<RecordingsOptions> options)
     private const string LockUserSql = "SELECT " + LockUserExpression;
 
     /// <summary>
-    /// A user's storage in use and own limit (NULL: the default applies): the user's row of user_storage_usage, which
-    /// migration 034's triggers keep equal to the sum of <see cref="LiveStatusesSql"/> recordings' file_size in the same
-    /// transaction as every change (no row: nothing in use).
+    /// A user's storage in use (@UserId): the user's row of user_storage_usage, which migration 034's triggers keep equal to
+    /// the sum of <see cref="LiveStatusesSql"/> recordings' file_size in the same transaction as every change (no row:
+    /// nothing in use).
     /// </summary>
-    public const string UsageSql = """
-        SELECT coalesce((SELECT used_bytes FROM user_storage_usage WHERE user_id = @UserId), 0)::bigint AS UsedBytes,
-               (SELECT limit_bytes FROM user_storage_limits WHERE user_id = @UserId) AS LimitBytes
-        """;
+    public const string UsedBytesSql = "coalesce((SELECT used_bytes FROM user_storage_usage WHERE user_id = @UserId), 0)::bigint";
+
+    /// <summary>A user's own limit (@UserId), NULL when the default applies.</summary>
+    public const string OwnLimitBytesSql = "(SELECT limit_bytes FROM user_storage_limits WHERE user_id = @UserId)";
+
+    /// <summary>A user's storage in use and own limit (NULL: the default applies).</summary>
+    public const string UsageSql = $"SELECT {UsedBytesSql} AS UsedBytes, {OwnLimitBytesSql} AS LimitBytes";
+
+    /// <summary>The limit when a user has none of their own (<see cref="RecordingsOptions.DefaultStorageLimitBytes"/>).</summary>
+    public long DefaultStorageLimitBytes => options.Value.DefaultStorageLimitBytes;
 
     // The recording's own bytes as the usage counts them (its declared size while in flight), 0 once it is not live.
     private const string OwnBytesSql = $"SELECT coalesce((SELECT file_size FROM recordings WHERE id = @RecordingId " +
@@ -87,29 +93,11 @@ public sealed class StorageQuota(IOptions<RecordingsOptions> options)
         => connection.ExecuteAsync(
             new CommandDefinition(LockUserSql, new { userId }, transaction, cancellationToken: cancellationToken));
 
-    /// <summary>Null when <paramref name="additionalBytes"/> still fit; else the 413 failure with the numbers.</summary>
-    public async Task<Failure?> CheckAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string userId, long additionalBytes,
-        CancellationToken cancellationToken)
-    {
-        await LockAsync(connection, transaction, userId, cancellationToken);
-        return await CheckLockedAsync(connection, transaction, userId, additionalBytes, cancellationToken);
-    }
-
-    /// <summary>
-    /// As <see cref="CheckAsync"/>, in a transaction that already holds the user's quota lock (<see cref="LockUserExpression"/>).
-    /// </summary>
-    public async Task<Failure?> CheckLockedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string userId,
-        long additionalBytes, CancellationToken cancellationToken)
-    {
-        var (used, limit) = await UsageAsync(connection, transaction, userId, cancellationToken);
-        if (used + additionalBytes <= limit)
-        {
-            return null;
-        }
-        return new Failure(
+    /// <summary>The 413 for <paramref name="requestedBytes"/> that do not fit beside <paramref name="usedBytes"/>, with the numbers.</summary>
+    public static Failure DoesNotFit(long requestedBytes, long usedBytes, long limitBytes)
+        => new(
             FailureKind.PayloadTooLarge,
-            $"This recording ({additionalBytes} bytes) does not fit in your storage: {used} of {limit} bytes are in use.",
-            Extensions: new Dictionary<string, object?> { ["usedBytes"] = used, ["limitBytes"] = limit,
-                ["requestedBytes"] = additionalBytes });
-    }
+            $"This recording ({requestedBytes} bytes) does not fit in your storage: {usedBytes} of {limitBytes} bytes are in use.",
+            Extensions: new Dictionary<string, object?> { ["usedBytes"] = usedBytes, ["limitBytes"] = limitBytes,
+                ["requestedBytes"] = requestedBytes });
 }

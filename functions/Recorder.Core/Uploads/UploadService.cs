@@ -36,33 +36,48 @@ public sealed partial class UploadService(
     TimeProvider time,
     ILogger<UploadService> logger)
 {
-    private const string ProjectOwnedSql = "SELECT EXISTS (SELECT 1 FROM projects WHERE id = @ProjectId AND user_id = @UserId)";
-
-    // Under row-level security only the caller's sessions are visible. Locked until commit, so a concurrent
-    // complete cannot link another recording between this check and the link below.
-    private const string SessionSql = "SELECT status AS Status, recording_id AS RecordingId FROM recording_sessions " +
-        "WHERE id = @SessionId FOR NO KEY UPDATE";
-
-    private const string LinkSessionSql = "UPDATE recording_sessions SET recording_id = @RecordingId WHERE id = @SessionId";
-
-    // The id, the row and its audit entry (as AuditLog writes a user's entry) in one round trip. The blob name is
-    // {user folder}/{recording id}/{random}{ext}: see BlobFileFor.
-    private const string InsertSql = """
-        WITH recording AS (
+    // The whole request in one statement, after set_config and the quota lock (UserTransaction.QuerySingleAsUserAsync): the
+    // checks (project, session, storage), then, if all pass, the id, the row, the session's link and the audit entry (as
+    // AuditLog writes a user's entry). The session is locked until commit, so a concurrent complete cannot link another
+    // recording between the check and the link; under row-level security only the caller's sessions are visible. The
+    // usage row is read after the lock was granted (its own snapshot). The blob name is {user folder}/{recording id}/
+    // {random}{ext}: see BlobFileFor.
+    private const string CreateSql = $"""
+        WITH session AS (
+          SELECT recording_id FROM recording_sessions WHERE id = @SessionId FOR NO KEY UPDATE
+        ), verdict AS (
+          SELECT {StorageQuota.UsedBytesSql} AS used_bytes,
+                 coalesce({StorageQuota.OwnLimitBytesSql}, @DefaultStorageLimitBytes)::bigint AS limit_bytes,
+                 @ProjectId::integer IS NULL OR EXISTS (SELECT 1 FROM projects WHERE id = @ProjectId AND user_id = @UserId)
+                   AS project_owned,
+                 @SessionId::bigint IS NULL OR EXISTS (SELECT 1 FROM session) AS session_found,
+                 (SELECT recording_id FROM session) AS session_recording_id
+        ), recording AS (
           INSERT INTO recordings (id, user_id, project_id, title, description, recording_type, file_size, mime_type, blob_name, quality,
                                   metadata, client_id, live, live_contact_at)
           SELECT next.id, @UserId, @ProjectId, @Title, @Description, @RecordingType, @FileSize, @MimeType,
                  @UserFolder || '/' || next.id || '/' || @BlobFile, @Quality, @Metadata::jsonb, @ClientId, @Live,
                  CASE WHEN @Live THEN now() END
-          FROM (SELECT nextval(pg_get_serial_sequence('recordings', 'id')) AS id) AS next
+          FROM verdict, LATERAL (SELECT nextval(pg_get_serial_sequence('recordings', 'id')) AS id) AS next
+          WHERE verdict.project_owned AND verdict.session_found AND verdict.session_recording_id IS NULL
+            AND verdict.used_bytes + @FileSize <= verdict.limit_bytes
           RETURNING id, blob_name
+        ), linked AS (
+          UPDATE recording_sessions SET recording_id = recording.id FROM recording WHERE recording_sessions.id = @SessionId
         ), audited AS (
           INSERT INTO audit_log (actor_type, actor_id, user_id, action, recording_id, outcome, request_id, client_ip, user_agent, details)
           SELECT 'user', @UserId, @UserId, @Action, id, @Outcome, @RequestId, @ClientIp::inet, @UserAgent, @Details::jsonb
           FROM recording
         )
-        SELECT id AS Id, blob_name AS BlobName FROM recording
+        SELECT recording.id AS Id, recording.blob_name AS BlobName, verdict.used_bytes AS UsedBytes, verdict.limit_bytes AS LimitBytes,
+               verdict.project_owned AS ProjectOwned, verdict.session_found AS SessionFound,
+               verdict.session_recording_id AS SessionRecordingId
+        FROM verdict LEFT JOIN recording ON true
         """;
+
+    /// <summary>What <see cref="CreateSql"/> found and, when every check passed, made (Id and BlobName set).</summary>
+    private sealed record Created(long? Id, string? BlobName, long UsedBytes, long LimitBytes, bool ProjectOwned, bool SessionFound,
+        long? SessionRecordingId);
 
     // At most one live recording per user and client id (migration 016).
     private const string ClientIdIndex = "idx_recordings_user_client_id";
@@ -102,54 +117,60 @@ public sealed partial class UploadService(
 
     private async Task<ServiceResult<UploadTicket>> CreateValidatedAsync(
         Caller caller, ValidUpload upload, string? clientId, RequestInfo requestInfo, CancellationToken cancellationToken)
-        => await dataSources.App.RunAsUserAsync<ServiceResult<UploadTicket>>(caller.UserId, async (connection, transaction) =>
+    {
+        // Whatever signing needs from outside (a user delegation key) is fetched before anything is written, so the URL
+        // is signed in memory after the commit: no recording is left waiting for a URL nobody got.
+        var expiresAt = time.GetUtcNow() + sasOptions.Value.UploadUrlLifetime;
+        await sas.PrepareAsync(expiresAt, cancellationToken);
+
+        var created = await dataSources.App.QuerySingleAsUserAsync<Created>(caller.UserId, StorageQuota.LockUserExpression, CreateSql, new
         {
-            // The quota lock was taken with set_config (alsoSelect below).
-            var failure = await CheckReferencesAsync(connection, transaction, caller.UserId, upload, cancellationToken)
-                ?? await quota.CheckLockedAsync(connection, transaction, caller.UserId, upload.FileSize, cancellationToken);
-            if (failure is not null)
-            {
-                await AuditLog.WriteAsync(connection, transaction,
-                    new AuditEntry(caller.UserId, AuditActions.RecordingCreate, AuditOutcomes.Rejected,
-                        Details: new { reason = failure.Detail }), requestInfo, cancellationToken);
-                return failure;
-            }
+            caller.UserId,
+            upload.ProjectId,
+            upload.SessionId,
+            upload.Title,
+            upload.Description,
+            upload.RecordingType,
+            upload.FileSize,
+            upload.MimeType,
+            UserFolder = UserFolder(caller.UserId),
+            BlobFile = BlobFileFor(upload.Extension),
+            upload.Quality,
+            upload.Metadata,
+            ClientId = clientId,
+            upload.Live,
+            quota.DefaultStorageLimitBytes,
+            Action = AuditActions.RecordingCreate,
+            Outcome = AuditOutcomes.Success,
+            requestInfo.RequestId,
+            ClientIp = requestInfo.ClientIp?.ToString(),
+            requestInfo.UserAgent,
+            Details = AuditLog.Details(new { upload.RecordingType, upload.FileSize, upload.MimeType, upload.Live }),
+        }, cancellationToken);
 
-            var (id, blobName) = await connection.QuerySingleAsync<(long Id, string BlobName)>(new CommandDefinition(InsertSql, new
-            {
-                caller.UserId,
-                upload.ProjectId,
-                upload.Title,
-                upload.Description,
-                upload.RecordingType,
-                upload.FileSize,
-                upload.MimeType,
-                UserFolder = UserFolder(caller.UserId),
-                BlobFile = BlobFileFor(upload.Extension),
-                upload.Quality,
-                upload.Metadata,
-                ClientId = clientId,
-                upload.Live,
-                Action = AuditActions.RecordingCreate,
-                Outcome = AuditOutcomes.Success,
-                requestInfo.RequestId,
-                ClientIp = requestInfo.ClientIp?.ToString(),
-                requestInfo.UserAgent,
-                Details = AuditLog.Details(new { upload.RecordingType, upload.FileSize, upload.MimeType, upload.Live }),
-            }, transaction, cancellationToken: cancellationToken));
-            if (upload.SessionId is { } sessionId)
-            {
-                await connection.ExecuteAsync(
-                    new CommandDefinition(LinkSessionSql, new { RecordingId = id, SessionId = sessionId }, transaction,
-                        cancellationToken: cancellationToken));
-            }
+        if (created is not { Id: { } id, BlobName: { } blobName })
+        {
+            var failure = Refusal(upload, created);
+            // A refusal wrote nothing; its audit entry is a transaction of its own.
+            await dataSources.App.RunAsUserAsync(caller.UserId, (connection, transaction) => AuditLog.WriteAsync(connection, transaction,
+                new AuditEntry(caller.UserId, AuditActions.RecordingCreate, AuditOutcomes.Rejected, Details: new { reason = failure.Detail }),
+                requestInfo, cancellationToken), cancellationToken);
+            return failure;
+        }
+        logger.LogInformation("Recording {RecordingId} awaits upload of {FileSize} bytes for user {UserId} (live: {Live})", id,
+            upload.FileSize, caller.UserId, upload.Live);
+        return await TicketAsync(id, blobName, upload.MimeType, upload.Live, expiresAt, cancellationToken);
+    }
 
-            // Signed before commit: if signing fails, no recording is left waiting for a URL nobody got.
-            var ticket = await TicketAsync(id, blobName, upload.MimeType, upload.Live, cancellationToken);
-            logger.LogInformation("Recording {RecordingId} awaits upload of {FileSize} bytes for user {UserId} (live: {Live})", id,
-                upload.FileSize, caller.UserId, upload.Live);
-            return ticket;
-        }, StorageQuota.LockUserExpression, cancellationToken);
+    // The first check that failed, in the order a caller fixes them: references, then storage.
+    private static Failure Refusal(ValidUpload upload, Created created) => created switch
+    {
+        { ProjectOwned: false } => Failure.Invalid("projectId", "is not one of your projects."),
+        { SessionFound: false } => Failure.Invalid("sessionId", "is not one of your recording sessions."),
+        { SessionRecordingId: { } linked } => new Failure(FailureKind.Conflict,
+            $"Recording session {upload.SessionId} already has recording {linked}."),
+        _ => StorageQuota.DoesNotFit(upload.FileSize, created.UsedBytes, created.LimitBytes),
+    };
 
     /// <summary>
     /// A fresh URL for the same blob while the recording still awaits its upload (long or resumed block uploads). For a live
@@ -189,13 +210,12 @@ public sealed partial class UploadService(
                 return failure;
             }
             return await TicketAsync(recordingId, recording!.Value.BlobName, recording.Value.MimeType, recording.Value.Live,
-                cancellationToken);
+                time.GetUtcNow() + sasOptions.Value.UploadUrlLifetime, cancellationToken);
         }, cancellationToken);
 
     private async Task<UploadTicket> TicketAsync(long recordingId, string blobName, string mimeType, bool live,
-        CancellationToken cancellationToken)
+        DateTimeOffset expiresAt, CancellationToken cancellationToken)
     {
-        var expiresAt = time.GetUtcNow() + sasOptions.Value.UploadUrlLifetime;
         var url = await sas.CreateUploadUriAsync(storageOptions.Value.UploadsContainer, blobName, expiresAt, cancellationToken);
         var options = recordingsOptions.Value;
         return new UploadTicket(
@@ -209,33 +229,6 @@ public sealed partial class UploadService(
             options.MaxSingleUploadBytes,
             live ? new LiveTerms((int)Math.Ceiling(liveOptions.Value.SilenceTimeout.TotalSeconds), liveOptions.Value.MaxBlocks,
                 LiveBlockId.Prefix, LiveBlockId.Digits) : null);
-    }
-
-    private async Task<Failure?> CheckReferencesAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, string userId, ValidUpload upload, CancellationToken cancellationToken)
-    {
-        if (upload.ProjectId is { } projectId
-            && !await connection.ExecuteScalarAsync<bool>(
-                new CommandDefinition(ProjectOwnedSql, new { ProjectId = projectId, UserId = userId }, transaction,
-                    cancellationToken: cancellationToken)))
-        {
-            return Failure.Invalid("projectId", "is not one of your projects.");
-        }
-        if (upload.SessionId is { } sessionId)
-        {
-            var session = await connection.QuerySingleOrDefaultAsync<(string Status, long? RecordingId)?>(
-                new CommandDefinition(SessionSql, new { SessionId = sessionId }, transaction, cancellationToken: cancellationToken));
-            if (session is null)
-            {
-                return Failure.Invalid("sessionId", "is not one of your recording sessions.");
-            }
-            if (session.Value.RecordingId is not null)
-            {
-                return new Failure(FailureKind.Conflict,
-                    $"Recording session {sessionId} already has recording {session.Value.RecordingId}.");
-            }
-        }
-        return null;
     }
 
     /// <param name="FileSize">The declared size; for a live upload, what it reserves (its expected size, if any).</param>

@@ -2,6 +2,7 @@ using Dapper;
 using Npgsql;
 using Recorder.Core.Data;
 using Recorder.Core.Recordings;
+using Recorder.Core.Tests.Fixtures;
 using Recorder.Testing;
 using Xunit;
 
@@ -63,6 +64,34 @@ public sealed class AppPoolResetTests(MigratedDatabase database) : IClassFixture
 
         Assert.Equal(pid, after.Pid);
         Assert.Equal(("", 0), (after.UserId, after.AdvisoryLocks));
+    }
+
+    [Fact]
+    public async Task A_connection_back_from_a_one_round_trip_unit_of_work_carries_no_user_and_no_quota_lock()
+    {
+        await using var dataSources = database.CreateDataSources();
+        var inside = await dataSources.App.QuerySingleAsUserAsync<Leftovers>(UserId, StorageQuota.LockUserExpression, LeftoversSql,
+            new { }, CancellationToken.None);
+        Assert.Equal((UserId, 1), (inside.UserId, inside.AdvisoryLocks));
+
+        var after = await NextRentAsync(dataSources.App);
+
+        Assert.Equal(inside.Pid, after.Pid);
+        Assert.Equal(("", 0), (after.UserId, after.AdvisoryLocks));
+    }
+
+    [Fact]
+    public async Task A_connection_back_from_a_failed_one_round_trip_unit_of_work_carries_no_user_and_no_quota_lock()
+    {
+        await using var dataSources = database.CreateDataSources();
+
+        var failure = await Assert.ThrowsAsync<PostgresException>(() => dataSources.App.QuerySingleAsUserAsync<int>(UserId,
+            StorageQuota.LockUserExpression,
+            "SELECT 1 / (SELECT count(*)::int - 1 FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'advisory')", new { },
+            CancellationToken.None));
+
+        Assert.Equal(PostgresErrorCodes.DivisionByZero, failure.SqlState);
+        Assert.Equal(("", 0), ((await NextRentAsync(dataSources.App)).UserId, (await NextRentAsync(dataSources.App)).AdvisoryLocks));
     }
 
     private static async Task<Leftovers> NextRentAsync(NpgsqlDataSource app)

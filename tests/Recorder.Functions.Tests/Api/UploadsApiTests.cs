@@ -183,8 +183,16 @@ public sealed class UploadsApiTests(ApiTestHost api) : IClassFixture<ApiTestHost
         var other = await api.SignInNewUserAsync();
         using var foreignProject = await other.Client.PostAsync("api/recordings/uploads", Api.Json(Api.UploadRequest(b => b["projectId"] = projectId)));
         Assert.True((await foreignProject.AssertProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("projectId", out _));
+        using var foreignSession = await other.Client.PostAsync("api/recordings/uploads",
+            Api.Json(Api.UploadRequest(b => b["sessionId"] = sessionId)));
+        Assert.True((await foreignSession.AssertProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("sessionId", out _));
         using var taken = await user.Client.PostAsync("api/recordings/uploads", Api.Json(Api.UploadRequest(b => b["sessionId"] = sessionId)));
-        await taken.AssertProblemAsync(HttpStatusCode.Conflict);
+        Assert.Contains($"already has recording {id}", (await taken.AssertProblemAsync(HttpStatusCode.Conflict)).GetProperty("detail").GetString());
+        Assert.Equal(1, await connection.ExecuteScalarAsync<int>(
+            "SELECT count(*) FROM recordings WHERE user_id IN (@UserId, @OtherId)", new { UserId = user.Id, OtherId = other.Id }));
+        Assert.Equal(3, await connection.ExecuteScalarAsync<int>(
+            "SELECT count(*) FROM audit_log WHERE user_id IN (@UserId, @OtherId) AND action = 'recording.create' AND outcome = 'rejected'",
+            new { UserId = user.Id, OtherId = other.Id }));
     }
 
     [Fact]

@@ -27,6 +27,9 @@ public abstract class BlobSasIssuer(BlobServiceClient blobs, IOptions<SasOptions
         return SignAsync(blob, Describe(blob, ReadPermissions, expiresOn), cancellationToken);
     }
 
+    /// <summary>An account key is at hand: nothing to fetch.</summary>
+    public virtual Task PrepareAsync(DateTimeOffset expiresOn, CancellationToken cancellationToken) => Task.CompletedTask;
+
     protected abstract Task<Uri> SignAsync(BlobClient blob, BlobSasBuilder sas, CancellationToken cancellationToken);
 
     private BlobClient GetBlob(string container, string blobName)

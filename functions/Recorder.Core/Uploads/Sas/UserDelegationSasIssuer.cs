@@ -9,6 +9,10 @@ public sealed class UserDelegationSasIssuer(
     BlobServiceClient blobs, UserDelegationKeyCache keys, IOptions<SasOptions> options, TimeProvider time)
     : BlobSasIssuer(blobs, options, time)
 {
+    /// <summary>The key for URLs expiring by <paramref name="expiresOn"/>, fetched now or already cached; signing them then reuses it.</summary>
+    public override Task PrepareAsync(DateTimeOffset expiresOn, CancellationToken cancellationToken)
+        => keys.GetKeyAsync(expiresOn, cancellationToken);
+
     protected override async Task<Uri> SignAsync(BlobClient blob, BlobSasBuilder sas, CancellationToken cancellationToken)
     {
         var key = await keys.GetKeyAsync(sas.ExpiresOn, cancellationToken);

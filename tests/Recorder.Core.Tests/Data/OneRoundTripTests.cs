@@ -1,0 +1,55 @@
+using Dapper;
+using Recorder.Core.Data;
+using Recorder.Core.Recordings;
+using Recorder.Core.Tests.Fixtures;
+using Recorder.Testing;
+using Xunit;
+
+namespace Recorder.Core.Tests.Data;
+
+/// <summary>
+/// <see cref="UserTransaction.QuerySingleAsUserAsync"/> sends the lock and the statement that reads under it together; the
+/// statement must still read what committed while the lock was awaited (the quota check of an upload URL relies on it).
+/// </summary>
+public sealed class OneRoundTripTests(MigratedDatabase database) : IClassFixture<MigratedDatabase>
+{
+    private const string UserId = "one-round-trip-user";
+
+    [Fact]
+    public async Task The_statement_after_the_lock_reads_what_committed_while_the_lock_was_awaited()
+    {
+        await using (var owner = await database.OpenOwnerAsync())
+        {
+            await owner.ExecuteAsync(
+                "INSERT INTO users (id, email, password, first_name, last_name) VALUES (@UserId, 'trip@example.test', 'x', 'O', 'R')",
+                new { UserId });
+        }
+        await using var dataSources = database.CreateDataSources();
+        await using var holder = await database.OpenMaintenanceAsync();
+        await using var holding = await holder.BeginTransactionAsync();
+        await holder.ExecuteAsync("SELECT " + StorageQuota.LockUserExpression, new { userId = UserId }, holding);
+        await holder.ExecuteAsync("""
+            INSERT INTO recordings (user_id, title, recording_type, file_size, mime_type, blob_name, status)
+            VALUES (@UserId, 'Held', 'camera', 4321, 'video/webm', 'one-round-trip-user/1/a.webm', 'uploading')
+            """, new { UserId }, holding);
+
+        var reading = dataSources.App.QuerySingleAsUserAsync<long>(UserId, StorageQuota.LockUserExpression,
+            "SELECT " + StorageQuota.UsedBytesSql, new { UserId }, CancellationToken.None);
+        await WaitUntilAsync(async () => await holder.ExecuteScalarAsync<bool>(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted)", transaction: holding));
+        Assert.False(reading.IsCompleted);
+        await holding.CommitAsync();
+
+        Assert.Equal(4321, await reading);
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The unit of work never waited for the quota lock.");
+            await Task.Delay(20);
+        }
+    }
+}

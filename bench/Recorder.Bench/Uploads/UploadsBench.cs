@@ -106,6 +106,11 @@ public static class UploadsBench
             "POST /api/recordings/uploads, No Reset On Close=false (Npgsql resets each returned connection)", ";No Reset On Close=false");
         var unprepared = await EndpointAsync("POST /api/recordings/uploads, Max Auto Prepare=0 (no preparation)", ";Max Auto Prepare=0");
         var floorAfter = await FloorAsync("pgbench, the request's statements prepared (after)");
+        // What the recording-events channel costs (migration 035): pg_notify serializes the commits of notifying transactions.
+        await SetChannelAsync(services.OwnerConnectionString, on: false);
+        var floorSilent = await FloorAsync("pgbench, the same, recording-events channel off");
+        var uploadsSilent = await EndpointAsync("POST /api/recordings/uploads, recording-events channel off", "");
+        await SetChannelAsync(services.OwnerConnectionString, on: true);
         // Last and apart: the profiler costs the host CPU, so this run is not the one compared with the floor.
         LoadResult? traced = options.Flag("trace")
             ? await EndpointAsync("POST /api/recordings/uploads, dotnet-trace attached (not compared)", "", traced: true)
@@ -119,14 +124,17 @@ public static class UploadsBench
             "(not counted: the host's tiered JIT compiles meanwhile), " +
             string.Create(ResultFile.Invariant, $"then {duration.TotalSeconds:0} s measured. ") +
             $"The endpoint: the dev host as a separate process (DevHostApp with the app's functions), {Users} signed-in users (session cookie → sessions row, " +
-            "as the main app), each request a new recording (session lookup, then one transaction: set_config, the quota's advisory lock, usage, insert, " +
-            "audit row; account-key SAS for Azurite), keep-alive HTTP from this process. Logging at Warning. " +
+            "as the main app), each request a new recording (session lookup, then one round trip: set_config with the quota's advisory lock, then " +
+            "one statement reading the usage and inserting the recording and its audit row, as one implicit transaction; account-key SAS for " +
+            "Azurite), keep-alive HTTP from this process. Logging at Warning. " +
             "The floor: `pgbench -M prepared -c " + concurrency + " -j 2` (Debian's pgbench 15: the npm server package ships only initdb, pg_ctl and postgres) " +
             "running bench/Recorder.Bench/Uploads/upload-url.pgbench.sql — the same statements as recorder_app against the same database, " +
-            "for the same 1000 users — with no HTTP, no host and no SAS.");
+            "for the same 1000 users — with no HTTP, no host and no SAS. The runs with the recording-events channel off ran with " +
+            "`recording_events_settings.channel` false (docs/notifications.md): the triggers still write the outbox row, and no transaction " +
+            "calls pg_notify.");
         result.Section("Figures");
         result.Table(["Run", "Requests/s", "p50 ms", "p99 ms", "max ms", "Succeeded", "Errors", "Host CPU µs/request", "PostgreSQL CPU µs/request"],
-            new[] { floor, uploads, withReset, unprepared, floorAfter, traced }.OfType<LoadResult>().Select(run => (IReadOnlyList<string>)
+            new[] { floor, uploads, withReset, unprepared, floorAfter, floorSilent, uploadsSilent, traced }.OfType<LoadResult>().Select(run => (IReadOnlyList<string>)
             [
                 run.Name,
                 run.RequestsPerSecond.ToString("0", ResultFile.Invariant),
@@ -170,6 +178,12 @@ public static class UploadsBench
         Console.WriteLine(result.Write(BenchServices.RepositoryRoot, options.Command));
         Console.WriteLine(string.Create(ResultFile.Invariant, $"uploads {uploads.RequestsPerSecond:0} req/s p99 {p99:0.0} ms; floor {floorRate:0} req/s; ratio {ratio:P0}"));
         return 0;
+    }
+
+    private static async Task SetChannelAsync(string ownerConnectionString, bool on)
+    {
+        await using var owner = new NpgsqlConnection(ownerConnectionString);
+        await owner.ExecuteAsync("UPDATE recording_events_settings SET channel = @on", new { on });
     }
 
     private static readonly TimeSpan SeriesStep = TimeSpan.FromSeconds(10);

@@ -108,6 +108,34 @@ public sealed class RecordingEventsChannelTests(MigratedDatabase database) : ICl
     }
 
     [Fact]
+    public async Task With_the_channel_turned_off_the_outbox_still_gets_each_event_and_the_channel_none()
+    {
+        await using var listener = await Listener.StartAsync(database.OwnerConnectionString);
+        var user = await data.NewUserAsync();
+        long silent;
+        await using (var owner = await database.OpenOwnerAsync())
+        {
+            // As an operator would (docs/notifications.md), from the next commit on.
+            await owner.ExecuteAsync("UPDATE recording_events_settings SET channel = false");
+            try
+            {
+                silent = await data.NewRecordingAsync(user);
+                await data.MaintenanceAsync("UPDATE recordings SET status = 'processing' WHERE id = @silent", new { silent });
+            }
+            finally
+            {
+                await owner.ExecuteAsync("UPDATE recording_events_settings SET channel = true");
+            }
+        }
+
+        var sentinel = await data.NewRecordingAsync(user);
+
+        Assert.DoesNotContain(await listener.UntilAsync(sentinel), e => e.Event.Id == silent);
+        Assert.Equal(["uploading", "processing"],
+            (await data.OutboxAsync()).Select(row => RecordingEvent.Parse(row.Payload)).Where(e => e.Id == silent).Select(e => e.Status));
+    }
+
+    [Fact]
     public async Task A_user_id_too_long_for_a_notification_is_left_out_of_it_and_the_change_still_commits()
     {
         // PostgreSQL refuses a notification of 8000 bytes or more, which would fail the status change itself.
@@ -153,7 +181,8 @@ public sealed class RecordingEventsChannelTests(MigratedDatabase database) : ICl
             SELECT r.rolname FROM pg_roles r
             WHERE r.rolname IN (@AppRole, @MaintenanceRole)
               AND (has_function_privilege(r.oid, 'recorder_announce_recording_event()', 'EXECUTE')
-                   OR has_table_privilege(r.oid, 'recording_events', 'INSERT'))
+                   OR has_table_privilege(r.oid, 'recording_events', 'INSERT')
+                   OR has_table_privilege(r.oid, 'recording_events_settings', 'SELECT, UPDATE'))
             """, new { TestDatabases.AppRole, TestDatabases.MaintenanceRole }));
     }
 

@@ -42,9 +42,30 @@ public static class UserTransaction
     public static Task<T> QuerySingleAsUserAsync<T>(
         this NpgsqlDataSource dataSource,
         string userId,
-        string alsoSelect,
+        string? alsoSelect,
         string sql,
         object parameters,
+        CancellationToken cancellationToken)
+        => InOneRoundTripAsync(dataSource, userId, alsoSelect, sql, parameters, results => results.ReadSingleAsync<T>(),
+            cancellationToken);
+
+    /// <summary>As <see cref="QuerySingleAsUserAsync{T}"/>, for the rows <paramref name="sql"/> returns.</summary>
+    public static Task<List<T>> QueryAsUserAsync<T>(
+        this NpgsqlDataSource dataSource,
+        string userId,
+        string sql,
+        object parameters,
+        CancellationToken cancellationToken)
+        => InOneRoundTripAsync(dataSource, userId, alsoSelect: null, sql, parameters,
+            async results => (await results.ReadAsync<T>()).AsList(), cancellationToken);
+
+    private static Task<T> InOneRoundTripAsync<T>(
+        NpgsqlDataSource dataSource,
+        string userId,
+        string? alsoSelect,
+        string sql,
+        object parameters,
+        Func<SqlMapper.GridReader, Task<T>> read,
         CancellationToken cancellationToken)
         => StalePlans.RetryOnceAsync(dataSource, async () =>
         {
@@ -52,9 +73,10 @@ public static class UserTransaction
             arguments.Add("userId", userId);
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
             await using var results = await connection.QueryMultipleAsync(new CommandDefinition(
-                $"{SetUserSql}, {alsoSelect};\n{sql}", arguments, cancellationToken: cancellationToken));
+                SetUserSql + (alsoSelect is null ? "" : ", " + alsoSelect) + ";\n" + sql, arguments,
+                cancellationToken: cancellationToken));
             await results.ReadAsync();
-            return await results.ReadSingleAsync<T>();
+            return await read(results);
         });
 
     private static async Task<T> RunOnceAsync<T>(

@@ -34,7 +34,8 @@ public sealed class RecordingsService(
     TimeProvider time,
     ILogger<RecordingsService> logger)
 {
-    private const string ListSql = $"""
+    // One page of the caller's recordings, newest first, after the keyset cursor.
+    private const string PageSql = $"""
         SELECT {RecordingRow.Columns}
         FROM recordings
         WHERE user_id = @UserId
@@ -46,6 +47,20 @@ public sealed class RecordingsService(
           AND (@AfterCreatedAt::timestamptz IS NULL OR (created_at, id) < (@AfterCreatedAt, @AfterId))
         ORDER BY created_at DESC, id DESC
         LIMIT @Take
+        """;
+
+    // The page and its audit entry (as AuditLog writes a user's entry) in one statement. The order is the outer query's
+    // (a CTE keeps none), by the select list's aliases, which PostgreSQL folds to lower case.
+    private const string ListSql = $"""
+        WITH page AS (
+        {PageSql}
+        ), audited AS (
+          INSERT INTO audit_log (actor_type, actor_id, user_id, action, outcome, request_id, client_ip, user_agent, details)
+          SELECT 'user', @UserId, @UserId, @Action, @Outcome, @RequestId, @ClientIp::inet, @UserAgent,
+                 jsonb_build_object('count', least(count(*), @Limit))
+          FROM page
+        )
+        SELECT * FROM page ORDER BY createdat DESC, id DESC
         """;
 
     private const string GetSql = $"SELECT {RecordingRow.Columns} FROM recordings WHERE id = @Id AND status <> 'deleting'";
@@ -86,24 +101,29 @@ public sealed class RecordingsService(
     public async Task<ServiceResult<RecordingPage>> ListAsync(
         Caller caller, RecordingListQuery query, RequestInfo request, CancellationToken cancellationToken)
     {
-        var (rows, slides) = await dataSources.App.RunAsUserAsync(caller.UserId, async (connection, transaction) =>
+        // One round trip for the page and its audit entry; only a page showing slide timelines reads their trims after it.
+        var rows = await dataSources.App.QueryAsUserAsync<RecordingRow>(caller.UserId, ListSql, new
         {
-            var found = (await connection.QueryAsync<RecordingRow>(new CommandDefinition(ListSql, new
-            {
-                caller.UserId,
-                query.Type,
-                query.ProjectId,
-                query.Status,
-                TitlePattern = query.TitleContains is { } text ? $"%{EscapeLike(text)}%" : null,
-                AfterCreatedAt = query.After?.CreatedAt,
-                AfterId = query.After?.Id,
-                Take = query.Limit + 1,
-            }, transaction, cancellationToken: cancellationToken))).AsList();
-            await AuditLog.WriteAsync(connection, transaction,
-                new AuditEntry(caller.UserId, AuditActions.RecordingList, AuditOutcomes.Success,
-                    Details: new { count = Math.Min(found.Count, query.Limit) }), request, cancellationToken);
-            return (found, await EffectiveSlidesAsync(connection, transaction, found.Take(query.Limit), cancellationToken));
+            caller.UserId,
+            query.Type,
+            query.ProjectId,
+            query.Status,
+            TitlePattern = query.TitleContains is { } text ? $"%{EscapeLike(text)}%" : null,
+            AfterCreatedAt = query.After?.CreatedAt,
+            AfterId = query.After?.Id,
+            Take = query.Limit + 1,
+            query.Limit,
+            Action = AuditActions.RecordingList,
+            Outcome = AuditOutcomes.Success,
+            request.RequestId,
+            ClientIp = request.ClientIp?.ToString(),
+            request.UserAgent,
         }, cancellationToken);
+        var slides = rows.Any(row => SlideTimeline.FromMetadata(row.MetadataJson()) is not null)
+            ? await dataSources.App.RunAsUserAsync(caller.UserId,
+                (connection, transaction) => EffectiveSlidesAsync(connection, transaction, rows.Take(query.Limit), cancellationToken),
+                cancellationToken)
+            : [];
 
         var page = rows.Take(query.Limit).ToList();
         var expiresAt = ReadUrlExpiry();

@@ -75,6 +75,11 @@ public sealed partial class UploadService(
         FROM verdict LEFT JOIN recording ON true
         """;
 
+    // Before CreateSql, in its first statement: the quota lock, and its plan made once per connection. With a null project
+    // or session the planner's custom plans look cheaper than the generic one, so PostgreSQL would plan the statement
+    // anew for every request: 1.4 ms of planning for a statement that runs in 1.0 ms on its generic plan.
+    private const string BeforeCreateSql = StorageQuota.LockUserExpression + ", set_config('plan_cache_mode', 'force_generic_plan', true)";
+
     /// <summary>What <see cref="CreateSql"/> found and, when every check passed, made (Id and BlobName set).</summary>
     private sealed record Created(long? Id, string? BlobName, long UsedBytes, long LimitBytes, bool ProjectOwned, bool SessionFound,
         long? SessionRecordingId);
@@ -123,7 +128,7 @@ public sealed partial class UploadService(
         var expiresAt = time.GetUtcNow() + sasOptions.Value.UploadUrlLifetime;
         await sas.PrepareAsync(expiresAt, cancellationToken);
 
-        var created = await dataSources.App.QuerySingleAsUserAsync<Created>(caller.UserId, StorageQuota.LockUserExpression, CreateSql, new
+        var created = await dataSources.App.QuerySingleAsUserAsync<Created>(caller.UserId, BeforeCreateSql, CreateSql, new
         {
             caller.UserId,
             upload.ProjectId,

@@ -53,10 +53,11 @@ public static class UserTransaction
     public static Task<List<T>> QueryAsUserAsync<T>(
         this NpgsqlDataSource dataSource,
         string userId,
+        string? alsoSelect,
         string sql,
         object parameters,
         CancellationToken cancellationToken)
-        => InOneRoundTripAsync(dataSource, userId, alsoSelect: null, sql, parameters,
+        => InOneRoundTripAsync(dataSource, userId, alsoSelect, sql, parameters,
             async results => (await results.ReadAsync<T>()).AsList(), cancellationToken);
 
     private static Task<T> InOneRoundTripAsync<T>(

@@ -63,6 +63,11 @@ public sealed class RecordingsService(
         SELECT * FROM page ORDER BY createdat DESC, id DESC
         """;
 
+    // A page's best plan depends on whose it is: an index scan in creation order for a user with many recordings. The
+    // generic plan of the prepared statement, which PostgreSQL may settle on after five executions, sorts all of a user's
+    // rows (5 s for one with 99 000 at 10 M recordings: bench/notes/mixed-load.md); each page is planned for its user.
+    private const string PlannedForThisUserSql = "set_config('plan_cache_mode', 'force_custom_plan', true)";
+
     private const string GetSql = $"SELECT {RecordingRow.Columns} FROM recordings WHERE id = @Id AND status <> 'deleting'";
 
     private const string UpdateSql = $"""
@@ -102,7 +107,7 @@ public sealed class RecordingsService(
         Caller caller, RecordingListQuery query, RequestInfo request, CancellationToken cancellationToken)
     {
         // One round trip for the page and its audit entry; only a page showing slide timelines reads their trims after it.
-        var rows = await dataSources.App.QueryAsUserAsync<RecordingRow>(caller.UserId, ListSql, new
+        var rows = await dataSources.App.QueryAsUserAsync<RecordingRow>(caller.UserId, PlannedForThisUserSql, ListSql, new
         {
             caller.UserId,
             query.Type,

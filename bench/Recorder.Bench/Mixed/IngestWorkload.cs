@@ -166,7 +166,7 @@ public sealed class IngestWorkload(
         }
         catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or Azure.RequestFailedException)
         {
-            figures?.Errors.Add(exception.GetType().Name);
+            figures?.Errors.Add(exception);
         }
         finally
         {

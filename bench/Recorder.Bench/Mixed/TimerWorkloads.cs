@@ -122,7 +122,7 @@ public static class Repeated
             {
                 if (window.EndedInside(Stopwatch.GetTimestamp()))
                 {
-                    errors.Add(exception.GetType().Name);
+                    errors.Add(exception);
                 }
                 // A run that fails at once must not turn into a busy loop.
                 pause = TimeSpan.FromSeconds(Math.Max(1, every.TotalSeconds));

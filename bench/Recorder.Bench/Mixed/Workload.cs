@@ -81,6 +81,10 @@ public sealed class ErrorCounts
 
     public IReadOnlyDictionary<string, long> Kinds => kinds;
 
+    /// <summary>An exception by its type and what caused it (a command timeout shows as NpgsqlException ← TimeoutException).</summary>
+    public void Add(Exception exception)
+        => Add(exception.InnerException is { } cause ? $"{exception.GetType().Name} ← {cause.GetType().Name}" : exception.GetType().Name);
+
     public void Add(string kind, long count = 1)
     {
         if (count > 0)

@@ -10,12 +10,17 @@ public sealed record LoadResult(string Name, int Concurrency, TimeSpan Duration,
 }
 
 /// <summary>
-/// A closed-loop HTTP load generator: <c>concurrency</c> workers each send the next request as soon as the
-/// previous one answered, over keep-alive connections, for a warm-up (not counted) and then the measured time.
+/// An HTTP load generator: <c>concurrency</c> workers over keep-alive connections, for a warm-up (not counted) and then
+/// the measured time. A closed loop by default: each worker sends its next request as soon as the previous one answered.
 /// <c>answered</c>, if given, reads each expected answer after its latency is taken (a list page's next cursor).
 /// </summary>
 public static class LoadGenerator
 {
+    /// <param name="requestsPerSecond">
+    /// An open loop instead: the workers together send this many requests a second on a fixed schedule, each worker its
+    /// share in turn, and a request's latency counts from when it was due, so a late answer that delays a worker's next
+    /// request counts in that one too (no coordinated omission).
+    /// </param>
     public static async Task<LoadResult> RunAsync(
         string name,
         Uri baseAddress,
@@ -24,7 +29,8 @@ public static class LoadGenerator
         TimeSpan duration,
         Func<int, long, HttpRequestMessage> request,
         HttpStatusCode expected,
-        Func<int, HttpResponseMessage, Task>? answered = null)
+        Func<int, HttpResponseMessage, Task>? answered = null,
+        double? requestsPerSecond = null)
     {
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, PooledConnectionLifetime = Timeout.InfiniteTimeSpan, UseCookies = false };
         using var client = new HttpClient(handler) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
@@ -38,16 +44,27 @@ public static class LoadGenerator
         async Task WorkerAsync(int worker)
         {
             var own = new Latencies();
-            while (true)
+            for (long turn = 0; ; turn++)
             {
                 var now = Stopwatch.GetTimestamp();
-                if (now >= stopAt)
+                // The open loop's schedule: this worker's turn-th request, the workers' requests evenly interleaved.
+                var due = requestsPerSecond is { } rate
+                    ? start + (long)((turn * concurrency + worker) / rate * Stopwatch.Frequency)
+                    : now;
+                var late = due < now;
+                if (due > now)
+                {
+                    await Task.Delay(Stopwatch.GetElapsedTime(now, due));
+                }
+                if (due >= stopAt || Stopwatch.GetTimestamp() >= stopAt)
                 {
                     break;
                 }
-                var counted = now >= measureFrom;
+                var counted = due >= measureFrom;
                 using var message = request(worker, Interlocked.Increment(ref sequence));
-                var sent = Stopwatch.GetTimestamp();
+                // A request sent late because the worker's previous one answered late counts from when it was due; one on
+                // time counts from its sending (not from the timer's wake-up, which may oversleep by a millisecond).
+                var sent = late ? due : Stopwatch.GetTimestamp();
                 string? error = null;
                 var elapsed = TimeSpan.Zero;
                 try

@@ -36,6 +36,8 @@ public static class MixedBench
             Mixed: TimeSpan.FromSeconds(options.Int("mixed-seconds", 180)),
             Concurrency: options.Int("concurrency", 8),
             ListConcurrency: options.Int("list-concurrency", options.Int("concurrency", 8)),
+            UploadRate: options.Int("upload-rate", 0) is > 0 and var uploadRate ? uploadRate : null,
+            ListRate: options.Int("list-rate", 0) is > 0 and var listRate ? listRate : null,
             IngestEvery: TimeSpan.FromMilliseconds(options.Int("ingest-every-ms", 2000)),
             AlertEvery: TimeSpan.FromSeconds(options.Int("alert-every-seconds", 5)),
             SweepBatches: options.Int("sweep-batches", 2));
@@ -67,8 +69,8 @@ public static class MixedBench
             var uploads = BenchServices.Blobs().GetBlobContainerClient(services.Storage.UploadsContainer);
             IWorkload[] workloads =
             [
-                new UploadUrlWorkload(host.BaseAddress, settings.Concurrency, uploadCookies),
-                new ListPageWorkload(host.BaseAddress, settings.ListConcurrency, heavyCookies, otherCookies),
+                new UploadUrlWorkload(host.BaseAddress, settings.Concurrency, settings.UploadRate, uploadCookies),
+                new ListPageWorkload(host.BaseAddress, settings.ListConcurrency, settings.ListRate, heavyCookies, otherCookies),
                 new IngestWorkload(host.BaseAddress, ingestCookie, media, uploads, maintenance, settings.IngestEvery),
                 new RetentionSweepWorkload(core.GetRequiredService<RecordingLifecycleSweeper>(), settings.SweepBatches, maintenance),
                 new AlertCheckWorkload(core.GetRequiredService<AlertsCheckService>(), settings.AlertEvery),
@@ -150,8 +152,10 @@ public static class MixedBench
 }
 
 /// <summary>The run's scale, lengths and rates, as the options gave them.</summary>
+/// <param name="UploadRate">Upload URLs a second as an open loop; null: a closed loop of <paramref name="Concurrency"/> clients.</param>
+/// <param name="ListRate">List pages a second as an open loop; null: a closed loop of <paramref name="ListConcurrency"/> clients.</param>
 public sealed record MixedSettings(int Users, int Recordings, TimeSpan WarmUp, TimeSpan Solo, TimeSpan Mixed, int Concurrency,
-    int ListConcurrency, TimeSpan IngestEvery, TimeSpan AlertEvery, int SweepBatches);
+    int ListConcurrency, double? UploadRate, double? ListRate, TimeSpan IngestEvery, TimeSpan AlertEvery, int SweepBatches);
 
 /// <summary>One phase: each workload's result and where the time went.</summary>
 public sealed record PhaseResult(string Name, IReadOnlyDictionary<IWorkload, WorkloadResult> Results, PhaseUsage Usage);

@@ -31,9 +31,9 @@ public static class MixedReport
             "inside the measured window, a sweeper or alert run if it ended inside it (a sweeper run may outlast the warm-up), an " +
             "ingest's latency if it started inside it, however late it settles (its throughput counts completions inside the window).");
         file.Line();
-        file.Line(string.Create(Invariant, $"- Upload URLs: {settings.Concurrency} clients in a closed loop, keep-alive HTTP, ") +
+        file.Line($"- Upload URLs: {Loop(settings.Concurrency, settings.UploadRate)}, keep-alive HTTP, " +
             "1 000 signed-in users (session cookie → sessions row) in turn, each request a new 1 MiB recording.");
-        file.Line(string.Create(Invariant, $"- List pages: {settings.ListConcurrency} clients; each takes a user, ") +
+        file.Line($"- List pages: {Loop(settings.ListConcurrency, settings.ListRate)}; each client takes a user, " +
             "half the time one of the " +
             "100 with the most recordings, else one of 900 drawn at random, and walks " +
             string.Create(Invariant, $"1–{ListPageWorkload.MaxPages} ") +
@@ -109,12 +109,12 @@ public static class MixedReport
         if (listP99 > ListP99GoalMs)
         {
             missed = true;
-            file.Line("- " + Bound(list, list.Clients, listP99, ListP99GoalMs, solo[Index(workloads, list)], mixed));
+            file.Line("- " + Bound(list, listP99, ListP99GoalMs, solo[Index(workloads, list)], mixed));
         }
         if (uploadRatio > UploadP99GoalRatio)
         {
             missed = true;
-            file.Line("- " + Bound(upload, upload.Clients, mixed.Results[upload].Latencies.Percentile(99), null,
+            file.Line("- " + Bound(upload, mixed.Results[upload].Latencies.Percentile(99), null,
                 solo[Index(workloads, upload)], mixed));
         }
         foreach (var phase in phases)
@@ -175,12 +175,19 @@ public static class MixedReport
             : consumer == PhaseMeter.Busy ? string.Create(Invariant, $"{cores:0.00} ({usage.BusyShare:P0})")
             : cores.ToString("0.00", Invariant);
 
+    private static string Loop(int clients, double? rate)
+        => rate is { } perSecond
+            ? string.Create(Invariant, $"an open loop of {perSecond:0} requests a second from {clients} clients, each request's ") +
+                "latency counted from when it was due (a client held up by a slow answer counts the wait in its next request)"
+            : string.Create(Invariant, $"{clients} clients in a closed loop (each sends its next request when the last answered)");
+
     /// <summary>
-    /// A missed latency goal beside what its requests cost alone (host and PostgreSQL CPU per request; the closed loop's
+    /// A missed latency goal beside what its requests cost alone (host and PostgreSQL CPU per request; a closed loop's
     /// queueing by Little's law) and what the mixed phase measured: saturated CPUs, lock waits, or neither.
     /// </summary>
-    private static string Bound(IWorkload workload, int clients, double p99, double? goalMs, PhaseResult alone, PhaseResult mixed)
+    private static string Bound(IHttpWorkload workload, double p99, double? goalMs, PhaseResult alone, PhaseResult mixed)
     {
+        var clients = workload.Clients;
         var own = alone.Results[workload];
         string PerRequestMs(string consumer)
             => (alone.Usage.Cores.GetValueOrDefault(consumer) / Math.Max(own.Throughput, 0.001) * 1000).ToString("0.00", Invariant);
@@ -192,11 +199,14 @@ public static class MixedReport
         var aloneP99 = own.Latencies.Percentile(99);
         var text = string.Create(Invariant, $"{workload.Short}: p99 {Latencies.Ms(aloneP99)} ms alone, {Latencies.Ms(p99)} ms mixed. ") +
             $"Alone, a request cost {PerRequestMs(PhaseMeter.Host)} ms of the host's CPU and {PerRequestMs(PhaseMeter.Database)} ms " +
-            string.Create(Invariant, $"of PostgreSQL's (cores ÷ requests/s), with the CPUs {alone.Usage.BusyShare:P0} busy; its mean ") +
-            string.Create(Invariant, $"latency, {Latencies.Ms(own.Latencies.Mean)} ms, is what {clients} closed-loop clients give at ") +
-            string.Create(Invariant, $"{own.Throughput:0} requests/s (Little's law: ") +
-            string.Create(Invariant, $"{clients * 1000 / Math.Max(own.Throughput, 0.001):0.0} ms), ") +
-            "so much of it is waiting behind the other clients' requests. " +
+            string.Create(Invariant, $"of PostgreSQL's (cores ÷ requests/s), with the CPUs {alone.Usage.BusyShare:P0} busy; ") +
+            (workload.Rate is null
+                ? string.Create(Invariant, $"its mean latency, {Latencies.Ms(own.Latencies.Mean)} ms, is what {clients} closed-loop ") +
+                    string.Create(Invariant, $"clients give at {own.Throughput:0} requests/s (Little's law: ") +
+                    string.Create(Invariant, $"{clients * 1000 / Math.Max(own.Throughput, 0.001):0.0} ms), ") +
+                    "so much of it is waiting behind the other clients' requests. "
+                : string.Create(Invariant, $"at its fixed {own.Throughput:0} requests/s its mean latency was ") +
+                    string.Create(Invariant, $"{Latencies.Ms(own.Latencies.Mean)} ms. ")) +
             (goalMs is { } goal && aloneP99 > goal
                 ? string.Create(Invariant, $"Already alone above the {goal:0} ms goal: ") +
                     "the bound is the request's own path on these CPUs. "

@@ -21,7 +21,8 @@ public sealed record StorageUsage(
 
 /// <summary>
 /// The caller's recordings: list, read, change, delete, storage used. Every call runs in one
-/// transaction bound to the caller (row-level security) and writes its audit entry in it.
+/// transaction bound to the caller (row-level security) and writes its audit entry in it (a list page that shows slide
+/// timelines reads their trims in a second, read-only one).
 /// A recording that is not the caller's is "not found", never "forbidden".
 /// </summary>
 public sealed class RecordingsService(

@@ -18,12 +18,7 @@ public sealed class OneRoundTripTests(MigratedDatabase database) : IClassFixture
     [Fact]
     public async Task The_statement_after_the_lock_reads_what_committed_while_the_lock_was_awaited()
     {
-        await using (var owner = await database.OpenOwnerAsync())
-        {
-            await owner.ExecuteAsync(
-                "INSERT INTO users (id, email, password, first_name, last_name) VALUES (@UserId, 'trip@example.test', 'x', 'O', 'R')",
-                new { UserId });
-        }
+        await database.AddUserAsync(UserId);
         await using var dataSources = database.CreateDataSources();
         await using var holder = await database.OpenMaintenanceAsync();
         await using var holding = await holder.BeginTransactionAsync();

@@ -19,12 +19,7 @@ public sealed class StalePlanTests(MigratedDatabase database) : IClassFixture<Mi
     [Fact]
     public async Task A_statement_prepared_before_a_column_type_change_answers_after_it()
     {
-        await using (var owner = await database.OpenOwnerAsync())
-        {
-            await owner.ExecuteAsync(
-                "INSERT INTO users (id, email, password, first_name, last_name) VALUES (@UserId, 'stale@example.test', 'x', 'S', 'P')",
-                new { UserId });
-        }
+        await database.AddUserAsync(UserId);
         await using (var maintenance = await database.OpenMaintenanceAsync())
         {
             await maintenance.ExecuteAsync("""

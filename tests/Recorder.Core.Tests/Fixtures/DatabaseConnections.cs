@@ -1,3 +1,4 @@
+using Dapper;
 using Npgsql;
 using Recorder.Testing;
 
@@ -17,6 +18,15 @@ internal static class DatabaseConnections
     /// <summary>recorder_maintenance: the recorder's tables across users.</summary>
     public static Task<NpgsqlConnection> OpenMaintenanceAsync(this MigratedDatabase database)
         => OpenAsync(database.MaintenanceConnectionString);
+
+    /// <summary>A user of the main app (its users table, written as the owner), for recordings to belong to.</summary>
+    public static async Task AddUserAsync(this MigratedDatabase database, string userId)
+    {
+        await using var owner = await database.OpenOwnerAsync();
+        await owner.ExecuteAsync(
+            "INSERT INTO users (id, email, password, first_name, last_name) VALUES (@userId, @userId || '@example.test', 'x', 'T', 'U')",
+            new { userId });
+    }
 
     private static async Task<NpgsqlConnection> OpenAsync(string connectionString)
     {

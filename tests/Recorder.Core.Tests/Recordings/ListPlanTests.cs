@@ -23,12 +23,7 @@ public sealed class ListPlanTests(MigratedDatabase database) : IClassFixture<Mig
     [Fact]
     public async Task The_list_statement_is_planned_for_each_request_never_on_its_generic_plan()
     {
-        await using (var owner = await database.OpenOwnerAsync())
-        {
-            await owner.ExecuteAsync(
-                "INSERT INTO users (id, email, password, first_name, last_name) VALUES (@UserId, 'plan@example.test', 'x', 'L', 'P')",
-                new { UserId });
-        }
+        await database.AddUserAsync(UserId);
         await using (var maintenance = await database.OpenMaintenanceAsync())
         {
             await maintenance.ExecuteAsync("""

@@ -125,13 +125,11 @@ public sealed class RecordingsService(
             ClientIp = request.ClientIp?.ToString(),
             request.UserAgent,
         }, cancellationToken);
-        var slides = rows.Any(row => SlideTimeline.FromMetadata(row.MetadataJson()) is not null)
-            ? await dataSources.App.RunAsUserAsync(caller.UserId,
-                (connection, transaction) => EffectiveSlidesAsync(connection, transaction, rows.Take(query.Limit), cancellationToken),
-                cancellationToken)
-            : [];
-
         var page = rows.Take(query.Limit).ToList();
+        var timelines = SlideTimelines(page);
+        var slides = timelines.Count == 0 ? [] : await dataSources.App.RunAsUserAsync(caller.UserId,
+            (connection, transaction) => EffectiveSlidesAsync(connection, transaction, timelines, cancellationToken), cancellationToken);
+
         var expiresAt = ReadUrlExpiry();
         var items = new List<RecordingView>(page.Count);
         foreach (var row in page)
@@ -202,7 +200,7 @@ public sealed class RecordingsService(
             {
                 return NotFound(id);
             }
-            return (updated, (await EffectiveSlidesAsync(connection, transaction, [updated], cancellationToken)).GetValueOrDefault(id));
+            return (updated, (await EffectiveSlidesAsync(connection, transaction, SlideTimelines([updated]), cancellationToken)).GetValueOrDefault(id));
         }, cancellationToken);
         if (result.Failure is { } failure)
         {
@@ -276,22 +274,23 @@ public sealed class RecordingsService(
             return new StorageUsage(used, limit, percent, byType.Values.Sum(t => t.Count), byType);
         }, cancellationToken);
 
-    /// <summary>
-    /// The slide timelines of those rows that keep one, as their edits' trims leave them, read in the caller's transaction.
-    /// </summary>
-    private static async Task<Dictionary<long, SlideTimelineView>> EffectiveSlidesAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, IEnumerable<RecordingRow> rows, CancellationToken cancellationToken)
-    {
-        var timelines = rows
-            .Select(row => (row.Id, Timeline: SlideTimeline.FromMetadata(row.MetadataJson())))
+    /// <summary>The slide timelines of those rows that keep one, as their metadata has them.</summary>
+    private static List<(long Id, SlideTimeline Timeline)> SlideTimelines(IEnumerable<RecordingRow> rows)
+        => rows.Select(row => (row.Id, Timeline: SlideTimeline.FromMetadata(row.MetadataJson())))
             .Where(pair => pair.Timeline is not null)
+            .Select(pair => (pair.Id, pair.Timeline!))
             .ToList();
+
+    /// <summary>Those timelines as their recordings' edits' trims leave them, read in the caller's transaction.</summary>
+    private static async Task<Dictionary<long, SlideTimelineView>> EffectiveSlidesAsync(NpgsqlConnection connection,
+        NpgsqlTransaction transaction, List<(long Id, SlideTimeline Timeline)> timelines, CancellationToken cancellationToken)
+    {
         if (timelines.Count == 0)
         {
             return [];
         }
         var trims = await Edits.EditStore.ReadTrimsAsync(connection, transaction, timelines.ConvertAll(pair => pair.Id), cancellationToken);
-        return timelines.ToDictionary(pair => pair.Id, pair => pair.Timeline!.Effective(trims.GetValueOrDefault(pair.Id)));
+        return timelines.ToDictionary(pair => pair.Id, pair => pair.Timeline.Effective(trims.GetValueOrDefault(pair.Id)));
     }
 
     private async Task<RecordingView> ViewWithUrlsAsync(RecordingRow row, CancellationToken cancellationToken)

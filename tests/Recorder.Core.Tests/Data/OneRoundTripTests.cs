@@ -30,21 +30,12 @@ public sealed class OneRoundTripTests(MigratedDatabase database) : IClassFixture
 
         var reading = dataSources.App.QuerySingleAsUserAsync<long>(UserId, StorageQuota.LockUserExpression,
             "SELECT " + StorageQuota.UsedBytesSql, new { UserId }, CancellationToken.None);
-        await WaitUntilAsync(async () => await holder.ExecuteScalarAsync<bool>(
-            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted)", transaction: holding));
+        await Eventually.TrueAsync(async () => await holder.ExecuteScalarAsync<bool>(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted)", transaction: holding),
+            "the unit of work waits for the quota lock");
         Assert.False(reading.IsCompleted);
         await holding.CommitAsync();
 
         Assert.Equal(4321, await reading);
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "The unit of work never waited for the quota lock.");
-            await Task.Delay(20);
-        }
     }
 }

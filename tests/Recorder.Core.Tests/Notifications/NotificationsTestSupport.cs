@@ -131,10 +131,11 @@ internal sealed class EventsTestData(MigratedDatabase database)
     }
 
     /// <summary>Runs <paramref name="sql"/> as recorder_maintenance (the timers' and ingest's role) and commits.</summary>
-    public async Task MaintenanceAsync(string sql, object parameters)
+    /// <returns>The rows it changed.</returns>
+    public async Task<int> MaintenanceAsync(string sql, object parameters)
     {
         await using var maintenance = await database.OpenMaintenanceAsync();
-        await maintenance.ExecuteAsync(sql, parameters);
+        return await maintenance.ExecuteAsync(sql, parameters);
     }
 
     /// <summary>Runs <paramref name="sql"/> as the user through recorder_app and commits.</summary>

@@ -120,7 +120,8 @@ public sealed class RecordingEventsChannelTests(MigratedDatabase database) : ICl
             try
             {
                 silent = await data.NewRecordingAsync(user);
-                await data.MaintenanceAsync("UPDATE recordings SET status = 'processing' WHERE id = @silent", new { silent });
+                Assert.Equal(1, await data.MaintenanceAsync(
+                    "UPDATE recordings SET status = 'processing' WHERE id = @silent AND status = 'uploading'", new { silent }));
             }
             finally
             {

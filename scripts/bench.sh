@@ -10,7 +10,7 @@
 #   scripts/bench.sh uploads ingest       # some: uploads sas ingest database mixed sweeps burst soak live-upload
 #
 # Scale and length (environment): BENCH_SECONDS (30), BENCH_CONCURRENCY (32), BENCH_REPETITIONS (3),
-# BENCH_USERS (100000), BENCH_RECORDINGS (10000000), BENCH_RETENTION_SECONDS (120), BENCH_SWEEP_RECORDINGS (5000),
+# BENCH_USERS (100000), BENCH_RECORDINGS (10000000), BENCH_RETENTION_SECONDS (120), BENCH_SWEEP_RECORDINGS (1000),
 # BENCH_BURST_EVENTS (10000), BENCH_SOAK_USERS (4), BENCH_SOAK_MINUTES (2),
 # BENCH_LIVE_MINUTES (1,10,60: the live-upload benchmark's lengths), and for mixed (issue 20's mixed load, on the
 # database benchmark's data: BENCH_USERS and BENCH_RECORDINGS) BENCH_MIXED_SOLO_SECONDS (45, each workload alone),
@@ -115,7 +115,7 @@ for name in "${benchmarks[@]}"; do
         --list-concurrency "${BENCH_MIXED_LIST_CONCURRENCY:-${BENCH_MIXED_CONCURRENCY:-8}}" \
         --upload-rate "${BENCH_MIXED_UPLOAD_RATE:-100}" --list-rate "${BENCH_MIXED_LIST_RATE:-200}" ;;
     sweeps)
-      run_bench sweeps dotnet "$bench_dll" sweeps --recordings "${BENCH_SWEEP_RECORDINGS:-5000}" ;;
+      run_bench sweeps dotnet "$bench_dll" sweeps --recordings "${BENCH_SWEEP_RECORDINGS:-1000}" ;;
     burst)
       run_bench burst dotnet "$bench_dll" burst --events "${BENCH_BURST_EVENTS:-10000}" --concurrency "${BENCH_CONCURRENCY:-32}" ;;
     live-upload)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Dapper;
@@ -27,6 +28,7 @@ namespace Recorder.Bench.Sweeps;
 /// </summary>
 public static class SweepBench
 {
+    private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
     private const int Users = 100;
     private const int Writers = 8;
     private static readonly int[] FloorParallelism = [16, 64, 256];
@@ -48,10 +50,11 @@ public static class SweepBench
     {
         // The Azure SDK's activities (per storage call) are off unless asked for.
         AppContext.SetSwitch("Azure.Experimental.EnableActivitySource", true);
-        var recordings = options.Int("recordings", 5000);
+        var recordings = options.Int("recordings", 1000);
         // A PostgreSQL and an Azurite of the run's own: thousands of blobs written and deleted as fast as they go would slow the
-        // shared test services for everyone else (and be slowed by them).
-        await using var services = await PrivateServices.StartAsync();
+        // shared test services for everyone else (and be slowed by them). Azurite in memory: on disk it saves its whole
+        // metadata database over and over as it grows, its cost and not storage's (bench/notes/sweeps.md).
+        await using var services = await PrivateServices.StartAsync(storageInMemory: !options.Flag("storage-on-disk"));
         var userIds = Enumerable.Range(0, Users).Select(i => $"bench-{i:000}").ToList();
         await TestSessions.SignInAsync(services.OwnerConnectionString, BenchServices.SessionSecret, userIds);
         var configuration = new ConfigurationBuilder()
@@ -67,7 +70,7 @@ public static class SweepBench
 
         // The writer: what the API does meanwhile.
         var phase = 0;
-        var phases = new List<(string Name, Latencies Latencies)> { ("Before (writer alone, 15 s)", new Latencies()) };
+        var phases = new List<PhaseFigures> { new("Before (writer alone, 15 s)", new Latencies()) { Items = "–", Seconds = "15", Rate = "–" } };
         long writerErrors = 0;
         var stop = false;
         var uploads = core.GetRequiredService<UploadService>();
@@ -98,27 +101,55 @@ public static class SweepBench
         {
             lock (phases)
             {
-                phases.Add((name, new Latencies()));
+                phases.Add(new PhaseFigures(name, new Latencies()));
                 Volatile.Write(ref phase, phases.Count - 1);
             }
             Console.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {name}");
         }
+        // What the phase just ended did, for its row.
+        void Figures(string items, double seconds, string rate)
+        {
+            var current = phases[Volatile.Read(ref phase)];
+            (current.Items, current.Seconds, current.Rate) = (items, seconds.ToString("0.0", Invariant), rate);
+        }
         await Task.Delay(TimeSpan.FromSeconds(15));
 
-        // Floor 1: the same number of blobs (two a recording), deleted with the same client, at each parallelism.
+        // Floor 1: the same number of blobs (two a recording), deleted with the same client, at each parallelism; once more
+        // after the sweep at the best of them, since Azurite's pace drifts over a run.
         var blobCount = recordings * 2;
-        var floorRuns = new List<(int Parallelism, double Seconds)>();
+        var floorRuns = new List<FloorRun>();
         var scratch = blobs.GetBlobContainerClient(services.Storage.UploadsContainer);
-        foreach (var parallelism in FloorParallelism)
+        async Task<FloorRun> DeleteFloorAsync(int parallelism, string when)
         {
-            var names = Enumerable.Range(0, blobCount).Select(i => $"floor-{parallelism}/{i}").ToList();
+            var names = Enumerable.Range(0, blobCount).Select(i => $"floor-{when}-{parallelism}/{i}").ToList();
             await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = 64 },
                 async (name, token) => await scratch.GetBlobClient(name).UploadAsync(BlobContent, token));
-            Phase($"Blob-delete floor, {parallelism} in flight ({blobCount:N0} blobs)");
+            Phase($"Blob-delete floor {when}, {parallelism} in flight ({blobCount:N0} blobs)");
             var clock = Stopwatch.StartNew();
-            await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = parallelism },
-                async (name, token) => await scratch.GetBlobClient(name).DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: token));
-            floorRuns.Add((parallelism, clock.Elapsed.TotalSeconds));
+            FloorRun run;
+            try
+            {
+                await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = parallelism },
+                    async (name, token) => await scratch.GetBlobClient(name).DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: token));
+                run = new FloorRun(parallelism, clock.Elapsed.TotalSeconds, null);
+            }
+            catch (Exception exception) when (exception is RequestFailedException or AggregateException or OperationCanceledException)
+            {
+                // Storage that fails at this parallelism is no floor at it; the others still count.
+                run = new FloorRun(parallelism, clock.Elapsed.TotalSeconds, exception.GetType().Name);
+                await foreach (var left in scratch.GetBlobsAsync(new GetBlobsOptions { Prefix = $"floor-{when}-{parallelism}/" }))
+                {
+                    await scratch.DeleteBlobIfExistsAsync(left.Name);
+                }
+            }
+            floorRuns.Add(run);
+            Figures(blobCount.ToString("N0", Invariant) + " blobs", run.Seconds,
+                run.Failure is { } failure ? $"failed ({failure})" : (blobCount / run.Seconds).ToString("0", Invariant) + " blobs/s");
+            return run;
+        }
+        foreach (var parallelism in FloorParallelism)
+        {
+            await DeleteFloorAsync(parallelism, "before");
         }
 
         // Floor 2: the same number of rows, deleted set-based with their audit rows (no blobs).
@@ -141,6 +172,7 @@ public static class SweepBench
             while (batch > 0);
         }
         var setBasedSeconds = setBasedClock.Elapsed.TotalSeconds;
+        Figures(setBased.ToString("N0", Invariant) + " rows", setBasedSeconds, (setBased / setBasedSeconds).ToString("0", Invariant) + " rows/s");
 
         // The sweep: the same number of recordings, each with its two blobs.
         List<(string BlobName, string ThumbnailBlobName)> seeded;
@@ -157,7 +189,7 @@ public static class SweepBench
             await thumbnails.GetBlobClient(recording.ThumbnailBlobName).UploadAsync(BlobContent, token);
         });
         var sweeper = core.GetRequiredService<RecordingLifecycleSweeper>();
-        using var operations = new OperationTimes("recorder_maintenance");
+        var operations = new OperationTimes("recorder_maintenance");
         Phase($"RecordingLifecycleSweeper ({recordings:N0} recordings, {blobCount:N0} blobs)");
         var sweepClock = Stopwatch.StartNew();
         long marked = 0, purged = 0, failures = 0;
@@ -175,7 +207,16 @@ public static class SweepBench
         }
         // The last run found nothing: it is how the bench knows the sweep is done, and it is not counted.
         var sweepSeconds = runSeconds[..^1].Sum();
+        operations.Dispose();
         var sweepDatabaseSeconds = operations.DatabaseSeconds;
+        Figures(string.Create(Invariant, $"{purged:N0} rows, {purged * 2:N0} blobs"), sweepSeconds,
+            string.Create(Invariant, $"{purged / sweepSeconds:0} rows/s, {purged * 2 / sweepSeconds:0} blobs/s"));
+        var sweepWriter = phases[^1].Latencies;
+        var bestBefore = floorRuns.Where(run => run.Failure is null).MinBy(run => run.Seconds);
+        if (bestBefore is not null)
+        {
+            await DeleteFloorAsync(bestBefore.Parallelism, "after");
+        }
         Volatile.Write(ref stop, true);
         await Task.WhenAll(writers);
 
@@ -197,44 +238,40 @@ public static class SweepBench
         }
 
         WriteResults(options, recordings, floorRuns, setBased, setBasedSeconds, marked, purged, failures, runSeconds, sweepSeconds,
-            sweepDatabaseSeconds, operations, phases, writerErrors, blobsLeft, rowsLeft, purgeAudits);
+            sweepDatabaseSeconds, operations, phases, sweepWriter, writerErrors, blobsLeft, rowsLeft, purgeAudits);
         return 0;
     }
 
-    private static void WriteResults(BenchOptions options, int recordings, List<(int Parallelism, double Seconds)> floorRuns,
+    private static void WriteResults(BenchOptions options, int recordings, List<FloorRun> floorRuns,
         long setBased, double setBasedSeconds, long marked, long purged, long failures, List<double> runSeconds, double sweepSeconds,
-        double sweepDatabaseSeconds, OperationTimes operations, List<(string Name, Latencies Latencies)> phases, long writerErrors,
+        double sweepDatabaseSeconds, OperationTimes operations, List<PhaseFigures> phases, Latencies sweepWriter, long writerErrors,
         long blobsLeft, long rowsLeft, long purgeAudits)
     {
         var invariant = CultureInfo.InvariantCulture;
         var blobCount = recordings * 2;
-        var best = floorRuns.MaxBy(run => blobCount / run.Seconds);
+        var best = floorRuns.Where(run => run.Failure is null).MaxBy(run => blobCount / run.Seconds)
+            ?? throw new InvalidOperationException("Every blob-delete floor failed: " + string.Join(", ", floorRuns.Select(run => run.Failure)));
         var floorRate = blobCount / best.Seconds;
         var sweepBlobRate = purged * 2 / sweepSeconds;
         var ratio = sweepBlobRate / floorRate;
         var databaseRate = purged / sweepDatabaseSeconds;
         var setRate = setBased / setBasedSeconds;
-        var sweepWriter = phases[^1].Latencies;
 
         var result = new ResultFile("sweeps", "Retention sweep against its floors: blob deletions and set-based row deletions");
         result.Line(string.Create(invariant,
-            $"{recordings:N0} completed recordings 400 days old across {Users} users, each with an upload and a thumbnail blob (1 KB), in a PostgreSQL and an Azurite of the run's own (tests/Recorder.Testing `PrivateServices`); ") +
+            $"{recordings:N0} completed recordings 400 days old across {Users} users, each with an upload and a thumbnail blob (1 KB), in a PostgreSQL and an Azurite of the run's own (tests/Recorder.Testing `PrivateServices`; ") +
+            (options.Flag("storage-on-disk") ? "Azurite on disk, `--storage-on-disk`); " : "Azurite in memory, `--inMemoryPersistence`); ") +
             "RecordingLifecycleSweeper as the timer runs it (defaults: batches of 500, 50 batches a run; run until a run finds nothing), " +
             "in the bench process with the app's own services and BlobServiceClient. The floors, in the same run: the same number of blobs " +
-            $"deleted with the same client (DeleteIfExists) at {string.Join(", ", FloorParallelism)} in flight, the best counted; the same " +
+            $"deleted with the same client (DeleteIfExists) at {string.Join(", ", FloorParallelism)} in flight, and again after the sweep at the best of those (Azurite's pace drifts " +
+            "over a run), the best of all counted; the same " +
             "number of rows deleted set-based (1 000 a statement with their audit rows, no blobs). " +
             $"A writer ({Writers} tasks, each creating a recording through UploadService, then pausing 20 ms) runs through every phase.");
         result.Section("Figures");
         result.Table(["Phase", "Items", "Seconds", "Per second", "Writer p50 ms", "Writer p99 ms", "Writer max ms", "Writer inserts"],
-            phases.Select((p, i) => (IReadOnlyList<string>)
+            phases.Select(p => (IReadOnlyList<string>)
             [
-                p.Name,
-                i == 0 ? "–" : i <= floorRuns.Count ? blobCount.ToString("N0", invariant) + " blobs"
-                    : i == floorRuns.Count + 1 ? setBased.ToString("N0", invariant) + " rows" : string.Create(invariant, $"{purged:N0} rows, {purged * 2:N0} blobs"),
-                i == 0 ? "15" : (i <= floorRuns.Count ? floorRuns[i - 1].Seconds : i == floorRuns.Count + 1 ? setBasedSeconds : sweepSeconds).ToString("0.0", invariant),
-                i == 0 ? "–" : i <= floorRuns.Count ? (blobCount / floorRuns[i - 1].Seconds).ToString("0", invariant) + " blobs/s"
-                    : i == floorRuns.Count + 1 ? setRate.ToString("0", invariant) + " rows/s"
-                    : string.Create(invariant, $"{purged / sweepSeconds:0} rows/s, {sweepBlobRate:0} blobs/s"),
+                p.Name, p.Items, p.Seconds, p.Rate,
                 Latencies.Ms(p.Latencies.Percentile(50)),
                 Latencies.Ms(p.Latencies.Percentile(99)),
                 Latencies.Ms(p.Latencies.Max),
@@ -268,6 +305,19 @@ public static class SweepBench
         Console.WriteLine(result.Write(BenchServices.RepositoryRoot, options.Command));
         Console.WriteLine(string.Create(invariant, $"sweep {sweepBlobRate:0} blobs/s against {floorRate:0} ({ratio:P0}); database side {databaseRate:0} rows/s; writer p99 {sweepWriter.Percentile(99):0.0} ms"));
     }
+
+    /// <summary>A row of the figures: the phase, what it did, and the writer's latencies while it ran.</summary>
+    private sealed record PhaseFigures(string Name, Latencies Latencies)
+    {
+        public string Items { get; set; } = "";
+
+        public string Seconds { get; set; } = "";
+
+        public string Rate { get; set; } = "";
+    }
+
+    /// <summary>One blob-delete floor: its seconds, or why storage failed it at that parallelism.</summary>
+    private sealed record FloorRun(int Parallelism, double Seconds, string? Failure);
 
     /// <summary>
     /// Wall time of operations while this lives, from the clients' own activities: Npgsql's commands of one database role

@@ -6,7 +6,8 @@ namespace Recorder.Testing.Services;
 /// An Azurite of its own (the repository's node_modules/.bin/azurite, as scripts/lib/services.sh runs it) on free
 /// loopback ports with its own <c>--location</c>, so a test may stop and start it under a running app.
 /// <see cref="StopAsync"/> shuts it down cleanly (SIGTERM: it saves its metadata) and <see cref="StartAsync"/> starts
-/// it again on the same ports and data.
+/// it again on the same ports and data. In memory (<c>--inMemoryPersistence</c>, for benchmarks) it writes no files and keeps
+/// nothing across a restart.
 /// </summary>
 public sealed class PrivateAzurite : IAsyncDisposable
 {
@@ -20,9 +21,11 @@ public sealed class PrivateAzurite : IAsyncDisposable
     private readonly int blobPort = ClosedPort.Next();
     private readonly int queuePort = ClosedPort.Next();
     private readonly int tablePort = ClosedPort.Next();
+
+    private readonly bool inMemory;
     private Process? process;
 
-    private PrivateAzurite(string folder) => this.folder = folder;
+    private PrivateAzurite(string folder, bool inMemory) => (this.folder, this.inMemory) = (folder, inMemory);
 
     public string ConnectionString =>
         $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};" +
@@ -33,9 +36,9 @@ public sealed class PrivateAzurite : IAsyncDisposable
 
     public string LogFile => Path.Combine(folder, "azurite.log");
 
-    public static async Task<PrivateAzurite> CreateAsync()
+    public static async Task<PrivateAzurite> CreateAsync(bool inMemory = false)
     {
-        var azurite = new PrivateAzurite(Directory.CreateTempSubdirectory("recorder-azurite-").FullName);
+        var azurite = new PrivateAzurite(Directory.CreateTempSubdirectory("recorder-azurite-").FullName, inMemory);
         try
         {
             await azurite.StartAsync();
@@ -58,7 +61,7 @@ public sealed class PrivateAzurite : IAsyncDisposable
         process = ChildProcess.Start(bin,
         [
             "--silent", "--disableTelemetry", "--skipApiVersionCheck", "--loose",
-            "--location", Path.Combine(folder, "data"),
+            .. inMemory ? ["--inMemoryPersistence"] : new[] { "--location", Path.Combine(folder, "data") },
             "--blobHost", "127.0.0.1", "--queueHost", "127.0.0.1", "--tableHost", "127.0.0.1",
             "--blobPort", Port(blobPort), "--queuePort", Port(queuePort), "--tablePort", Port(tablePort),
         ], LogFile);

@@ -32,13 +32,14 @@ public sealed class PrivateServices : IAsyncDisposable
     /// <summary>As recorder_maintenance, unpooled: every user's recorder rows, which row-level security hides from the owner.</summary>
     public string MaintenanceConnectionString => Postgres.ConnectionString(DatabaseName, TestDatabases.MaintenanceRole, pooling: false);
 
-    public static async Task<PrivateServices> StartAsync()
+    /// <param name="storageInMemory">Azurite without its files (<see cref="PrivateAzurite"/>): nothing survives its restart.</param>
+    public static async Task<PrivateServices> StartAsync(bool storageInMemory = false)
     {
         var postgres = await PrivatePostgres.CreateAsync();
         PrivateAzurite? azurite = null;
         try
         {
-            azurite = await PrivateAzurite.CreateAsync();
+            azurite = await PrivateAzurite.CreateAsync(storageInMemory);
             var services = new PrivateServices(postgres, azurite);
             await services.PrepareAsync();
             return services;

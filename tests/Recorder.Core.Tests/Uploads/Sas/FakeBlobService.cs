@@ -8,7 +8,7 @@ namespace Recorder.Core.Tests.Uploads.Sas;
 /// <summary>
 /// Stands in for an Azure storage account behind an identity-based client, which Azurite over plain HTTP
 /// cannot be (bearer tokens need HTTPS, and Azurite issues no user delegation keys): answers Get User
-/// Delegation Key.
+/// Delegation Key, or refuses it as Azure does an identity without a role that may get keys.
 /// </summary>
 internal sealed class FakeBlobService : HttpMessageHandler
 {
@@ -19,10 +19,17 @@ internal sealed class FakeBlobService : HttpMessageHandler
 
     public List<(DateTimeOffset StartsOn, DateTimeOffset ExpiresOn)> KeyRequests { get; } = [];
 
+    /// <summary>While true, Get User Delegation Key is answered 403 AuthorizationPermissionMismatch.</summary>
+    public bool RefusesKeys { get; set; }
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         if (request.Method == HttpMethod.Post && request.RequestUri!.Query.Contains("comp=userdelegationkey", StringComparison.Ordinal))
         {
+            if (RefusesKeys)
+            {
+                return KeyRefused();
+            }
             var keyInfo = XDocument.Parse(await request.Content!.ReadAsStringAsync(cancellationToken)).Root!;
             var startsOn = DateTimeOffset.Parse(keyInfo.Element("Start")!.Value, CultureInfo.InvariantCulture);
             var expiresOn = DateTimeOffset.Parse(keyInfo.Element("Expiry")!.Value, CultureInfo.InvariantCulture);
@@ -38,6 +45,16 @@ internal sealed class FakeBlobService : HttpMessageHandler
             return new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(key.ToString(), System.Text.Encoding.UTF8, "application/xml") };
         }
         return new HttpResponseMessage(HttpStatusCode.NotImplemented);
+    }
+
+    private static HttpResponseMessage KeyRefused()
+    {
+        const string code = "AuthorizationPermissionMismatch";
+        var error = new XElement("Error", new XElement("Code", code),
+            new XElement("Message", "This request is not authorized to perform this operation using this permission."));
+        var response = new HttpResponseMessage(HttpStatusCode.Forbidden) { Content = new StringContent(error.ToString(), System.Text.Encoding.UTF8, "application/xml") };
+        response.Headers.Add("x-ms-error-code", code);
+        return response;
     }
 
     /// <summary>What a managed identity would give, without asking anyone.</summary>

@@ -16,7 +16,8 @@
 # database benchmark's data: BENCH_USERS and BENCH_RECORDINGS) BENCH_MIXED_SOLO_SECONDS (45, each workload alone),
 # BENCH_MIXED_SECONDS (180, all at once), BENCH_MIXED_CONCURRENCY (8, upload-URL clients, and list clients unless
 # BENCH_MIXED_LIST_CONCURRENCY says otherwise), BENCH_MIXED_UPLOAD_RATE and BENCH_MIXED_LIST_RATE (100 and 200 requests a
-# second, an open loop; 0: a closed loop, each client as fast as it is answered, which saturates the CPUs by itself). BENCH_UPLOADS_WARMUP_SECONDS (60: until the host's tiered JIT has
+# second, an open loop; 0: a closed loop, each client as fast as it is answered, which saturates the CPUs by itself),
+# BENCH_MIXED_TIMERS_REPEATED=1 (mixed, the sweeper and the alert check as often as alone, not at their shipped schedules). BENCH_UPLOADS_WARMUP_SECONDS (60: until the host's tiered JIT has
 # finished, bench/results/upload-urls.md); BENCH_TRACE=1 adds to uploads a run with dotnet-trace attached to the host
 # (the tool manifest's version, restored here) and its profile to the results.
 # The database and mixed benchmarks need about 10 GB free at the default scale; their databases are dropped afterwards.
@@ -113,7 +114,8 @@ for name in "${benchmarks[@]}"; do
         --solo-seconds "${BENCH_MIXED_SOLO_SECONDS:-45}" --mixed-seconds "${BENCH_MIXED_SECONDS:-180}" \
         --concurrency "${BENCH_MIXED_CONCURRENCY:-8}" \
         --list-concurrency "${BENCH_MIXED_LIST_CONCURRENCY:-${BENCH_MIXED_CONCURRENCY:-8}}" \
-        --upload-rate "${BENCH_MIXED_UPLOAD_RATE:-100}" --list-rate "${BENCH_MIXED_LIST_RATE:-200}" ;;
+        --upload-rate "${BENCH_MIXED_UPLOAD_RATE:-100}" --list-rate "${BENCH_MIXED_LIST_RATE:-200}" \
+        ${BENCH_MIXED_TIMERS_REPEATED:+--timers-repeated} ;;
     sweeps)
       run_bench sweeps dotnet "$bench_dll" sweeps --recordings "${BENCH_SWEEP_RECORDINGS:-1000}" ;;
     burst)

@@ -2,19 +2,24 @@ using System.Globalization;
 
 namespace Recorder.Bench.Common;
 
-/// <summary>Recorded durations and their percentiles (exact: every sample is kept, sorted once).</summary>
+/// <summary>
+/// Recorded durations and their percentiles (exact: every sample is kept, sorted once), each with when it began (a
+/// <see cref="System.Diagnostics.Stopwatch"/> timestamp, 0 if not given) so a run's samples can be split by what else ran.
+/// </summary>
 public sealed class Latencies
 {
     private readonly List<double> milliseconds = [];
+    private readonly List<long> began = [];
     private double[]? sorted;
 
     public int Count => milliseconds.Count;
 
-    public void Add(TimeSpan elapsed)
+    public void Add(TimeSpan elapsed, long beganAt = 0)
     {
         lock (milliseconds)
         {
             milliseconds.Add(elapsed.TotalMilliseconds);
+            began.Add(beganAt);
             sorted = null;
         }
     }
@@ -24,8 +29,24 @@ public sealed class Latencies
         lock (milliseconds)
         {
             milliseconds.AddRange(other.milliseconds);
+            began.AddRange(other.began);
             sorted = null;
         }
+    }
+
+    /// <summary>The samples that began when <paramref name="include"/> says.</summary>
+    public Latencies BeganWhen(Func<long, bool> include)
+    {
+        var selected = new Latencies();
+        for (var i = 0; i < milliseconds.Count; i++)
+        {
+            if (include(began[i]))
+            {
+                selected.milliseconds.Add(milliseconds[i]);
+                selected.began.Add(began[i]);
+            }
+        }
+        return selected;
     }
 
     public double Percentile(double p)

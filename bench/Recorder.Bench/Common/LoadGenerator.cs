@@ -92,7 +92,7 @@ public static class LoadGenerator
                 }
                 if (error is null)
                 {
-                    own.Add(elapsed);
+                    own.Add(elapsed, sent);
                     Interlocked.Increment(ref succeeded);
                 }
                 else

@@ -40,7 +40,8 @@ public static class MixedBench
             ListRate: options.Int("list-rate", 0) is > 0 and var listRate ? listRate : null,
             IngestEvery: TimeSpan.FromMilliseconds(options.Int("ingest-every-ms", 2000)),
             AlertEvery: TimeSpan.FromSeconds(options.Int("alert-every-seconds", 5)),
-            SweepBatches: options.Int("sweep-batches", 2));
+            SweepBatches: options.Int("sweep-batches", 2),
+            TimersAsShipped: !options.Flag("timers-repeated"));
         var log = new StringBuilder();
         void Note(string text)
         {
@@ -81,9 +82,10 @@ public static class MixedBench
             foreach (var workload in workloads)
             {
                 solo.Add(await PhaseAsync(
-                    "solo: " + workload.Name, [workload], settings.WarmUp, settings.Solo, services, host, azurite, Note));
+                    "solo: " + workload.Name, [workload], settings.WarmUp, settings.Solo, false, services, host, azurite, Note));
             }
-            var mixed = await PhaseAsync("mixed", workloads, settings.WarmUp, settings.Mixed, services, host, azurite, Note);
+            var mixed = await PhaseAsync("mixed", workloads, settings.WarmUp, settings.Mixed, settings.TimersAsShipped, services, host,
+                azurite, Note);
 
             var result = new ResultFile("mixed-load", "Mixed load: upload URLs, list pages, ingest, retention and alerts at once");
             MixedReport.Write(result, settings, loadSeconds, shape, media, workloads, solo, mixed, azurite is not null, log.ToString());
@@ -124,10 +126,11 @@ public static class MixedBench
 
     /// <summary>The workloads started together; the meter runs over the measured window only.</summary>
     private static async Task<PhaseResult> PhaseAsync(string name, IReadOnlyList<IWorkload> workloads, TimeSpan warmUp, TimeSpan duration,
-        BenchServices services, HostProcess host, int? azurite, Action<string> note)
+        bool timersAsShipped, BenchServices services, HostProcess host, int? azurite, Action<string> note)
     {
-        note($"phase {name}: {warmUp.TotalSeconds:0} s warm-up, {duration.TotalSeconds:0} s measured");
-        using var window = new PhaseWindow(warmUp, duration);
+        note($"phase {name}: {warmUp.TotalSeconds:0} s warm-up, {duration.TotalSeconds:0} s measured" +
+            (timersAsShipped ? ", timers at their shipped schedules" : ""));
+        using var window = new PhaseWindow(warmUp, duration, timersAsShipped);
         var running = workloads.Select(workload => Task.Run(() => workload.RunAsync(window))).ToList();
         await Task.Delay(warmUp);
         PhaseUsage usage;
@@ -147,15 +150,21 @@ public static class MixedBench
         }
         note(string.Create(CultureInfo.InvariantCulture, $"  machine {usage.BusyShare:P0} busy"));
         await Task.Delay(Settle);
-        return new PhaseResult(name, workloads.Zip(results).ToDictionary(pair => pair.First, pair => pair.Second), usage);
+        return new PhaseResult(name, workloads.Zip(results).ToDictionary(pair => pair.First, pair => pair.Second), usage,
+            window.MeasureFrom);
     }
 }
 
 /// <summary>The run's scale, lengths and rates, as the options gave them.</summary>
+/// <param name="TimersAsShipped">
+/// In the mixed phase the sweeper and the alert check keep their shipped schedules (each runs once, together, as at hh:30,
+/// from the measured window's start); false (<c>--timers-repeated</c>): as often as alone.
+/// </param>
 /// <param name="UploadRate">Upload URLs a second as an open loop; null: a closed loop of <paramref name="Concurrency"/> clients.</param>
 /// <param name="ListRate">List pages a second as an open loop; null: a closed loop of <paramref name="ListConcurrency"/> clients.</param>
 public sealed record MixedSettings(int Users, int Recordings, TimeSpan WarmUp, TimeSpan Solo, TimeSpan Mixed, int Concurrency,
-    int ListConcurrency, double? UploadRate, double? ListRate, TimeSpan IngestEvery, TimeSpan AlertEvery, int SweepBatches);
+    int ListConcurrency, double? UploadRate, double? ListRate, TimeSpan IngestEvery, TimeSpan AlertEvery, int SweepBatches,
+    bool TimersAsShipped);
 
-/// <summary>One phase: each workload's result and where the time went.</summary>
-public sealed record PhaseResult(string Name, IReadOnlyDictionary<IWorkload, WorkloadResult> Results, PhaseUsage Usage);
+/// <summary>One phase: each workload's result, where the time went, and when its measured window began (a Stopwatch timestamp).</summary>
+public sealed record PhaseResult(string Name, IReadOnlyDictionary<IWorkload, WorkloadResult> Results, PhaseUsage Usage, long MeasureFrom);

@@ -24,9 +24,13 @@ public interface IWorkload
     Task<WorkloadResult> RunAsync(PhaseWindow window);
 }
 
-/// <summary>What one workload measured in one phase; <paramref name="Detail"/> is a line for the results file.</summary>
+/// <summary>
+/// What one workload measured in one phase; <paramref name="Detail"/> is a line for the results file; <paramref name="Runs"/>,
+/// for a timer's workload, when each of its runs went (<see cref="Stopwatch"/> timestamps, a run cut off by the window's end
+/// included).
+/// </summary>
 public sealed record WorkloadResult(Latencies Latencies, long Errors, IReadOnlyDictionary<string, long> ErrorKinds, double Throughput,
-    string Detail = "")
+    string Detail = "", IReadOnlyList<(long From, long To)>? Runs = null)
 {
     public static WorkloadResult FromLoad(LoadResult load)
         => new(load.Latencies, load.Errors, load.ErrorKinds, load.RequestsPerSecond);
@@ -36,15 +40,18 @@ public sealed record WorkloadResult(Latencies Latencies, long Errors, IReadOnlyD
 
 /// <summary>
 /// A phase's clock: a warm-up, then the measured window; <see cref="Stopping"/> is cancelled when the window ends.
+/// <see cref="TimersAsShipped"/>: the timers' workloads keep their shipped schedules instead of running as often as a
+/// phase alone measures them.
 /// </summary>
 public sealed class PhaseWindow : IDisposable
 {
     private readonly CancellationTokenSource stopping;
 
-    public PhaseWindow(TimeSpan warmUp, TimeSpan duration)
+    public PhaseWindow(TimeSpan warmUp, TimeSpan duration, bool timersAsShipped = false)
     {
         WarmUp = warmUp;
         Duration = duration;
+        TimersAsShipped = timersAsShipped;
         var start = Stopwatch.GetTimestamp();
         MeasureFrom = start + (long)(warmUp.TotalSeconds * Stopwatch.Frequency);
         StopAt = MeasureFrom + (long)(duration.TotalSeconds * Stopwatch.Frequency);
@@ -54,6 +61,8 @@ public sealed class PhaseWindow : IDisposable
     public TimeSpan WarmUp { get; }
 
     public TimeSpan Duration { get; }
+
+    public bool TimersAsShipped { get; }
 
     public long MeasureFrom { get; }
 

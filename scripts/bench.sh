@@ -14,7 +14,7 @@
 # BENCH_BURST_EVENTS (10000), BENCH_SOAK_USERS (4), BENCH_SOAK_MINUTES (2),
 # BENCH_LIVE_MINUTES (1,10,60: the live-upload benchmark's lengths), and for mixed (issue 20's mixed load, on the
 # database benchmark's data: BENCH_USERS and BENCH_RECORDINGS) BENCH_MIXED_SOLO_SECONDS (45, each workload alone),
-# BENCH_MIXED_SECONDS (180, all at once), BENCH_MIXED_CONCURRENCY (8, upload-URL clients, and list clients unless
+# BENCH_MIXED_SECONDS (180, all at once), BENCH_MIXED_CONCURRENCY (64, upload-URL clients, and list clients unless
 # BENCH_MIXED_LIST_CONCURRENCY says otherwise), BENCH_MIXED_UPLOAD_RATE and BENCH_MIXED_LIST_RATE (100 and 200 requests a
 # second, an open loop; 0: a closed loop, each client as fast as it is answered, which saturates the CPUs by itself),
 # BENCH_MIXED_TIMERS_REPEATED=1 (mixed, the sweeper and the alert check as often as alone, not at their shipped schedules). BENCH_UPLOADS_WARMUP_SECONDS (60: until the host's tiered JIT has
@@ -112,8 +112,8 @@ for name in "${benchmarks[@]}"; do
     mixed)
       run_bench mixed dotnet "$bench_dll" mixed --users "${BENCH_USERS:-100000}" --recordings "${BENCH_RECORDINGS:-10000000}" \
         --solo-seconds "${BENCH_MIXED_SOLO_SECONDS:-45}" --mixed-seconds "${BENCH_MIXED_SECONDS:-180}" \
-        --concurrency "${BENCH_MIXED_CONCURRENCY:-8}" \
-        --list-concurrency "${BENCH_MIXED_LIST_CONCURRENCY:-${BENCH_MIXED_CONCURRENCY:-8}}" \
+        --concurrency "${BENCH_MIXED_CONCURRENCY:-64}" \
+        --list-concurrency "${BENCH_MIXED_LIST_CONCURRENCY:-${BENCH_MIXED_CONCURRENCY:-64}}" \
         --upload-rate "${BENCH_MIXED_UPLOAD_RATE:-100}" --list-rate "${BENCH_MIXED_LIST_RATE:-200}" \
         ${BENCH_MIXED_TIMERS_REPEATED:+--timers-repeated} ;;
     sweeps)

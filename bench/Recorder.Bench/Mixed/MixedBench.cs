@@ -130,7 +130,7 @@ public static class MixedBench
     {
         note($"phase {name}: {warmUp.TotalSeconds:0} s warm-up, {duration.TotalSeconds:0} s measured" +
             (timersAsShipped ? ", timers at their shipped schedules" : ""));
-        using var window = new PhaseWindow(warmUp, duration, timersAsShipped);
+        using var window = new PhaseWindow(warmUp, duration, timersAsShipped, alone: workloads.Count == 1);
         var running = workloads.Select(workload => Task.Run(() => workload.RunAsync(window))).ToList();
         await Task.Delay(warmUp);
         PhaseUsage usage;

@@ -6,6 +6,7 @@ using Recorder.Bench.Common;
 using Recorder.Core.Alerts;
 using Recorder.Core.Audit;
 using Recorder.Core.Lifecycle;
+using Recorder.Testing;
 
 namespace Recorder.Bench.Mixed;
 
@@ -34,6 +35,7 @@ public sealed class RetentionSweepWorkload(RecordingLifecycleSweeper sweeper, in
     public async Task<WorkloadResult> RunAsync(PhaseWindow window)
     {
         var purgedInWindow = PurgedInWindowAsync(window);
+        using var statements = new OperationTimes(TestDatabases.MaintenanceRole);
         var (latencies, runs, errors, busy) = await Repeated.RunAsync(window, TimeSpan.Zero, ShippedEvery, sweeper.RunAsync);
         foreach (var (run, _) in runs)
         {
@@ -44,7 +46,8 @@ public sealed class RetentionSweepWorkload(RecordingLifecycleSweeper sweeper, in
         var detail = string.Create(CultureInfo.InvariantCulture, $"{purged:N0} rows purged in the window; ") +
             string.Create(CultureInfo.InvariantCulture, $"{runs.Count} runs ended in it ") +
             string.Create(CultureInfo.InvariantCulture, $"({runs.Sum(run => (long)run.Result.Purged):N0} purged), each run's seconds: ") +
-            string.Join(", ", runs.Select(run => run.Seconds.ToString("0.0", CultureInfo.InvariantCulture)));
+            string.Join(", ", runs.Select(run => run.Seconds.ToString("0.0", CultureInfo.InvariantCulture))) +
+            Repeated.Statements(window, statements);
         return new WorkloadResult(latencies, errors.Total, errors.Kinds, purged / window.Duration.TotalSeconds, detail, busy);
     }
 
@@ -83,6 +86,7 @@ public sealed class AlertCheckWorkload(AlertsCheckService alerts, TimeSpan every
 
     public async Task<WorkloadResult> RunAsync(PhaseWindow window)
     {
+        using var statements = new OperationTimes(TestDatabases.MaintenanceRole);
         var (latencies, runs, errors, busy) = await Repeated.RunAsync(window, every, ShippedEvery, alerts.RunAsync);
         foreach (var (run, _) in runs)
         {
@@ -90,7 +94,8 @@ public sealed class AlertCheckWorkload(AlertsCheckService alerts, TimeSpan every
         }
         var detail = runs.Count == 0 ? "" : string.Create(CultureInfo.InvariantCulture,
             $"{runs.Count} runs; {runs[^1].Result.Open:N0} alerts open after the last, ") +
-            string.Create(CultureInfo.InvariantCulture, $"{runs.Sum(run => run.Result.Transitions.Count):N0} changes in all");
+            string.Create(CultureInfo.InvariantCulture, $"{runs.Sum(run => run.Result.Transitions.Count):N0} changes in all") +
+            Repeated.Statements(window, statements);
         return new WorkloadResult(latencies, errors.Total, errors.Kinds, runs.Count / window.Duration.TotalMinutes, detail, busy);
     }
 }
@@ -98,6 +103,17 @@ public sealed class AlertCheckWorkload(AlertsCheckService alerts, TimeSpan every
 /// <summary>A timer's run repeated for a phase, as the Functions host's singleton timer runs it: never two at once.</summary>
 public static class Repeated
 {
+    /// <summary>
+    /// Alone in its phase, where its statements went (warm-up included: per run, not per window); beside other workloads
+    /// nothing, since they too send statements as recorder_maintenance.
+    /// </summary>
+    public static string Statements(PhaseWindow window, OperationTimes statements)
+        => window.Alone && statements.DatabaseCommands > 0
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"; its {statements.DatabaseCommands:N0} statements took {statements.DatabaseSeconds:0.0} s (sent → read), most: ") +
+                statements.LongestStatements(3)
+            : "";
+
     /// <summary>
     /// Runs <paramref name="run"/> until the window ends, each run <paramref name="every"/> after the previous one started (at
     /// once if it took longer), from the warm-up's start; in a window with <see cref="PhaseWindow.TimersAsShipped"/>, every

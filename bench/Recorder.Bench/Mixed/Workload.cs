@@ -47,11 +47,12 @@ public sealed class PhaseWindow : IDisposable
 {
     private readonly CancellationTokenSource stopping;
 
-    public PhaseWindow(TimeSpan warmUp, TimeSpan duration, bool timersAsShipped = false)
+    public PhaseWindow(TimeSpan warmUp, TimeSpan duration, bool timersAsShipped = false, bool alone = false)
     {
         WarmUp = warmUp;
         Duration = duration;
         TimersAsShipped = timersAsShipped;
+        Alone = alone;
         var start = Stopwatch.GetTimestamp();
         MeasureFrom = start + (long)(warmUp.TotalSeconds * Stopwatch.Frequency);
         StopAt = MeasureFrom + (long)(duration.TotalSeconds * Stopwatch.Frequency);
@@ -63,6 +64,9 @@ public sealed class PhaseWindow : IDisposable
     public TimeSpan Duration { get; }
 
     public bool TimersAsShipped { get; }
+
+    /// <summary>One workload in the phase: what the bench process sends as recorder_maintenance is all its own.</summary>
+    public bool Alone { get; }
 
     public long MeasureFrom { get; }
 

@@ -104,7 +104,7 @@ public static class ScaleBench
             log.AppendLine(line);
         }
 
-        await using var services = await BenchServices.CreateAsync("scale");
+        var services = await BenchServices.CreateAsync("scale");
         try
         {
             var loadSeconds = await ScaleData.GenerateAsync(services, users, recordings, Note);

@@ -50,7 +50,7 @@ public static class MixedBench
             log.AppendLine(line);
         }
 
-        await using var services = await BenchServices.CreateAsync("mixed");
+        var services = await BenchServices.CreateAsync("mixed");
         try
         {
             var loadSeconds = await ScaleData.GenerateAsync(services, settings.Users, settings.Recordings, Note);

@@ -37,7 +37,9 @@ public sealed class HttpApi(RequestAuthenticator authenticator, IOptions<ClientA
 
     /// <summary>
     /// Runs <paramref name="endpoint"/>; PostgreSQL or storage found unreachable on the way (<see cref="DependencyOutage"/>) is
-    /// answered 503 with Retry-After. Any other exception goes on to the host, which answers 500 and logs it.
+    /// answered 503 with Retry-After. Any other exception is a fault of ours: logged, and answered 500 with a problem body that
+    /// names the request's trace id and nothing of the exception. It is answered here because the isolated worker leaves an
+    /// unhandled exception to the Functions host, whose answer is a 500 without a body at best.
     /// </summary>
     public async Task<IActionResult> ServeAsync(HttpRequest request, Func<Task<IActionResult>> endpoint)
     {
@@ -51,6 +53,14 @@ public sealed class HttpApi(RequestAuthenticator authenticator, IOptions<ClientA
             logger.LogWarning(exception, "The {Dependency} could not be reached for {Method} {Path}; answered 503", dependency,
                 request.Method, request.Path.Value);
             return DependencyOutage.Answer(dependency);
+        }
+        // Not a request its client gave up on, nor a response already begun (its status is sent: the host cuts it off).
+        catch (Exception exception) when (!request.HttpContext.RequestAborted.IsCancellationRequested && !request.HttpContext.Response.HasStarted)
+        {
+            var traceId = request.HttpContext.TraceIdentifier;
+            logger.LogError(exception, "{Method} {Path} failed (trace {TraceId}); answered 500", request.Method, request.Path.Value, traceId);
+            return Problems.Status(StatusCodes.Status500InternalServerError,
+                $"The request failed on our side; it is logged under trace id {traceId}.");
         }
     }
 

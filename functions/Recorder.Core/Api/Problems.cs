@@ -46,6 +46,7 @@ public static class Problems
         StatusCodes.Status413PayloadTooLarge => "Payload Too Large",
         StatusCodes.Status415UnsupportedMediaType => "Unsupported Media Type",
         StatusCodes.Status429TooManyRequests => "Too Many Requests",
+        StatusCodes.Status500InternalServerError => "Internal Server Error",
         StatusCodes.Status503ServiceUnavailable => "Service Unavailable",
         _ => "Error",
     };

@@ -81,11 +81,12 @@ public sealed class RecordingLifecycleSweeper(
     // SKIP LOCKED passes over an upload that ingest is taking right now; the lock re-checks the status. A held
     // recording fails too (it reserves no quota then) but keeps its blob, which the reconciler leaves while the hold lasts.
     // A live upload is never abandoned here: its staged blocks are the live-upload recovery's to commit (LiveUploadRecovery).
-    private const string FailAbandonedSql = """
+    // Oldest first, in idx_recordings_abandoned_uploads' order (037): in id order the planner walked the primary key.
+    public const string FailAbandonedSql = """
         WITH abandoned AS (
           SELECT id FROM recordings
           WHERE status = 'uploading' AND NOT live AND created_at < now() - @AbandonedUploadAfter
-          ORDER BY id
+          ORDER BY created_at, id
           LIMIT @BatchSize
           FOR UPDATE SKIP LOCKED
         ), failed AS (

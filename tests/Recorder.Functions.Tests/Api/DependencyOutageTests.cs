@@ -12,7 +12,7 @@ namespace Recorder.Functions.Tests.Api;
 
 /// <summary>
 /// PostgreSQL or storage that cannot be reached is a 503 problem+json with Retry-After on every route that needs it, never
-/// the host's 500: the client tries again later. Each route is called with its valid request of
+/// a 500: the client tries again later. Each route is called with its valid request of
 /// <see cref="HttpFunctionRequests"/> on a dev host whose database, or storage, is a closed port, beside a live host over
 /// the same database and containers that makes the caller and what the route names.
 /// </summary>

@@ -36,7 +36,7 @@ public sealed class UserDelegationUploadTests(MigratedDatabase database) : IClas
         var refused = await Assert.ThrowsAsync<RequestFailedException>(() => uploads.CreateAsync(caller, request, RequestInfo.None, default));
 
         Assert.Equal((403, "AuthorizationPermissionMismatch"), (refused.Status, refused.ErrorCode));
-        // Storage answered, with a refusal: no outage (a 503 to retry) but a fault to fix, which HttpApi leaves to the host's 500.
+        // Storage answered, with a refusal: no outage (a 503 to retry) but a fault to fix, which HttpApi answers 500 (HttpApiFaultTests).
         Assert.Null(DependencyOutage.Of(refused));
         Assert.Equal((0, 0), await RecordingsAndSuccessAuditsAsync());
 

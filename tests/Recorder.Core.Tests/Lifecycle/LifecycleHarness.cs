@@ -91,10 +91,12 @@ internal sealed class LifecycleHarness(MigratedDatabase database, StorageOptions
 /// Acts on the first request the real blob client sends to Azurite that <paramref name="matches"/>: runs
 /// <paramref name="before"/> before it goes out and <paramref name="after"/> once Azurite answered. This is how a
 /// test stops a sweep or a worker at an exact point (cancelling its token) or acts while it is held there; the
-/// request itself is real.
+/// request itself is real. Other matching requests wait until <paramref name="before"/> has run, and no request goes out
+/// on a token it cancelled.
 /// </summary>
 internal sealed class OnFirstBlobRequest(Func<HttpMessage, bool> matches, Func<Task>? before = null, Func<Task>? after = null) : HttpPipelinePolicy
 {
+    private readonly TaskCompletionSource firstBegun = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int seen;
 
     /// <summary>On the first blob DELETE.</summary>
@@ -110,11 +112,23 @@ internal sealed class OnFirstBlobRequest(Func<HttpMessage, bool> matches, Func<T
 
     public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
     {
-        var first = matches(message) && Interlocked.Exchange(ref seen, 1) == 0;
-        if (first && before is not null)
+        var matching = matches(message);
+        var first = matching && Interlocked.Exchange(ref seen, 1) == 0;
+        if (first)
         {
-            await before();
+            if (before is not null)
+            {
+                await before();
+            }
+            firstBegun.TrySetResult();
         }
+        else if (matching)
+        {
+            // Requests sent beside the first (the sweeper deletes many blobs at once) wait for its `before`, and none goes
+            // out once that has cancelled the run: as if the process had died at that moment.
+            await firstBegun.Task;
+        }
+        message.CancellationToken.ThrowIfCancellationRequested();
         await ProcessNextAsync(message, pipeline);
         if (first && after is not null)
         {

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Net;
 using System.Xml.Linq;
 using Azure.Core;
+using Azure.Core.Pipeline;
+using Azure.Storage.Blobs;
 
 namespace Recorder.Core.Tests.Uploads.Sas;
 
@@ -21,6 +23,13 @@ internal sealed class FakeBlobService : HttpMessageHandler
 
     /// <summary>While true, Get User Delegation Key is answered 403 AuthorizationPermissionMismatch.</summary>
     public bool RefusesKeys { get; set; }
+
+    /// <summary>The blob client an app with a managed identity has, sending to this account; no retries.</summary>
+    public BlobServiceClient Client() => new(Endpoint, new Credential(), new BlobClientOptions
+    {
+        Transport = new HttpClientTransport(new HttpClient(this)),
+        Retry = { MaxRetries = 0 },
+    });
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {

@@ -1,4 +1,3 @@
-using Azure.Core.Pipeline;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -77,12 +76,7 @@ public sealed class SasIssuerRegistrationTests
     private static ServiceProvider IdentityBasedServices(FakeBlobService storage, TestClock clock)
     {
         var configuration = Configuration(new() { [$"{StorageOptions.ConnectionName}:blobServiceUri"] = FakeBlobService.Endpoint.ToString() });
-        var blobs = new BlobServiceClient(FakeBlobService.Endpoint, new FakeBlobService.Credential(), new BlobClientOptions
-        {
-            Transport = new HttpClientTransport(new HttpClient(storage)),
-            Retry = { MaxRetries = 0 },
-        });
-        return Services(configuration, blobs, clock);
+        return Services(configuration, storage.Client(), clock);
     }
 
     private static ServiceProvider Services(IConfiguration configuration, BlobServiceClient blobs, TimeProvider? clock = null)

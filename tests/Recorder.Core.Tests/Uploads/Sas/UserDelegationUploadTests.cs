@@ -1,14 +1,12 @@
 using Azure;
-using Azure.Core.Pipeline;
-using Azure.Storage.Blobs;
 using Dapper;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Recorder.Core.Api;
 using Recorder.Core.Audit;
 using Recorder.Core.Security;
 using Recorder.Core.Storage;
 using Recorder.Core.Tests.Fixtures;
+using Recorder.Core.Tests.Lifecycle;
 using Recorder.Core.Uploads;
 using Recorder.Testing;
 using Xunit;
@@ -47,23 +45,16 @@ public sealed class UserDelegationUploadTests(MigratedDatabase database) : IClas
         Assert.Equal((1, 1), await RecordingsAndSuccessAuditsAsync());
     }
 
+    // The app's services (LifecycleHarness: AddRecorderCore over the test database) with identity-based storage: no
+    // connection string, a service URI, and the fake account's client.
     private ServiceProvider Services(FakeBlobService storage)
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Database:AppConnectionString"] = database.AppConnectionString,
-            ["Database:MaintenanceConnectionString"] = database.MaintenanceConnectionString,
-            [$"{StorageOptions.ConnectionName}:blobServiceUri"] = FakeBlobService.Endpoint.ToString(),
-        }).Build();
-        var services = new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(configuration);
-        services.AddRecorderCore(configuration);
-        services.AddSingleton(new BlobServiceClient(FakeBlobService.Endpoint, new FakeBlobService.Credential(), new BlobClientOptions
-        {
-            Transport = new HttpClientTransport(new HttpClient(storage)),
-            Retry = { MaxRetries = 0 },
-        }));
-        return services.BuildServiceProvider();
-    }
+        => new LifecycleHarness(database, new StorageOptions(), queueName: nameof(UserDelegationUploadTests)).Build(
+            blobs: storage.Client(),
+            settings: new Dictionary<string, string?>
+            {
+                [StorageOptions.ConnectionName] = null,
+                [$"{StorageOptions.ConnectionName}:blobServiceUri"] = FakeBlobService.Endpoint.ToString(),
+            });
 
     private async Task<(int Recordings, int SuccessAudits)> RecordingsAndSuccessAuditsAsync()
     {

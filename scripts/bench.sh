@@ -18,8 +18,10 @@
 # BENCH_MIXED_LIST_CONCURRENCY says otherwise), BENCH_MIXED_UPLOAD_RATE and BENCH_MIXED_LIST_RATE (100 and 200 requests a
 # second, an open loop; 0: a closed loop, each client as fast as it is answered, which saturates the CPUs by itself),
 # BENCH_MIXED_TIMERS_REPEATED=1 (mixed, the sweeper and the alert check as often as alone, not at their shipped schedules). BENCH_UPLOADS_WARMUP_SECONDS (60: until the host's tiered JIT has
-# finished, bench/results/upload-urls.md); BENCH_TRACE=1 adds to uploads a run with dotnet-trace attached to the host
-# (the tool manifest's version, restored here) and its profile to the results.
+# finished, bench/results/upload-urls.md), BENCH_UPLOADS_POOL_SIZES (e.g. 8,16: more upload runs, each with Npgsql's
+# Maximum Pool Size at that size); BENCH_TRACE=1 adds to uploads a run with dotnet-trace attached to the host,
+# and to mixed a phase of each HTTP workload alone with it attached (the tool manifest's version, restored here), and
+# their profiles to the results.
 # The database and mixed benchmarks need about 10 GB free at the default scale; their databases are dropped afterwards.
 # If RECORDER_TEST_PG_ADMIN and RECORDER_TEST_STORAGE are already set, those services are used as they are.
 # BENCH_DURABLE=1: the profile's PostgreSQL flushes every commit (fsync, synchronous_commit and full_page_writes on, as
@@ -51,6 +53,12 @@ if ((${#benchmarks[@]} == 0)); then
   benchmarks=(sas uploads ingest burst soak sweeps database mixed)
 fi
 shared_services=0
+trace=()
+if [[ "${BENCH_TRACE:-0}" == 1 ]]; then
+  dotnet tool restore >/dev/null || die "dotnet tool restore (dotnet-trace, .config/dotnet-tools.json) failed"
+  trace=(--trace)
+fi
+
 for name in "${benchmarks[@]}"; do
   case "$name" in
     sas | uploads | ingest | database | mixed | burst) shared_services=1 ;;
@@ -97,13 +105,9 @@ for name in "${benchmarks[@]}"; do
     sas)
       run_bench sas dotnet "$micro_dll" --artifacts "$REPO/bench/BenchmarkDotNet.Artifacts" ;;
     uploads)
-      trace=()
-      if [[ "${BENCH_TRACE:-0}" == 1 ]]; then
-        dotnet tool restore >/dev/null || die "dotnet tool restore (dotnet-trace, .config/dotnet-tools.json) failed"
-        trace=(--trace)
-      fi
       run_bench uploads dotnet "$bench_dll" uploads --seconds "${BENCH_SECONDS:-30}" \
-        --warmup-seconds "${BENCH_UPLOADS_WARMUP_SECONDS:-60}" --concurrency "${BENCH_CONCURRENCY:-32}" "${trace[@]}" ;;
+        --warmup-seconds "${BENCH_UPLOADS_WARMUP_SECONDS:-60}" --concurrency "${BENCH_CONCURRENCY:-32}" \
+        ${BENCH_UPLOADS_POOL_SIZES:+--pool-sizes "$BENCH_UPLOADS_POOL_SIZES"} "${trace[@]}" ;;
     ingest)
       run_bench ingest dotnet "$bench_dll" ingest --repetitions "${BENCH_REPETITIONS:-3}" ;;
     database)
@@ -115,7 +119,7 @@ for name in "${benchmarks[@]}"; do
         --concurrency "${BENCH_MIXED_CONCURRENCY:-64}" \
         --list-concurrency "${BENCH_MIXED_LIST_CONCURRENCY:-${BENCH_MIXED_CONCURRENCY:-64}}" \
         --upload-rate "${BENCH_MIXED_UPLOAD_RATE:-100}" --list-rate "${BENCH_MIXED_LIST_RATE:-200}" \
-        ${BENCH_MIXED_TIMERS_REPEATED:+--timers-repeated} ;;
+        ${BENCH_MIXED_TIMERS_REPEATED:+--timers-repeated} "${trace[@]}" ;;
     sweeps)
       run_bench sweeps dotnet "$bench_dll" sweeps --recordings "${BENCH_SWEEP_RECORDINGS:-1000}" ;;
     burst)

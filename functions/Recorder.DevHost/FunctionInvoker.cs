@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Reflection;
 
 namespace Recorder.DevHost;
@@ -5,23 +6,26 @@ namespace Recorder.DevHost;
 /// <summary>Calls a function as the worker does: a new instance per invocation, built from the given DI scope.</summary>
 public static class FunctionInvoker
 {
+    // Built once per function: reflection on every call (MethodInfo.Invoke, Task<T>.Result through GetProperty) emitted and
+    // compiled its invoke stubs again whenever the runtime's reflection cache had been collected (216 stubs for Task<T>.Result
+    // in the bench host's perf map after 5 minutes; bench/notes/mixed-load.md).
+    private static readonly ConcurrentDictionary<MethodInfo, CompiledFunction> Compiled = new();
+
     /// <returns>The function's result, awaited; null for void and <see cref="Task"/>.</returns>
     public static async Task<object?> InvokeAsync(FunctionEntry function, IServiceProvider services, object?[] arguments)
     {
-        var method = function.Method;
-        var instance = method.IsStatic ? null : ActivatorUtilities.CreateInstance(services, method.DeclaringType!);
+        var compiled = Compiled.GetOrAdd(function.Method, method => new CompiledFunction(method));
+        var instance = compiled.Create?.Invoke(services, null);
         try
         {
-            // DoNotWrapExceptions: callers see the function's own exception, not a TargetInvocationException.
-            var returned = method.Invoke(instance, BindingFlags.DoNotWrapExceptions, binder: null, arguments, culture: null);
+            // MethodInvoker does not wrap: callers see the function's own exception, not a TargetInvocationException.
+            var returned = compiled.Call.Invoke(instance, arguments.AsSpan());
             if (returned is not Task task)
             {
                 return returned;
             }
             await task;
-            // The catalog only admits Task and Task<T>; the runtime type of a
-            // plain Task may still have a Result, so go by the declared type.
-            return method.ReturnType == typeof(Task) ? null : task.GetType().GetProperty(nameof(Task<object>.Result))!.GetValue(task);
+            return compiled.Result?.Invoke(task);
         }
         finally
         {
@@ -35,5 +39,22 @@ public static class FunctionInvoker
                 disposable.Dispose();
             }
         }
+    }
+
+    private static object? ResultOf<T>(Task task) => ((Task<T>)task).Result;
+
+    private sealed class CompiledFunction(MethodInfo method)
+    {
+        public ObjectFactory? Create { get; } = method.IsStatic ? null : ActivatorUtilities.CreateFactory(method.DeclaringType!, Type.EmptyTypes);
+
+        public MethodInvoker Call { get; } = MethodInvoker.Create(method);
+
+        // The catalog only admits Task and Task<T>; the runtime type of a plain Task may still have a Result, so go by the
+        // declared type.
+        public Func<Task, object?>? Result { get; } = method.ReturnType.IsGenericType
+            && method.ReturnType.GetGenericTypeDefinition() == typeof(Task<>)
+                ? typeof(FunctionInvoker).GetMethod(nameof(ResultOf), BindingFlags.NonPublic | BindingFlags.Static)!
+                    .MakeGenericMethod(method.ReturnType.GetGenericArguments()[0]).CreateDelegate<Func<Task, object?>>()
+                : null;
     }
 }

@@ -73,6 +73,29 @@ public static class HostTrace
         return (Top(exclusive, total, top), Top(inclusive, total, top));
     }
 
+    /// <summary>
+    /// A section of <paramref name="result"/> with the profile's top 20 frames, exclusive and inclusive (<see cref="Summarise"/>).
+    /// </summary>
+    public static void WriteProfile(ResultFile result, string heading, string speedscopeFile)
+    {
+        var (exclusive, inclusive) = Summarise(speedscopeFile, 20);
+        result.Section(heading);
+        result.Line("EventPipe's sample profiler (`dotnet-trace collect --profile dotnet-sampled-thread-time`), converted to speedscope (" +
+            speedscopeFile + "): the share of the samples in which a host thread was running managed code. Time in the kernel " +
+            "(sockets), in native code (OpenSSL, the GC, the JIT) and waiting is not in it: `perf` sees those (bench/notes).");
+        result.Line();
+        result.Table(["Frame running (exclusive)", "% of managed samples"], exclusive.Select(Row));
+        result.Line();
+        result.Table(["Frame on the stack (inclusive)", "% of managed samples"], inclusive.Select(Row));
+
+        static IReadOnlyList<string> Row((string Frame, double Percent) entry)
+        {
+            var frame = entry.Frame.Length > 130 ? entry.Frame[..130] + "…" : entry.Frame;
+            return ["`" + frame.Replace("|", "\\|", StringComparison.Ordinal).Replace("`", "'", StringComparison.Ordinal) + "`",
+                entry.Percent.ToString("0.0", ResultFile.Invariant)];
+        }
+    }
+
     private static void Add(Dictionary<string, double> times, string frame, double time)
         => times[frame] = times.GetValueOrDefault(frame) + time;
 

@@ -86,9 +86,17 @@ public static class MixedBench
             }
             var mixed = await PhaseAsync("mixed", workloads, settings.WarmUp, settings.Mixed, settings.TimersAsShipped, services, host,
                 azurite, Note);
+            // Last and apart: the profiler costs the host CPU, so these phases are not the ones compared.
+            var traced = new List<PhaseResult>();
+            foreach (var workload in options.Flag("trace") ? workloads.OfType<IHttpWorkload>() : [])
+            {
+                traced.Add(await PhaseAsync("solo, dotnet-trace attached: " + workload.Name, [workload], settings.WarmUp, settings.Solo,
+                    false, services, host, azurite, Note,
+                    Path.Combine(Path.GetTempPath(), $"recorder-bench-mixed-{workload.Short.Replace(' ', '-')}.nettrace")));
+            }
 
             var result = new ResultFile("mixed-load", "Mixed load: upload URLs, list pages, ingest, retention and alerts at once");
-            MixedReport.Write(result, settings, loadSeconds, shape, media, workloads, solo, mixed, azurite is not null, log.ToString());
+            MixedReport.Write(result, settings, loadSeconds, shape, media, workloads, solo, mixed, traced, azurite is not null, log.ToString());
             Console.WriteLine(result.Write(BenchServices.RepositoryRoot, options.Command));
         }
         finally
@@ -124,15 +132,19 @@ public static class MixedBench
             await TestSessions.SignInExistingAsync(services.OwnerConnectionString, BenchServices.SessionSecret, others));
     }
 
-    /// <summary>The workloads started together; the meter runs over the measured window only.</summary>
+    /// <summary>
+    /// The workloads started together; the meter, and dotnet-trace on the host when <paramref name="traceFile"/> is given, run
+    /// over the measured window only.
+    /// </summary>
     private static async Task<PhaseResult> PhaseAsync(string name, IReadOnlyList<IWorkload> workloads, TimeSpan warmUp, TimeSpan duration,
-        bool timersAsShipped, BenchServices services, HostProcess host, int? azurite, Action<string> note)
+        bool timersAsShipped, BenchServices services, HostProcess host, int? azurite, Action<string> note, string? traceFile = null)
     {
         note($"phase {name}: {warmUp.TotalSeconds:0} s warm-up, {duration.TotalSeconds:0} s measured" +
             (timersAsShipped ? ", timers at their shipped schedules" : ""));
         using var window = new PhaseWindow(warmUp, duration, timersAsShipped, alone: workloads.Count == 1);
         var running = workloads.Select(workload => Task.Run(() => workload.RunAsync(window))).ToList();
         await Task.Delay(warmUp);
+        var tracing = traceFile is null ? null : HostTrace.CollectAsync(host.ProcessId, duration, traceFile);
         PhaseUsage usage;
         await using (var meter = await PhaseMeter.StartAsync(services.OwnerConnectionString, services.Database, host.ProcessId, azurite))
         {
@@ -140,6 +152,7 @@ public static class MixedBench
             usage = await meter.StopAsync();
         }
         var results = await Task.WhenAll(running);
+        var profile = tracing is null ? null : await tracing;
         foreach (var (workload, result) in workloads.Zip(results))
         {
             note(string.Create(CultureInfo.InvariantCulture,
@@ -151,7 +164,7 @@ public static class MixedBench
         note(string.Create(CultureInfo.InvariantCulture, $"  machine {usage.BusyShare:P0} busy"));
         await Task.Delay(Settle);
         return new PhaseResult(name, workloads.Zip(results).ToDictionary(pair => pair.First, pair => pair.Second), usage,
-            window.MeasureFrom);
+            window.MeasureFrom, profile);
     }
 }
 
@@ -166,5 +179,9 @@ public sealed record MixedSettings(int Users, int Recordings, TimeSpan WarmUp, T
     int ListConcurrency, double? UploadRate, double? ListRate, TimeSpan IngestEvery, TimeSpan AlertEvery, int SweepBatches,
     bool TimersAsShipped);
 
-/// <summary>One phase: each workload's result, where the time went, and when its measured window began (a Stopwatch timestamp).</summary>
-public sealed record PhaseResult(string Name, IReadOnlyDictionary<IWorkload, WorkloadResult> Results, PhaseUsage Usage, long MeasureFrom);
+/// <summary>
+/// One phase: each workload's result, where the time went, when its measured window began (a Stopwatch timestamp), and the
+/// host's profile over that window (a speedscope file) when the phase was traced.
+/// </summary>
+public sealed record PhaseResult(string Name, IReadOnlyDictionary<IWorkload, WorkloadResult> Results, PhaseUsage Usage, long MeasureFrom,
+    string? Profile);

@@ -13,7 +13,8 @@ public static class MixedReport
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
     public static void Write(ResultFile file, MixedSettings settings, double loadSeconds, string shape, IReadOnlyList<BenchMedia> media,
-        IReadOnlyList<IWorkload> workloads, IReadOnlyList<PhaseResult> solo, PhaseResult mixed, bool azuriteFound, string log)
+        IReadOnlyList<IWorkload> workloads, IReadOnlyList<PhaseResult> solo, PhaseResult mixed, IReadOnlyList<PhaseResult> traced,
+        bool azuriteFound, string log)
     {
         file.Line(string.Create(Invariant,
             $"Data: {settings.Recordings:N0} recordings across {settings.Users:N0} users, generated as for the database benchmark ") +
@@ -164,6 +165,15 @@ public static class MixedReport
             file.Line();
             file.Table(["Lock waited for", .. columns], targets.Select(target => (IReadOnlyList<string>)
                 [target, .. phases.Select(phase => phase.Usage.LockTargets.GetValueOrDefault(target).ToString("0.000", Invariant))]));
+        }
+        foreach (var phase in traced)
+        {
+            var result = phase.Results.Values.Single();
+            HostTrace.WriteProfile(file, "Profile of the host, " + phase.Name, phase.Profile!);
+            file.Line();
+            file.Line(string.Create(Invariant, $"That phase: {result.Throughput:0.0} requests/s, p50 {Latencies.Ms(result.Latencies.Percentile(50))} ms, ") +
+                string.Create(Invariant, $"p99 {Latencies.Ms(result.Latencies.Percentile(99))} ms with the profiler attached; the host ") +
+                Cores(phase.Usage, PhaseMeter.Host) + " cores.");
         }
         file.Section("Run log");
         file.Code(log);

@@ -11,6 +11,7 @@ using Recorder.Bench.Common;
 using Recorder.Bench.Database;
 using Recorder.Core;
 using Recorder.Core.Api;
+using Recorder.Core.Audit;
 using Recorder.Core.Lifecycle;
 using Recorder.Core.Security;
 using Recorder.Core.Uploads;
@@ -31,6 +32,8 @@ public static class SweepBench
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
     private const int Users = 100;
     private const int Writers = 8;
+    // The sweeper's batch (Lifecycle:BatchSize as shipped).
+    private const int PlanBatch = 500;
     private static readonly int[] FloorParallelism = [16, 64, 256];
     private static readonly BinaryData BlobContent = BinaryData.FromBytes(new byte[1024]);
 
@@ -188,6 +191,7 @@ public static class SweepBench
             await scratch.GetBlobClient(recording.BlobName).UploadAsync(BlobContent, token);
             await thumbnails.GetBlobClient(recording.ThumbnailBlobName).UploadAsync(BlobContent, token);
         });
+        var plans = await BatchPlansAsync(maintenance);
         var sweeper = core.GetRequiredService<RecordingLifecycleSweeper>();
         var operations = new OperationTimes("recorder_maintenance");
         Phase($"RecordingLifecycleSweeper ({recordings:N0} recordings, {blobCount:N0} blobs)");
@@ -238,13 +242,34 @@ public static class SweepBench
         }
 
         WriteResults(options, recordings, floorRuns, setBased, setBasedSeconds, marked, purged, failures, runSeconds, sweepSeconds,
-            sweepDatabaseSeconds, operations, phases, sweepWriter, writerErrors, blobsLeft, rowsLeft, purgeAudits);
+            sweepDatabaseSeconds, operations, plans, phases, sweepWriter, writerErrors, blobsLeft, rowsLeft, purgeAudits);
         return 0;
+    }
+
+    /// <summary>
+    /// EXPLAIN ANALYZE of the sweeper's mark and purge of one batch of the seeded recordings, in a transaction rolled back:
+    /// where a batch's database time goes, each trigger and foreign key included.
+    /// </summary>
+    private static async Task<(string Mark, string Purge)> BatchPlansAsync(NpgsqlDataSource maintenance)
+    {
+        await using var connection = await maintenance.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        var ids = (await connection.QueryAsync<long>(new CommandDefinition(
+            "SELECT id FROM recordings WHERE status = 'completed' AND created_at < now() - interval '365 days' ORDER BY created_at, id LIMIT @PlanBatch",
+            new { PlanBatch }, transaction))).ToArray();
+        async Task<string> ExplainAsync(string sql, object parameters)
+            => string.Join('\n', await connection.QueryAsync<string>(new CommandDefinition(
+                "EXPLAIN (ANALYZE, BUFFERS) " + sql, parameters, transaction, commandTimeout: 0)));
+        var mark = await ExplainAsync(RecordingLifecycleSweeper.MarkExpiredSql, new { Ids = ids });
+        var purge = await ExplainAsync(RecordingLifecycleSweeper.PurgeSql,
+            new { Ids = ids, RecordingLifecycleSweeper.ActorId, Action = AuditActions.RecordingPurge });
+        await transaction.RollbackAsync();
+        return (mark, purge);
     }
 
     private static void WriteResults(BenchOptions options, int recordings, List<FloorRun> floorRuns,
         long setBased, double setBasedSeconds, long marked, long purged, long failures, List<double> runSeconds, double sweepSeconds,
-        double sweepDatabaseSeconds, OperationTimes operations, List<PhaseFigures> phases, Latencies sweepWriter, long writerErrors,
+        double sweepDatabaseSeconds, OperationTimes operations, (string Mark, string Purge) plans, List<PhaseFigures> phases, Latencies sweepWriter, long writerErrors,
         long blobsLeft, long rowsLeft, long purgeAudits)
     {
         var invariant = CultureInfo.InvariantCulture;
@@ -294,6 +319,12 @@ public static class SweepBench
                  entry.Count.ToString(invariant), entry.Seconds.ToString("0.000", invariant)])
             .Concat(operations.Storage.Select(entry => (IReadOnlyList<string>)
                 [$"Storage: {entry.Operation}", entry.Count.ToString(invariant), entry.Seconds.ToString("0.000", invariant)])));
+        result.Line();
+        result.Line(string.Create(invariant, $"One batch of the sweeper's database side, {PlanBatch} of the seeded recordings, before the sweep ") +
+            "(EXPLAIN (ANALYZE, BUFFERS) as recorder_maintenance, rolled back): the mark, then the purge of the same rows. The " +
+            "`Trigger` lines are the per-row and per-statement triggers and foreign keys each statement fires.");
+        result.Code(plans.Mark);
+        result.Code(plans.Purge);
         result.Section("Against the targets");
         result.Table(["Target", "Measured", "Met"],
         [

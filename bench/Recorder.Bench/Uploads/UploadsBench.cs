@@ -111,6 +111,13 @@ public static class UploadsBench
         var floorSilent = await FloorAsync("pgbench, the same, recording-events channel off");
         var uploadsSilent = await EndpointAsync("POST /api/recordings/uploads, recording-events channel off", "");
         await SetChannelAsync(services.OwnerConnectionString, on: true);
+        // Fewer connections than clients: requests queue in Npgsql's pool (first come, first served) instead of all 32 running
+        // in PostgreSQL at once (--pool-sizes, BENCH_UPLOADS_POOL_SIZES).
+        var pooled = new List<LoadResult>();
+        foreach (var size in (options.Text("pool-sizes") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            pooled.Add(await EndpointAsync($"POST /api/recordings/uploads, Maximum Pool Size={size}", $";Maximum Pool Size={size}"));
+        }
         // Last and apart: the profiler costs the host CPU, so this run is not the one compared with the floor.
         LoadResult? traced = options.Flag("trace")
             ? await EndpointAsync("POST /api/recordings/uploads, dotnet-trace attached (not compared)", "", traced: true)
@@ -134,7 +141,7 @@ public static class UploadsBench
             "calls pg_notify.");
         result.Section("Figures");
         result.Table(["Run", "Requests/s", "p50 ms", "p99 ms", "max ms", "Succeeded", "Errors", "Host CPU µs/request", "PostgreSQL CPU µs/request"],
-            new[] { floor, uploads, withReset, unprepared, floorAfter, floorSilent, uploadsSilent, traced }.OfType<LoadResult>().Select(run => (IReadOnlyList<string>)
+            new[] { floor, uploads, withReset, unprepared, floorAfter, floorSilent, uploadsSilent }.Concat(pooled).Append(traced).OfType<LoadResult>().Select(run => (IReadOnlyList<string>)
             [
                 run.Name,
                 run.RequestsPerSecond.ToString("0", ResultFile.Invariant),
@@ -173,7 +180,7 @@ public static class UploadsBench
             ]));
         if (profile is not null)
         {
-            WriteProfile(result, profile);
+            HostTrace.WriteProfile(result, "Profile of the host (dotnet-trace, the traced run's measured window)", profile);
         }
         Console.WriteLine(result.Write(BenchServices.RepositoryRoot, options.Command));
         Console.WriteLine(string.Create(ResultFile.Invariant, $"uploads {uploads.RequestsPerSecond:0} req/s p99 {p99:0.0} ms; floor {floorRate:0} req/s; ratio {ratio:P0}"));
@@ -201,27 +208,6 @@ public static class UploadsBench
 
     /// <summary>One step of the CPU series: the window ending <paramref name="End"/> after the load's start.</summary>
     private sealed record SeriesWindow(TimeSpan End, double RequestsPerSecond, double HostMicroseconds, double DatabaseMicroseconds);
-
-    private static void WriteProfile(ResultFile result, string speedscopeFile)
-    {
-        var (exclusive, inclusive) = HostTrace.Summarise(speedscopeFile, 20);
-        result.Section("Profile of the host (dotnet-trace, the traced run's measured window)");
-        result.Line("EventPipe's sample profiler (`dotnet-trace collect --profile dotnet-sampled-thread-time`), converted to speedscope (" +
-            speedscopeFile + "): the share of the samples in which a host thread was running managed code. Time in the kernel " +
-            "(sockets), in native code (OpenSSL, the GC, the JIT) and waiting is not in it: the hand-written analysis below " +
-            "has `perf` figures for those.");
-        result.Line();
-        result.Table(["Frame running (exclusive)", "% of managed samples"], exclusive.Select(Row));
-        result.Line();
-        result.Table(["Frame on the stack (inclusive)", "% of managed samples"], inclusive.Select(Row));
-
-        static IReadOnlyList<string> Row((string Frame, double Percent) entry)
-        {
-            var frame = entry.Frame.Length > 130 ? entry.Frame[..130] + "…" : entry.Frame;
-            return ["`" + frame.Replace("|", "\\|", StringComparison.Ordinal).Replace("`", "'", StringComparison.Ordinal) + "`",
-                entry.Percent.ToString("0.0", ResultFile.Invariant)];
-        }
-    }
 
     private static HttpRequestMessage UploadRequest(string cookie, long n)
     {

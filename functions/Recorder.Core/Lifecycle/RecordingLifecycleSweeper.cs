@@ -64,8 +64,8 @@ public sealed class RecordingLifecycleSweeper(
         FOR UPDATE OF r SKIP LOCKED
         """;
 
-    // A hold committed since the candidates were chosen still wins.
-    private const string MarkExpiredSql = """
+    // A hold committed since the candidates were chosen still wins. Public for the sweeps benchmark's EXPLAIN.
+    public const string MarkExpiredSql = """
         UPDATE recordings SET status = 'deleting'
         WHERE id = ANY(@Ids) AND NOT recorder_recording_held(recordings)
         RETURNING id
@@ -116,7 +116,8 @@ public sealed class RecordingLifecycleSweeper(
         FOR UPDATE SKIP LOCKED
         """;
 
-    private const string PurgeSql = """
+    // Public for the sweeps benchmark's EXPLAIN.
+    public const string PurgeSql = """
         WITH purged AS (
           DELETE FROM recordings WHERE id = ANY(@Ids) AND status = 'deleting'
           RETURNING id, user_id, blob_name

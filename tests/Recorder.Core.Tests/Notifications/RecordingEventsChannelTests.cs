@@ -108,6 +108,43 @@ public sealed class RecordingEventsChannelTests(MigratedDatabase database) : ICl
     }
 
     [Fact]
+    public async Task A_statement_changing_many_recordings_announces_each_change_once_in_id_order()
+    {
+        await using var listener = await Listener.StartAsync(database.OwnerConnectionString);
+        var user = await data.NewUserAsync();
+        var (first, second, third) = (await data.NewRecordingAsync(user), await data.NewRecordingAsync(user),
+            await data.NewRecordingAsync(user));
+        long[] all = [first, second, third];
+
+        // One statement: two status changes and a row whose status stays (a rename only).
+        Assert.Equal(3, await data.MaintenanceAsync(
+            "UPDATE recordings SET status = CASE WHEN id = @third THEN status ELSE 'processing' END, title = 'Batch' " +
+            "WHERE id = ANY(@all) AND status = 'uploading'", new { third, all }));
+        Assert.Equal(1, await data.MaintenanceAsync(
+            "UPDATE recordings SET status = 'deleting' WHERE id = @first AND status = 'processing'", new { first }));
+        // One removal of all three: the marked one was announced by its mark, the other two by this.
+        Assert.Equal(3, await data.MaintenanceAsync("DELETE FROM recordings WHERE id = ANY(@all)", new { all }));
+        var sentinel = await data.NewRecordingAsync(user);
+
+        var received = (await listener.UntilAsync(sentinel)).Where(e => e.Event.UserId == user).ToList();
+
+        Assert.Equal(
+            [
+                (first, "uploading"), (second, "uploading"), (third, "uploading"),
+                (first, "processing"), (second, "processing"),
+                (first, "deleted"),
+                (second, "deleted"), (third, "deleted"),
+                (sentinel, "uploading"),
+            ],
+            received.Select(e => (e.Event.Id, e.Event.Status)));
+        Assert.Equal(received.Select(e => e.Event.Sequence).Order(), received.Select(e => e.Event.Sequence));
+        Assert.Equal(received.Count, received.Select(e => e.Event.EventId).Distinct().Count());
+        Assert.Equal(
+            received.Select(e => e.Payload),
+            (await data.OutboxAsync()).Select(row => row.Payload).Where(payload => RecordingEvent.Parse(payload).UserId == user));
+    }
+
+    [Fact]
     public async Task With_the_channel_turned_off_the_outbox_still_gets_each_event_and_the_channel_none()
     {
         await using var listener = await Listener.StartAsync(database.OwnerConnectionString);

@@ -57,6 +57,11 @@ public sealed class RouteFunctions
         await Task.Yield();
         throw new InvalidOperationException("secret connection detail");
     }
+
+    // Throws before it returns a task, out of the invoker's call itself rather than out of the awaited task.
+    [Function("ThrowsAtOnce")]
+    public Task<IActionResult> ThrowsAtOnce([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "throws-at-once")] HttpRequest req)
+        => throw new InvalidOperationException("secret connection detail");
 }
 
 // One function per type below: each is a start-up error the catalog must report.

@@ -247,15 +247,16 @@ public static class SweepBench
     }
 
     /// <summary>
-    /// EXPLAIN ANALYZE of the sweeper's mark and purge of one batch of the seeded recordings, in a transaction rolled back:
-    /// where a batch's database time goes, each trigger and foreign key included.
+    /// EXPLAIN ANALYZE of the sweeper's mark and purge of one batch of the seeded recordings, locked as the sweeper locks them,
+    /// in a transaction rolled back: where a batch's database time goes, each trigger and foreign key included.
     /// </summary>
     private static async Task<(string Mark, string Purge)> BatchPlansAsync(NpgsqlDataSource maintenance)
     {
         await using var connection = await maintenance.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
         var ids = (await connection.QueryAsync<long>(new CommandDefinition(
-            "SELECT id FROM recordings WHERE status = 'completed' AND created_at < now() - interval '365 days' ORDER BY created_at, id LIMIT @PlanBatch",
+            "SELECT id FROM recordings WHERE status = 'completed' AND created_at < now() - interval '365 days' ORDER BY created_at, id LIMIT @PlanBatch " +
+            "FOR UPDATE",
             new { PlanBatch }, transaction))).ToArray();
         async Task<string> ExplainAsync(string sql, object parameters)
             => string.Join('\n', await connection.QueryAsync<string>(new CommandDefinition(

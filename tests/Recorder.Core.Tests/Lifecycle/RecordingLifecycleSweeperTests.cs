@@ -110,6 +110,23 @@ public sealed class RecordingLifecycleSweeperTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_retention_mark_takes_only_recordings_still_completed()
+    {
+        // The sweeper locks its candidates as completed first; the mark states the status itself all the same, so a recording
+        // a delete or erasure marked, or one that failed, is never taken by it, whoever passes the ids.
+        var userId = await NewUserAsync();
+        var completed = await InsertAsync(userId, "completed", TimeSpan.FromDays(40));
+        var deleting = await InsertAsync(userId, "deleting", TimeSpan.FromDays(40));
+        var failed = await InsertAsync(userId, "failed", TimeSpan.FromDays(40));
+
+        await using var connection = await OpenMaintenanceAsync();
+        var marked = await connection.QueryAsync<long>(RecordingLifecycleSweeper.MarkExpiredSql, new { Ids = new[] { completed, deleting, failed } });
+
+        Assert.Equal([completed], marked);
+        Assert.Equal(("deleting", "deleting", "failed"), (await StatusAsync(completed), await StatusAsync(deleting), await StatusAsync(failed)));
+    }
+
+    [Fact]
     public async Task Fails_abandoned_uploads_and_removes_their_blob_but_leaves_recent_ones()
     {
         var userId = await NewUserAsync();
